@@ -1,0 +1,347 @@
+import { type Clock, systemClock } from "./clock.js";
+import type { CommitPlan, MaybePromise, StoreDriver } from "./driver.js";
+import { SessionKitError, errors, isSessionKitError } from "./errors.js";
+import { assertSessionId, createSessionId } from "./ids.js";
+import { type Session, type SessionEvent, TERMINAL_STATUSES } from "./model.js";
+import { encodeCursor, parseFilter, parseListQuery, statsFromAggregate } from "./query.js";
+import {
+  commitInputSchema,
+  createSessionInputSchema,
+  eventRangeSchema,
+  importedEventSchema,
+  importedSessionSchema,
+  newEventSchema,
+  parseInput,
+  pruneInputSchema,
+} from "./schemas.js";
+import type {
+  CommitInput,
+  CommitResult,
+  CreateSessionInput,
+  DeleteOptions,
+  EventRange,
+  ImportOptions,
+  ListQuery,
+  PruneInput,
+  PruneResult,
+  SessionFilter,
+  SessionPage,
+  SessionStats,
+  SessionStore,
+  SyncSessionStore,
+} from "./store.js";
+import { z } from "zod";
+
+/** Default size limit of one record or one event: 16 MiB of JSON. */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
+
+export interface DefineStoreOptions {
+  /** Where timestamps come from (default: the system clock). */
+  clock?: Clock;
+}
+
+function isPromise<T>(value: MaybePromise<T>): value is Promise<T> {
+  return typeof (value as Promise<T> | null)?.then === "function";
+}
+
+function chain<T, U>(value: MaybePromise<T>, next: (value: T) => MaybePromise<U>): MaybePromise<U> {
+  return isPromise(value) ? value.then(next) : next(value);
+}
+
+const deleteOptionsSchema = z.strictObject({ expectedVersion: z.number().int().min(1).optional() });
+const importOptionsSchema = z.strictObject({ overwrite: z.boolean().optional() });
+const createOptionsSchema = z.strictObject({ events: z.array(newEventSchema).max(10_000).optional() });
+
+/**
+ * Turns a StoreDriver into a SessionStore. Every rule all adapters share lives here, once:
+ * id and input validation before any I/O, version and seq arithmetic, timestamps from the
+ * clock, payload limits, cursors, statistics, closed state, and wrapping of raw errors.
+ */
+export function defineSessionStore(driver: StoreDriver, options: DefineStoreOptions = {}): SessionStore {
+  const name = driver.name;
+  const clock = options.clock ?? systemClock;
+  const capabilities = Object.freeze({ ...driver.capabilities });
+  const maxBytes = capabilities.maxPayloadBytes;
+  let closed = false;
+  let closing: Promise<void> | undefined;
+  const inflight = new Set<Promise<unknown>>();
+
+  const now = () => new Date(clock.now()).toISOString();
+
+  function checkSize(what: string, value: unknown, id: string): void {
+    const bytes = Buffer.byteLength(JSON.stringify(value), "utf8");
+    if (bytes > maxBytes) {
+      throw new SessionKitError(
+        "ERR_PAYLOAD_TOO_LARGE",
+        `[${name}] ${what} of session "${id}" is ${bytes} bytes of JSON, more than the limit of ${maxBytes}. Store large blobs elsewhere and keep a reference; nothing was written.`,
+        { details: { id, bytes, limit: maxBytes } },
+      );
+    }
+  }
+
+  function wrap(error: unknown, action: string): SessionKitError {
+    if (isSessionKitError(error)) return error;
+    return errors.io(name, action, error);
+  }
+
+  const ops = {
+    create(input: CreateSessionInput, createOptions?: { events?: unknown[] }): MaybePromise<CommitResult> {
+      const parsed = parseInput(createSessionInputSchema, input, "input", name);
+      const { events: newEvents = [] } = parseInput(createOptionsSchema, createOptions ?? {}, "options", name);
+      const id = parsed.id ?? createSessionId();
+      const at = now();
+      const session: Session = dropUndefined({
+        ...parsed,
+        id,
+        status: parsed.status ?? "active",
+        iterations: parsed.iterations ?? 0,
+        maxIterations: parsed.maxIterations ?? 100,
+        context: parsed.context ?? {},
+        createdAt: at,
+        updatedAt: at,
+        version: 1,
+        eventCount: newEvents.length,
+      });
+      const events = newEvents.map((event, index) => ({
+        seq: index + 1,
+        timestamp: at,
+        type: event.type,
+        data: event.data ?? {},
+      }));
+      checkSize("The record", session, id);
+      for (const event of events) checkSize(`Event ${event.seq}`, event, id);
+      return chain(driver.insert(session, events, { overwrite: false }), () => ({ session, events }));
+    },
+
+    get(id: string): MaybePromise<Session | null> {
+      assertSessionId(id, name);
+      return driver.get(id);
+    },
+
+    getWithHistory(id: string): MaybePromise<(Session & { history: SessionEvent[] }) | null> {
+      assertSessionId(id, name);
+      return chain(driver.get(id), (session) => {
+        if (session === null) return null;
+        if (session.eventCount === 0) return { ...session, history: [] };
+        const read = chain(driver.readEvents(id, 1, session.eventCount), (history) => ({ ...session, history }));
+        if (!isPromise(read)) return read;
+        return read.catch((error: unknown) => {
+          if (isSessionKitError(error, "ERR_SESSION_NOT_FOUND")) return null;
+          throw error;
+        });
+      });
+    },
+
+    commit(id: string, input: CommitInput): MaybePromise<CommitResult> {
+      assertSessionId(id, name);
+      const parsed = parseInput(commitInputSchema, input ?? {}, "input", name);
+      let appended: SessionEvent[] = [];
+      const plan = (current: Session): CommitPlan => {
+        if (parsed.expectedVersion !== undefined && current.version !== parsed.expectedVersion) {
+          throw errors.conflict(name, id, parsed.expectedVersion, current.version);
+        }
+        const at = now();
+        const next: Session = { ...current };
+        const record = next as unknown as Record<string, unknown>;
+        for (const [key, value] of Object.entries(parsed.patch ?? {})) {
+          if (value === undefined) continue;
+          if (value === null) delete record[key];
+          else record[key] = value;
+        }
+        const newEvents = parsed.events ?? [];
+        appended = newEvents.map((event, index) => ({
+          seq: current.eventCount + index + 1,
+          timestamp: at,
+          type: event.type,
+          data: event.data ?? {},
+        }));
+        next.version = current.version + 1;
+        next.updatedAt = at;
+        next.eventCount = current.eventCount + appended.length;
+        checkSize("The record", next, id);
+        for (const event of appended) checkSize(`Event ${event.seq}`, event, id);
+        return { next, events: appended };
+      };
+      return chain(driver.commit(id, plan), (session) => ({ session, events: appended }));
+    },
+
+    readEvents(id: string, range?: EventRange): MaybePromise<SessionEvent[]> {
+      assertSessionId(id, name);
+      const parsed = parseInput(eventRangeSchema, range ?? {}, "range", name);
+      if (parsed.last !== undefined) {
+        const last = parsed.last;
+        if (driver.readLastEvents) return driver.readLastEvents(id, last);
+        return chain(driver.get(id), (session) => {
+          if (session === null) throw errors.notFound(name, id);
+          const from = Math.max(1, session.eventCount - last + 1);
+          return chain(driver.readEvents(id, from, undefined), (events) => events.slice(-last));
+        });
+      }
+      const from = parsed.fromSeq ?? 1;
+      let to = parsed.toSeq;
+      if (parsed.limit !== undefined) to = Math.min(to ?? Number.MAX_SAFE_INTEGER, from + parsed.limit - 1);
+      return driver.readEvents(id, from, to);
+    },
+
+    list(query?: ListQuery): MaybePromise<SessionPage> {
+      const { filter, after, limit } = parseListQuery(query, name);
+      return chain(driver.list(filter, after, limit + 1), ({ items, corrupt }) => {
+        const more = items.length > limit;
+        const page = more ? items.slice(0, limit) : items;
+        const last = page[page.length - 1];
+        return {
+          items: page,
+          nextCursor: more && last ? encodeCursor(last, filter) : null,
+          corrupt,
+        };
+      });
+    },
+
+    count(filter?: SessionFilter): MaybePromise<number> {
+      const parsed = parseFilter(filter, name);
+      return driver.count ? driver.count(parsed) : chain(driver.stats(parsed), (aggregate) => aggregate.total);
+    },
+
+    stats(filter?: SessionFilter): MaybePromise<SessionStats> {
+      const parsed = parseFilter(filter, name);
+      return chain(driver.stats(parsed), statsFromAggregate);
+    },
+
+    delete(id: string, deleteOptions?: DeleteOptions): MaybePromise<boolean> {
+      assertSessionId(id, name);
+      const parsed = parseInput(deleteOptionsSchema, deleteOptions ?? {}, "options", name);
+      return driver.delete(id, parsed.expectedVersion);
+    },
+
+    prune(input: PruneInput): MaybePromise<PruneResult> {
+      const parsed = parseInput(pruneInputSchema, input, "input", name);
+      const statuses = parsed.statuses ?? [...TERMINAL_STATUSES];
+      const dryRun = parsed.dryRun ?? false;
+      return chain(driver.prune([...new Set(statuses)], parsed.olderThan, dryRun), (ids) => {
+        const sorted = [...ids].sort();
+        return { count: sorted.length, ids: sorted, dryRun };
+      });
+    },
+
+    importSession(session: Session, events: SessionEvent[], importOptions?: ImportOptions): MaybePromise<CommitResult> {
+      if (session && typeof session === "object") assertSessionId((session as Session).id, name);
+      const parsedSession = dropUndefined(parseInput(importedSessionSchema, session, "session", name)) as Session;
+      if (!Array.isArray(events)) throw errors.invalidInput(name, "`events` to be an array", events, "Pass the exported history.");
+      const parsedEvents = events.map((event, index) => parseInput(importedEventSchema, event, `events[${index}]`, name));
+      const { overwrite = false } = parseInput(importOptionsSchema, importOptions ?? {}, "options", name);
+      parsedEvents.forEach((event, index) => {
+        if (event.seq !== index + 1) {
+          throw errors.invalidInput(name, `events[${index}].seq to be ${index + 1}`, event.seq, "Histories are contiguous from seq 1.");
+        }
+      });
+      if (parsedSession.eventCount !== parsedEvents.length) {
+        throw errors.invalidInput(
+          name,
+          `session.eventCount to equal the ${parsedEvents.length} events given`,
+          parsedSession.eventCount,
+          "Export the session together with its whole history.",
+        );
+      }
+      checkSize("The record", parsedSession, parsedSession.id);
+      for (const event of parsedEvents) checkSize(`Event ${event.seq}`, event, parsedSession.id);
+      return chain(driver.insert(parsedSession, parsedEvents, { overwrite }), () => ({
+        session: parsedSession,
+        events: parsedEvents,
+      }));
+    },
+  };
+
+  type Ops = typeof ops;
+
+  function runAsync<K extends keyof Ops>(action: K, args: Parameters<Ops[K]>): Promise<Awaited<ReturnType<Ops[K]>>> {
+    if (closed) return Promise.reject(errors.closed(name));
+    let promise: Promise<Awaited<ReturnType<Ops[K]>>>;
+    try {
+      promise = Promise.resolve((ops[action] as (...a: unknown[]) => ReturnType<Ops[K]>)(...args)) as Promise<
+        Awaited<ReturnType<Ops[K]>>
+      >;
+    } catch (error) {
+      return Promise.reject(wrap(error, action));
+    }
+    const tracked = promise.catch((error: unknown) => {
+      throw wrap(error, action);
+    });
+    inflight.add(tracked);
+    tracked.then(
+      () => inflight.delete(tracked),
+      () => inflight.delete(tracked),
+    );
+    return tracked;
+  }
+
+  function runSync<K extends keyof Ops>(action: K, args: Parameters<Ops[K]>): Awaited<ReturnType<Ops[K]>> {
+    if (closed) throw errors.closed(name);
+    try {
+      const result: unknown = (ops[action] as (...a: unknown[]) => unknown)(...args);
+      if (isPromise(result as MaybePromise<unknown>)) {
+        (result as Promise<unknown>).catch(() => undefined);
+        throw new SessionKitError("ERR_UNSUPPORTED_CAPABILITY", `[${name}] The driver answered ${action} asynchronously; its sync face is unusable.`);
+      }
+      return result as Awaited<ReturnType<Ops[K]>>;
+    } catch (error) {
+      throw wrap(error, action);
+    }
+  }
+
+  const syncFace: SyncSessionStore = {
+    name,
+    create: (input, createOptions) => runSync("create", [input, createOptions]),
+    get: (id) => runSync("get", [id]),
+    getWithHistory: (id) => runSync("getWithHistory", [id]),
+    commit: (id, input) => runSync("commit", [id, input]),
+    readEvents: (id, range) => runSync("readEvents", [id, range]),
+    list: (query) => runSync("list", [query]),
+    count: (filter) => runSync("count", [filter]),
+    stats: (filter) => runSync("stats", [filter]),
+    delete: (id, deleteOptions) => runSync("delete", [id, deleteOptions]),
+    prune: (input) => runSync("prune", [input]),
+    importSession: (session, events, importOptions) => runSync("importSession", [session, events, importOptions]),
+  };
+
+  return {
+    name,
+    capabilities,
+    clock,
+    create: (input, createOptions) => runAsync("create", [input, createOptions]),
+    get: (id) => runAsync("get", [id]),
+    getWithHistory: (id) => runAsync("getWithHistory", [id]),
+    commit: (id, input) => runAsync("commit", [id, input]),
+    readEvents: (id, range) => runAsync("readEvents", [id, range]),
+    list: (query) => runAsync("list", [query]),
+    count: (filter) => runAsync("count", [filter]),
+    stats: (filter) => runAsync("stats", [filter]),
+    delete: (id, deleteOptions) => runAsync("delete", [id, deleteOptions]),
+    prune: (input) => runAsync("prune", [input]),
+    importSession: (session, events, importOptions) => runAsync("importSession", [session, events, importOptions]),
+    sync() {
+      if (!capabilities.sync) throw errors.unsupported(name, "sync");
+      if (closed) throw errors.closed(name);
+      return syncFace;
+    },
+    close() {
+      if (closing) return closing;
+      closed = true;
+      closing = (async () => {
+        await Promise.allSettled([...inflight]);
+        try {
+          await driver.close();
+        } catch (error) {
+          throw wrap(error, "close");
+        }
+      })();
+      return closing;
+    },
+  };
+}
+
+function dropUndefined<T extends object>(value: T): T {
+  for (const key of Object.keys(value) as (keyof T)[]) {
+    if (value[key] === undefined) delete value[key];
+  }
+  return value;
+}

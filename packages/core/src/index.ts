@@ -1,0 +1,12 @@
+export * from "./clock.js";
+export * from "./define-store.js";
+export type * from "./driver.js";
+export * from "./errors.js";
+export * from "./ids.js";
+export * from "./json.js";
+export * from "./memory-store.js";
+export * from "./model.js";
+export * from "./query.js";
+export * from "./records.js";
+export * from "./schemas.js";
+export type * from "./store.js";

@@ -1,0 +1,132 @@
+import type { JsonObject, JsonValue } from "./json.js";
+
+/** The five statuses a session can be in. */
+export const SESSION_STATUSES = ["active", "paused", "completed", "failed", "timeout"] as const;
+export type SessionStatus = (typeof SESSION_STATUSES)[number];
+
+/** Statuses a session never leaves. */
+export const TERMINAL_STATUSES = ["completed", "failed", "timeout"] as const satisfies readonly SessionStatus[];
+export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
+
+/** True for completed, failed and timeout. */
+export function isTerminalStatus(status: SessionStatus): status is TerminalStatus {
+  return status === "completed" || status === "failed" || status === "timeout";
+}
+
+/** The event types the lifecycle writes; any other matching EVENT_TYPE_PATTERN is a custom event. */
+export const CORE_EVENT_TYPES = [
+  "start",
+  "iteration",
+  "tool_call",
+  "learning",
+  "pause",
+  "resume",
+  "complete",
+  "error",
+  "timeout",
+  "context",
+] as const;
+export type CoreEventType = (typeof CORE_EVENT_TYPES)[number];
+
+/** Event types are short identifiers: letters, digits, `_`, `.`, `:` and `-`. */
+export const EVENT_TYPE_PATTERN = /^[A-Za-z][A-Za-z0-9_.:-]{0,63}$/;
+
+/** Well-known metadata keys (from the seed module); any other JSON member is allowed too. */
+export interface SessionMetadata {
+  model?: string;
+  timeout?: number;
+  enableLearning?: boolean;
+  delegated?: boolean;
+  blockedActions?: Array<{ action: string; reason: string }>;
+  toolsUsed?: string[];
+  cost?: number;
+  tokens?: { prompt: number; completion: number; total: number };
+  [key: string]: JsonValue | undefined;
+}
+
+/** Why and when a paused session was paused (kept out of the user's `context`). */
+export interface PauseInfo {
+  at: string;
+  reason?: string;
+}
+
+/** A session's state, without its history. Every timestamp is ISO-8601 UTC with milliseconds. */
+export interface Session {
+  id: string;
+  userId?: string;
+  channelId?: string;
+  mode: string;
+  task: string;
+  workspace?: string;
+  status: SessionStatus;
+  createdAt: string;
+  /** Time of the last committed change. */
+  updatedAt: string;
+  /** When the session reached a terminal status. */
+  endedAt?: string;
+  iterations: number;
+  maxIterations: number;
+  /** Optional wall-clock deadline; the manager times the session out once it has passed. */
+  deadlineAt?: string;
+  context: JsonObject;
+  result?: string;
+  error?: string;
+  pause?: PauseInfo;
+  metadata?: SessionMetadata;
+  /** Grows by exactly one with every committed change; the basis of optimistic concurrency. */
+  version: number;
+  /** Number of events in the history; the last event's `seq`. */
+  eventCount: number;
+}
+
+/** What listing returns: a session without context, result, error and pause details. */
+export type SessionSummary = Omit<Session, "context" | "result" | "error" | "pause">;
+
+/** One history entry. `seq` starts at 1 and is contiguous within a session. */
+export interface SessionEvent {
+  seq: number;
+  timestamp: string;
+  type: string;
+  data: JsonObject;
+}
+
+/** A session together with its whole history (the seed's `AgentSession`, plus version fields). */
+export interface AgentSession extends Session {
+  history: SessionEvent[];
+}
+
+/** An event to append; the store assigns `seq` and `timestamp`. */
+export interface NewEvent {
+  type: string;
+  data?: Record<string, unknown>;
+}
+
+/** Summary fields, in one place so every adapter projects the same ones. */
+export const SUMMARY_KEYS = [
+  "id",
+  "userId",
+  "channelId",
+  "mode",
+  "task",
+  "workspace",
+  "status",
+  "createdAt",
+  "updatedAt",
+  "endedAt",
+  "iterations",
+  "maxIterations",
+  "deadlineAt",
+  "metadata",
+  "version",
+  "eventCount",
+] as const satisfies readonly (keyof SessionSummary)[];
+
+/** Projects a session onto its summary (absent optional fields stay absent). */
+export function toSummary(session: Session): SessionSummary {
+  const out: Record<string, unknown> = {};
+  for (const key of SUMMARY_KEYS) {
+    const value = session[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out as SessionSummary;
+}

@@ -1,0 +1,161 @@
+import { z } from "zod";
+import { SessionKitError, describeValue } from "./errors.js";
+import { SESSION_ID_PATTERN } from "./ids.js";
+import { type JsonObject, toJsonObject } from "./json.js";
+import { EVENT_TYPE_PATTERN, SESSION_STATUSES } from "./model.js";
+
+/** An ISO-8601 instant, normalised to UTC with milliseconds. */
+export const isoInstantSchema = z
+  .union([z.string(), z.date(), z.number()])
+  .transform((value, ctx) => {
+    const ms =
+      value instanceof Date
+        ? value.getTime()
+        : typeof value === "number"
+          ? value
+          : /^\d{4}-\d{2}-\d{2}/.test(value)
+            ? Date.parse(value)
+            : Number.NaN;
+    if (!Number.isFinite(ms)) {
+      ctx.addIssue({ code: "custom", message: "expected an ISO-8601 timestamp" });
+      return z.NEVER;
+    }
+    return new Date(ms).toISOString();
+  });
+
+const json = (path: string) =>
+  z.unknown().transform((value, ctx): JsonObject => {
+    try {
+      return toJsonObject(value, path);
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: (error as Error).message.replace(/^\[[^\]]+\] /, "") });
+      return z.NEVER;
+    }
+  });
+
+const pauseSchema = z.strictObject({ at: isoInstantSchema, reason: z.string().optional() });
+const statusSchema = z.enum(SESSION_STATUSES);
+const optionalText = z.string().nullable().optional();
+
+/** Input of store.create(). */
+export const createSessionInputSchema = z.strictObject({
+  id: z.string().regex(SESSION_ID_PATTERN).optional(),
+  mode: z.string(),
+  task: z.string(),
+  userId: z.string().optional(),
+  channelId: z.string().optional(),
+  workspace: z.string().optional(),
+  status: statusSchema.optional(),
+  iterations: z.number().int().min(0).optional(),
+  maxIterations: z.number().int().min(1).optional(),
+  deadlineAt: isoInstantSchema.optional(),
+  context: json("context").optional(),
+  metadata: json("metadata").optional(),
+  result: z.string().optional(),
+  error: z.string().optional(),
+  pause: pauseSchema.optional(),
+  endedAt: isoInstantSchema.optional(),
+});
+
+/** A state patch. */
+export const sessionPatchSchema = z.strictObject({
+  status: statusSchema.optional(),
+  iterations: z.number().int().min(0).optional(),
+  maxIterations: z.number().int().min(1).optional(),
+  mode: z.string().optional(),
+  task: z.string().optional(),
+  userId: optionalText,
+  channelId: optionalText,
+  workspace: optionalText,
+  deadlineAt: isoInstantSchema.nullable().optional(),
+  context: json("patch.context").optional(),
+  metadata: json("patch.metadata").nullable().optional(),
+  result: optionalText,
+  error: optionalText,
+  pause: pauseSchema.nullable().optional(),
+  endedAt: isoInstantSchema.nullable().optional(),
+});
+
+/** A new event. */
+export const newEventSchema = z.strictObject({
+  type: z.string().regex(EVENT_TYPE_PATTERN, "expected an event type matching " + EVENT_TYPE_PATTERN),
+  data: json("event.data").optional(),
+});
+
+/** Input of store.commit(). */
+export const commitInputSchema = z.strictObject({
+  expectedVersion: z.number().int().min(1).optional(),
+  patch: sessionPatchSchema.optional(),
+  events: z.array(newEventSchema).max(10_000).optional(),
+});
+
+/** An event range. */
+export const eventRangeSchema = z
+  .strictObject({
+    fromSeq: z.number().int().min(1).optional(),
+    toSeq: z.number().int().min(1).optional(),
+    limit: z.number().int().min(1).optional(),
+    last: z.number().int().min(1).optional(),
+  })
+  .refine(
+    (range) => range.last === undefined || (range.fromSeq === undefined && range.toSeq === undefined && range.limit === undefined),
+    "`last` cannot be combined with fromSeq, toSeq or limit",
+  );
+
+/** Input of store.prune(). */
+export const pruneInputSchema = z.strictObject({
+  olderThan: isoInstantSchema,
+  statuses: z.array(statusSchema).min(1).optional(),
+  dryRun: z.boolean().optional(),
+});
+
+/** A session as exported (importSession's first argument). */
+export const importedSessionSchema = z.strictObject({
+  id: z.string().regex(SESSION_ID_PATTERN),
+  userId: z.string().optional(),
+  channelId: z.string().optional(),
+  mode: z.string(),
+  task: z.string(),
+  workspace: z.string().optional(),
+  status: statusSchema,
+  createdAt: isoInstantSchema,
+  updatedAt: isoInstantSchema,
+  endedAt: isoInstantSchema.optional(),
+  iterations: z.number().int().min(0),
+  maxIterations: z.number().int().min(1),
+  deadlineAt: isoInstantSchema.optional(),
+  context: json("context"),
+  result: z.string().optional(),
+  error: z.string().optional(),
+  pause: pauseSchema.optional(),
+  metadata: json("metadata").optional(),
+  version: z.number().int().min(1),
+  eventCount: z.number().int().min(0),
+});
+
+/** An event as exported. */
+export const importedEventSchema = z.strictObject({
+  seq: z.number().int().min(1),
+  timestamp: isoInstantSchema,
+  type: z.string().regex(EVENT_TYPE_PATTERN),
+  data: json("event.data"),
+});
+
+/**
+ * Parses `value` with `schema`; on failure throws ERR_INVALID_INPUT naming the first bad field,
+ * the value found there and the fix.
+ */
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what: string, component: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const path = issue.path.length > 0 ? `${what}.${issue.path.join(".")}` : what;
+  let found: unknown = value;
+  for (const key of issue.path) found = (found as Record<PropertyKey, unknown> | undefined)?.[key as PropertyKey];
+  const id = path.endsWith(".id") ? "ERR_INVALID_ID" : "ERR_INVALID_INPUT";
+  throw new SessionKitError(
+    id,
+    `[${component}] Expected \`${path}\` to be valid (${issue.message}), got ${describeValue(found)}. Fix the value and retry.`,
+    { details: { path } },
+  );
+}

@@ -1,0 +1,254 @@
+import type { Clock } from "./clock.js";
+import type { JsonValue } from "./json.js";
+import type {
+  NewEvent,
+  PauseInfo,
+  Session,
+  SessionEvent,
+  SessionMetadata,
+  SessionStatus,
+  SessionSummary,
+} from "./model.js";
+
+/**
+ * What a store can do beyond the contract every store meets. The conformance suite tests every
+ * claimed capability and checks that an unclaimed one is refused with ERR_UNSUPPORTED_CAPABILITY.
+ */
+export interface StoreCapabilities {
+  /** Data survives close() and a new handle on the same storage. */
+  persistent: boolean;
+  /** Two handles on one storage in one process see each other's writes at once. */
+  multiHandle: boolean;
+  /** Writers in several processes are safe: no lost update, no torn record, no raw driver error. */
+  multiProcess: boolean;
+  /** A writer killed at any point leaves each session as its old or its new state. */
+  crashSafe: boolean;
+  /** `store.sync()` returns a synchronous face of the same contract. */
+  sync: boolean;
+  /** Largest JSON size (UTF-8 bytes) of one session record or one event; larger is refused, never truncated. */
+  maxPayloadBytes: number;
+}
+
+/** Fields a new session is created with. The store sets createdAt, updatedAt, version 1 and eventCount. */
+export interface CreateSessionInput {
+  /** Default: a new `session_…` id. */
+  id?: string;
+  mode: string;
+  task: string;
+  userId?: string;
+  channelId?: string;
+  workspace?: string;
+  /** Default "active". */
+  status?: SessionStatus;
+  /** Default 0. */
+  iterations?: number;
+  /** Default 100; must be at least 1. */
+  maxIterations?: number;
+  deadlineAt?: string;
+  /** Default {}. Copied, never kept by reference. */
+  context?: Record<string, unknown>;
+  metadata?: SessionMetadata;
+  result?: string;
+  error?: string;
+  pause?: PauseInfo;
+  endedAt?: string;
+}
+
+/**
+ * A change to a session's state. `undefined` (or absent) leaves a field as it is; `null` removes an
+ * optional field. `context` and `metadata` replace the whole object (merge before you commit).
+ */
+export interface SessionPatch {
+  status?: SessionStatus;
+  iterations?: number;
+  maxIterations?: number;
+  mode?: string;
+  task?: string;
+  userId?: string | null;
+  channelId?: string | null;
+  workspace?: string | null;
+  deadlineAt?: string | null;
+  context?: Record<string, unknown>;
+  metadata?: SessionMetadata | null;
+  result?: string | null;
+  error?: string | null;
+  pause?: PauseInfo | null;
+  endedAt?: string | null;
+}
+
+/** One atomic change: an optional state patch and events, conditioned on a version if given. */
+export interface CommitInput {
+  /** When set, the commit fails with ERR_VERSION_CONFLICT unless the session is at exactly this version. */
+  expectedVersion?: number;
+  patch?: SessionPatch;
+  /** Appended in order after the last event; all or none are stored. */
+  events?: NewEvent[];
+}
+
+/** The state after a committed change, and the events it appended (with their seq and timestamp). */
+export interface CommitResult {
+  session: Session;
+  events: SessionEvent[];
+}
+
+/** Which events to read. Bounds are inclusive; all are optional. */
+export interface EventRange {
+  /** First seq to return (default 1). */
+  fromSeq?: number;
+  /** Last seq to return (default: the last event). */
+  toSeq?: number;
+  /** At most this many events, counted from `fromSeq`. */
+  limit?: number;
+  /** Only the last `last` events (oldest first). Cannot be combined with fromSeq/toSeq/limit. */
+  last?: number;
+}
+
+/** Scalar values a metadata filter compares against, type-exact. */
+export type MetadataFilterValue = string | number | boolean | null;
+
+/**
+ * Filters for list, count and stats; all given filters must match (AND). String comparisons are
+ * exact and case-sensitive. Time bounds are inclusive and accept any ISO-8601 string.
+ */
+export interface SessionFilter {
+  userId?: string;
+  channelId?: string;
+  mode?: string;
+  /** One status, or any of several (a non-empty array). */
+  status?: SessionStatus | SessionStatus[];
+  createdAfter?: string;
+  createdBefore?: string;
+  updatedAfter?: string;
+  updatedBefore?: string;
+  /** Top-level metadata keys that must equal these values exactly (`"1"` does not match `1`). */
+  metadata?: Record<string, MetadataFilterValue>;
+}
+
+/** A page request. Order: createdAt descending (newest first), ties broken by id descending. */
+export interface ListQuery extends SessionFilter {
+  /** Page size, 1 to 1000 (default 50). */
+  limit?: number;
+  /** The `nextCursor` of the previous page, issued for the same filter. */
+  cursor?: string | null;
+}
+
+/** A record the store found damaged while answering. */
+export interface CorruptRecordReport {
+  id: string;
+  code: "ERR_CORRUPT_RECORD" | "ERR_UNSUPPORTED_RECORD_VERSION";
+  message: string;
+}
+
+/** One page of summaries. */
+export interface SessionPage {
+  items: SessionSummary[];
+  /** Pass to the next list() call; null on the last page. */
+  nextCursor: string | null;
+  /** Damaged records matched by neither filter nor order (they cannot be read); empty on healthy storage. */
+  corrupt: CorruptRecordReport[];
+}
+
+/** Statistics over the sessions matching a filter. */
+export interface SessionStats {
+  total: number;
+  byStatus: Record<SessionStatus, number>;
+  byMode: Record<string, number>;
+  /** Sum of iterations / total (0 when there are no sessions); not rounded. */
+  averageIterations: number;
+  /** completed / total × 100 (0 when there are no sessions); not rounded. */
+  successRate: number;
+  /** Sum of eventCount. */
+  events: number;
+}
+
+/** Which sessions prune removes. */
+export interface PruneInput {
+  /** Removes sessions whose updatedAt is strictly before this instant (ISO string, Date or epoch ms). */
+  olderThan: string | number | Date;
+  /** Default: the terminal statuses (completed, failed, timeout). */
+  statuses?: SessionStatus[];
+  /** Report what would be removed without removing anything. */
+  dryRun?: boolean;
+}
+
+/** What prune removed (or would remove, on a dry run). */
+export interface PruneResult {
+  count: number;
+  /** Sorted ascending. */
+  ids: string[];
+  dryRun: boolean;
+}
+
+/** Options of delete(). */
+export interface DeleteOptions {
+  /** When set, delete fails with ERR_VERSION_CONFLICT unless the session is at this version. */
+  expectedVersion?: number;
+}
+
+/** Options of importSession(). */
+export interface ImportOptions {
+  /** Replace an existing session with the same id (default false: ERR_SESSION_EXISTS). */
+  overwrite?: boolean;
+}
+
+/**
+ * The storage contract every adapter meets, identically. Methods reject with SessionKitError
+ * only; a raw driver error never escapes. Ids are validated (ERR_INVALID_ID) before any I/O.
+ */
+export interface SessionStore {
+  /** The adapter's name, used as the prefix of its error messages. */
+  readonly name: string;
+  /** What this store can do; constant for the life of the store. */
+  readonly capabilities: StoreCapabilities;
+  /** The clock the store stamps createdAt, updatedAt and event timestamps with. */
+  readonly clock: Clock;
+
+  /** Creates a session at version 1 with the given first events; ERR_SESSION_EXISTS if the id is taken. */
+  create(input: CreateSessionInput, options?: { events?: NewEvent[] }): Promise<CommitResult>;
+  /** The session without its history, or null when there is none. ERR_CORRUPT_RECORD if it is damaged. */
+  get(id: string): Promise<Session | null>;
+  /** The session with its whole history, consistent with each other, or null. */
+  getWithHistory(id: string): Promise<(Session & { history: SessionEvent[] }) | null>;
+  /**
+   * Applies a patch and appends events as one atomic change: version + 1, updatedAt = now, events
+   * numbered after the last one. ERR_SESSION_NOT_FOUND if missing; ERR_VERSION_CONFLICT (and no
+   * change at all) if `expectedVersion` is stale. Concurrent commits never lose one another.
+   */
+  commit(id: string, input: CommitInput): Promise<CommitResult>;
+  /** Events in seq order. ERR_SESSION_NOT_FOUND if the session does not exist. */
+  readEvents(id: string, range?: EventRange): Promise<SessionEvent[]>;
+  /** A page of summaries in the documented total order; cursors never skip or repeat a row. */
+  list(query?: ListQuery): Promise<SessionPage>;
+  /** How many sessions match the filter. */
+  count(filter?: SessionFilter): Promise<number>;
+  /** Statistics over the sessions matching the filter. */
+  stats(filter?: SessionFilter): Promise<SessionStats>;
+  /** Deletes a session and its history; true if it existed. Works on corrupt records too. */
+  delete(id: string, options?: DeleteOptions): Promise<boolean>;
+  /** Deletes sessions of the given statuses last changed before a cutoff, with their histories. */
+  prune(input: PruneInput): Promise<PruneResult>;
+  /** Restores a session exactly as exported (timestamps, version and history kept). */
+  importSession(session: Session, events: SessionEvent[], options?: ImportOptions): Promise<CommitResult>;
+  /** The synchronous face of this store; ERR_UNSUPPORTED_CAPABILITY unless capabilities.sync. */
+  sync(): SyncSessionStore;
+  /** Waits for operations in flight, releases resources; later calls reject with ERR_STORE_CLOSED. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** The same contract, synchronous (embedded stores only). */
+export interface SyncSessionStore {
+  readonly name: string;
+  create(input: CreateSessionInput, options?: { events?: NewEvent[] }): CommitResult;
+  get(id: string): Session | null;
+  getWithHistory(id: string): (Session & { history: SessionEvent[] }) | null;
+  commit(id: string, input: CommitInput): CommitResult;
+  readEvents(id: string, range?: EventRange): SessionEvent[];
+  list(query?: ListQuery): SessionPage;
+  count(filter?: SessionFilter): number;
+  stats(filter?: SessionFilter): SessionStats;
+  delete(id: string, options?: DeleteOptions): boolean;
+  prune(input: PruneInput): PruneResult;
+  importSession(session: Session, events: SessionEvent[], options?: ImportOptions): CommitResult;
+}
+
+export type { JsonValue };
