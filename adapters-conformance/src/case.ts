@@ -1,0 +1,87 @@
+import type { SessionStore, StoreCapabilities } from "@sessionkit/core";
+import type { ConformanceContext, ConformanceHarness } from "./harness.js";
+
+/** What a case may need beyond the contract: a claimed capability, a raw hook, a second handle, a child process. */
+export type CaseRequirement =
+  | Exclude<keyof StoreCapabilities, "maxPayloadBytes">
+  | "corrupt"
+  | "inspect"
+  | "plantDebris"
+  | "reopen"
+  | "child";
+
+/** A store served by a child process over IPC; `kill()` sends SIGKILL. */
+export interface ChildStore extends Pick<
+  SessionStore,
+  | "create"
+  | "get"
+  | "getWithHistory"
+  | "commit"
+  | "readEvents"
+  | "list"
+  | "count"
+  | "stats"
+  | "delete"
+  | "prune"
+  | "importSession"
+> {
+  /** The child's process id. */
+  readonly pid: number;
+  /** Runs a named command of the child runner (e.g. "commitLoop"); resolves with its answer. */
+  command(name: string, args?: unknown[]): Promise<unknown>;
+  /** Resolves on the next `{ type: "progress" }` message of a running command. */
+  nextProgress(): Promise<unknown>;
+  /** Closes the child's store and waits for the process to exit. */
+  close(): Promise<void>;
+  /** SIGKILL; resolves once the process is gone. */
+  kill(): Promise<void>;
+}
+
+/** Everything a case runs with; handles it opens are closed after the case, even on failure. */
+export interface CaseEnv {
+  readonly ctx: ConformanceContext;
+  readonly harness: ConformanceHarness;
+  /** The capabilities the adapter declares (read from a store of this harness). */
+  readonly capabilities: StoreCapabilities;
+  /** Repetitions of race cases. */
+  readonly iterations: number;
+  /** Repetitions of the kill-mid-write case. */
+  readonly crashIterations: number;
+  /** `harness.create(ctx)`, closed after the case. Calling it twice returns the same store. */
+  open(): Promise<SessionStore>;
+  /** `harness.reopen(ctx)`: a new independent handle on the same storage, closed after the case. */
+  reopen(): Promise<SessionStore>;
+  /** A store on the same storage served by a child process, killed after the case. */
+  child(): Promise<ChildStore>;
+  /** Runs `count` tasks that all start at the same instant (a shared start gate); settles them all. */
+  startTogether<T>(count: number, task: (index: number) => Promise<T>): Promise<PromiseSettledResult<T>[]>;
+}
+
+/** One conformance case, as data. `id` is stable across releases (e.g. "SS-OCC-03"). */
+export interface CaseDefinition {
+  id: string;
+  /** Group id, the id's prefix ("SS-OCC"). */
+  group: string;
+  title: string;
+  /** Skipped (with the reason) unless all are met; a claimed capability is always exercised. */
+  requires?: CaseRequirement[];
+  run(env: CaseEnv): Promise<void>;
+}
+
+/** Human names of the groups, in report order. */
+export const GROUP_TITLES: Record<string, string> = {
+  "SS-CAP": "capabilities",
+  "SS-LIFE": "store lifecycle",
+  "SS-CRUD": "create, read, delete",
+  "SS-ID": "identifiers and input validation",
+  "SS-OCC": "optimistic concurrency",
+  "SS-EV": "event append",
+  "SS-CC": "concurrency across handles and processes",
+  "SS-Q": "queries",
+  "SS-ST": "statistics",
+  "SS-CL": "prune and cleanup",
+  "SS-J": "fidelity",
+  "SS-CR": "corrupt and foreign records",
+  "SS-P": "persistence across close and reopen",
+  "SS-LC": "lifecycle manager",
+};
