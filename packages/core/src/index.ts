@@ -10,3 +10,4 @@ export * from "./query.js";
 export * from "./records.js";
 export * from "./schemas.js";
 export type * from "./store.js";
+export * from "./transfer.js";
