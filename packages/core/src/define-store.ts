@@ -1,6 +1,7 @@
+import { z } from "zod";
 import { type Clock, systemClock } from "./clock.js";
 import type { CommitPlan, MaybePromise, StoreDriver } from "./driver.js";
-import { SessionKitError, errors, isSessionKitError } from "./errors.js";
+import { errors, isSessionKitError, SessionKitError } from "./errors.js";
 import { assertSessionId, createSessionId } from "./ids.js";
 import { type Session, type SessionEvent, TERMINAL_STATUSES } from "./model.js";
 import { encodeCursor, parseFilter, parseListQuery, statsFromAggregate } from "./query.js";
@@ -30,7 +31,6 @@ import type {
   SessionStore,
   SyncSessionStore,
 } from "./store.js";
-import { z } from "zod";
 
 /** Default size limit of one record or one event: 16 MiB of JSON. */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
@@ -87,7 +87,12 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
   const ops = {
     create(input: CreateSessionInput, createOptions?: { events?: unknown[] }): MaybePromise<CommitResult> {
       const parsed = parseInput(createSessionInputSchema, input, "input", name);
-      const { events: newEvents = [] } = parseInput(createOptionsSchema, createOptions ?? {}, "options", name);
+      const { events: newEvents = [] } = parseInput(
+        createOptionsSchema,
+        createOptions ?? {},
+        "options",
+        name,
+      );
       const id = parsed.id ?? createSessionId();
       const at = now();
       const session: Session = dropUndefined({
@@ -123,7 +128,10 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
       return chain(driver.get(id), (session) => {
         if (session === null) return null;
         if (session.eventCount === 0) return { ...session, history: [] };
-        const read = chain(driver.readEvents(id, 1, session.eventCount), (history) => ({ ...session, history }));
+        const read = chain(driver.readEvents(id, 1, session.eventCount), (history) => ({
+          ...session,
+          history,
+        }));
         if (!isPromise(read)) return read;
         return read.catch((error: unknown) => {
           if (isSessionKitError(error, "ERR_SESSION_NOT_FOUND")) return null;
@@ -199,7 +207,9 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
 
     count(filter?: SessionFilter): MaybePromise<number> {
       const parsed = parseFilter(filter, name);
-      return driver.count ? driver.count(parsed) : chain(driver.stats(parsed), (aggregate) => aggregate.total);
+      return driver.count
+        ? driver.count(parsed)
+        : chain(driver.stats(parsed), (aggregate) => aggregate.total);
     },
 
     stats(filter?: SessionFilter): MaybePromise<SessionStats> {
@@ -223,15 +233,29 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
       });
     },
 
-    importSession(session: Session, events: SessionEvent[], importOptions?: ImportOptions): MaybePromise<CommitResult> {
+    importSession(
+      session: Session,
+      events: SessionEvent[],
+      importOptions?: ImportOptions,
+    ): MaybePromise<CommitResult> {
       if (session && typeof session === "object") assertSessionId((session as Session).id, name);
-      const parsedSession = dropUndefined(parseInput(importedSessionSchema, session, "session", name)) as Session;
-      if (!Array.isArray(events)) throw errors.invalidInput(name, "`events` to be an array", events, "Pass the exported history.");
-      const parsedEvents = events.map((event, index) => parseInput(importedEventSchema, event, `events[${index}]`, name));
+      const parsedSession = dropUndefined(
+        parseInput(importedSessionSchema, session, "session", name),
+      ) as Session;
+      if (!Array.isArray(events))
+        throw errors.invalidInput(name, "`events` to be an array", events, "Pass the exported history.");
+      const parsedEvents = events.map((event, index) =>
+        parseInput(importedEventSchema, event, `events[${index}]`, name),
+      );
       const { overwrite = false } = parseInput(importOptionsSchema, importOptions ?? {}, "options", name);
       parsedEvents.forEach((event, index) => {
         if (event.seq !== index + 1) {
-          throw errors.invalidInput(name, `events[${index}].seq to be ${index + 1}`, event.seq, "Histories are contiguous from seq 1.");
+          throw errors.invalidInput(
+            name,
+            `events[${index}].seq to be ${index + 1}`,
+            event.seq,
+            "Histories are contiguous from seq 1.",
+          );
         }
       });
       if (parsedSession.eventCount !== parsedEvents.length) {
@@ -253,7 +277,10 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
 
   type Ops = typeof ops;
 
-  function runAsync<K extends keyof Ops>(action: K, args: Parameters<Ops[K]>): Promise<Awaited<ReturnType<Ops[K]>>> {
+  function runAsync<K extends keyof Ops>(
+    action: K,
+    args: Parameters<Ops[K]>,
+  ): Promise<Awaited<ReturnType<Ops[K]>>> {
     if (closed) return Promise.reject(errors.closed(name));
     let promise: Promise<Awaited<ReturnType<Ops[K]>>>;
     try {
@@ -280,7 +307,10 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
       const result: unknown = (ops[action] as (...a: unknown[]) => unknown)(...args);
       if (isPromise(result as MaybePromise<unknown>)) {
         (result as Promise<unknown>).catch(() => undefined);
-        throw new SessionKitError("ERR_UNSUPPORTED_CAPABILITY", `[${name}] The driver answered ${action} asynchronously; its sync face is unusable.`);
+        throw new SessionKitError(
+          "ERR_UNSUPPORTED_CAPABILITY",
+          `[${name}] The driver answered ${action} asynchronously; its sync face is unusable.`,
+        );
       }
       return result as Awaited<ReturnType<Ops[K]>>;
     } catch (error) {
@@ -300,7 +330,8 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
     stats: (filter) => runSync("stats", [filter]),
     delete: (id, deleteOptions) => runSync("delete", [id, deleteOptions]),
     prune: (input) => runSync("prune", [input]),
-    importSession: (session, events, importOptions) => runSync("importSession", [session, events, importOptions]),
+    importSession: (session, events, importOptions) =>
+      runSync("importSession", [session, events, importOptions]),
   };
 
   return {
@@ -317,7 +348,8 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
     stats: (filter) => runAsync("stats", [filter]),
     delete: (id, deleteOptions) => runAsync("delete", [id, deleteOptions]),
     prune: (input) => runAsync("prune", [input]),
-    importSession: (session, events, importOptions) => runAsync("importSession", [session, events, importOptions]),
+    importSession: (session, events, importOptions) =>
+      runAsync("importSession", [session, events, importOptions]),
     sync() {
       if (!capabilities.sync) throw errors.unsupported(name, "sync");
       if (closed) throw errors.closed(name);

@@ -69,7 +69,11 @@ export interface StoreDriver {
    * Up to `limit` summaries matching `filter`, ordered createdAt desc then id desc, strictly after
    * `after` in that order when given; plus any damaged records met.
    */
-  list(filter: ParsedFilter, after: ListPosition | undefined, limit: number): MaybePromise<{
+  list(
+    filter: ParsedFilter,
+    after: ListPosition | undefined,
+    limit: number,
+  ): MaybePromise<{
     items: SessionSummary[];
     corrupt: CorruptRecordReport[];
   }>;

@@ -1,5 +1,5 @@
 import { customAlphabet } from "nanoid";
-import { SessionKitError, describeValue } from "./errors.js";
+import { describeValue, SessionKitError } from "./errors.js";
 
 /** Every session id that enters sessionkit must match this: it can never name a path outside a directory. */
 export const SESSION_ID_PATTERN = /^session_[A-Za-z0-9_-]{1,120}$/;

@@ -1,4 +1,4 @@
-import { SessionKitError, describeValue } from "./errors.js";
+import { describeValue, SessionKitError } from "./errors.js";
 
 /** A value that survives JSON exactly. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -63,7 +63,12 @@ function copy(value: unknown, path: string, component: string, seen: Set<object>
       if (member === undefined) continue;
       const copied = copy(member, `${path}.${key}`, component, seen, depth + 1);
       // defineProperty keeps a "__proto__" key as data instead of changing the prototype.
-      Object.defineProperty(out, key, { value: copied, enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, key, {
+        value: copied,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     return out;
   } finally {

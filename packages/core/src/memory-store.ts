@@ -39,7 +39,10 @@ export function createMemoryDriver(options: MemoryStoreOptions = {}): StoreDrive
 
   return {
     name,
-    capabilities: { ...memoryStoreCapabilities, maxPayloadBytes: options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES },
+    capabilities: {
+      ...memoryStoreCapabilities,
+      maxPayloadBytes: options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
+    },
     insert(session, events, { overwrite }) {
       if (!overwrite && entries.has(session.id)) throw errors.exists(name, session.id);
       entries.set(session.id, { session: clone(session), events: clone(events) });

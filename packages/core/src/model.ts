@@ -5,7 +5,11 @@ export const SESSION_STATUSES = ["active", "paused", "completed", "failed", "tim
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
 
 /** Statuses a session never leaves. */
-export const TERMINAL_STATUSES = ["completed", "failed", "timeout"] as const satisfies readonly SessionStatus[];
+export const TERMINAL_STATUSES = [
+  "completed",
+  "failed",
+  "timeout",
+] as const satisfies readonly SessionStatus[];
 export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
 
 /** True for completed, failed and timeout. */

@@ -1,5 +1,5 @@
 import type { ListPosition, ParsedFilter, StatsAggregate } from "./driver.js";
-import { SessionKitError, describeValue } from "./errors.js";
+import { describeValue, SessionKitError } from "./errors.js";
 import { SESSION_STATUSES, type SessionStatus, type SessionSummary } from "./model.js";
 import type { ListQuery, MetadataFilterValue, SessionFilter, SessionStats } from "./store.js";
 
@@ -41,33 +41,50 @@ export function normalizeInstant(value: unknown, field: string, component: strin
 }
 
 /** Validates a filter and normalises it for drivers. Unknown keys are refused, not ignored. */
-export function parseFilter(filter: SessionFilter | undefined, component: string, extraKeys: string[] = []): ParsedFilter {
+export function parseFilter(
+  filter: SessionFilter | undefined,
+  component: string,
+  extraKeys: string[] = [],
+): ParsedFilter {
   if (filter === undefined || filter === null) return {};
-  if (typeof filter !== "object" || Array.isArray(filter)) throw invalidQuery(component, "filter", filter, "an object");
+  if (typeof filter !== "object" || Array.isArray(filter))
+    throw invalidQuery(component, "filter", filter, "an object");
   const out: ParsedFilter = {};
   for (const key of Object.keys(filter)) {
     if (!FILTER_KEYS.has(key) && !extraKeys.includes(key)) {
-      throw invalidQuery(component, key, (filter as Record<string, unknown>)[key], `one of ${[...FILTER_KEYS].join(", ")}`);
+      throw invalidQuery(
+        component,
+        key,
+        (filter as Record<string, unknown>)[key],
+        `one of ${[...FILTER_KEYS].join(", ")}`,
+      );
     }
   }
   for (const key of ["userId", "channelId", "mode"] as const) {
     const value = filter[key];
     if (value === undefined) continue;
-    if (typeof value !== "string" || value.length === 0) throw invalidQuery(component, key, value, "a non-empty string");
+    if (typeof value !== "string" || value.length === 0)
+      throw invalidQuery(component, key, value, "a non-empty string");
     out[key] = value;
   }
   if (filter.status !== undefined) {
     const list = Array.isArray(filter.status) ? filter.status : [filter.status];
-    if (list.length === 0) throw invalidQuery(component, "status", list, "a status or a non-empty array of statuses");
+    if (list.length === 0)
+      throw invalidQuery(component, "status", list, "a status or a non-empty array of statuses");
     for (const status of list) {
-      if (!SESSION_STATUSES.includes(status)) throw invalidQuery(component, "status", status, `one of ${SESSION_STATUSES.join(", ")}`);
+      if (!SESSION_STATUSES.includes(status))
+        throw invalidQuery(component, "status", status, `one of ${SESSION_STATUSES.join(", ")}`);
     }
     out.statuses = SESSION_STATUSES.filter((status) => list.includes(status));
   }
-  if (filter.createdAfter !== undefined) out.createdFrom = normalizeInstant(filter.createdAfter, "createdAfter", component);
-  if (filter.createdBefore !== undefined) out.createdTo = normalizeInstant(filter.createdBefore, "createdBefore", component);
-  if (filter.updatedAfter !== undefined) out.updatedFrom = normalizeInstant(filter.updatedAfter, "updatedAfter", component);
-  if (filter.updatedBefore !== undefined) out.updatedTo = normalizeInstant(filter.updatedBefore, "updatedBefore", component);
+  if (filter.createdAfter !== undefined)
+    out.createdFrom = normalizeInstant(filter.createdAfter, "createdAfter", component);
+  if (filter.createdBefore !== undefined)
+    out.createdTo = normalizeInstant(filter.createdBefore, "createdBefore", component);
+  if (filter.updatedAfter !== undefined)
+    out.updatedFrom = normalizeInstant(filter.updatedAfter, "updatedAfter", component);
+  if (filter.updatedBefore !== undefined)
+    out.updatedTo = normalizeInstant(filter.updatedBefore, "updatedBefore", component);
   if (filter.metadata !== undefined) {
     const metadata = filter.metadata;
     if (metadata === null || typeof metadata !== "object" || Array.isArray(metadata)) {
@@ -76,13 +93,15 @@ export function parseFilter(filter: SessionFilter | undefined, component: string
     const entries: Array<[string, MetadataFilterValue]> = [];
     for (const key of Object.keys(metadata).sort()) {
       const value = metadata[key];
-      if (!METADATA_KEY.test(key)) throw invalidQuery(component, "metadata key", key, `a key matching ${METADATA_KEY}`);
+      if (!METADATA_KEY.test(key))
+        throw invalidQuery(component, "metadata key", key, `a key matching ${METADATA_KEY}`);
       const ok =
         value === null ||
         typeof value === "string" ||
         typeof value === "boolean" ||
         (typeof value === "number" && Number.isFinite(value));
-      if (!ok) throw invalidQuery(component, `metadata.${key}`, value, "a string, finite number, boolean or null");
+      if (!ok)
+        throw invalidQuery(component, `metadata.${key}`, value, "a string, finite number, boolean or null");
       entries.push([key, Object.is(value, -0) ? 0 : (value as MetadataFilterValue)]);
     }
     if (entries.length > 0) out.metadata = entries;
@@ -144,7 +163,12 @@ export function filterFingerprint(filter: ParsedFilter): string {
 
 /** Encodes a keyset position into an opaque cursor bound to the filter. */
 export function encodeCursor(position: ListPosition, filter: ParsedFilter): string {
-  const payload = JSON.stringify({ v: 1, c: position.createdAt, i: position.id, f: filterFingerprint(filter) });
+  const payload = JSON.stringify({
+    v: 1,
+    c: position.createdAt,
+    i: position.id,
+    f: filterFingerprint(filter),
+  });
   return Buffer.from(payload, "utf8").toString("base64url");
 }
 
@@ -156,7 +180,12 @@ export function decodeCursor(cursor: string, filter: ParsedFilter, component: st
       `[${component}] Expected \`cursor\` to be a nextCursor returned by list() for the same filter, got ${describeValue(cursor)} (${why}). Start again without a cursor.`,
       { details: { reason: why } },
     );
-  if (typeof cursor !== "string" || cursor.length === 0 || cursor.length > 1024 || !/^[A-Za-z0-9_-]+$/.test(cursor)) {
+  if (
+    typeof cursor !== "string" ||
+    cursor.length === 0 ||
+    cursor.length > 1024 ||
+    !/^[A-Za-z0-9_-]+$/.test(cursor)
+  ) {
     throw fail("not a cursor");
   }
   let decoded: unknown;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { SessionKitError, errors } from "./errors.js";
+import { errors, SessionKitError } from "./errors.js";
 import { SESSION_ID_PATTERN } from "./ids.js";
 import type { JsonObject } from "./json.js";
 import { SESSION_STATUSES, type Session, type SessionEvent } from "./model.js";
@@ -96,7 +96,11 @@ export function decodeRecord(raw: unknown, id: string, component = "sessionkit")
   }
   const schemaVersion = (raw as { schemaVersion?: unknown }).schemaVersion;
   if (schemaVersion === undefined) return decodeSeedRecord(raw, id, component);
-  if (typeof schemaVersion === "number" && Number.isInteger(schemaVersion) && schemaVersion > RECORD_SCHEMA_VERSION) {
+  if (
+    typeof schemaVersion === "number" &&
+    Number.isInteger(schemaVersion) &&
+    schemaVersion > RECORD_SCHEMA_VERSION
+  ) {
     throw new SessionKitError(
       "ERR_UNSUPPORTED_RECORD_VERSION",
       `[${component}] Session "${id}" was written with record schema ${schemaVersion}, newer than ${RECORD_SCHEMA_VERSION} which this release reads. Upgrade sessionkit; the record was left untouched.`,
@@ -159,7 +163,8 @@ function decodeSeedRecord(raw: object, id: string, component: string): DecodedRe
 /** Validates a stored event of session `id`. */
 export function decodeEvent(raw: unknown, id: string, component = "sessionkit"): SessionEvent {
   const parsed = storedEventSchema.safeParse(raw);
-  if (!parsed.success) throw errors.corrupt(component, id, `an event is malformed (${firstIssue(parsed.error)})`);
+  if (!parsed.success)
+    throw errors.corrupt(component, id, `an event is malformed (${firstIssue(parsed.error)})`);
   return parsed.data;
 }
 

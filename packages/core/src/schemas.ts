@@ -1,27 +1,25 @@
 import { z } from "zod";
-import { SessionKitError, describeValue } from "./errors.js";
+import { describeValue, SessionKitError } from "./errors.js";
 import { SESSION_ID_PATTERN } from "./ids.js";
 import { type JsonObject, toJsonObject } from "./json.js";
 import { EVENT_TYPE_PATTERN, SESSION_STATUSES } from "./model.js";
 
 /** An ISO-8601 instant, normalised to UTC with milliseconds. */
-export const isoInstantSchema = z
-  .union([z.string(), z.date(), z.number()])
-  .transform((value, ctx) => {
-    const ms =
-      value instanceof Date
-        ? value.getTime()
-        : typeof value === "number"
-          ? value
-          : /^\d{4}-\d{2}-\d{2}/.test(value)
-            ? Date.parse(value)
-            : Number.NaN;
-    if (!Number.isFinite(ms)) {
-      ctx.addIssue({ code: "custom", message: "expected an ISO-8601 timestamp" });
-      return z.NEVER;
-    }
-    return new Date(ms).toISOString();
-  });
+export const isoInstantSchema = z.union([z.string(), z.date(), z.number()]).transform((value, ctx) => {
+  const ms =
+    value instanceof Date
+      ? value.getTime()
+      : typeof value === "number"
+        ? value
+        : /^\d{4}-\d{2}-\d{2}/.test(value)
+          ? Date.parse(value)
+          : Number.NaN;
+  if (!Number.isFinite(ms)) {
+    ctx.addIssue({ code: "custom", message: "expected an ISO-8601 timestamp" });
+    return z.NEVER;
+  }
+  return new Date(ms).toISOString();
+});
 
 const json = (path: string) =>
   z.unknown().transform((value, ctx): JsonObject => {
@@ -98,7 +96,9 @@ export const eventRangeSchema = z
     last: z.number().int().min(1).optional(),
   })
   .refine(
-    (range) => range.last === undefined || (range.fromSeq === undefined && range.toSeq === undefined && range.limit === undefined),
+    (range) =>
+      range.last === undefined ||
+      (range.fromSeq === undefined && range.toSeq === undefined && range.limit === undefined),
     "`last` cannot be combined with fromSeq, toSeq or limit",
   );
 
@@ -145,14 +145,23 @@ export const importedEventSchema = z.strictObject({
  * Parses `value` with `schema`; on failure throws ERR_INVALID_INPUT naming the first bad field,
  * the value found there and the fix.
  */
-export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what: string, component: string): z.output<S> {
+export function parseInput<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  what: string,
+  component: string,
+): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const path = issue.path.length > 0 ? `${what}.${issue.path.join(".")}` : what;
   let found: unknown = value;
-  for (const key of issue.path) found = (found as Record<PropertyKey, unknown> | undefined)?.[key as PropertyKey];
+  for (const key of issue.path)
+    found = (found as Record<PropertyKey, unknown> | undefined)?.[key as PropertyKey];
   const id = path.endsWith(".id") ? "ERR_INVALID_ID" : "ERR_INVALID_INPUT";
+  if (issue.message.startsWith("Expected `")) {
+    throw new SessionKitError(id, `[${component}] ${issue.message}`, { details: { path } });
+  }
   throw new SessionKitError(
     id,
     `[${component}] Expected \`${path}\` to be valid (${issue.message}), got ${describeValue(found)}. Fix the value and retry.`,

@@ -1,4 +1,4 @@
-import { SessionKitError, describeValue } from "./errors.js";
+import { describeValue, SessionKitError } from "./errors.js";
 import type { Session, SessionEvent } from "./model.js";
 import type { CorruptRecordReport, SessionFilter, SessionStore } from "./store.js";
 
@@ -48,7 +48,10 @@ export interface ImportSessionsOptions {
  * Streams a store as JSON Lines: a header, then one `{session, events}` line per session, in the
  * list order. Each session is read with its history in one consistent read.
  */
-export async function* exportSessions(store: SessionStore, options: ExportSessionsOptions = {}): AsyncGenerator<string> {
+export async function* exportSessions(
+  store: SessionStore,
+  options: ExportSessionsOptions = {},
+): AsyncGenerator<string> {
   const header: ExportHeader = {
     format: EXPORT_FORMAT,
     version: EXPORT_FORMAT_VERSION,
@@ -152,7 +155,10 @@ export async function importSessions(
     options.onProgress?.({ ...progress });
   }
   if (!sawHeader) {
-    throw new SessionKitError("ERR_INVALID_INPUT", "[transfer] The export is empty: no header line. Pass a file written by exportSessions().");
+    throw new SessionKitError(
+      "ERR_INVALID_INPUT",
+      "[transfer] The export is empty: no header line. Pass a file written by exportSessions().",
+    );
   }
   return progress;
 }

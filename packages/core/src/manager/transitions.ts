@@ -1,0 +1,234 @@
+import { SessionKitError, describeValue } from "../errors.js";
+import type { JsonObject } from "../json.js";
+import type { NewEvent, Session, SessionMetadata, SessionStatus } from "../model.js";
+import type { SessionPatch } from "../store.js";
+
+/** Token counts an iteration used; every field is added to `metadata.tokens`. */
+export interface TokenUsage {
+  prompt?: number;
+  completion?: number;
+  total?: number;
+}
+
+/** What one iteration cost, accumulated into the session's metadata. */
+export interface IterationUsage {
+  /** A number counts as `total`. */
+  tokens?: number | TokenUsage;
+  /** Added to `metadata.cost`. */
+  cost?: number;
+  /** Replaces `metadata.model`. */
+  model?: string;
+  /** Merged into `metadata.toolsUsed` (unique, first-seen order). */
+  toolsUsed?: string[];
+}
+
+/** One lifecycle operation, already validated. */
+export type Operation =
+  | { kind: "pause"; reason?: string }
+  | { kind: "resume"; extendIterations?: number; maxIterations?: number; deadlineAt?: string | null }
+  | { kind: "complete"; result?: string }
+  | { kind: "fail"; error: string }
+  | { kind: "iterate"; data: JsonObject; usage?: IterationUsage }
+  | { kind: "record"; type: string; data: JsonObject }
+  | { kind: "context"; set: JsonObject; unset: string[] };
+
+export type OperationKind = Operation["kind"];
+
+/**
+ * The transition table: for each operation, the statuses it is legal from and the status it
+ * leads to. Anything not listed fails with ERR_INVALID_TRANSITION and changes nothing. This
+ * object is the single source of truth; `decide` reads it and the README documents it.
+ */
+export const TRANSITION_TABLE: Readonly<Record<OperationKind, Partial<Record<SessionStatus, SessionStatus>>>> = {
+  pause: { active: "paused", timeout: "paused" },
+  resume: { paused: "active", timeout: "active" },
+  complete: { active: "completed", paused: "completed" },
+  fail: { active: "failed", paused: "failed" },
+  // active → timeout when the iteration reaches the budget (see decide).
+  iterate: { active: "active" },
+  record: { active: "active", paused: "paused" },
+  context: { active: "active", paused: "paused" },
+};
+
+/** What the manager commits for one operation; `error` is thrown after committing the rest. */
+export interface Decision {
+  patch: SessionPatch;
+  events: NewEvent[];
+  error?: SessionKitError;
+}
+
+const OPERATION_NAMES: Record<OperationKind, string> = {
+  pause: "pause",
+  resume: "resume",
+  complete: "complete",
+  fail: "fail",
+  iterate: "incrementIteration",
+  record: "record an event on",
+  context: "updateContext on",
+};
+
+/** ERR_INVALID_TRANSITION naming the session, its status and the operation. */
+export function invalidTransition(session: Session, kind: OperationKind, why?: string): SessionKitError {
+  const allowed = Object.keys(TRANSITION_TABLE[kind]);
+  const reason =
+    why ??
+    `${OPERATION_NAMES[kind]} is allowed only from ${allowed.map((status) => `"${status}"`).join(" or ")}`;
+  return new SessionKitError(
+    "ERR_INVALID_TRANSITION",
+    `[manager] Cannot ${OPERATION_NAMES[kind]} session ${describeValue(session.id)} in status "${session.status}": ${reason}. Nothing was changed.`,
+    { details: { id: session.id, status: session.status, operation: kind } },
+  );
+}
+
+/** True when the session's wall-clock deadline has passed at `nowMs` while it could still run. */
+export function deadlinePassed(session: Session, nowMs: number): boolean {
+  return (
+    session.deadlineAt !== undefined &&
+    (session.status === "active" || session.status === "paused") &&
+    Date.parse(session.deadlineAt) <= nowMs
+  );
+}
+
+/**
+ * Decides what an operation does to a session at `nowMs`: the state patch and events to commit
+ * atomically, or an error. A passed deadline first turns the session into `timeout` (committed
+ * even when the operation itself is then refused, so the history explains the state).
+ */
+export function decide(session: Session, op: Operation, nowMs: number): Decision {
+  const at = new Date(nowMs).toISOString();
+  let current = session;
+  const patch: SessionPatch = {};
+  const events: NewEvent[] = [];
+  if (deadlinePassed(session, nowMs)) {
+    Object.assign(patch, { status: "timeout", endedAt: at, pause: null } satisfies SessionPatch);
+    events.push({
+      type: "timeout",
+      data: {
+        reason: "deadline",
+        deadlineAt: session.deadlineAt,
+        iterations: session.iterations,
+        maxIterations: session.maxIterations,
+      },
+    });
+    current = { ...session, status: "timeout", endedAt: at };
+    delete current.pause;
+  }
+  const next = TRANSITION_TABLE[op.kind][current.status];
+  if (next === undefined) return { patch, events, error: invalidTransition(current, op.kind) };
+  const step = apply(current, op, nowMs, at);
+  if (step instanceof SessionKitError) return { patch, events, error: step };
+  return { patch: { ...patch, ...step.patch }, events: [...events, ...step.events] };
+}
+
+function apply(session: Session, op: Operation, nowMs: number, at: string): Decision | SessionKitError {
+  switch (op.kind) {
+    case "pause": {
+      const data: JsonObject = { reason: op.reason ?? "User requested pause" };
+      if (session.status === "timeout") data.from = "timeout";
+      const pause = op.reason === undefined ? { at } : { at, reason: op.reason };
+      return { patch: { status: "paused", pause, endedAt: null }, events: [{ type: "pause", data }] };
+    }
+    case "resume":
+      return resume(session, op, nowMs);
+    case "complete":
+      return {
+        patch: { status: "completed", endedAt: at, pause: null, ...(op.result === undefined ? {} : { result: op.result }) },
+        events: [{ type: "complete", data: op.result === undefined ? {} : { result: op.result } }],
+      };
+    case "fail":
+      return {
+        patch: { status: "failed", endedAt: at, pause: null, error: op.error },
+        events: [{ type: "error", data: { error: op.error } }],
+      };
+    case "iterate": {
+      const iterations = session.iterations + 1;
+      const data = op.usage === undefined ? op.data : { ...op.data, usage: op.usage as JsonObject };
+      const patch: SessionPatch = { iterations };
+      if (op.usage !== undefined) patch.metadata = accumulate(session.metadata, op.usage);
+      const events: NewEvent[] = [{ type: "iteration", data }];
+      if (iterations >= session.maxIterations) {
+        Object.assign(patch, { status: "timeout", endedAt: at } satisfies SessionPatch);
+        events.push({
+          type: "timeout",
+          data: { reason: "iterations", iterations, maxIterations: session.maxIterations },
+        });
+      }
+      return { patch, events };
+    }
+    case "record": {
+      const patch: SessionPatch = {};
+      if (op.type === "tool_call" && typeof op.data.tool === "string" && op.data.tool.length > 0) {
+        const used = session.metadata?.toolsUsed ?? [];
+        if (!used.includes(op.data.tool)) {
+          patch.metadata = { ...session.metadata, toolsUsed: [...used, op.data.tool] };
+        }
+      }
+      return { patch, events: [{ type: op.type, data: op.data }] };
+    }
+    case "context": {
+      const context: JsonObject = { ...session.context, ...op.set };
+      for (const key of op.unset) delete context[key];
+      const data: JsonObject = { set: op.set };
+      if (op.unset.length > 0) data.unset = op.unset;
+      return { patch: { context }, events: [{ type: "context", data }] };
+    }
+  }
+}
+
+function resume(
+  session: Session,
+  op: Extract<Operation, { kind: "resume" }>,
+  nowMs: number,
+): Decision | SessionKitError {
+  let maxIterations = session.maxIterations;
+  if (op.maxIterations !== undefined) maxIterations = op.maxIterations;
+  if (op.extendIterations !== undefined) maxIterations += op.extendIterations;
+  const deadlineAt = op.deadlineAt === undefined ? session.deadlineAt : (op.deadlineAt ?? undefined);
+  if (session.iterations >= maxIterations) {
+    return invalidTransition(
+      session,
+      "resume",
+      `its iteration budget is spent (${session.iterations} of ${maxIterations}); pass { extendIterations } or a higher { maxIterations }`,
+    );
+  }
+  if (deadlineAt !== undefined && Date.parse(deadlineAt) <= nowMs) {
+    return invalidTransition(
+      session,
+      "resume",
+      `its deadline ${deadlineAt} has passed; pass a later { deadlineAt } (or null to remove it)`,
+    );
+  }
+  const pausedDuration = session.pause ? Math.max(0, nowMs - Date.parse(session.pause.at)) : 0;
+  const data: JsonObject = { pausedDuration };
+  if (session.status === "timeout") data.from = "timeout";
+  const patch: SessionPatch = { status: "active", pause: null, endedAt: null };
+  if (maxIterations !== session.maxIterations) {
+    patch.maxIterations = maxIterations;
+    data.maxIterations = maxIterations;
+  }
+  if (deadlineAt !== session.deadlineAt) {
+    patch.deadlineAt = deadlineAt ?? null;
+    data.deadlineAt = deadlineAt ?? null;
+  }
+  return { patch, events: [{ type: "resume", data }] };
+}
+
+function accumulate(metadata: SessionMetadata | undefined, usage: IterationUsage): SessionMetadata {
+  const out: SessionMetadata = { ...metadata };
+  if (usage.model !== undefined) out.model = usage.model;
+  if (usage.cost !== undefined) out.cost = (out.cost ?? 0) + usage.cost;
+  if (usage.tokens !== undefined) {
+    const add = typeof usage.tokens === "number" ? { total: usage.tokens } : usage.tokens;
+    const old = out.tokens ?? { prompt: 0, completion: 0, total: 0 };
+    const prompt = old.prompt + (add.prompt ?? 0);
+    const completion = old.completion + (add.completion ?? 0);
+    const total = old.total + (add.total ?? (add.prompt ?? 0) + (add.completion ?? 0));
+    out.tokens = { prompt, completion, total };
+  }
+  if (usage.toolsUsed !== undefined) {
+    const used = [...(out.toolsUsed ?? [])];
+    for (const tool of usage.toolsUsed) if (!used.includes(tool)) used.push(tool);
+    out.toolsUsed = used;
+  }
+  return out;
+}
