@@ -11,3 +11,5 @@ export * from "./records.js";
 export * from "./schemas.js";
 export type * from "./store.js";
 export * from "./transfer.js";
+export * from "./manager/index.js";
+export * from "./webhooks/index.js";

@@ -1,4 +1,4 @@
-import { SessionKitError, describeValue } from "../errors.js";
+import { describeValue, SessionKitError } from "../errors.js";
 import type { JsonObject } from "../json.js";
 import type { NewEvent, Session, SessionMetadata, SessionStatus } from "../model.js";
 import type { SessionPatch } from "../store.js";
@@ -39,7 +39,9 @@ export type OperationKind = Operation["kind"];
  * leads to. Anything not listed fails with ERR_INVALID_TRANSITION and changes nothing. This
  * object is the single source of truth; `decide` reads it and the README documents it.
  */
-export const TRANSITION_TABLE: Readonly<Record<OperationKind, Partial<Record<SessionStatus, SessionStatus>>>> = {
+export const TRANSITION_TABLE: Readonly<
+  Record<OperationKind, Partial<Record<SessionStatus, SessionStatus>>>
+> = {
   pause: { active: "paused", timeout: "paused" },
   resume: { paused: "active", timeout: "active" },
   complete: { active: "completed", paused: "completed" },
@@ -132,7 +134,12 @@ function apply(session: Session, op: Operation, nowMs: number, at: string): Deci
       return resume(session, op, nowMs);
     case "complete":
       return {
-        patch: { status: "completed", endedAt: at, pause: null, ...(op.result === undefined ? {} : { result: op.result }) },
+        patch: {
+          status: "completed",
+          endedAt: at,
+          pause: null,
+          ...(op.result === undefined ? {} : { result: op.result }),
+        },
         events: [{ type: "complete", data: op.result === undefined ? {} : { result: op.result } }],
       };
     case "fail":

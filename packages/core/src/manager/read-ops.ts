@@ -1,0 +1,132 @@
+import type { Clock } from "../clock.js";
+import { errors, SessionKitError } from "../errors.js";
+import { assertSessionId } from "../ids.js";
+import type { Session } from "../model.js";
+import type { SessionStore } from "../store.js";
+import { COMPONENT, cleanupInputSchema, parse, resumeOptionsSchema } from "./schemas.js";
+import { decide } from "./transitions.js";
+import type { SessionManager } from "./types.js";
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** ERR_INVALID_INPUT from the manager, in the usual message shape. */
+export function invalidInput(what: string, value: unknown, fix: string): SessionKitError {
+  return errors.invalidInput(COMPONENT, what, value, fix);
+}
+
+/** The error every call on a closed manager rejects with. */
+export function managerClosed(): SessionKitError {
+  return new SessionKitError(
+    "ERR_STORE_CLOSED",
+    `[${COMPONENT}] The session manager is closed. Create a new manager instead of reusing a closed one.`,
+  );
+}
+
+function progressOf(session: Session): number {
+  return Math.min(100, (session.iterations / session.maxIterations) * 100);
+}
+
+type ReadOps = Pick<
+  SessionManager,
+  | "get"
+  | "getWithHistory"
+  | "getContext"
+  | "isResumable"
+  | "stats"
+  | "cleanup"
+  | "delete"
+  | "duration"
+  | "progress"
+>;
+
+/** The operations that read (or delete) without a lifecycle decision. */
+export function readOps(
+  store: SessionStore,
+  clock: Clock,
+  recentHistorySize: number,
+  guard: () => void,
+): ReadOps {
+  async function read(id: string): Promise<Session | null> {
+    guard();
+    assertSessionId(id, COMPONENT);
+    return store.get(id);
+  }
+
+  return {
+    get: read,
+
+    async getWithHistory(id) {
+      guard();
+      assertSessionId(id, COMPONENT);
+      return store.getWithHistory(id);
+    },
+
+    async getContext(id) {
+      const session = await read(id);
+      if (session === null) return null;
+      let recentHistory: Awaited<ReturnType<SessionStore["readEvents"]>>;
+      try {
+        recentHistory = await store.readEvents(id, { last: recentHistorySize });
+      } catch (error) {
+        if (error instanceof SessionKitError && error.code === "ERR_SESSION_NOT_FOUND") return null;
+        throw error;
+      }
+      const out = {
+        sessionId: session.id,
+        task: session.task,
+        mode: session.mode,
+        ...(session.workspace === undefined ? {} : { workspace: session.workspace }),
+        iterations: session.iterations,
+        maxIterations: session.maxIterations,
+        progress: progressOf(session),
+        context: session.context,
+        recentHistory,
+        status: session.status,
+      };
+      return out;
+    },
+
+    async isResumable(id, options) {
+      const session = await read(id);
+      if (session === null) return false;
+      const parsed = parse(resumeOptionsSchema, options ?? {}, "options");
+      // Exactly the decision resume() would take now, without committing it.
+      return decide(session, { kind: "resume", ...parsed }, clock.now()).error === undefined;
+    },
+
+    async stats(filter) {
+      guard();
+      return store.stats(filter);
+    },
+
+    async cleanup(options) {
+      guard();
+      const input = parse(cleanupInputSchema, options ?? {}, "options");
+      const maxAgeDays = input.maxAgeDays ?? 30;
+      const olderThan = input.olderThan ?? new Date(clock.now() - maxAgeDays * DAY_MS).toISOString();
+      return store.prune({
+        olderThan,
+        ...(input.statuses === undefined ? {} : { statuses: input.statuses }),
+        ...(input.dryRun === undefined ? {} : { dryRun: input.dryRun }),
+      });
+    },
+
+    async delete(id) {
+      guard();
+      assertSessionId(id, COMPONENT);
+      return store.delete(id);
+    },
+
+    async duration(id) {
+      const session = await read(id);
+      if (session === null) return null;
+      const end = session.endedAt === undefined ? clock.now() : Date.parse(session.endedAt);
+      return Math.max(0, end - Date.parse(session.createdAt));
+    },
+
+    async progress(id) {
+      const session = await read(id);
+      return session === null ? null : progressOf(session);
+    },
+  };
+}

@@ -1,0 +1,120 @@
+import { z } from "zod";
+import { toJsonObject, toJsonValue } from "../json.js";
+import { EVENT_TYPE_PATTERN } from "../model.js";
+import { isoInstantSchema, parseInput } from "../schemas.js";
+import { webhookConfigSchema } from "../webhooks/options.js";
+
+export const COMPONENT = "manager";
+
+const jsonObject = (path: string) =>
+  z.unknown().transform((value, ctx) => {
+    try {
+      return toJsonObject(value, path, COMPONENT);
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: (error as Error).message.replace(/^\[[^\]]+\] /, "") });
+      return z.NEVER;
+    }
+  });
+
+const jsonValue = (path: string) =>
+  z.unknown().transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    try {
+      return toJsonValue(value, path, COMPONENT);
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: (error as Error).message.replace(/^\[[^\]]+\] /, "") });
+      return z.NEVER;
+    }
+  });
+
+const hasFunction = (name: string) => (value: unknown) =>
+  typeof value === "object" &&
+  value !== null &&
+  typeof (value as Record<string, unknown>)[name] === "function";
+
+/** Options of createSessionManager. */
+export const managerOptionsSchema = z.strictObject({
+  store: z.custom<unknown>(
+    (value) => ["get", "commit", "create", "list", "readEvents"].every((name) => hasFunction(name)(value)),
+    "expected a SessionStore",
+  ),
+  clock: z.custom<unknown>(hasFunction("now"), "expected a Clock ({ now(): number })").optional(),
+  webhooks: z.union([webhookConfigSchema, z.array(webhookConfigSchema)]).optional(),
+  maxCommitRetries: z.number().int().min(0).max(10_000).optional(),
+  recentHistorySize: z.number().int().min(1).max(10_000).optional(),
+  onListenerError: z
+    .custom<unknown>((value) => typeof value === "function", "expected a function")
+    .optional(),
+});
+
+/** Input of manager.start(). */
+export const startInputSchema = z
+  .strictObject({
+    id: z.string().optional(),
+    task: z.string(),
+    mode: z.string(),
+    userId: z.string().optional(),
+    channelId: z.string().optional(),
+    workspace: z.string().optional(),
+    maxIterations: z.number().int().min(1).optional(),
+    deadlineAt: isoInstantSchema.optional(),
+    timeoutMs: z.number().int().min(1).optional(),
+    context: jsonObject("context").optional(),
+    metadata: jsonObject("metadata").optional(),
+  })
+  .refine((input) => input.deadlineAt === undefined || input.timeoutMs === undefined, {
+    message: "give deadlineAt or timeoutMs, not both",
+  });
+
+/** Options of manager.resume(). */
+export const resumeOptionsSchema = z.strictObject({
+  extendIterations: z.number().int().min(1).optional(),
+  maxIterations: z.number().int().min(1).optional(),
+  deadlineAt: isoInstantSchema.nullable().optional(),
+});
+
+const tokensSchema = z.union([
+  z.number().min(0),
+  z.strictObject({
+    prompt: z.number().min(0).optional(),
+    completion: z.number().min(0).optional(),
+    total: z.number().min(0).optional(),
+  }),
+]);
+
+/** Options of manager.incrementIteration(). */
+export const iterationOptionsSchema = z.strictObject({
+  usage: z
+    .strictObject({
+      tokens: tokensSchema.optional(),
+      cost: z.number().min(0).optional(),
+      model: z.string().optional(),
+      toolsUsed: z.array(z.string().min(1)).optional(),
+    })
+    .optional(),
+});
+
+/** Input of manager.cleanup(). */
+export const cleanupInputSchema = z.strictObject({
+  maxAgeDays: z.number().min(0).optional(),
+  olderThan: isoInstantSchema.optional(),
+  statuses: z
+    .array(z.enum(["active", "paused", "completed", "failed", "timeout"]))
+    .min(1)
+    .optional(),
+  dryRun: z.boolean().optional(),
+});
+
+/** Input of manager.close(). */
+export const closeOptionsSchema = z.strictObject({ timeoutMs: z.number().int().min(0).optional() });
+
+export const eventTypeSchema = z
+  .string()
+  .regex(EVENT_TYPE_PATTERN, `expected an event type matching ${EVENT_TYPE_PATTERN}`);
+export const dataSchema = (path: string) => jsonObject(path).optional();
+export const anyJson = jsonValue;
+
+/** Parses `value` with `schema` as manager input (ERR_INVALID_INPUT naming the field). */
+export function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  return parseInput(schema, value, what, COMPONENT);
+}

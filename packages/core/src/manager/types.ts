@@ -1,0 +1,152 @@
+import type { Clock } from "../clock.js";
+import type { JsonObject } from "../json.js";
+import type { AgentSession, Session, SessionEvent, SessionStatus, SessionSummary } from "../model.js";
+import type {
+  ListQuery,
+  PruneResult,
+  SessionFilter,
+  SessionPage,
+  SessionStats,
+  SessionStore,
+} from "../store.js";
+import type { ExportSessionsOptions, ImportSessionsOptions, TransferProgress } from "../transfer.js";
+import type { WebhookDelivery } from "../webhooks/dispatcher.js";
+import type { WebhookConfig } from "../webhooks/options.js";
+import type { SessionNotification } from "../webhooks/payload.js";
+import type { IterationUsage } from "./transitions.js";
+
+/** Options of createSessionManager. */
+export interface SessionManagerOptions {
+  /** Where sessions live. The manager never closes it: whoever opened the store closes it. */
+  store: SessionStore;
+  /** Time for deadlines, pause durations and endedAt (default: the store's clock). */
+  clock?: Clock;
+  /** Webhook targets notified after each commit (default: none). */
+  webhooks?: WebhookConfig | WebhookConfig[];
+  /** Re-reads after a version conflict before giving up with ERR_STORE_BUSY (default 50). */
+  maxCommitRetries?: number;
+  /** Events in getContext().recentHistory (default 10). */
+  recentHistorySize?: number;
+  /** Called when an in-process listener throws or rejects (default: console.error). */
+  onListenerError?: (error: unknown, eventName: string) => void;
+}
+
+/** Input of start(). */
+export interface StartSessionInput {
+  /** Default: a new `session_…` id. */
+  id?: string;
+  task: string;
+  mode: string;
+  userId?: string;
+  channelId?: string;
+  workspace?: string;
+  /** Iteration budget, at least 1 (default 100). The increment that reaches it times the session out. */
+  maxIterations?: number;
+  /** Wall-clock deadline (default none); give this or timeoutMs. */
+  deadlineAt?: string | number | Date;
+  /** Deadline relative to now, in ms. */
+  timeoutMs?: number;
+  /** Default {}. Copied. */
+  context?: Record<string, unknown>;
+  metadata?: Record<string, unknown>;
+}
+
+/** Options of resume(). */
+export interface ResumeOptions {
+  /** Adds to maxIterations (e.g. to resume a session that timed out on its budget). */
+  extendIterations?: number;
+  /** Sets maxIterations (before extendIterations is added). */
+  maxIterations?: number;
+  /** A new deadline, or null to remove it. */
+  deadlineAt?: string | number | Date | null;
+}
+
+/** Options of incrementIteration(). */
+export interface IterationOptions {
+  /** Usage accumulated into metadata (tokens, cost, model, toolsUsed) and recorded as the event's `usage`. */
+  usage?: IterationUsage;
+}
+
+/** What an agent needs to continue a session (the seed's getSessionContext, plus progress). */
+export interface SessionContext {
+  sessionId: string;
+  task: string;
+  mode: string;
+  workspace?: string;
+  iterations: number;
+  maxIterations: number;
+  /** iterations / maxIterations × 100, capped at 100. */
+  progress: number;
+  context: JsonObject;
+  /** The last `recentHistorySize` events, oldest first. */
+  recentHistory: SessionEvent[];
+  status: SessionStatus;
+}
+
+/** Input of cleanup(). */
+export interface CleanupOptions {
+  /** Age in days of the last change (default 30); ignored when olderThan is given. */
+  maxAgeDays?: number;
+  /** Removes sessions last changed strictly before this instant. */
+  olderThan?: string | number | Date;
+  /** Default: completed, failed, timeout. */
+  statuses?: SessionStatus[];
+  /** Report without deleting (default false). */
+  dryRun?: boolean;
+}
+
+/** A find() query: a list query plus an optional offset (walks the pages before it). */
+export interface FindQuery extends ListQuery {
+  offset?: number;
+}
+
+/** Events the manager emits besides history events. */
+export interface ManagerEventMap {
+  "webhook.delivered": WebhookDelivery;
+  "webhook.failed": WebhookDelivery;
+}
+
+/** The lifecycle API: every mutation is read-decide-commit with optimistic-concurrency retry. */
+export interface SessionManager {
+  readonly store: SessionStore;
+  start(input: StartSessionInput): Promise<Session>;
+  pause(id: string, reason?: string): Promise<Session>;
+  resume(id: string, options?: ResumeOptions): Promise<Session>;
+  complete(id: string, result?: string): Promise<Session>;
+  fail(id: string, error: string | Error): Promise<Session>;
+  incrementIteration(
+    id: string,
+    data?: Record<string, unknown>,
+    options?: IterationOptions,
+  ): Promise<Session>;
+  recordToolCall(id: string, tool: string, args?: unknown, result?: unknown): Promise<Session>;
+  recordLearning(id: string, insight: string, expertiseFile?: string): Promise<Session>;
+  addEvent(id: string, type: string, data?: Record<string, unknown>): Promise<Session>;
+  updateContext(id: string, partial: Record<string, unknown>): Promise<Session>;
+  getContext(id: string): Promise<SessionContext | null>;
+  isResumable(id: string, options?: ResumeOptions): Promise<boolean>;
+  get(id: string): Promise<Session | null>;
+  getWithHistory(id: string): Promise<AgentSession | null>;
+  active(filter?: SessionFilter): Promise<SessionSummary[]>;
+  paused(filter?: SessionFilter): Promise<SessionSummary[]>;
+  completed(filter?: SessionFilter): Promise<SessionSummary[]>;
+  failed(filter?: SessionFilter): Promise<SessionSummary[]>;
+  timedOut(filter?: SessionFilter): Promise<SessionSummary[]>;
+  find(query?: FindQuery): Promise<SessionPage>;
+  stats(filter?: SessionFilter): Promise<SessionStats>;
+  cleanup(options?: CleanupOptions): Promise<PruneResult>;
+  delete(id: string): Promise<boolean>;
+  duration(id: string): Promise<number | null>;
+  progress(id: string): Promise<number | null>;
+  exportSessions(options?: ExportSessionsOptions): AsyncGenerator<string>;
+  importSessions(
+    lines: AsyncIterable<string> | Iterable<string>,
+    options?: ImportSessionsOptions,
+  ): Promise<TransferProgress>;
+  on<K extends keyof ManagerEventMap>(
+    event: K,
+    listener: (payload: ManagerEventMap[K]) => unknown,
+  ): () => void;
+  on(event: string, listener: (notification: SessionNotification) => unknown): () => void;
+  close(options?: { timeoutMs?: number }): Promise<{ undelivered: WebhookDelivery[] }>;
+}
