@@ -1,0 +1,285 @@
+import {
+  type CommitPlan,
+  type CorruptRecordReport,
+  decodeEvent,
+  decodeRecord,
+  emptyAggregate,
+  errors,
+  isSessionKitError,
+  SESSION_STATUSES,
+  type Session,
+  type SessionEvent,
+  type SessionSummary,
+  type StoreCapabilities,
+  type StoreDriver,
+  toSummary,
+} from "@sessionkit/core";
+import { eventArrays, fromTextKey, sessionRow } from "./encode.js";
+import { quoteSchema } from "./migrations.js";
+import { isRetryable, toStoreError } from "./pg-errors.js";
+import type { PoolClientLike, PoolLike } from "./pool.js";
+import { statements, whereClause } from "./sql.js";
+
+/** Optimistic attempts before a commit takes the row lock, so a hot session still makes progress. */
+const OPTIMISTIC_ATTEMPTS = 4;
+const TRANSACTION_RETRIES = 5;
+
+export interface PostgresDriverOptions {
+  pool: PoolLike;
+  schema: string;
+  capabilities: StoreCapabilities;
+  /** "host:port" for error messages. */
+  target: string;
+  /** Resolves once the schema is migrated; awaited before every operation. */
+  ready: () => Promise<void>;
+  /** Called by close() to release what the store owns. */
+  release: () => Promise<void>;
+}
+
+type Db = PoolLike | PoolClientLike;
+
+/** The PostgreSQL StoreDriver: every operation is one or two round trips of plain SQL. */
+export function createPostgresDriver(options: PostgresDriverOptions): StoreDriver {
+  const name = "store-postgres";
+  const { pool, target } = options;
+  const sql = statements(quoteSchema(options.schema));
+
+  function parseSession(id: string, record: string): Session {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(record);
+    } catch (cause) {
+      throw errors.corrupt(name, id, "the stored record is not valid JSON", cause);
+    }
+    return decodeRecord(raw, id, name).session;
+  }
+
+  function parseEvent(id: string, body: string): SessionEvent {
+    try {
+      return decodeEvent(JSON.parse(body), id, name);
+    } catch (cause) {
+      if (isSessionKitError(cause)) throw cause;
+      throw errors.corrupt(name, id, "a stored event is not valid JSON", cause);
+    }
+  }
+
+  async function run<T>(action: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      await options.ready();
+      return await fn();
+    } catch (error) {
+      throw toStoreError(name, action, error, target);
+    }
+  }
+
+  async function transaction<T>(fn: (client: PoolClientLike) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await pool.connect();
+      let broken = false;
+      try {
+        await client.query("BEGIN");
+        const result = await fn(client);
+        await client.query("COMMIT");
+        return result;
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => {
+          broken = true;
+        });
+        if (attempt < TRANSACTION_RETRIES && isRetryable(error)) continue;
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    }
+  }
+
+  async function readCurrent(db: Db, id: string, lock: boolean): Promise<Session> {
+    const { rows } = await db.query<{ record: string }>(lock ? sql.getForUpdate : sql.get, [id]);
+    const row = rows[0];
+    if (!row) throw errors.notFound(name, id);
+    return parseSession(id, row.record);
+  }
+
+  /** Writes `plan` if the row is still at `version`; false when another writer got there first. */
+  async function write(db: Db, version: number, { next, events }: CommitPlan): Promise<boolean> {
+    const row = sessionRow(next);
+    if (events.length === 0) {
+      const result = await db.query(sql.update, [...row, version]);
+      return result.rowCount === 1;
+    }
+    const { rows } = await db.query<{ n: number }>(sql.updateWithEvents, [
+      ...row,
+      version,
+      ...eventArrays(events),
+    ]);
+    return rows[0]?.n === 1;
+  }
+
+  async function list(
+    filter: Parameters<StoreDriver["list"]>[0],
+    after: Parameters<StoreDriver["list"]>[1],
+    limit: number,
+  ) {
+    const items: SessionSummary[] = [];
+    const corrupt: CorruptRecordReport[] = [];
+    let position = after;
+    // Damaged rows are reported and skipped; keep reading so a page is still full when more rows exist.
+    for (;;) {
+      const where = whereClause(filter, position);
+      const want = limit - items.length;
+      where.params.push(want);
+      const { rows } = await pool.query<{ id: string; created_at: string; record: string }>(
+        `SELECT id, created_at, record FROM ${quoteSchema(options.schema)}.sessions ${where.sql}
+         ORDER BY created_at DESC, id DESC LIMIT $${where.params.length}`,
+        where.params,
+      );
+      for (const row of rows) {
+        try {
+          items.push(toSummary(parseSession(row.id, row.record)));
+        } catch (error) {
+          if (
+            !isSessionKitError(error, "ERR_CORRUPT_RECORD") &&
+            !isSessionKitError(error, "ERR_UNSUPPORTED_RECORD_VERSION")
+          ) {
+            throw error;
+          }
+          corrupt.push({
+            id: row.id,
+            code: error.code as CorruptRecordReport["code"],
+            message: error.message,
+          });
+        }
+      }
+      const last = rows[rows.length - 1];
+      if (rows.length < want || items.length >= limit || !last) return { items, corrupt };
+      position = { createdAt: last.created_at, id: last.id };
+    }
+  }
+
+  return {
+    name,
+    capabilities: options.capabilities,
+
+    insert: (session, events, { overwrite }) =>
+      run("insert", async () => {
+        const row = sessionRow(session);
+        const arrays = eventArrays(events);
+        if (!overwrite) {
+          const { rows } = await pool.query<{ n: number }>(sql.insertNew, [...row, ...arrays]);
+          if (rows[0]?.n !== 1) throw errors.exists(name, session.id);
+          return;
+        }
+        await transaction(async (client) => {
+          await client.query(sql.upsert, row);
+          await client.query(sql.deleteEvents, [session.id]);
+          if (events.length > 0) await client.query(sql.insertEvents, [session.id, ...arrays]);
+        });
+      }),
+
+    get: (id) =>
+      run("get", async () => {
+        const { rows } = await pool.query<{ record: string }>(sql.get, [id]);
+        const row = rows[0];
+        return row ? parseSession(id, row.record) : null;
+      }),
+
+    commit: (id, plan) =>
+      run("commit", async () => {
+        // Optimistic: read, plan, then one statement that writes only if nobody committed in between.
+        for (let attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
+          const current = await readCurrent(pool, id, false);
+          const planned = plan(current);
+          if (await write(pool, current.version, planned)) return planned.next;
+        }
+        // Contended: hold the row lock while planning, which always succeeds.
+        return transaction(async (client) => {
+          const current = await readCurrent(client, id, true);
+          const planned = plan(current);
+          if (!(await write(client, current.version, planned))) throw new Error("the locked row changed");
+          return planned.next;
+        });
+      }),
+
+    readEvents: (id, fromSeq, toSeq) =>
+      run("read events", async () => {
+        const { rows } = await pool.query<{ body: string | null }>(sql.readEvents, [
+          id,
+          fromSeq,
+          toSeq ?? 2147483647,
+        ]);
+        if (rows.length === 0) throw errors.notFound(name, id);
+        return rows.flatMap((row) => (row.body === null ? [] : [parseEvent(id, row.body)]));
+      }),
+
+    readLastEvents: (id, count) =>
+      run("read events", async () => {
+        const { rows } = await pool.query<{ body: string | null }>(sql.readLast, [id, count]);
+        if (rows.length === 0) throw errors.notFound(name, id);
+        return rows.flatMap((row) => (row.body === null ? [] : [parseEvent(id, row.body)]));
+      }),
+
+    list: (filter, after, limit) => run("list sessions", () => list(filter, after, limit)),
+
+    stats: (filter) =>
+      run("compute statistics", async () => {
+        const where = whereClause(filter);
+        const { rows } = await pool.query<{
+          status: string;
+          mode: string;
+          n: number;
+          it: string;
+          ev: string;
+        }>(
+          `SELECT status, mode, count(*)::int AS n, sum(iterations)::text AS it, sum(event_count)::text AS ev
+           FROM ${quoteSchema(options.schema)}.sessions ${where.sql} GROUP BY status, mode`,
+          where.params,
+        );
+        const aggregate = emptyAggregate();
+        for (const row of rows) {
+          const mode = fromTextKey(row.mode);
+          aggregate.total += row.n;
+          if ((SESSION_STATUSES as readonly string[]).includes(row.status)) {
+            aggregate.byStatus[row.status as keyof typeof aggregate.byStatus] += row.n;
+          }
+          aggregate.byMode[mode] = (aggregate.byMode[mode] ?? 0) + row.n;
+          aggregate.iterationsSum += Number(row.it);
+          aggregate.eventsSum += Number(row.ev);
+        }
+        return aggregate;
+      }),
+
+    count: (filter) =>
+      run("count sessions", async () => {
+        const where = whereClause(filter);
+        const { rows } = await pool.query<{ n: string }>(
+          `SELECT count(*) AS n FROM ${quoteSchema(options.schema)}.sessions ${where.sql}`,
+          where.params,
+        );
+        return Number(rows[0]?.n ?? 0);
+      }),
+
+    delete: (id, expectedVersion) =>
+      run("delete", async () => {
+        if (expectedVersion === undefined) return ((await pool.query(sql.delete, [id])).rowCount ?? 0) > 0;
+        for (;;) {
+          if (((await pool.query(sql.deleteVersion, [id, expectedVersion])).rowCount ?? 0) > 0) return true;
+          const { rows } = await pool.query<{ version: number }>(sql.version, [id]);
+          const row = rows[0];
+          if (!row) return false;
+          // Equal again only if an import rewound it in between; try the delete once more.
+          if (row.version !== expectedVersion) throw errors.conflict(name, id, expectedVersion, row.version);
+        }
+      }),
+
+    prune: (statuses, before, dryRun) =>
+      run("prune", async () => {
+        const { rows } = await pool.query<{ id: string }>(dryRun ? sql.pruneDry : sql.prune, [
+          statuses,
+          before,
+        ]);
+        return rows.map((row) => row.id);
+      }),
+
+    close: () => options.release(),
+  };
+}

@@ -1,0 +1,123 @@
+import { SessionKitError } from "@sessionkit/core";
+import type { PoolClientLike, PoolLike } from "./pool.js";
+
+/** One numbered schema change; `sql(schema)` gets the already-quoted schema name. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql(schema: string): string;
+}
+
+/** Every migration this release knows, in order. Never edit a released one; add the next number. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "sessions and events",
+    // Timestamps are ISO-8601 text in UTC written by the store: byte order is time order, and no
+    // server or client TimeZone setting can touch them. Equality columns hold JSON literals (see encode.ts).
+    sql: (s) => `
+      CREATE TABLE ${s}.sessions (
+        id text COLLATE "C" PRIMARY KEY,
+        version integer NOT NULL,
+        event_count integer NOT NULL,
+        status text COLLATE "C" NOT NULL,
+        mode text COLLATE "C" NOT NULL,
+        user_id text COLLATE "C",
+        channel_id text COLLATE "C",
+        created_at text COLLATE "C" NOT NULL,
+        updated_at text COLLATE "C" NOT NULL,
+        iterations bigint NOT NULL,
+        metadata_index jsonb NOT NULL DEFAULT '{}',
+        record text NOT NULL
+      );
+      CREATE INDEX sessions_order_idx ON ${s}.sessions (created_at, id);
+      CREATE INDEX sessions_updated_idx ON ${s}.sessions (updated_at);
+      CREATE INDEX sessions_status_updated_idx ON ${s}.sessions (status, updated_at);
+      CREATE INDEX sessions_user_idx ON ${s}.sessions (user_id, created_at, id);
+      CREATE INDEX sessions_channel_idx ON ${s}.sessions (channel_id, created_at, id);
+      CREATE INDEX sessions_mode_idx ON ${s}.sessions (mode, created_at, id);
+      CREATE INDEX sessions_metadata_idx ON ${s}.sessions USING gin (metadata_index jsonb_path_ops);
+      CREATE TABLE ${s}.events (
+        session_id text COLLATE "C" NOT NULL REFERENCES ${s}.sessions (id) ON DELETE CASCADE,
+        seq integer NOT NULL,
+        body text NOT NULL,
+        PRIMARY KEY (session_id, seq)
+      );
+    `,
+  },
+];
+
+/** The schema version this release writes. */
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+// Constant first half of the advisory lock key, so our locks do not collide with an application's.
+const LOCK_CLASS = 0x5345_5353; // "SESS"
+const MISSING = new Set(["42P01", "3F000"]);
+
+/** A schema name as SQL: validated before, quoted here. */
+export function quoteSchema(schema: string): string {
+  return `"${schema}"`;
+}
+
+function unsupported(component: string, schema: string, found: number): SessionKitError {
+  return new SessionKitError(
+    "ERR_UNSUPPORTED_SCHEMA",
+    `[${component}] Schema "${schema}" is at migration ${found}, newer than ${LATEST_SCHEMA_VERSION} which this release knows. Upgrade @sessionkit/store-postgres; nothing was changed.`,
+    { details: { schema, found, supported: LATEST_SCHEMA_VERSION } },
+  );
+}
+
+async function appliedVersion(db: PoolLike | PoolClientLike, s: string): Promise<number> {
+  const { rows } = await db.query<{ v: number | null }>(
+    `SELECT max(version) AS v FROM ${s}.sessionkit_migrations`,
+  );
+  return rows[0]?.v ?? 0;
+}
+
+/**
+ * Brings `schema` to the latest version. Safe from many processes at once: the first takes a
+ * transaction-scoped advisory lock and migrates; the others wait for it, then find nothing to do.
+ * Returns the migrations it applied.
+ */
+export async function migrate(
+  pool: PoolLike,
+  schema: string,
+  component = "store-postgres",
+): Promise<number[]> {
+  const s = quoteSchema(schema);
+  try {
+    const current = await appliedVersion(pool, s);
+    if (current > LATEST_SCHEMA_VERSION) throw unsupported(component, schema, current);
+    if (current === LATEST_SCHEMA_VERSION) return [];
+  } catch (error) {
+    if (!MISSING.has((error as { code?: string }).code ?? "")) throw error;
+  }
+  const client = await pool.connect();
+  const applied: number[] = [];
+  try {
+    await client.query("BEGIN");
+    await client.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [LOCK_CLASS, schema]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS ${s}.sessionkit_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+    );
+    const current = await appliedVersion(client, s);
+    if (current > LATEST_SCHEMA_VERSION) throw unsupported(component, schema, current);
+    for (const migration of MIGRATIONS) {
+      if (migration.version <= current) continue;
+      await client.query(migration.sql(s));
+      await client.query(`INSERT INTO ${s}.sessionkit_migrations (version, name) VALUES ($1, $2)`, [
+        migration.version,
+        migration.name,
+      ]);
+      applied.push(migration.version);
+    }
+    await client.query("COMMIT");
+    return applied;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}

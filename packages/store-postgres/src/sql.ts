@@ -1,0 +1,76 @@
+import type { ListPosition, ParsedFilter } from "@sessionkit/core";
+import { metadataFilter, SESSION_COLUMNS, textKey } from "./encode.js";
+
+/** The SQL text of every statement, built once per schema. */
+export function statements(s: string) {
+  const cols = SESSION_COLUMNS.join(", ");
+  const values = SESSION_COLUMNS.map((_, i) => `$${i + 1}`).join(", ");
+  const n = SESSION_COLUMNS.length;
+  // $1 id, $2..$12 the other columns, then the expected version, then event arrays.
+  const set = SESSION_COLUMNS.slice(1)
+    .map((column, i) => `${column} = $${i + 2}${column === "metadata_index" ? "::jsonb" : ""}`)
+    .join(", ");
+  const typedValues = values.replace(
+    `$${SESSION_COLUMNS.indexOf("metadata_index") + 1}`,
+    (m) => `${m}::jsonb`,
+  );
+  const insertEvents = (seqParam: number, bodyParam: number, guard: string) =>
+    `INSERT INTO ${s}.events (session_id, seq, body)
+       SELECT $1, t.seq, t.body FROM unnest($${seqParam}::int[], $${bodyParam}::text[]) AS t(seq, body)
+       WHERE EXISTS (SELECT 1 FROM ${guard})`;
+  return {
+    get: `SELECT record FROM ${s}.sessions WHERE id = $1`,
+    getForUpdate: `SELECT record FROM ${s}.sessions WHERE id = $1 FOR UPDATE`,
+    // One statement, one round trip, atomic: the version check, the new state and the events.
+    update: `UPDATE ${s}.sessions SET ${set} WHERE id = $1 AND version = $${n + 1}`,
+    updateWithEvents: `WITH upd AS (UPDATE ${s}.sessions SET ${set} WHERE id = $1 AND version = $${n + 1} RETURNING 1),
+      ins AS (${insertEvents(n + 2, n + 3, "upd")})
+      SELECT count(*)::int AS n FROM upd`,
+    insertNew: `WITH ins AS (INSERT INTO ${s}.sessions (${cols}) VALUES (${typedValues}) ON CONFLICT (id) DO NOTHING RETURNING 1),
+      ev AS (${insertEvents(n + 1, n + 2, "ins")})
+      SELECT count(*)::int AS n FROM ins`,
+    upsert: `INSERT INTO ${s}.sessions (${cols}) VALUES (${typedValues})
+      ON CONFLICT (id) DO UPDATE SET ${SESSION_COLUMNS.slice(1)
+        .map((column) => `${column} = EXCLUDED.${column}`)
+        .join(", ")}`,
+    deleteEvents: `DELETE FROM ${s}.events WHERE session_id = $1`,
+    insertEvents: `INSERT INTO ${s}.events (session_id, seq, body)
+      SELECT $1, t.seq, t.body FROM unnest($2::int[], $3::text[]) AS t(seq, body)`,
+    // The LEFT JOIN tells "no such session" apart from "no events in range" in the same round trip.
+    readEvents: `SELECT e.body FROM ${s}.sessions s LEFT JOIN ${s}.events e
+      ON e.session_id = s.id AND e.seq >= $2 AND e.seq <= $3 WHERE s.id = $1 ORDER BY e.seq`,
+    readLast: `SELECT e.body FROM ${s}.sessions s LEFT JOIN LATERAL
+      (SELECT seq, body FROM ${s}.events WHERE session_id = s.id ORDER BY seq DESC LIMIT $2) e ON true
+      WHERE s.id = $1 ORDER BY e.seq`,
+    delete: `DELETE FROM ${s}.sessions WHERE id = $1`,
+    deleteVersion: `DELETE FROM ${s}.sessions WHERE id = $1 AND version = $2`,
+    version: `SELECT version FROM ${s}.sessions WHERE id = $1`,
+    pruneDry: `SELECT id FROM ${s}.sessions WHERE status = ANY($1::text[]) AND updated_at < $2 ORDER BY id`,
+    prune: `DELETE FROM ${s}.sessions WHERE status = ANY($1::text[]) AND updated_at < $2 RETURNING id`,
+  };
+}
+
+/** WHERE clause and parameters for a parsed filter (and an optional keyset position). */
+export function whereClause(
+  filter: ParsedFilter,
+  after?: ListPosition,
+  params: unknown[] = [],
+): { sql: string; params: unknown[] } {
+  const parts: string[] = [];
+  const add = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  if (filter.userId !== undefined) parts.push(`user_id = ${add(textKey(filter.userId))}`);
+  if (filter.channelId !== undefined) parts.push(`channel_id = ${add(textKey(filter.channelId))}`);
+  if (filter.mode !== undefined) parts.push(`mode = ${add(textKey(filter.mode))}`);
+  if (filter.statuses !== undefined) parts.push(`status = ANY(${add(filter.statuses)}::text[])`);
+  if (filter.createdFrom !== undefined) parts.push(`created_at >= ${add(filter.createdFrom)}`);
+  if (filter.createdTo !== undefined) parts.push(`created_at <= ${add(filter.createdTo)}`);
+  if (filter.updatedFrom !== undefined) parts.push(`updated_at >= ${add(filter.updatedFrom)}`);
+  if (filter.updatedTo !== undefined) parts.push(`updated_at <= ${add(filter.updatedTo)}`);
+  if (filter.metadata !== undefined)
+    parts.push(`metadata_index @> ${add(metadataFilter(filter.metadata))}::jsonb`);
+  if (after) parts.push(`(created_at, id) < (${add(after.createdAt)}, ${add(after.id)})`);
+  return { sql: parts.length === 0 ? "" : `WHERE ${parts.join(" AND ")}`, params };
+}
