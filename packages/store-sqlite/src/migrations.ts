@@ -1,0 +1,128 @@
+import { SessionKitError } from "@sessionkit/core";
+import type { SqliteDatabase } from "./database.js";
+import { STORE_NAME } from "./errors.js";
+import { metadataIndexRows } from "./encoding.js";
+
+/** One numbered step of the schema; applied once, in order, recorded in `sessionkit_migrations`. */
+export interface Migration {
+  version: number;
+  description: string;
+  up(db: SqliteDatabase): void;
+}
+
+/**
+ * The schema's history. Never edit a released step: add a new one. Text columns that hold user
+ * strings (user_id, channel_id, mode, metadata values) hold their JSON text, so every JS string,
+ * lone surrogates and NUL included, is stored and compared exactly (UTF-8 would turn a lone
+ * surrogate into U+FFFD).
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: "sessions and events tables, list and prune indexes",
+    up(db) {
+      db.exec(`
+        CREATE TABLE sessions (
+          id TEXT PRIMARY KEY NOT NULL,
+          user_id TEXT,
+          channel_id TEXT,
+          mode TEXT NOT NULL,
+          status TEXT NOT NULL CHECK (status IN ('active', 'paused', 'completed', 'failed', 'timeout')),
+          created_at TEXT NOT NULL,
+          updated_at TEXT NOT NULL,
+          iterations INTEGER NOT NULL,
+          event_count INTEGER NOT NULL,
+          record TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX sessions_by_created ON sessions (created_at DESC, id DESC);
+        CREATE INDEX sessions_by_user ON sessions (user_id, created_at DESC, id DESC);
+        CREATE INDEX sessions_by_channel ON sessions (channel_id, created_at DESC, id DESC);
+        CREATE INDEX sessions_by_status_updated ON sessions (status, updated_at);
+        CREATE TABLE events (
+          session_id TEXT NOT NULL,
+          seq INTEGER NOT NULL,
+          timestamp TEXT NOT NULL,
+          type TEXT NOT NULL,
+          data TEXT NOT NULL,
+          PRIMARY KEY (session_id, seq)
+        ) STRICT, WITHOUT ROWID;
+      `);
+    },
+  },
+  {
+    version: 2,
+    description: "metadata filter index, mode and updated_at indexes, covering statistics index",
+    up(db) {
+      db.exec(`
+        CREATE TABLE session_metadata (
+          session_id TEXT NOT NULL,
+          key TEXT NOT NULL,
+          value TEXT NOT NULL,
+          PRIMARY KEY (session_id, key)
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX session_metadata_by_value ON session_metadata (key, value);
+        CREATE INDEX sessions_by_mode ON sessions (mode, created_at DESC, id DESC);
+        CREATE INDEX sessions_by_updated ON sessions (updated_at);
+        CREATE INDEX sessions_stats ON sessions (status, mode, iterations, event_count);
+      `);
+      // Backfill from the records; a record that cannot be parsed gets no metadata rows.
+      const insert = db.prepare("INSERT INTO session_metadata (session_id, key, value) VALUES (?, ?, ?)");
+      for (const row of db.prepare("SELECT id, record FROM sessions").all() as Array<{ id: string; record: string }>) {
+        let metadata: unknown;
+        try {
+          metadata = (JSON.parse(row.record) as { metadata?: unknown }).metadata;
+        } catch {
+          continue;
+        }
+        for (const [key, value] of metadataIndexRows(metadata)) insert.run(row.id, key, value);
+      }
+    },
+  },
+];
+
+/** The schema version this release writes. */
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+/** The schema version recorded in the database (0 for a database sessionkit never touched). */
+export function readSchemaVersion(db: SqliteDatabase): number {
+  const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sessionkit_migrations'").get();
+  if (table === undefined) return 0;
+  const row = db.prepare("SELECT MAX(version) AS version FROM sessionkit_migrations").get() as { version: number | null };
+  return row.version ?? 0;
+}
+
+function refuseNewer(db: SqliteDatabase, found: number): SessionKitError {
+  return new SessionKitError(
+    "ERR_UNSUPPORTED_SCHEMA",
+    `[${STORE_NAME}] Expected the database ${JSON.stringify(db.name)} to have schema version ${LATEST_SCHEMA_VERSION} or older, got ${found}. A newer release of @sessionkit/store-sqlite wrote it; upgrade this package (nothing was changed).`,
+    { details: { found, supported: LATEST_SCHEMA_VERSION, filename: db.name } },
+  );
+}
+
+/**
+ * Brings the schema up to `target` (default: the latest), each missing step inside one
+ * BEGIN IMMEDIATE transaction, so two processes opening an old database at once apply it once.
+ * A database newer than this release is refused with ERR_UNSUPPORTED_SCHEMA and left untouched.
+ */
+export function migrate(db: SqliteDatabase, target: number = LATEST_SCHEMA_VERSION): number {
+  const seen = readSchemaVersion(db);
+  if (seen > LATEST_SCHEMA_VERSION) throw refuseNewer(db, seen);
+  if (seen >= target) return seen;
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    db.exec("CREATE TABLE IF NOT EXISTS sessionkit_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
+    const current = readSchemaVersion(db);
+    if (current > LATEST_SCHEMA_VERSION) throw refuseNewer(db, current);
+    const record = db.prepare("INSERT INTO sessionkit_migrations (version, applied_at) VALUES (?, ?)");
+    for (const migration of MIGRATIONS) {
+      if (migration.version <= current || migration.version > target) continue;
+      migration.up(db);
+      record.run(migration.version, new Date().toISOString());
+    }
+    db.exec("COMMIT");
+  } catch (error) {
+    if (db.inTransaction) db.exec("ROLLBACK");
+    throw error;
+  }
+  return Math.max(seen, target);
+}

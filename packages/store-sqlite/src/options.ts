@@ -1,0 +1,74 @@
+import { type Clock, DEFAULT_MAX_PAYLOAD_BYTES, SessionKitError, describeValue } from "@sessionkit/core";
+import { z } from "zod";
+import type { SqliteDatabase } from "./database.js";
+import { STORE_NAME } from "./errors.js";
+
+const isDatabase = (value: unknown): value is SqliteDatabase =>
+  typeof value === "object" &&
+  value !== null &&
+  typeof (value as SqliteDatabase).prepare === "function" &&
+  typeof (value as SqliteDatabase).exec === "function" &&
+  typeof (value as SqliteDatabase).pragma === "function";
+
+const isClock = (value: unknown): value is Clock =>
+  typeof value === "object" && value !== null && typeof (value as Clock).now === "function";
+
+const common = {
+  clock: z.custom<Clock>(isClock, "a clock with a now() method").optional(),
+  busyTimeoutMs: z.number().int().min(0).max(600_000).default(5_000),
+  synchronous: z.enum(["normal", "full"]).default("normal"),
+  maxPayloadBytes: z.number().int().min(1024).default(DEFAULT_MAX_PAYLOAD_BYTES),
+};
+
+const optionsSchema = z.union([
+  z.strictObject({ filename: z.string().min(1), ...common }),
+  z.strictObject({ database: z.custom<SqliteDatabase>(isDatabase, "a better-sqlite3 Database"), ...common }),
+]);
+
+/** Options shared by both ways of opening a store. */
+interface CommonOptions {
+  /** Where timestamps come from (default: the system clock). */
+  clock?: Clock;
+  /** How long a writer waits for another connection's write lock before ERR_STORE_BUSY (default 5000 ms). */
+  busyTimeoutMs?: number;
+  /**
+   * `"normal"` (default): in WAL mode a commit survives a process crash, and the last commits may be
+   * lost on power loss; `"full"`: fsync on every commit, durable on power loss, roughly 10× slower.
+   */
+  synchronous?: "normal" | "full";
+  /** Largest JSON size of one record or one event (default 16 MiB). */
+  maxPayloadBytes?: number;
+}
+
+/** Open (and own) the database file at `filename`; the store closes it in close(). ":memory:" for a private in-memory one. */
+export interface SqliteFileOptions extends CommonOptions {
+  filename: string;
+}
+
+/**
+ * Use a better-sqlite3 Database you opened; the store never closes it (you do, after store.close()).
+ * The store sets its busy_timeout and synchronous pragmas and switches a file database to WAL.
+ */
+export interface SqliteDatabaseOptions extends CommonOptions {
+  database: SqliteDatabase;
+}
+
+/** Options of createSqliteStore. */
+export type SqliteStoreOptions = SqliteFileOptions | SqliteDatabaseOptions;
+
+/** The options after parsing, defaults applied. */
+export type ParsedSqliteStoreOptions = z.output<typeof optionsSchema>;
+
+/** Parses options once at the boundary; ERR_INVALID_INPUT naming the bad option. */
+export function parseSqliteOptions(options: unknown): ParsedSqliteStoreOptions {
+  const parsed = optionsSchema.safeParse(options);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const deepest = issue?.code === "invalid_union" ? (issue.errors[0]?.[0] ?? issue) : issue;
+  const path = deepest?.path.join(".") || "options";
+  throw new SessionKitError(
+    "ERR_INVALID_INPUT",
+    `[${STORE_NAME}] Expected options { filename } or { database } with valid values; \`${path}\`: ${deepest?.message ?? "invalid"}, got ${describeValue(options && typeof options === "object" ? Object.keys(options) : options)}. Pass { filename: "sessions.db" } or { database: new Database(...) }.`,
+    { details: { path } },
+  );
+}

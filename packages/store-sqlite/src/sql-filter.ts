@@ -1,0 +1,55 @@
+import type { ListPosition, ParsedFilter } from "@sessionkit/core";
+import { encodeScalar, encodeText } from "./encoding.js";
+
+/** A WHERE clause (without the keyword; "1" when empty) and its parameters. */
+export interface SqlClause {
+  sql: string;
+  params: unknown[];
+}
+
+/**
+ * Translates a parsed filter into SQL over indexed columns, agreeing exactly with core's
+ * `matchesFilter`: string columns compare as JSON text (exact), timestamps as stored ISO text
+ * (byte order = the reference's string order), metadata through the session_metadata index.
+ */
+export function filterToSql(filter: ParsedFilter, after?: ListPosition): SqlClause {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  if (filter.userId !== undefined) {
+    parts.push("user_id = ?");
+    params.push(encodeText(filter.userId));
+  }
+  if (filter.channelId !== undefined) {
+    parts.push("channel_id = ?");
+    params.push(encodeText(filter.channelId));
+  }
+  if (filter.mode !== undefined) {
+    parts.push("mode = ?");
+    params.push(encodeText(filter.mode));
+  }
+  if (filter.statuses !== undefined) {
+    parts.push(`status IN (${filter.statuses.map(() => "?").join(", ")})`);
+    params.push(...filter.statuses);
+  }
+  const ranges: Array<[string | undefined, string]> = [
+    [filter.createdFrom, "created_at >= ?"],
+    [filter.createdTo, "created_at <= ?"],
+    [filter.updatedFrom, "updated_at >= ?"],
+    [filter.updatedTo, "updated_at <= ?"],
+  ];
+  for (const [value, sql] of ranges) {
+    if (value === undefined) continue;
+    parts.push(sql);
+    params.push(value);
+  }
+  for (const [key, value] of filter.metadata ?? []) {
+    parts.push("id IN (SELECT session_id FROM session_metadata WHERE key = ? AND value = ?)");
+    params.push(key, encodeScalar(value));
+  }
+  if (after) {
+    // Row-value comparison lets SQLite seek the (created_at DESC, id DESC) index to the cursor.
+    parts.push("(created_at, id) < (?, ?)");
+    params.push(after.createdAt, after.id);
+  }
+  return { sql: parts.length === 0 ? "1" : parts.join(" AND "), params };
+}

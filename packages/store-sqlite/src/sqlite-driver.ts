@@ -1,0 +1,300 @@
+import {
+  type ListPosition,
+  type ParsedFilter,
+  type Session,
+  type SessionEvent,
+  type SessionStatus,
+  type StatsAggregate,
+  type StoreCapabilities,
+  type StoreDriver,
+  decodeRecord,
+  emptyAggregate,
+  encodeRecord,
+  errors,
+  toSummary,
+} from "@sessionkit/core";
+import type { SqliteDatabase, SqliteStatement } from "./database.js";
+import { encodeText, metadataIndexRows } from "./encoding.js";
+import { STORE_NAME as name, translateError } from "./errors.js";
+import { filterToSql } from "./sql-filter.js";
+import { createTransactor } from "./transactions.js";
+
+export interface SqliteDriverConfig {
+  db: SqliteDatabase;
+  /** Close the database in close() (true when the store opened it). */
+  ownsDatabase: boolean;
+  capabilities: StoreCapabilities;
+  busyTimeoutMs: number;
+}
+
+interface SessionRow {
+  record: string;
+}
+
+interface EventRow {
+  seq: number | null;
+  timestamp: string;
+  type: string;
+  data: string;
+}
+
+/** Column values derived from a session, in the order of COLUMNS. */
+const COLUMNS = ["user_id", "channel_id", "mode", "status", "created_at", "updated_at", "iterations", "event_count", "record"] as const;
+
+function columnValues(session: Session): unknown[] {
+  return [
+    session.userId === undefined ? null : encodeText(session.userId),
+    session.channelId === undefined ? null : encodeText(session.channelId),
+    encodeText(session.mode),
+    session.status,
+    session.createdAt,
+    session.updatedAt,
+    session.iterations,
+    session.eventCount,
+    JSON.stringify(encodeRecord(session)),
+  ];
+}
+
+/** The SQLite StoreDriver: synchronous, every read-modify-write in one BEGIN IMMEDIATE transaction. */
+export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
+  const { db, busyTimeoutMs } = config;
+  const tx = createTransactor(db);
+  const cache = new Map<string, SqliteStatement>();
+  const prepared = (sql: string): SqliteStatement => {
+    let statement = cache.get(sql);
+    if (!statement) {
+      // Filter shapes are few; the bound only guards against pathological metadata-key churn.
+      if (cache.size > 500) cache.clear();
+      statement = db.prepare(sql);
+      cache.set(sql, statement);
+    }
+    return statement;
+  };
+
+  const selectRecord = db.prepare("SELECT record FROM sessions WHERE id = ?");
+  const insertSession = db.prepare(`INSERT INTO sessions (id, ${COLUMNS.join(", ")}) VALUES (?, ${COLUMNS.map(() => "?").join(", ")})`);
+  const insertEvent = db.prepare("INSERT INTO events (session_id, seq, timestamp, type, data) VALUES (?, ?, ?, ?, ?)");
+  const deleteEvents = db.prepare("DELETE FROM events WHERE session_id = ?");
+  const deleteMetadata = db.prepare("DELETE FROM session_metadata WHERE session_id = ?");
+  const insertMetadata = db.prepare("INSERT INTO session_metadata (session_id, key, value) VALUES (?, ?, ?)");
+  const deleteSession = db.prepare("DELETE FROM sessions WHERE id = ?");
+  const selectEvents = db.prepare(
+    "SELECT e.seq, e.timestamp, e.type, e.data FROM sessions s LEFT JOIN events e ON e.session_id = s.id AND e.seq BETWEEN ? AND ? WHERE s.id = ? ORDER BY e.seq",
+  );
+  const selectLastEvents = db.prepare(
+    "SELECT e.seq, e.timestamp, e.type, e.data FROM sessions s LEFT JOIN events e ON e.session_id = s.id WHERE s.id = ? ORDER BY e.seq DESC LIMIT ?",
+  );
+
+  function run<T>(what: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (error) {
+      throw translateError(error, what, busyTimeoutMs);
+    }
+  }
+
+  function decode(id: string, text: string): Session {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (error) {
+      throw errors.corrupt(name, id, "the stored record is not valid JSON", error);
+    }
+    return decodeRecord(raw, id, name).session;
+  }
+
+  function readSession(id: string): Session | null {
+    const row = selectRecord.get(id) as SessionRow | undefined;
+    return row === undefined ? null : decode(id, row.record);
+  }
+
+  function toEvents(id: string, rows: EventRow[]): SessionEvent[] {
+    if (rows.length === 0) throw errors.notFound(name, id);
+    const events: SessionEvent[] = [];
+    for (const row of rows) {
+      if (row.seq === null) continue;
+      let data: unknown;
+      try {
+        data = JSON.parse(row.data);
+      } catch (error) {
+        throw errors.corrupt(name, id, `event ${row.seq} holds invalid JSON`, error);
+      }
+      if (data === null || typeof data !== "object" || Array.isArray(data)) {
+        throw errors.corrupt(name, id, `event ${row.seq} data is not a JSON object`);
+      }
+      events.push({ seq: row.seq, timestamp: row.timestamp, type: row.type, data: data as SessionEvent["data"] });
+    }
+    return events;
+  }
+
+  function writeEvents(id: string, events: SessionEvent[]): void {
+    for (const event of events) insertEvent.run(id, event.seq, event.timestamp, event.type, JSON.stringify(event.data));
+  }
+
+  function writeMetadata(id: string, metadata: unknown): void {
+    for (const [key, value] of metadataIndexRows(metadata)) insertMetadata.run(id, key, value);
+  }
+
+  function removeSession(id: string): boolean {
+    deleteEvents.run(id);
+    deleteMetadata.run(id);
+    return deleteSession.run(id).changes > 0;
+  }
+
+  return {
+    name,
+    capabilities: config.capabilities,
+
+    insert(session, events, { overwrite }) {
+      run(`create session "${session.id}"`, () =>
+        tx.write(() => {
+          if (selectRecord.get(session.id) !== undefined) {
+            if (!overwrite) throw errors.exists(name, session.id);
+            removeSession(session.id);
+          }
+          insertSession.run(session.id, ...columnValues(session));
+          writeEvents(session.id, events);
+          writeMetadata(session.id, session.metadata);
+        }),
+      );
+    },
+
+    get(id) {
+      return run(`read session "${id}"`, () => readSession(id));
+    },
+
+    commit(id, plan) {
+      return run(`commit to session "${id}"`, () =>
+        tx.write(() => {
+          const row = selectRecord.get(id) as SessionRow | undefined;
+          if (row === undefined) throw errors.notFound(name, id);
+          const current = decode(id, row.record);
+          const before = columnValues(current);
+          const { next, events } = plan(current);
+          const after = columnValues(next);
+          // Only changed columns are written, so indexes on unchanged columns are not touched.
+          const changed: string[] = [];
+          const params: unknown[] = [];
+          for (let i = 0; i < COLUMNS.length; i++) {
+            if (after[i] === before[i]) continue;
+            changed.push(`${COLUMNS[i]} = ?`);
+            params.push(after[i]);
+          }
+          if (changed.length > 0) prepared(`UPDATE sessions SET ${changed.join(", ")} WHERE id = ?`).run(...params, id);
+          writeEvents(id, events);
+          if (next.metadata !== current.metadata) {
+            deleteMetadata.run(id);
+            writeMetadata(id, next.metadata);
+          }
+          return next;
+        }),
+      );
+    },
+
+    readEvents(id, fromSeq, toSeq) {
+      return run(`read the events of session "${id}"`, () =>
+        toEvents(id, selectEvents.all(fromSeq, toSeq ?? Number.MAX_SAFE_INTEGER, id) as EventRow[]),
+      );
+    },
+
+    readLastEvents(id, count) {
+      return run(`read the events of session "${id}"`, () =>
+        toEvents(id, selectLastEvents.all(id, count) as EventRow[]).reverse(),
+      );
+    },
+
+    list(filter, after, limit) {
+      return run("list sessions", () => {
+        const items: ReturnType<typeof toSummary>[] = [];
+        const corrupt: Array<{ id: string; code: "ERR_CORRUPT_RECORD" | "ERR_UNSUPPORTED_RECORD_VERSION"; message: string }> = [];
+        let position: ListPosition | undefined = after;
+        // A damaged row is reported and skipped; keep reading until the page is full.
+        for (;;) {
+          const where = filterToSql(filter, position);
+          const want = limit - items.length;
+          const rows = prepared(
+            `SELECT id, created_at, record FROM sessions WHERE ${where.sql} ORDER BY created_at DESC, id DESC LIMIT ?`,
+          ).all(...where.params, want) as Array<{ id: string; created_at: string; record: string }>;
+          for (const row of rows) {
+            try {
+              items.push(toSummary(decode(row.id, row.record)));
+            } catch (error) {
+              const code = (error as { code?: string }).code;
+              if (code !== "ERR_CORRUPT_RECORD" && code !== "ERR_UNSUPPORTED_RECORD_VERSION") throw error;
+              corrupt.push({ id: row.id, code, message: (error as Error).message });
+            }
+          }
+          const last = rows[rows.length - 1];
+          if (rows.length < want || items.length >= limit || !last) break;
+          position = { createdAt: last.created_at, id: last.id };
+        }
+        return { items, corrupt };
+      });
+    },
+
+    stats(filter) {
+      return run("compute statistics", () => {
+        const where = filterToSql(filter);
+        const rows = prepared(
+          `SELECT status, mode, COUNT(*) AS n, SUM(iterations) AS iterations, SUM(event_count) AS events FROM sessions WHERE ${where.sql} GROUP BY status, mode`,
+        ).all(...where.params) as Array<{ status: SessionStatus; mode: string; n: number; iterations: number; events: number }>;
+        const aggregate: StatsAggregate = emptyAggregate();
+        for (const row of rows) {
+          const mode = JSON.parse(row.mode) as string;
+          aggregate.total += row.n;
+          aggregate.byStatus[row.status] = (aggregate.byStatus[row.status] ?? 0) + row.n;
+          aggregate.byMode[mode] = (aggregate.byMode[mode] ?? 0) + row.n;
+          aggregate.iterationsSum += row.iterations;
+          aggregate.eventsSum += row.events;
+        }
+        return aggregate;
+      });
+    },
+
+    count(filter) {
+      return run("count sessions", () => {
+        const where = filterToSql(filter);
+        return (prepared(`SELECT COUNT(*) AS n FROM sessions WHERE ${where.sql}`).get(...where.params) as { n: number }).n;
+      });
+    },
+
+    delete(id, expectedVersion) {
+      return run(`delete session "${id}"`, () =>
+        tx.write(() => {
+          if (expectedVersion !== undefined) {
+            const current = readSession(id);
+            if (current === null) return false;
+            if (current.version !== expectedVersion) throw errors.conflict(name, id, expectedVersion, current.version);
+          }
+          return removeSession(id);
+        }),
+      );
+    },
+
+    prune(statuses, before, dryRun) {
+      return run("prune sessions", () => {
+        const match = `status IN (${statuses.map(() => "?").join(", ")}) AND updated_at < ?`;
+        const params = [...statuses, before];
+        const select = () =>
+          (prepared(`SELECT id FROM sessions WHERE ${match} ORDER BY id`).all(...params) as Array<{ id: string }>).map(
+            (row) => row.id,
+          );
+        if (statuses.length === 0) return [];
+        if (dryRun) return select();
+        return tx.write(() => {
+          const ids = select();
+          if (ids.length === 0) return ids;
+          const inner = `SELECT id FROM sessions WHERE ${match}`;
+          prepared(`DELETE FROM events WHERE session_id IN (${inner})`).run(...params);
+          prepared(`DELETE FROM session_metadata WHERE session_id IN (${inner})`).run(...params);
+          prepared(`DELETE FROM sessions WHERE ${match}`).run(...params);
+          return ids;
+        });
+      });
+    },
+
+    close() {
+      if (config.ownsDatabase && db.open) db.close();
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import { DEFAULT_MAX_PAYLOAD_BYTES, type SessionStore, type StoreCapabilities, defineSessionStore, errors, isSessionKitError } from "@sessionkit/core";
+import Database from "better-sqlite3";
+import type { SqliteDatabase } from "./database.js";
+import { STORE_NAME, translateError } from "./errors.js";
+import { migrate } from "./migrations.js";
+import { type SqliteStoreOptions, parseSqliteOptions } from "./options.js";
+import { createSqliteDriver } from "./sqlite-driver.js";
+
+/** Capabilities of a store on a database file. */
+export const sqliteStoreCapabilities: StoreCapabilities = Object.freeze({
+  persistent: true,
+  multiHandle: true,
+  multiProcess: true,
+  crashSafe: true,
+  sync: true,
+  maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
+});
+
+function isMemory(db: SqliteDatabase): boolean {
+  return db.memory === true || db.name === ":memory:" || db.name === "";
+}
+
+/**
+ * A SessionStore on SQLite through better-sqlite3: WAL, indexed queries, numbered migrations,
+ * safe across processes. Opened from `filename`, it owns and closes the database; handed a
+ * `database`, it never closes it. An in-memory database claims no persistence or sharing.
+ */
+export function createSqliteStore(options: SqliteStoreOptions): SessionStore {
+  const parsed = parseSqliteOptions(options);
+  const owns = "filename" in parsed;
+  let db: SqliteDatabase;
+  try {
+    db = owns ? (new Database(parsed.filename, { timeout: parsed.busyTimeoutMs }) as unknown as SqliteDatabase) : parsed.database;
+  } catch (error) {
+    throw errors.io(STORE_NAME, `open the database ${JSON.stringify(owns ? parsed.filename : "")}`, error);
+  }
+  try {
+    if (!db.open) throw new Error("the database handed in is closed");
+    // busy_timeout first: switching to WAL and migrating may wait for another process.
+    db.pragma(`busy_timeout = ${parsed.busyTimeoutMs}`);
+    if (!isMemory(db)) db.pragma("journal_mode = WAL");
+    db.pragma(`synchronous = ${parsed.synchronous === "full" ? "FULL" : "NORMAL"}`);
+    migrate(db);
+  } catch (error) {
+    if (owns && db.open) db.close();
+    const translated = translateError(error, "Opening the database", parsed.busyTimeoutMs);
+    if (isSessionKitError(translated)) throw translated;
+    throw errors.io(STORE_NAME, `open the database ${JSON.stringify(db.name)}`, error);
+  }
+  const memory = isMemory(db);
+  const capabilities: StoreCapabilities = {
+    ...sqliteStoreCapabilities,
+    persistent: !memory,
+    multiHandle: !memory,
+    multiProcess: !memory,
+    crashSafe: !memory,
+    maxPayloadBytes: parsed.maxPayloadBytes,
+  };
+  const driver = createSqliteDriver({ db, ownsDatabase: owns, capabilities, busyTimeoutMs: parsed.busyTimeoutMs });
+  return defineSessionStore(driver, parsed.clock ? { clock: parsed.clock } : {});
+}
