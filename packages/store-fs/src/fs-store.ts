@@ -1,0 +1,61 @@
+import { defineSessionStore, errors, type SessionStore } from "@sessionkit/core";
+import { createFsCore } from "./fs-driver.js";
+import { type FsStoreOptions, parseFsStoreOptions } from "./options.js";
+
+/** The filesystem store: a SessionStore plus index maintenance. */
+export interface FsSessionStore extends SessionStore {
+  /** The directory the store lives in. */
+  readonly dir: string;
+  /** Rebuilds the listing index from the session files (after editing files behind the store's back). */
+  rebuildIndex(): void;
+  /** Folds the index journal into its snapshot now (it also happens on its own as the journal grows). */
+  compactIndex(): void;
+}
+
+/**
+ * Opens the filesystem store at `options.dir`: `<dir>/<id>/session.json` per session, an
+ * append-only log beside it, proper-lockfile between processes, crash-safe writes, and an index
+ * for listing. The store owns nothing it must close beyond its journal descriptor.
+ */
+export function createFsStore(options: FsStoreOptions): FsSessionStore {
+  const resolved = parseFsStoreOptions(options);
+  let core: ReturnType<typeof createFsCore>;
+  try {
+    core = createFsCore(resolved);
+  } catch (error) {
+    throw errors.io("store-fs", `open the store directory ${JSON.stringify(resolved.dir)}`, error);
+  }
+  const clock = resolved.clock ? { clock: resolved.clock } : {};
+  const asyncStore = defineSessionStore(core.asyncDriver, clock);
+  const syncStore = defineSessionStore(core.syncDriver, clock);
+  let closed = false;
+
+  function guarded(action: string, fn: () => void): void {
+    if (closed) throw errors.closed("store-fs");
+    try {
+      fn();
+    } catch (error) {
+      throw errors.io("store-fs", action, error);
+    }
+  }
+
+  return {
+    ...asyncStore,
+    dir: resolved.dir,
+    sync() {
+      if (closed) throw errors.closed("store-fs");
+      return syncStore.sync();
+    },
+    rebuildIndex() {
+      guarded("rebuild the listing index", () => core.index.rebuild());
+    },
+    compactIndex() {
+      guarded("compact the listing index", () => core.index.compact());
+    },
+    async close() {
+      closed = true;
+      await Promise.all([asyncStore.close(), syncStore.close()]);
+      core.close();
+    },
+  };
+}

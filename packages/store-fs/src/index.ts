@@ -1,0 +1,2 @@
+export * from "./fs-store.js";
+export * from "./options.js";
