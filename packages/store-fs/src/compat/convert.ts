@@ -1,0 +1,96 @@
+import {
+  type SessionEvent as CoreEvent,
+  type SessionFilter as CoreFilter,
+  type SessionSummary as CoreSummary,
+  describeValue,
+  type Session,
+  SessionKitError,
+} from "@sessionkit/core";
+import { COMPONENT } from "./state.js";
+import type { AgentSession, SessionEvent, SessionFilter, SessionSummary } from "./types.js";
+
+/** A stored session and its history in the seed's `AgentSession` shape (plus version fields). */
+export function toAgentSession(session: Session, history: CoreEvent[]): AgentSession {
+  const out: Record<string, unknown> = {
+    id: session.id,
+    userId: session.userId,
+    channelId: session.channelId,
+    mode: session.mode,
+    task: session.task,
+    workspace: session.workspace,
+    status: session.status,
+    createdAt: session.createdAt,
+    updatedAt: session.updatedAt,
+    iterations: session.iterations,
+    maxIterations: session.maxIterations,
+    context: session.context,
+    history: history.map(toEvent),
+    result: session.result,
+    error: session.error,
+    metadata: session.metadata,
+    endedAt: session.endedAt,
+    deadlineAt: session.deadlineAt,
+    pause: session.pause,
+    version: session.version,
+    eventCount: session.eventCount,
+  };
+  for (const key of Object.keys(out)) if (out[key] === undefined) delete out[key];
+  return out as unknown as AgentSession;
+}
+
+/** A stored event in the seed's shape, keeping its seq. */
+export function toEvent(event: CoreEvent): SessionEvent {
+  return { seq: event.seq, timestamp: event.timestamp, type: event.type, data: event.data };
+}
+
+/** A core summary in the seed's `SessionSummary` shape. */
+export function toSeedSummary(summary: CoreSummary): SessionSummary {
+  return { ...summary } as SessionSummary;
+}
+
+/** A seed filter split into the store filter, the page window, and whether it can match anything. */
+export interface ParsedSeedFilter {
+  filter: CoreFilter;
+  offset: number;
+  /** Undefined: no limit. */
+  limit: number | undefined;
+  /** False when the filter can match nothing (an empty status array, limit 0). */
+  canMatch: boolean;
+}
+
+function invalidQuery(field: string, value: unknown, expected: string): SessionKitError {
+  return new SessionKitError(
+    "ERR_INVALID_QUERY",
+    `[${COMPONENT}] Expected \`${field}\` to be ${expected}, got ${describeValue(value)}. Fix the filter.`,
+    { details: { field } },
+  );
+}
+
+/**
+ * Converts the seed's filter. Kept from the seed: empty strings mean "no filter" and an empty
+ * status array matches nothing. Fixed: dates compare as instants, `limit: 0` returns nothing.
+ */
+export function parseSeedFilter(input: SessionFilter | undefined): ParsedSeedFilter {
+  const source = input ?? {};
+  if (typeof source !== "object" || Array.isArray(source)) throw invalidQuery("filter", source, "an object");
+  const filter: CoreFilter = {};
+  let canMatch = true;
+  for (const key of ["userId", "channelId", "mode"] as const) {
+    const value = source[key];
+    if (value) filter[key] = value;
+  }
+  if (source.status !== undefined) {
+    if (Array.isArray(source.status) && source.status.length === 0) canMatch = false;
+    else filter.status = source.status;
+  }
+  if (source.createdAfter) filter.createdAfter = source.createdAfter;
+  if (source.createdBefore) filter.createdBefore = source.createdBefore;
+  const offset = source.offset ?? 0;
+  if (!Number.isInteger(offset) || offset < 0) throw invalidQuery("offset", offset, "a non-negative integer");
+  const limit = source.limit;
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) {
+    throw invalidQuery("limit", limit, "a non-negative integer (0 returns nothing)");
+  }
+  if (limit === 0) canMatch = false;
+  return { filter, offset, limit, canMatch };
+}

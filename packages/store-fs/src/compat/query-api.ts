@@ -1,0 +1,131 @@
+import { isValidSessionId, SessionKitError } from "@sessionkit/core";
+import { toEvent } from "./convert.js";
+import { COMPONENT, nowMs, syncStore } from "./state.js";
+import { assertAge, listSessions, pruneOlderThan, readAgentSession, retryOnConflict } from "./store-api.js";
+import type { AgentSession, SessionContext, SessionFilter, SessionStatus, SessionSummary } from "./types.js";
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Shallow-merges `context` into the session's context and records a `context` event, as the
+ * manager does; a key set to undefined is removed (it vanished from the seed's JSON too). Only
+ * active and paused sessions take context changes; null if the session is missing.
+ */
+export function updateContext(id: string, context: Record<string, unknown>): AgentSession | null {
+  if (!isValidSessionId(id)) return null;
+  const sync = syncStore();
+  const set: Record<string, unknown> = {};
+  const unset: string[] = [];
+  for (const [key, value] of Object.entries(context ?? {})) {
+    if (value === undefined) unset.push(key);
+    else set[key] = value;
+  }
+  const found = retryOnConflict(() => {
+    const current = sync.get(id);
+    if (!current) return false;
+    if (current.status !== "active" && current.status !== "paused") {
+      throw new SessionKitError(
+        "ERR_INVALID_TRANSITION",
+        `Cannot updateContext on session in status: ${current.status}. [${COMPONENT}] Session "${id}" is finished; its context is kept as it ended.`,
+        { details: { id, status: current.status, operation: "context" } },
+      );
+    }
+    const merged: Record<string, unknown> = { ...current.context, ...set };
+    for (const key of unset) delete merged[key];
+    const data: Record<string, unknown> = { set };
+    if (unset.length > 0) data.unset = unset;
+    sync.commit(id, {
+      expectedVersion: current.version,
+      patch: { context: merged },
+      events: [{ type: "context", data }],
+    });
+    return true;
+  });
+  return found ? readAgentSession(id, sync) : null;
+}
+
+/** What an agent needs to continue: task, progress, context and the last 10 events (oldest first). */
+export function getSessionContext(id: string): SessionContext | null {
+  if (!isValidSessionId(id)) return null;
+  const sync = syncStore();
+  const session = sync.get(id);
+  if (!session) return null;
+  const recent = session.eventCount === 0 ? [] : sync.readEvents(id, { last: 10 });
+  const out: SessionContext = {
+    sessionId: session.id,
+    task: session.task,
+    mode: session.mode,
+    workspace: session.workspace,
+    iterations: session.iterations,
+    maxIterations: session.maxIterations,
+    context: session.context,
+    recentHistory: recent.map(toEvent),
+    status: session.status,
+  };
+  if (out.workspace === undefined) delete out.workspace;
+  return out;
+}
+
+/**
+ * True exactly when resumeSession(id) would succeed: the session is paused (or timed out) with
+ * iteration budget left and no passed deadline. The seed also said yes for active sessions,
+ * which resumeSession then refused.
+ */
+export function isSessionResumable(id: string): boolean {
+  if (!isValidSessionId(id)) return false;
+  const session = syncStore().get(id);
+  if (!session || (session.status !== "paused" && session.status !== "timeout")) return false;
+  if (session.iterations >= session.maxIterations) return false;
+  return session.deadlineAt === undefined || Date.parse(session.deadlineAt) > nowMs();
+}
+
+function byStatus(status: SessionStatus, filter?: Omit<SessionFilter, "status">): SessionSummary[] {
+  return listSessions({ ...filter, status });
+}
+
+/** Active sessions matching the filter. */
+export function getActiveSessions(filter?: Omit<SessionFilter, "status">): SessionSummary[] {
+  return byStatus("active", filter);
+}
+
+/** Paused sessions matching the filter. */
+export function getPausedSessions(filter?: Omit<SessionFilter, "status">): SessionSummary[] {
+  return byStatus("paused", filter);
+}
+
+/** Completed sessions matching the filter. */
+export function getCompletedSessions(filter?: Omit<SessionFilter, "status">): SessionSummary[] {
+  return byStatus("completed", filter);
+}
+
+/** Failed sessions matching the filter. */
+export function getFailedSessions(filter?: Omit<SessionFilter, "status">): SessionSummary[] {
+  return byStatus("failed", filter);
+}
+
+/** Timed-out sessions matching the filter (the seed had no getter for them). */
+export function getTimedOutSessions(filter?: Omit<SessionFilter, "status">): SessionSummary[] {
+  return byStatus("timeout", filter);
+}
+
+/** Milliseconds from creation to the end (or the last change, while running); null if missing. */
+export function getSessionDuration(id: string): number | null {
+  if (!isValidSessionId(id)) return null;
+  const session = syncStore().get(id);
+  if (!session) return null;
+  return Date.parse(session.endedAt ?? session.updatedAt) - Date.parse(session.createdAt);
+}
+
+/** iterations / maxIterations × 100; null if missing. */
+export function getSessionProgress(id: string): number | null {
+  if (!isValidSessionId(id)) return null;
+  const session = syncStore().get(id);
+  if (!session) return null;
+  return (session.iterations / session.maxIterations) * 100;
+}
+
+/** Deletes finished sessions last changed more than `maxAgeDays` **days** ago (default 30); returns how many. */
+export function cleanupSessions(maxAgeDays = 30): number {
+  assertAge(maxAgeDays, "maxAgeDays", "days", "For milliseconds use cleanupOldSessions(ms).");
+  return pruneOlderThan(maxAgeDays * DAY_MS);
+}
