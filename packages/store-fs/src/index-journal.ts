@@ -1,5 +1,6 @@
 import {
   closeSync,
+  existsSync,
   constants as fsConstants,
   fstatSync,
   linkSync,
@@ -204,9 +205,11 @@ export function createIndex(options: IndexOptions) {
       return;
     }
     pending = "";
-    // A journal one generation ahead of the snapshot means a compaction is writing it now.
-    for (let attempt = 0; attempt < 100; attempt++) {
+    // Snapshot and journal of different generations: a compaction is between its two steps
+    // (wait for it while it holds the index lock), or one died there (rebuild).
+    for (let attempt = 0; attempt < 500; attempt++) {
       if (loadFull()) return;
+      if (!existsSync(paths.indexLock)) break;
       Atomics.wait(WAIT_SLOT, 0, 0, 10);
     }
     rebuild();
