@@ -60,4 +60,8 @@ export interface ConformanceOptions {
   skip?: Record<string, string>;
   /** Run only these groups (e.g. ["SS-OCC", "SS-Q"]). */
   groups?: string[];
+  /** Kill-mid-write repetitions of the crash case SS-CC-06 (default 100). */
+  crashIterations?: number;
+  /** Per-case timeout in ms for the vitest and node:test bindings (default 180000). */
+  timeoutMs?: number;
 }

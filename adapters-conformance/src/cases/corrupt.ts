@@ -1,0 +1,112 @@
+import assert from "node:assert/strict";
+import type { CaseDefinition } from "../case.js";
+import { assertTyped, codeOf, expectCode, freshId, input, iso } from "../assertions.js";
+import { withDeadline } from "../context.js";
+import type { CorruptionKind } from "../harness.js";
+
+const DAMAGE: CorruptionKind[] = ["truncate", "garbage", "wrong-type"];
+
+/** SS-CR: corrupt and foreign records fail closed. */
+export const corruptCases: CaseDefinition[] = [
+  {
+    id: "SS-CR-01",
+    group: "SS-CR",
+    title: "a damaged record fails closed with ERR_CORRUPT_RECORD naming the id; list reports it; others are unaffected",
+    requires: ["corrupt"],
+    async run({ open, harness, ctx }) {
+      const store = await open();
+      const healthy = freshId("ok");
+      await store.create(input({ id: healthy }), { events: [{ type: "start" }] });
+      for (const kind of DAMAGE) {
+        const id = freshId(kind.replace("-", ""));
+        await store.create(input({ id }), { events: [{ type: "start" }] });
+        await harness.corrupt!(ctx, id, kind);
+        const error = await expectCode(store.get(id), "ERR_CORRUPT_RECORD", `get of a ${kind} record`);
+        assert.ok(error.message.includes(id), `the error must name the id: ${error.message}`);
+        await expectCode(store.getWithHistory(id), "ERR_CORRUPT_RECORD", `getWithHistory of a ${kind} record`);
+        await expectCode(store.commit(id, { events: [{ type: "x" }] }), "ERR_CORRUPT_RECORD", `commit to a ${kind} record`);
+        const page = await store.list({ limit: 1000 });
+        assert.ok(!page.items.some((item) => item.id === id), `list returned a ${kind} record as if healthy`);
+        assert.deepStrictEqual(
+          page.corrupt.filter((entry) => entry.id === id).map((entry) => entry.code),
+          ["ERR_CORRUPT_RECORD"],
+          `list must report the ${kind} record in page.corrupt`,
+        );
+        assert.equal((await store.get(healthy))?.id, healthy);
+        await store.commit(healthy, { events: [{ type: "still-fine" }] });
+        assert.equal(await store.delete(id), true, "a corrupt record must be deletable");
+        assert.equal(await store.get(id), null);
+        assert.deepStrictEqual((await store.list({ limit: 1000 })).corrupt, []);
+      }
+      assert.equal((await store.get(healthy))?.eventCount, 4);
+    },
+  },
+  {
+    id: "SS-CR-02",
+    group: "SS-CR",
+    title: "a record from a newer schema is refused with ERR_UNSUPPORTED_RECORD_VERSION and left untouched",
+    requires: ["corrupt"],
+    async run({ open, harness, ctx }) {
+      const store = await open();
+      const id = freshId("future");
+      await store.create(input({ id }));
+      await harness.corrupt!(ctx, id, "future-version");
+      await expectCode(store.get(id), "ERR_UNSUPPORTED_RECORD_VERSION", "get of a future record");
+      await expectCode(store.commit(id, { patch: { task: "x" } }), "ERR_UNSUPPORTED_RECORD_VERSION", "commit to a future record");
+      const page = await store.list();
+      assert.deepStrictEqual(page.corrupt.map((entry) => [entry.id, entry.code]), [[id, "ERR_UNSUPPORTED_RECORD_VERSION"]]);
+      await expectCode(store.get(id), "ERR_UNSUPPORTED_RECORD_VERSION", "get again (the record must be left as it was)");
+    },
+  },
+  {
+    id: "SS-CR-03",
+    group: "SS-CR",
+    title: "a corrupt record can be repaired by importSession with overwrite; count, stats and prune keep working beside it",
+    requires: ["corrupt"],
+    async run({ open, harness, ctx }) {
+      const store = await open();
+      const id = freshId("repair");
+      const other = freshId("other");
+      const { session } = await store.create(input({ id, status: "completed" }), { events: [{ type: "start" }] });
+      await store.create(input({ id: other, status: "completed" }));
+      await harness.corrupt!(ctx, id, "garbage");
+      for (const action of [() => store.count(), () => store.stats(), () => store.prune({ olderThan: 0, dryRun: true })]) {
+        try {
+          await action();
+        } catch (error) {
+          assertTyped(error, "count/stats/prune beside a corrupt record");
+          assert.fail(`count/stats/prune must keep working beside a corrupt record, got ${codeOf(error)}`);
+        }
+      }
+      assert.ok((await store.count()) >= 1);
+      await store.importSession({ ...session, eventCount: 1 }, [{ seq: 1, timestamp: session.createdAt, type: "start", data: {} }], { overwrite: true });
+      assert.deepStrictEqual(await store.get(id), session);
+      assert.equal(await store.count(), 2);
+      ctx.clock.advance(1);
+      assert.deepStrictEqual((await store.prune({ olderThan: iso(ctx.clock.now()) })).ids, [id, other].sort());
+    },
+  },
+  {
+    id: "SS-CR-04",
+    group: "SS-CR",
+    title: "debris of a crashed writer (temp and lock files) is never listed and never blocks the next writer",
+    requires: ["plantDebris"],
+    async run({ open, harness, ctx }) {
+      const store = await open();
+      const live = freshId("live");
+      const ghost = freshId("ghost");
+      await store.create(input({ id: live }), { events: [{ type: "start" }] });
+      const before = { list: await store.list(), count: await store.count(), stats: await store.stats() };
+      await harness.plantDebris!(ctx, live);
+      await harness.plantDebris!(ctx, ghost);
+      assert.deepStrictEqual({ list: await store.list(), count: await store.count(), stats: await store.stats() }, before);
+      assert.equal(await store.get(ghost), null);
+      const recovery = harness.lockRecoveryMs ?? 15_000;
+      const { session } = await withDeadline(store.commit(live, { expectedVersion: 1, events: [{ type: "after-debris" }] }), recovery + 2_000, "commit beside debris");
+      assert.equal(session.version, 2);
+      await store.create(input({ id: ghost }));
+      assert.equal((await store.get(ghost))?.version, 1);
+      assert.equal(await store.count(), 2);
+    },
+  },
+];

@@ -1,0 +1,47 @@
+import type { CaseDefinition } from "../case.js";
+import { capabilityCases } from "./capabilities.js";
+import { concurrencyCases } from "./concurrency.js";
+import { corruptCases } from "./corrupt.js";
+import { crudCases } from "./crud.js";
+import { eventCases } from "./events.js";
+import { fidelityCases } from "./fidelity.js";
+import { idCases } from "./ids.js";
+import * as lifecycle from "./lifecycle.js";
+import { occCases } from "./occ.js";
+import { persistenceCases } from "./persistence.js";
+import { pruneCases } from "./prune.js";
+import { queryCases } from "./queries.js";
+import { statsCases } from "./stats.js";
+import { storeLifecycleCases } from "./store-lifecycle.js";
+
+function lifecycleList(): CaseDefinition[] {
+  const exported = (lifecycle as { lifecycleCases?: CaseDefinition[] | (() => CaseDefinition[]) }).lifecycleCases;
+  const list = typeof exported === "function" ? exported() : (exported ?? []);
+  return list.map((def) => ({ ...def, group: "SS-LC" }));
+}
+
+/** Every case of the suite, in report order; ids are unique and stable. */
+export function allCases(): CaseDefinition[] {
+  const all = [
+    ...capabilityCases,
+    ...storeLifecycleCases,
+    ...crudCases,
+    ...idCases,
+    ...occCases,
+    ...eventCases,
+    ...concurrencyCases,
+    ...queryCases,
+    ...statsCases,
+    ...pruneCases,
+    ...fidelityCases,
+    ...corruptCases,
+    ...persistenceCases,
+    ...lifecycleList(),
+  ];
+  const seen = new Set<string>();
+  for (const def of all) {
+    if (seen.has(def.id)) throw new Error(`@sessionkit/conformance: duplicate case id ${def.id}`);
+    seen.add(def.id);
+  }
+  return all;
+}

@@ -1,0 +1,7 @@
+import { createMemoryStore } from "@sessionkit/core";
+import { describeConformance } from "../src/vitest.js";
+
+describeConformance({
+  name: "store-memory",
+  create: (ctx) => createMemoryStore({ clock: ctx.clock }),
+});
