@@ -17,7 +17,7 @@ import {
 import { eventArrays, fromTextKey, sessionRow } from "./encode.js";
 import { quoteSchema } from "./migrations.js";
 import { isRetryable, toStoreError } from "./pg-errors.js";
-import type { PoolClientLike, PoolLike } from "./pool.js";
+import type { PoolClientLike, PoolLike, QueryableLike } from "./pool.js";
 import { statements, whereClause } from "./sql.js";
 
 /** Optimistic attempts before a commit takes the row lock, so a hot session still makes progress. */
@@ -32,17 +32,29 @@ export interface PostgresDriverOptions {
   target: string;
   /** Resolves once the schema is migrated; awaited before every operation. */
   ready: () => Promise<void>;
+  /** Use named prepared statements (default true; turn off behind poolers that cannot keep them). */
+  prepare: boolean;
   /** Called by close() to release what the store owns. */
   release: () => Promise<void>;
 }
 
-type Db = PoolLike | PoolClientLike;
+type Db = QueryableLike;
 
 /** The PostgreSQL StoreDriver: every operation is one or two round trips of plain SQL. */
 export function createPostgresDriver(options: PostgresDriverOptions): StoreDriver {
   const name = "store-postgres";
   const { pool, target } = options;
   const sql = statements(quoteSchema(options.schema));
+  const prefix = `sk_${options.schema}_`;
+
+  /**
+   * Runs one of the fixed statements, prepared once per connection: planning the commit CTE
+   * costs more than executing it (measured ~0.6 ms of 1 ms unprepared), so this halves an append.
+   */
+  function exec<R>(db: Db, key: keyof typeof sql, values: unknown[]) {
+    if (!options.prepare) return db.query<R>(sql[key], values);
+    return db.query<R>({ name: prefix + key, text: sql[key], values });
+  }
 
   function parseSession(id: string, record: string): Session {
     let raw: unknown;
@@ -94,7 +106,7 @@ export function createPostgresDriver(options: PostgresDriverOptions): StoreDrive
   }
 
   async function readCurrent(db: Db, id: string, lock: boolean): Promise<Session> {
-    const { rows } = await db.query<{ record: string }>(lock ? sql.getForUpdate : sql.get, [id]);
+    const { rows } = await exec<{ record: string }>(db, lock ? "getForUpdate" : "get", [id]);
     const row = rows[0];
     if (!row) throw errors.notFound(name, id);
     return parseSession(id, row.record);
@@ -104,10 +116,10 @@ export function createPostgresDriver(options: PostgresDriverOptions): StoreDrive
   async function write(db: Db, version: number, { next, events }: CommitPlan): Promise<boolean> {
     const row = sessionRow(next);
     if (events.length === 0) {
-      const result = await db.query(sql.update, [...row, version]);
+      const result = await exec(db, "update", [...row, version]);
       return result.rowCount === 1;
     }
-    const { rows } = await db.query<{ n: number }>(sql.updateWithEvents, [
+    const { rows } = await exec<{ n: number }>(db, "updateWithEvents", [
       ...row,
       version,
       ...eventArrays(events),
@@ -165,20 +177,20 @@ export function createPostgresDriver(options: PostgresDriverOptions): StoreDrive
         const row = sessionRow(session);
         const arrays = eventArrays(events);
         if (!overwrite) {
-          const { rows } = await pool.query<{ n: number }>(sql.insertNew, [...row, ...arrays]);
+          const { rows } = await exec<{ n: number }>(pool, "insertNew", [...row, ...arrays]);
           if (rows[0]?.n !== 1) throw errors.exists(name, session.id);
           return;
         }
         await transaction(async (client) => {
-          await client.query(sql.upsert, row);
-          await client.query(sql.deleteEvents, [session.id]);
-          if (events.length > 0) await client.query(sql.insertEvents, [session.id, ...arrays]);
+          await exec(client, "upsert", row);
+          await exec(client, "deleteEvents", [session.id]);
+          if (events.length > 0) await exec(client, "insertEvents", [session.id, ...arrays]);
         });
       }),
 
     get: (id) =>
       run("get", async () => {
-        const { rows } = await pool.query<{ record: string }>(sql.get, [id]);
+        const { rows } = await exec<{ record: string }>(pool, "get", [id]);
         const row = rows[0];
         return row ? parseSession(id, row.record) : null;
       }),
@@ -202,7 +214,7 @@ export function createPostgresDriver(options: PostgresDriverOptions): StoreDrive
 
     readEvents: (id, fromSeq, toSeq) =>
       run("read events", async () => {
-        const { rows } = await pool.query<{ body: string | null }>(sql.readEvents, [
+        const { rows } = await exec<{ body: string | null }>(pool, "readEvents", [
           id,
           fromSeq,
           toSeq ?? 2147483647,
@@ -213,7 +225,7 @@ export function createPostgresDriver(options: PostgresDriverOptions): StoreDrive
 
     readLastEvents: (id, count) =>
       run("read events", async () => {
-        const { rows } = await pool.query<{ body: string | null }>(sql.readLast, [id, count]);
+        const { rows } = await exec<{ body: string | null }>(pool, "readLast", [id, count]);
         if (rows.length === 0) throw errors.notFound(name, id);
         return rows.flatMap((row) => (row.body === null ? [] : [parseEvent(id, row.body)]));
       }),
@@ -260,10 +272,10 @@ export function createPostgresDriver(options: PostgresDriverOptions): StoreDrive
 
     delete: (id, expectedVersion) =>
       run("delete", async () => {
-        if (expectedVersion === undefined) return ((await pool.query(sql.delete, [id])).rowCount ?? 0) > 0;
+        if (expectedVersion === undefined) return ((await exec(pool, "delete", [id])).rowCount ?? 0) > 0;
         for (;;) {
-          if (((await pool.query(sql.deleteVersion, [id, expectedVersion])).rowCount ?? 0) > 0) return true;
-          const { rows } = await pool.query<{ version: number }>(sql.version, [id]);
+          if (((await exec(pool, "deleteVersion", [id, expectedVersion])).rowCount ?? 0) > 0) return true;
+          const { rows } = await exec<{ version: number }>(pool, "version", [id]);
           const row = rows[0];
           if (!row) return false;
           // Equal again only if an import rewound it in between; try the delete once more.
@@ -273,10 +285,7 @@ export function createPostgresDriver(options: PostgresDriverOptions): StoreDrive
 
     prune: (statuses, before, dryRun) =>
       run("prune", async () => {
-        const { rows } = await pool.query<{ id: string }>(dryRun ? sql.pruneDry : sql.prune, [
-          statuses,
-          before,
-        ]);
+        const { rows } = await exec<{ id: string }>(pool, dryRun ? "pruneDry" : "prune", [statuses, before]);
         return rows.map((row) => row.id);
       }),
 

@@ -35,6 +35,8 @@ const optionsSchema = z.strictObject({
   maxPayloadBytes: z.number().int().min(1).optional(),
   /** Run pending migrations on first use (default true); false refuses to touch the schema. */
   migrate: z.boolean().optional(),
+  /** Prepare the fixed statements once per connection (default true); false behind a pooler that cannot keep them. */
+  prepare: z.boolean().optional(),
 });
 
 /** Where the store's connections come from: a connection string (store-owned pool) or your pool. */

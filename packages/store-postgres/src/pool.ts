@@ -4,15 +4,28 @@ export interface QueryResultLike<R> {
   rowCount: number | null;
 }
 
+/** A query as node-postgres takes it; a `name` makes it a per-connection prepared statement. */
+export interface QueryConfigLike {
+  name?: string;
+  text: string;
+  values?: unknown[];
+}
+
+/** Something that runs queries: a pool, or a checked-out connection. */
+export interface QueryableLike {
+  query<R = Record<string, unknown>>(
+    query: string | QueryConfigLike,
+    values?: unknown[],
+  ): Promise<QueryResultLike<R>>;
+}
+
 /** A checked-out connection (structural subset of pg.PoolClient). */
-export interface PoolClientLike {
-  query<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<QueryResultLike<R>>;
+export interface PoolClientLike extends QueryableLike {
   release(error?: Error | boolean): void;
 }
 
 /** The part of a pg.Pool the store uses, so any compatible pool can be handed in. */
-export interface PoolLike {
-  query<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<QueryResultLike<R>>;
+export interface PoolLike extends QueryableLike {
   connect(): Promise<PoolClientLike>;
   end(): Promise<void>;
 }

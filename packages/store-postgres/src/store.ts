@@ -81,6 +81,7 @@ export function createPostgresStore(
     schema,
     target,
     ready,
+    prepare: parsed.options.prepare ?? true,
     capabilities: {
       ...postgresStoreCapabilities,
       maxPayloadBytes: parsed.options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
