@@ -1,0 +1,67 @@
+// Timing helpers: warm-up + counted rounds, per-op wall time from process.hrtime.bigint(), median of rounds.
+
+export const now = () => process.hrtime.bigint();
+export const usSince = (t0) => Number(process.hrtime.bigint() - t0) / 1e3;
+
+export function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  if (s.length === 0) return Number.NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function summarise(perOp, ops) {
+  return { us: median(perOp), min: Math.min(...perOp), max: Math.max(...perOp), rounds: perOp.length, ops };
+}
+
+/** Runs `fn(i, ctx)` `ops` times per round; `setup(round)` (untimed) builds ctx. Returns µs per op. */
+export function measureSync({ ops, rounds, warmup = 1, setup, teardown, fn }) {
+  const perOp = [];
+  for (let r = 0; r < warmup + rounds; r++) {
+    const ctx = setup ? setup(r) : undefined;
+    const t0 = now();
+    for (let i = 0; i < ops; i++) fn(i, ctx);
+    const us = usSince(t0);
+    if (teardown) teardown(ctx);
+    if (r >= warmup) perOp.push(us / ops);
+  }
+  return summarise(perOp, ops);
+}
+
+/** Same as measureSync, awaiting each op in turn (no overlap). */
+export async function measureAsync({ ops, rounds, warmup = 1, setup, teardown, fn }) {
+  const perOp = [];
+  for (let r = 0; r < warmup + rounds; r++) {
+    const ctx = setup ? await setup(r) : undefined;
+    const t0 = now();
+    for (let i = 0; i < ops; i++) await fn(i, ctx);
+    const us = usSince(t0);
+    if (teardown) await teardown(ctx);
+    if (r >= warmup) perOp.push(us / ops);
+  }
+  return summarise(perOp, ops);
+}
+
+/** Formats microseconds with 3 significant digits, switching to ms / s for large values. */
+export function fmtUs(us) {
+  if (us === undefined || us === null || Number.isNaN(us)) return "–";
+  if (us >= 1e6) return `${(us / 1e6).toPrecision(3)} s`;
+  if (us >= 1e4) return `${(us / 1e3).toPrecision(3)} ms`;
+  if (us >= 1e3) return `${(us / 1e3).toFixed(2)} ms`;
+  if (us >= 100) return `${us.toFixed(0)} µs`;
+  if (us >= 10) return `${us.toFixed(1)} µs`;
+  return `${us.toFixed(2)} µs`;
+}
+
+export function fmtRatio(x) {
+  if (x === undefined || x === null || Number.isNaN(x)) return "–";
+  if (x >= 100) return `${x.toFixed(0)}×`;
+  if (x >= 10) return `${x.toFixed(1)}×`;
+  return `${x.toFixed(2)}×`;
+}
+
+export function fmtBytes(b) {
+  if (b >= 1 << 20) return `${(b / (1 << 20)).toFixed(1)} MiB`;
+  if (b >= 1 << 10) return `${(b / (1 << 10)).toFixed(1)} KiB`;
+  return `${b} B`;
+}

@@ -1,0 +1,163 @@
+// The targets of the issue, as ratios of figures from the same run. "A ≥ 8× faster than B" is B ÷ A ≥ 8.
+
+/** Target definitions for the history sizes of this run (quick runs use smaller ones). */
+export function targetDefs({ quick }) {
+  const ref = quick ? 100 : 1000; // "at 1,000 events"
+  const big = quick ? 100 : 5000; // "at 5,000 events"
+  const small = 10;
+  const listN = quick ? 500 : 10_000;
+  const defs = [];
+  for (const fsId of ["fs", "fs-none"]) {
+    const prim = fsId === "fs" ? "lock-fsync" : "lock";
+    const tag = fsId === "fs" ? "fs (fsync)" : "fs (durability none)";
+    defs.push(
+      {
+        id: `${fsId}-vs-seed-${ref}`,
+        label: `${tag} append @${ref} vs seed algorithm (sync faces)`,
+        num: `append.seed@${ref}`,
+        den: `append.${fsId}.sync@${ref}`,
+        op: ">=",
+        target: 8,
+        faster: true,
+      },
+      {
+        id: `${fsId}-vs-seed-${big}`,
+        label: `${tag} append @${big} vs seed algorithm (sync faces)`,
+        num: `append.seed@${big}`,
+        den: `append.${fsId}.sync@${big}`,
+        op: ">=",
+        target: 30,
+        faster: true,
+      },
+      {
+        id: `${fsId}-flat`,
+        label: `${tag} append @${big} vs @${small} (sync)`,
+        num: `append.${fsId}.sync@${big}`,
+        den: `append.${fsId}.sync@${small}`,
+        op: "<=",
+        target: 1.5,
+      },
+      {
+        id: `${fsId}-vs-prim`,
+        label: `${tag} append vs bare locked append${fsId === "fs" ? " + fdatasync" : ""} @${ref} (sync)`,
+        num: `append.${fsId}.sync@${ref}`,
+        den: `append.prim.${prim}@${ref}`,
+        op: "<=",
+        target: 1.5,
+      },
+    );
+  }
+  defs.push(
+    {
+      id: "sqlite-vs-prim",
+      label: `sqlite append vs bare prepared INSERT @${ref} (sync)`,
+      num: `append.sqlite.sync@${ref}`,
+      den: `append.prim.sqlite@${ref}`,
+      op: "<=",
+      target: 2.5,
+    },
+    {
+      id: "pg-vs-prim",
+      label: `postgres append vs bare INSERT round-trip @${ref}`,
+      num: `append.postgres.async@${ref}`,
+      den: `append.prim.pg@${ref}`,
+      op: "<=",
+      target: 2,
+    },
+    {
+      id: "fs-list-vs-seed",
+      label: `fs filtered list @${listN} sessions vs seed's full scan (sync)`,
+      num: `list.seed@${listN}`,
+      den: `list.fs.sync@${listN}`,
+      op: ">=",
+      target: 10,
+      faster: true,
+    },
+    {
+      id: "sqlite-vs-langgraph-ref",
+      label: `sqlite append vs LangGraph SqliteSaver.put @${ref} (async faces)`,
+      num: `peer.put@${ref}`,
+      den: `append.sqlite.async@${ref}`,
+      op: ">=",
+      target: 40,
+      faster: true,
+    },
+    {
+      id: "sqlite-vs-langgraph-big",
+      label: `sqlite append vs LangGraph SqliteSaver.put @${big} (async faces)`,
+      num: `peer.put@${big}`,
+      den: `append.sqlite.async@${big}`,
+      op: ">=",
+      target: 200,
+      faster: true,
+    },
+  );
+  return defs;
+}
+
+/** Informational ratios (no target), shown beside the targets. */
+export function infoDefs({ quick }) {
+  const ref = quick ? 100 : 1000;
+  const big = quick ? 100 : 5000;
+  const listN = quick ? 500 : 10_000;
+  return [
+    {
+      id: "fs-async-vs-prim",
+      label: `fs (fsync) async append vs async bare locked append + fdatasync @${ref}`,
+      num: `append.fs.async@${ref}`,
+      den: `append.prim.lock-fsync.async@${ref}`,
+    },
+    {
+      id: "fs-async-vs-seed",
+      label: `fs (fsync) async append @${big} vs seed algorithm`,
+      num: `append.seed@${big}`,
+      den: `append.fs.async@${big}`,
+      faster: true,
+    },
+    {
+      id: "sqlite-flat",
+      label: `sqlite append @${big} vs @10 (sync)`,
+      num: `append.sqlite.sync@${big}`,
+      den: "append.sqlite.sync@10",
+    },
+    {
+      id: "pg-flat",
+      label: `postgres append @${big} vs @10`,
+      num: `append.postgres.async@${big}`,
+      den: "append.postgres.async@10",
+    },
+    {
+      id: "sqlite-async-vs-prim",
+      label: `sqlite async append vs bare prepared INSERT @${ref}`,
+      num: `append.sqlite.async@${ref}`,
+      den: `append.prim.sqlite@${ref}`,
+    },
+    {
+      id: "fs-stats-vs-seed",
+      label: `fs stats @${listN} vs seed's full scan (sync)`,
+      num: `stats.seed@${listN}`,
+      den: `stats.fs.sync@${listN}`,
+      faster: true,
+    },
+    {
+      id: "sqlite-vs-langgraph-10",
+      label: "sqlite append vs LangGraph put @10 (async faces)",
+      num: "peer.put@10",
+      den: "append.sqlite.async@10",
+      faster: true,
+    },
+  ];
+}
+
+/** Evaluates ratio definitions against the figures: value, and PASS / MISS / n/a. */
+export function evaluate(defs, figures) {
+  return defs.map((d) => {
+    const a = figures[d.num]?.us;
+    const b = figures[d.den]?.us;
+    if (a === undefined || b === undefined) return { ...d, value: undefined, status: "n/a" };
+    const value = a / b;
+    const status =
+      d.target === undefined ? "" : (d.op === ">=" ? value >= d.target : value <= d.target) ? "PASS" : "MISS";
+    return { ...d, value, status };
+  });
+}

@@ -1,0 +1,166 @@
+// Workloads at scale: filtered list (user + status + created after, limit 10) and statistics, plus the
+// peak memory of a child process walking a cursor over 10,000 sessions. Data sets are seeded untimed.
+
+import { fork } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createSeedBaseline } from "../baseline-seed.mjs";
+import { destroySpec, makeSpec, openStore } from "./adapters.mjs";
+import { BASE_MS, listFilter, makeSession, sessionId, toSeedShape } from "./data.mjs";
+import { measureAsync, measureSync, now, usSince } from "./measure.mjs";
+import { seedStore } from "./seeding.mjs";
+
+const LIST_WORKER = fileURLToPath(new URL("../workers/list-memory.mjs", import.meta.url));
+
+/** Sessions per data set: the scan-based stores at 10k, the indexed ones at 100k. */
+export function querySizes(quick) {
+  return quick
+    ? { memory: 500, fs: 500, sqlite: 500, postgres: 500, seed: 500, walk: 500 }
+    : { memory: 10_000, fs: 10_000, sqlite: 100_000, postgres: 100_000, seed: 10_000, walk: 10_000 };
+}
+
+const EVENTS_PER_SESSION = 3;
+const make = (i) => makeSession(sessionId("q", i), i, EVENTS_PER_SESSION);
+
+/** The ids the list workload must return, from the generator's rules. */
+function expectedIds(total) {
+  const cutoff = new Date(BASE_MS + Math.floor(total / 2) * 1000).toISOString();
+  const out = [];
+  for (let i = total - 1; i >= 0 && out.length < 10; i--) {
+    const { session } = makeSession(sessionId("q", i), i, 0);
+    if (session.userId === "user_7" && session.status === "completed" && session.createdAt >= cutoff)
+      out.push(session.id);
+  }
+  return out;
+}
+
+/** ops per round so that a round lasts about `budgetMs`, from one untimed probe. */
+async function opsFor(probe, budgetMs) {
+  const t0 = now();
+  await probe();
+  const us = usSince(t0);
+  return Math.max(1, Math.min(2000, Math.round((budgetMs * 1000) / Math.max(us, 1))));
+}
+
+function check(label, got, want) {
+  const a = JSON.stringify(got);
+  const b = JSON.stringify(want);
+  if (a !== b) throw new Error(`${label}: wrong answer: got ${a}, expected ${b}`);
+}
+
+/** Runs the list-memory child and returns its report. */
+function walkInChild(kind, target, filter, expect) {
+  return new Promise((resolve, reject) => {
+    const child = fork(LIST_WORKER, [kind, JSON.stringify(target), JSON.stringify(filter), String(expect)], {
+      execArgv: ["--expose-gc"],
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    let report;
+    child.on("message", (m) => {
+      report = m;
+    });
+    child.on("error", reject);
+    child.on("exit", (code) =>
+      code === 0 && report
+        ? resolve(report)
+        : reject(new Error(`list-memory child (${kind}) exited ${code}: ${report?.error ?? ""}`)),
+    );
+  });
+}
+
+export async function runQuery(ctx) {
+  const sizes = querySizes(ctx.quick);
+  const { rounds, warmup } = ctx;
+  const budget = ctx.quick ? 30 : 200;
+
+  // The seed baseline: every list or stats call reads and parses every session.json.
+  {
+    const total = sizes.seed;
+    ctx.log(`query: seed baseline, seeding ${total} sessions`);
+    const seed = createSeedBaseline(path.join(ctx.runDir, "seed-query"));
+    for (let i = 0; i < total; i++) {
+      const { session, events } = make(i);
+      seed.importSession(JSON.stringify(toSeedShape(session, events)));
+    }
+    const filter = { ...listFilter(total), limit: 10 };
+    check(
+      "seed list",
+      seed.listSessions(filter).map((s) => s.id),
+      expectedIds(total),
+    );
+    const listRounds = ctx.quick ? rounds : 3;
+    ctx.fig(
+      `list.seed@${total}`,
+      measureSync({ ops: 1, rounds: listRounds, warmup, fn: () => seed.listSessions(filter) }),
+    );
+    ctx.fig(
+      `stats.seed@${total}`,
+      measureSync({ ops: 1, rounds: listRounds, warmup, fn: () => seed.getSessionStats() }),
+    );
+    if (ctx.walk) {
+      const r = await walkInChild("seed", { dir: seed.dir }, {}, total);
+      ctx.fig(`mem.seed@${total}`, r);
+    }
+    fs.rmSync(seed.dir, { recursive: true, force: true });
+  }
+
+  for (const subject of ctx.subjects) {
+    if (subject.id === "fs-none") continue; // same files and queries as "fs"; durability only changes writes
+    const total = sizes[subject.adapter];
+    const spec = makeSpec(subject.adapter, ctx.runDir, `query_${subject.id}`, subject.options);
+    try {
+      const t0 = now();
+      const memoryStore = await seedStore(spec, total, make);
+      ctx.log(`query: ${subject.id}, seeded ${total} sessions in ${(usSince(t0) / 1e6).toFixed(1)} s`);
+      const store = memoryStore ?? (await openStore(spec));
+      try {
+        const filter = { ...listFilter(total), limit: 10 };
+        const listed = await store.list(filter);
+        check(
+          `${subject.id} list`,
+          listed.items.map((s) => s.id),
+          expectedIds(total),
+        );
+        const stats = await store.stats();
+        check(`${subject.id} stats total`, stats.total, total);
+        if (store.capabilities.sync) {
+          const face = store.sync();
+          const lops = await opsFor(() => face.list(filter), budget);
+          ctx.fig(
+            `list.${subject.id}.sync@${total}`,
+            measureSync({ ops: lops, rounds, warmup, fn: () => face.list(filter) }),
+          );
+          const sops = await opsFor(() => face.stats(), budget);
+          ctx.fig(
+            `stats.${subject.id}.sync@${total}`,
+            measureSync({ ops: sops, rounds, warmup, fn: () => face.stats() }),
+          );
+        }
+        const lops = await opsFor(() => store.list(filter), budget);
+        ctx.fig(
+          `list.${subject.id}.async@${total}`,
+          await measureAsync({ ops: lops, rounds, warmup, fn: () => store.list(filter) }),
+        );
+        const sops = await opsFor(() => store.stats(), budget);
+        ctx.fig(
+          `stats.${subject.id}.async@${total}`,
+          await measureAsync({ ops: sops, rounds, warmup, fn: () => store.stats() }),
+        );
+      } finally {
+        await store.close();
+      }
+      // Peak memory of walking 10,000 sessions with a cursor, in a fresh child process.
+      if (ctx.walk && subject.adapter !== "memory") {
+        const walk = sizes.walk;
+        // On the 100k data sets, the newest `walk` sessions (a createdAfter bound) are walked.
+        const walkFilter =
+          walk < total ? { createdAfter: new Date(BASE_MS + (total - walk) * 1000).toISOString() } : {};
+        const r = await walkInChild("store", spec, walkFilter, walk);
+        ctx.fig(`mem.${subject.id}@${walk}`, r);
+      }
+    } finally {
+      await destroySpec(spec, ctx.pgAdmin);
+    }
+  }
+}
