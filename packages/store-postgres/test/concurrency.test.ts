@@ -52,7 +52,7 @@ describe.skipIf(!pgAvailable)(`store-postgres optimistic concurrency${skipNote}`
       const full = await b.getWithHistory(session.id);
       expect(full?.version).toBe(2);
       expect(full?.history).toHaveLength(1);
-      expect(full?.task).toBe((full?.history[0]?.data as { who: string }).who);
+      expect(full?.task).toBe((full?.history[0]?.data as { who: string } | undefined)?.who);
     }
   });
 

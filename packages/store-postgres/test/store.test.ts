@@ -1,4 +1,10 @@
-import { createManualClock, createMemoryStore, isSessionKitError, type SessionStore } from "@sessionkit/core";
+import {
+  createManualClock,
+  createMemoryStore,
+  isSessionKitError,
+  type SessionFilter,
+  type SessionStore,
+} from "@sessionkit/core";
 import { createPostgresStore } from "@sessionkit/store-postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startChild } from "./child.js";
@@ -167,12 +173,12 @@ describe.skipIf(!pgAvailable)(`store-postgres queries agree with the memory refe
     await memory?.close();
   });
 
-  const filters = [
+  const filters: SessionFilter[] = [
     {},
     { userId: "alice" },
     { mode: "chat" },
     { channelId: "c1" },
-    { status: ["completed", "failed"] as ("completed" | "failed")[] },
+    { status: ["completed", "failed"] },
     { metadata: { v: 1 } },
     { metadata: { v: "1" } },
     { metadata: { v: true } },
@@ -186,7 +192,7 @@ describe.skipIf(!pgAvailable)(`store-postgres queries agree with the memory refe
     { metadata: { missing: null } },
     { createdAfter: "2026-01-01T00:00:05.000Z", createdBefore: "2026-01-01T00:00:09.000Z" },
     { updatedAfter: "2026-01-01T00:00:07.010Z" },
-    { userId: "Alice", mode: "code", status: "active" as const },
+    { userId: "Alice", mode: "code", status: "active" },
   ];
 
   it("list, count and stats give the memory store's answers for every filter, page by page", async () => {
