@@ -3,7 +3,11 @@ import type { JsonObject } from "../json.js";
 import { CORE_EVENT_TYPES, type Session } from "../model.js";
 import type { CommitResult, SessionStore } from "../store.js";
 import { exportSessions, importSessions } from "../transfer.js";
-import { createWebhookDispatcher, type WebhookDispatcher } from "../webhooks/dispatcher.js";
+import {
+  createWebhookDispatcher,
+  type WebhookDelivery,
+  type WebhookDispatcher,
+} from "../webhooks/dispatcher.js";
 import { resolveWebhook } from "../webhooks/options.js";
 import { toNotification } from "../webhooks/payload.js";
 import { createCommitter } from "./commit-loop.js";
@@ -50,7 +54,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
           onFailed: (delivery) => listeners.emit("webhook.failed", delivery, false),
         });
   let closed = false;
-  let closing: Promise<{ undelivered: import("../webhooks/dispatcher.js").WebhookDelivery[] }> | undefined;
+  let closing: Promise<{ undelivered: WebhookDelivery[] }> | undefined;
 
   function publish(result: CommitResult): void {
     for (const event of result.events) {
