@@ -113,6 +113,19 @@ describe("read-decide-commit: no caller's update is ever lost", () => {
     }
   });
 
+  it("getContext read during concurrent increments describes one version: recentHistory ends at the iterations seen", async () => {
+    const { manager } = setup();
+    const s = await manager.start({ task: "t", mode: "m", maxIterations: 1000 });
+    const contexts = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        i % 3 === 0 ? manager.getContext(s.id) : manager.incrementIteration(s.id),
+      ),
+    );
+    for (const ctx of contexts) {
+      if (ctx && "sessionId" in ctx) expect(ctx.recentHistory.at(-1)!.seq).toBe(ctx.iterations + 1);
+    }
+  });
+
   it("with maxCommitRetries 0 a conflicting writer gets ERR_STORE_BUSY and changes nothing", async () => {
     const { manager } = setup(0);
     const s = await manager.start({ task: "t", mode: "m" });

@@ -1,7 +1,7 @@
 import type { Clock } from "../clock.js";
 import { errors, SessionKitError } from "../errors.js";
 import { assertSessionId } from "../ids.js";
-import type { Session } from "../model.js";
+import type { Session, SessionEvent } from "../model.js";
 import type { SessionStore } from "../store.js";
 import { COMPONENT, cleanupInputSchema, parse, resumeOptionsSchema } from "./schemas.js";
 import { decide } from "./transitions.js";
@@ -62,16 +62,21 @@ export function readOps(
     },
 
     async getContext(id) {
-      const session = await read(id);
-      if (session === null) return null;
-      let recentHistory: Awaited<ReturnType<SessionStore["readEvents"]>>;
-      try {
-        recentHistory = await store.readEvents(id, { last: recentHistorySize });
-      } catch (error) {
-        if (error instanceof SessionKitError && error.code === "ERR_SESSION_NOT_FOUND") return null;
-        throw error;
+      let session = await read(id);
+      let recentHistory: SessionEvent[] = [];
+      // Session and events are two reads; re-read until they describe the same version.
+      for (let attempt = 0; session !== null && attempt < 5; attempt++) {
+        try {
+          recentHistory = await store.readEvents(id, { last: recentHistorySize });
+        } catch (error) {
+          if (error instanceof SessionKitError && error.code === "ERR_SESSION_NOT_FOUND") return null;
+          throw error;
+        }
+        if ((recentHistory.at(-1)?.seq ?? 0) === session.eventCount) break;
+        session = await store.get(id);
       }
-      const out = {
+      if (session === null) return null;
+      return {
         sessionId: session.id,
         task: session.task,
         mode: session.mode,
@@ -83,7 +88,6 @@ export function readOps(
         recentHistory,
         status: session.status,
       };
-      return out;
     },
 
     async isResumable(id, options) {
