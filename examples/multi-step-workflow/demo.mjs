@@ -2,14 +2,29 @@
 // the session's history as a timeline and the statistics. Data goes to .demo-sessions/ at the
 // repository root (override with DEMO_DIR), cleared at the start.
 import { spawnSync } from "node:child_process";
-import { rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createSessionManager } from "@sessionkit/core";
-import { createFsStore } from "@sessionkit/store-fs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const dir = process.env.DEMO_DIR ?? join(here, "..", "..", ".demo-sessions");
+const root = join(here, "..", "..");
+
+// On a fresh clone the packages are not built yet: build the two the demo needs, once.
+if (!["core", "store-fs"].every((name) => existsSync(join(root, "packages", name, "dist", "index.js")))) {
+  console.log("Building @sessionkit/core and @sessionkit/store-fs first…");
+  const build = spawnSync(
+    "npx",
+    ["-y", "pnpm@10", "--filter", "@sessionkit/core", "--filter", "@sessionkit/store-fs", "build"],
+    {
+      cwd: root,
+      stdio: "inherit",
+    },
+  );
+  if (build.status !== 0) process.exit(build.status ?? 1);
+}
+const { createSessionManager } = await import("@sessionkit/core");
+const { createFsStore } = await import("@sessionkit/store-fs");
+const dir = process.env.DEMO_DIR ?? join(root, ".demo-sessions");
 rmSync(dir, { recursive: true, force: true });
 
 function runStep(...args) {
