@@ -31,3 +31,8 @@ export function metadataIndexRows(metadata: unknown): Array<[string, string]> {
   }
   return rows;
 }
+
+/** The indexed prefix of an updated_at timestamp (to the minute); a prefix keeps string order. */
+export function toMinute(timestamp: string): string {
+  return timestamp.slice(0, 16);
+}

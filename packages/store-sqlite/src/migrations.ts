@@ -14,7 +14,9 @@ export interface Migration {
  * The schema's history. Never edit a released step: add a new one. Text columns that hold user
  * strings (user_id, channel_id, mode, metadata values) hold their JSON text, so every JS string,
  * lone surrogates and NUL included, is stored and compared exactly (UTF-8 would turn a lone
- * surrogate into U+FFFD).
+ * surrogate into U+FFFD). `updated_minute` (updated_at cut to the minute) is what the updated-time
+ * index holds: it changes at most once a minute, so an append rarely touches that index, while
+ * queries still check the exact updated_at.
  */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -30,6 +32,7 @@ export const MIGRATIONS: readonly Migration[] = [
           status TEXT NOT NULL CHECK (status IN ('active', 'paused', 'completed', 'failed', 'timeout')),
           created_at TEXT NOT NULL,
           updated_at TEXT NOT NULL,
+          updated_minute TEXT NOT NULL,
           iterations INTEGER NOT NULL,
           event_count INTEGER NOT NULL,
           record TEXT NOT NULL
@@ -37,7 +40,7 @@ export const MIGRATIONS: readonly Migration[] = [
         CREATE INDEX sessions_by_created ON sessions (created_at DESC, id DESC);
         CREATE INDEX sessions_by_user ON sessions (user_id, created_at DESC, id DESC);
         CREATE INDEX sessions_by_channel ON sessions (channel_id, created_at DESC, id DESC);
-        CREATE INDEX sessions_by_status_updated ON sessions (status, updated_at);
+        CREATE INDEX sessions_by_status_updated ON sessions (status, updated_minute);
         CREATE TABLE events (
           session_id TEXT NOT NULL,
           seq INTEGER NOT NULL,
@@ -51,7 +54,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 2,
-    description: "metadata filter index, mode and updated_at indexes, covering statistics index",
+    description: "metadata filter index, mode index, statistics index",
     up(db) {
       db.exec(`
         CREATE TABLE session_metadata (
@@ -62,8 +65,7 @@ export const MIGRATIONS: readonly Migration[] = [
         ) STRICT, WITHOUT ROWID;
         CREATE INDEX session_metadata_by_value ON session_metadata (key, value);
         CREATE INDEX sessions_by_mode ON sessions (mode, created_at DESC, id DESC);
-        CREATE INDEX sessions_by_updated ON sessions (updated_at);
-        CREATE INDEX sessions_stats ON sessions (status, mode, iterations, event_count);
+        CREATE INDEX sessions_by_status_mode ON sessions (status, mode);
       `);
       // Backfill from the records; a record that cannot be parsed gets no metadata rows.
       const insert = db.prepare("INSERT INTO session_metadata (session_id, key, value) VALUES (?, ?, ?)");

@@ -1,5 +1,6 @@
 import type { ListPosition, ParsedFilter } from "@sessionkit/core";
-import { encodeScalar, encodeText } from "./encoding.js";
+import { SESSION_STATUSES } from "@sessionkit/core";
+import { encodeScalar, encodeText, toMinute } from "./encoding.js";
 
 /** A WHERE clause (without the keyword; "1" when empty) and its parameters. */
 export interface SqlClause {
@@ -27,20 +28,29 @@ export function filterToSql(filter: ParsedFilter, after?: ListPosition): SqlClau
     parts.push("mode = ?");
     params.push(encodeText(filter.mode));
   }
-  if (filter.statuses !== undefined) {
-    parts.push(`status IN (${filter.statuses.map(() => "?").join(", ")})`);
-    params.push(...filter.statuses);
+  const updated = filter.updatedFrom !== undefined || filter.updatedTo !== undefined;
+  // Every row has one of the five statuses (a CHECK constraint), so naming them all changes no
+  // answer and lets an updated-time range use the (status, updated_minute) index.
+  const statuses = filter.statuses ?? (updated ? SESSION_STATUSES : undefined);
+  if (statuses !== undefined) {
+    parts.push(`status IN (${statuses.map(() => "?").join(", ")})`);
+    params.push(...statuses);
   }
-  const ranges: Array<[string | undefined, string]> = [
-    [filter.createdFrom, "created_at >= ?"],
-    [filter.createdTo, "created_at <= ?"],
-    [filter.updatedFrom, "updated_at >= ?"],
-    [filter.updatedTo, "updated_at <= ?"],
-  ];
-  for (const [value, sql] of ranges) {
-    if (value === undefined) continue;
-    parts.push(sql);
-    params.push(value);
+  if (filter.createdFrom !== undefined) {
+    parts.push("created_at >= ?");
+    params.push(filter.createdFrom);
+  }
+  if (filter.createdTo !== undefined) {
+    parts.push("created_at <= ?");
+    params.push(filter.createdTo);
+  }
+  if (filter.updatedFrom !== undefined) {
+    parts.push("updated_minute >= ? AND updated_at >= ?");
+    params.push(toMinute(filter.updatedFrom), filter.updatedFrom);
+  }
+  if (filter.updatedTo !== undefined) {
+    parts.push("updated_minute <= ? AND updated_at <= ?");
+    params.push(toMinute(filter.updatedTo), filter.updatedTo);
   }
   for (const [key, value] of filter.metadata ?? []) {
     parts.push("id IN (SELECT session_id FROM session_metadata WHERE key = ? AND value = ?)");

@@ -14,7 +14,7 @@ import {
   toSummary,
 } from "@sessionkit/core";
 import type { SqliteDatabase, SqliteStatement } from "./database.js";
-import { encodeText, metadataIndexRows } from "./encoding.js";
+import { encodeText, metadataIndexRows, toMinute } from "./encoding.js";
 import { STORE_NAME as name, translateError } from "./errors.js";
 import { filterToSql } from "./sql-filter.js";
 import { createTransactor } from "./transactions.js";
@@ -26,6 +26,9 @@ export interface SqliteDriverConfig {
   capabilities: StoreCapabilities;
   busyTimeoutMs: number;
 }
+
+/** Stands for "differs" where comparing the raw values is cheaper than encoding them. */
+const CHANGED = Symbol("changed");
 
 interface SessionRow {
   record: string;
@@ -39,7 +42,18 @@ interface EventRow {
 }
 
 /** Column values derived from a session, in the order of COLUMNS. */
-const COLUMNS = ["user_id", "channel_id", "mode", "status", "created_at", "updated_at", "iterations", "event_count", "record"] as const;
+const COLUMNS = [
+  "user_id",
+  "channel_id",
+  "mode",
+  "status",
+  "created_at",
+  "updated_at",
+  "updated_minute",
+  "iterations",
+  "event_count",
+  "record",
+] as const;
 
 function columnValues(session: Session): unknown[] {
   return [
@@ -49,6 +63,7 @@ function columnValues(session: Session): unknown[] {
     session.status,
     session.createdAt,
     session.updatedAt,
+    toMinute(session.updatedAt),
     session.iterations,
     session.eventCount,
     JSON.stringify(encodeRecord(session)),
@@ -93,12 +108,25 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
     }
   }
 
+  // Record texts this handle wrote or validated, by id: an unchanged text need not be validated
+  // again, which keeps schema validation off the append path.
+  const validated = new Map<string, string>();
+  const remember = (id: string, text: string) => {
+    if (text.length > 65_536) return;
+    if (validated.size >= 1_000) validated.delete(validated.keys().next().value as string);
+    validated.set(id, text);
+  };
+
   function decode(id: string, text: string): Session {
     let raw: unknown;
     try {
       raw = JSON.parse(text);
     } catch (error) {
       throw errors.corrupt(name, id, "the stored record is not valid JSON", error);
+    }
+    if (validated.get(id) === text) {
+      delete (raw as { schemaVersion?: number }).schemaVersion;
+      return raw as Session;
     }
     return decodeRecord(raw, id, name).session;
   }
@@ -127,6 +155,17 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
     return events;
   }
 
+  const updates: SqliteStatement[] = [];
+  function updateStatement(mask: number): SqliteStatement {
+    let statement = updates[mask];
+    if (!statement) {
+      const set = COLUMNS.filter((_, i) => mask & (1 << i)).map((column) => `${column} = ?`);
+      statement = db.prepare(`UPDATE sessions SET ${set.join(", ")} WHERE id = ?`);
+      updates[mask] = statement;
+    }
+    return statement;
+  }
+
   function writeEvents(id: string, events: SessionEvent[]): void {
     for (const event of events) insertEvent.run(id, event.seq, event.timestamp, event.type, JSON.stringify(event.data));
   }
@@ -138,6 +177,7 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
   function removeSession(id: string): boolean {
     deleteEvents.run(id);
     deleteMetadata.run(id);
+    validated.delete(id);
     return deleteSession.run(id).changes > 0;
   }
 
@@ -152,7 +192,9 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
             if (!overwrite) throw errors.exists(name, session.id);
             removeSession(session.id);
           }
-          insertSession.run(session.id, ...columnValues(session));
+          const values = columnValues(session);
+          insertSession.run(session.id, ...values);
+          remember(session.id, values[values.length - 1] as string);
           writeEvents(session.id, events);
           writeMetadata(session.id, session.metadata);
         }),
@@ -169,19 +211,34 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
           const row = selectRecord.get(id) as SessionRow | undefined;
           if (row === undefined) throw errors.notFound(name, id);
           const current = decode(id, row.record);
-          const before = columnValues(current);
           const { next, events } = plan(current);
           const after = columnValues(next);
+          const before = [
+            current.userId === next.userId ? after[0] : CHANGED,
+            current.channelId === next.channelId ? after[1] : CHANGED,
+            current.mode === next.mode ? after[2] : CHANGED,
+            current.status,
+            current.createdAt,
+            current.updatedAt,
+            toMinute(current.updatedAt),
+            current.iterations,
+            current.eventCount,
+            row.record,
+          ];
           // Only changed columns are written, so indexes on unchanged columns are not touched.
-          const changed: string[] = [];
+          let mask = 0;
           const params: unknown[] = [];
           for (let i = 0; i < COLUMNS.length; i++) {
             if (after[i] === before[i]) continue;
-            changed.push(`${COLUMNS[i]} = ?`);
+            mask |= 1 << i;
             params.push(after[i]);
           }
-          if (changed.length > 0) prepared(`UPDATE sessions SET ${changed.join(", ")} WHERE id = ?`).run(...params, id);
+          if (mask !== 0) {
+            params.push(id);
+            updateStatement(mask).run(...params);
+          }
           writeEvents(id, events);
+          remember(id, after[after.length - 1] as string);
           if (next.metadata !== current.metadata) {
             deleteMetadata.run(id);
             writeMetadata(id, next.metadata);
@@ -273,8 +330,8 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
 
     prune(statuses, before, dryRun) {
       return run("prune sessions", () => {
-        const match = `status IN (${statuses.map(() => "?").join(", ")}) AND updated_at < ?`;
-        const params = [...statuses, before];
+        const match = `status IN (${statuses.map(() => "?").join(", ")}) AND updated_minute <= ? AND updated_at < ?`;
+        const params = [...statuses, toMinute(before), before];
         const select = () =>
           (prepared(`SELECT id FROM sessions WHERE ${match} ORDER BY id`).all(...params) as Array<{ id: string }>).map(
             (row) => row.id,

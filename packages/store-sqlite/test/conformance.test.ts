@@ -1,0 +1,13 @@
+import { fileURLToPath } from "node:url";
+import { describeConformance } from "@sessionkit/conformance/vitest";
+import { createSqliteStore } from "@sessionkit/store-sqlite";
+import { corruptRow, dbFile, inspectRows } from "./helpers.js";
+
+describeConformance({
+  name: "store-sqlite",
+  create: (ctx) => createSqliteStore({ filename: dbFile(ctx.dir), clock: ctx.clock }),
+  reopen: (ctx) => createSqliteStore({ filename: dbFile(ctx.dir), clock: ctx.clock }),
+  childModule: fileURLToPath(new URL("./fixtures/child-store.mjs", import.meta.url)),
+  corrupt: (ctx, id, kind) => corruptRow(dbFile(ctx.dir), id, kind),
+  inspect: (ctx) => inspectRows(dbFile(ctx.dir)),
+});
