@@ -62,6 +62,6 @@ export interface ConformanceOptions {
   groups?: string[];
   /** Kill-mid-write repetitions of the crash case SS-CC-06 (default 100). */
   crashIterations?: number;
-  /** Per-case timeout in ms for the vitest and node:test bindings (default 180000). */
+  /** Per-case timeout in ms (runConformance and both bindings; default 180000). */
   timeoutMs?: number;
 }

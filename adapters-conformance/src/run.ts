@@ -1,7 +1,7 @@
 import type { StoreCapabilities } from "@sessionkit/core";
 import type { CaseDefinition, CaseRequirement } from "./case.js";
 import { allCases } from "./cases/index.js";
-import { createTestContext } from "./context.js";
+import { createTestContext, withDeadline } from "./context.js";
 import { createCaseEnv, type RunSettings } from "./env.js";
 import type { ConformanceContext, ConformanceHarness, ConformanceOptions } from "./harness.js";
 
@@ -155,7 +155,7 @@ export async function runConformance(
       continue;
     }
     try {
-      await entry.run();
+      await withDeadline(entry.run(), options.timeoutMs ?? 180_000, `${entry.id}`);
       report.passed.push(entry.id);
     } catch (error) {
       if (error instanceof ConformanceSkip) report.skipped.push({ id: entry.id, title: entry.title, reason: error.reason });

@@ -1,0 +1,254 @@
+import {
+  type CommitPlan,
+  type Session,
+  type StoreDriver,
+  createMemoryDriver,
+  defineSessionStore,
+  isSessionKitError,
+} from "@sessionkit/core";
+import type { ConformanceContext, ConformanceHarness, ConformanceOptions } from "../../src/index.js";
+
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** The memory driver, re-declared as asynchronous (its mutant answers with promises). */
+function asyncMemoryDriver(): StoreDriver {
+  const driver = createMemoryDriver();
+  return { ...driver, capabilities: { ...driver.capabilities, sync: false } };
+}
+
+/** A harness over a driver factory; the driver gets the clock via defineSessionStore. */
+function harnessOf(name: string, make: () => StoreDriver): ConformanceHarness {
+  return { name, create: (ctx) => defineSessionStore(make(), { clock: ctx.clock }) };
+}
+
+/** One memory driver per context, shared by every handle: persistent and multiHandle within the process. */
+export function sharedHarness(name: string, wrapHandle: (driver: StoreDriver) => StoreDriver = (d) => d): ConformanceHarness {
+  const storages = new Map<string, StoreDriver>();
+  const handle = (ctx: ConformanceContext) => {
+    let shared = storages.get(ctx.dir);
+    if (!shared) {
+      const inner = createMemoryDriver();
+      shared = { ...inner, capabilities: { ...inner.capabilities, persistent: true, multiHandle: true }, close() {} };
+      storages.set(ctx.dir, shared);
+      ctx.onCleanup(() => storages.delete(ctx.dir));
+    }
+    return defineSessionStore(wrapHandle({ ...shared }), { clock: ctx.clock });
+  };
+  return { name, create: handle, reopen: handle };
+}
+
+function mapStrings(value: unknown, fn: (text: string) => string): unknown {
+  if (typeof value === "string") return fn(value);
+  if (Array.isArray(value)) return value.map((item) => mapStrings(item, fn));
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [key, member] of Object.entries(value)) {
+      Object.defineProperty(out, fn(key), { value: mapStrings(member, fn), enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+  }
+  return value;
+}
+
+function withPlan(driver: StoreDriver, change: (planned: CommitPlan, current: Session) => CommitPlan): StoreDriver {
+  return { ...driver, commit: (id, plan) => driver.commit(id, (current) => change(plan(current), current)) };
+}
+
+/** Every mutant: a name, its harness, and the cases it must turn red (a required subset). */
+export const mutants: Array<{ name: string; harness: ConformanceHarness; mustFail: string[]; options?: ConformanceOptions }> = [
+  {
+    name: "ignores the expected version",
+    harness: harnessOf("mutant-ignores-version", () => {
+      const driver = createMemoryDriver();
+      return {
+        ...driver,
+        commit: (id, plan) =>
+          driver.commit(id, (current) => {
+            try {
+              return plan(current);
+            } catch (error) {
+              if (!isSessionKitError(error, "ERR_VERSION_CONFLICT")) throw error;
+              const planned = plan({ ...current, version: Number(error.details.expectedVersion) });
+              return { ...planned, next: { ...planned.next, version: current.version + 1 } };
+            }
+          }),
+        delete: (id) => driver.delete(id, undefined),
+      };
+    }),
+    mustFail: ["SS-OCC-02", "SS-OCC-03", "SS-OCC-08", "SS-EV-03"],
+  },
+  {
+    name: "drops the order's tie-breaker",
+    harness: harnessOf("mutant-no-tie-breaker", () => {
+      const driver = createMemoryDriver();
+      const order: string[] = [];
+      return {
+        ...driver,
+        insert(session, events, options) {
+          if (!order.includes(session.id)) order.push(session.id);
+          return driver.insert(session, events, options);
+        },
+        list(filter, after, limit) {
+          const { items, corrupt } = driver.list(filter, undefined, 1_000_000) as Awaited<ReturnType<StoreDriver["list"]>>;
+          items.sort((a, b) => (a.createdAt === b.createdAt ? order.indexOf(a.id) - order.indexOf(b.id) : a.createdAt < b.createdAt ? 1 : -1));
+          let start = 0;
+          if (after) {
+            const at = items.findIndex((item) => item.id === after.id);
+            start = at >= 0 ? at + 1 : items.findIndex((item) => item.createdAt < after.createdAt);
+            if (start < 0) start = items.length;
+          }
+          return { items: items.slice(start, start + limit), corrupt };
+        },
+      };
+    }),
+    mustFail: ["SS-Q-02"],
+  },
+  {
+    name: "truncates strings at NUL",
+    harness: harnessOf("mutant-truncates-nul", () => {
+      const cut = (text: string) => text.split("\u0000")[0]!;
+      const driver = withPlan(createMemoryDriver(), (planned) => mapStrings(planned, cut) as CommitPlan);
+      return { ...driver, insert: (session, events, options) => driver.insert(mapStrings(session, cut) as Session, mapStrings(events, cut) as never, options) };
+    }),
+    mustFail: ["SS-J-04"],
+  },
+  {
+    name: "writes non-atomically (state first, events later, no lock)",
+    harness: harnessOf("mutant-non-atomic", () => {
+      const driver = asyncMemoryDriver();
+      return {
+        ...driver,
+        async commit(id, plan) {
+          const current = driver.get(id) as Session | null;
+          if (!current) return driver.commit(id, plan);
+          await tick();
+          const { next, events } = plan(current);
+          driver.commit(id, () => ({ next, events: [] }));
+          await tick();
+          driver.commit(id, (now) => ({ next: now, events }));
+          return next;
+        },
+      };
+    }),
+    mustFail: ["SS-EV-04", "SS-EV-08", "SS-OCC-07"],
+  },
+  {
+    name: "serves stale reads on a second handle",
+    harness: sharedHarness("mutant-stale-handle", (driver) => {
+      const cache = new Map<string, Session | null>();
+      return {
+        ...driver,
+        get(id) {
+          if (cache.has(id)) return structuredClone(cache.get(id)!);
+          const value = driver.get(id) as Session | null;
+          cache.set(id, structuredClone(value));
+          return value;
+        },
+        commit(id, plan) {
+          const next = driver.commit(id, plan) as Session;
+          cache.set(id, structuredClone(next));
+          return next;
+        },
+        insert(session, events, options) {
+          cache.set(session.id, structuredClone(session));
+          return driver.insert(session, events, options);
+        },
+        delete(id, expectedVersion) {
+          cache.delete(id);
+          return driver.delete(id, expectedVersion);
+        },
+        prune(statuses, before, dryRun) {
+          cache.clear();
+          return driver.prune(statuses, before, dryRun);
+        },
+      };
+    }),
+    mustFail: ["SS-CC-01"],
+  },
+  {
+    name: "loses an event in a concurrent batch",
+    harness: harnessOf("mutant-loses-event", () => {
+      const driver = asyncMemoryDriver();
+      const busy = new Map<string, number>();
+      return {
+        ...driver,
+        async commit(id, plan) {
+          busy.set(id, (busy.get(id) ?? 0) + 1);
+          await tick();
+          const concurrent = (busy.get(id) ?? 0) > 1;
+          try {
+            return await driver.commit(id, (current) => {
+              const planned = plan(current);
+              if (!concurrent || planned.events.length < 2) return planned;
+              return { next: { ...planned.next, eventCount: planned.next.eventCount - 1 }, events: planned.events.slice(0, -1) };
+            });
+          } finally {
+            busy.set(id, busy.get(id)! - 1);
+          }
+        },
+      };
+    }),
+    mustFail: ["SS-EV-04"],
+  },
+  {
+    name: "resets createdAt on commit",
+    harness: harnessOf("mutant-resets-created", () =>
+      withPlan(createMemoryDriver(), (planned) => ({ ...planned, next: { ...planned.next, createdAt: planned.next.updatedAt } })),
+    ),
+    mustFail: ["SS-CRUD-06", "SS-CRUD-10"],
+  },
+  {
+    name: "prune boundary off by one (<= instead of <)",
+    harness: harnessOf("mutant-prune-boundary", () => {
+      const driver = createMemoryDriver();
+      return { ...driver, prune: (statuses, before, dryRun) => driver.prune(statuses, new Date(Date.parse(before) + 1).toISOString(), dryRun) };
+    }),
+    mustFail: ["SS-CL-01"],
+  },
+  {
+    name: "returns undefined on a miss",
+    harness: harnessOf("mutant-undefined-miss", () => {
+      const driver = createMemoryDriver();
+      return { ...driver, get: (id) => (driver.get(id) as Session | null) ?? (undefined as unknown as null) };
+    }),
+    mustFail: ["SS-CRUD-04"],
+  },
+  {
+    name: "claims multiProcess without a childModule",
+    harness: harnessOf("mutant-claims-multiprocess", () => {
+      const driver = createMemoryDriver();
+      return { ...driver, capabilities: { ...driver.capabilities, multiProcess: true, multiHandle: true } };
+    }),
+    mustFail: ["SS-CAP-02"],
+  },
+  {
+    name: "does not release its lock when a commit throws",
+    harness: harnessOf("mutant-lock-leak", () => {
+      const driver = asyncMemoryDriver();
+      const locks = new Map<string, Promise<void>>();
+      return {
+        ...driver,
+        async commit(id, plan) {
+          while (locks.has(id)) await locks.get(id);
+          let release!: () => void;
+          locks.set(id, new Promise((resolve) => (release = resolve)));
+          const next = driver.commit(id, plan) as Session;
+          locks.delete(id);
+          release();
+          return next;
+        },
+      };
+    }),
+    mustFail: ["SS-CC-05"],
+    // Its hangs are cut by timeouts; one group keeps the run short.
+    options: { groups: ["SS-CC"], timeoutMs: 7_000 },
+  },
+  {
+    name: "reports a sync capability it cannot honour",
+    harness: harnessOf("mutant-async-sync", () => {
+      const driver = createMemoryDriver();
+      return { ...driver, get: async (id) => driver.get(id) as Session | null };
+    }),
+    mustFail: ["SS-CAP-04"],
+  },
+];
