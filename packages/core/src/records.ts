@@ -111,6 +111,10 @@ export function decodeRecord(raw: unknown, id: string, component = "sessionkit")
   if (!parsed.success) throw errors.corrupt(component, id, firstIssue(parsed.error), parsed.error);
   if (parsed.data.id !== id) throw errors.corrupt(component, id, `the record holds id "${parsed.data.id}"`);
   const { schemaVersion: _ignored, ...session } = parsed.data;
+  // zod rebuilds records by assignment, which turns an own "__proto__" key into a prototype; keep the parsed JSON.
+  const source = raw as Record<string, unknown>;
+  session.context = source.context as JsonObject;
+  if (session.metadata !== undefined) session.metadata = source.metadata as JsonObject;
   return { session: dropUndefined(session) as Session, schemaVersion: RECORD_SCHEMA_VERSION };
 }
 
@@ -165,7 +169,7 @@ export function decodeEvent(raw: unknown, id: string, component = "sessionkit"):
   const parsed = storedEventSchema.safeParse(raw);
   if (!parsed.success)
     throw errors.corrupt(component, id, `an event is malformed (${firstIssue(parsed.error)})`);
-  return parsed.data;
+  return { ...parsed.data, data: (raw as { data: JsonObject }).data };
 }
 
 function firstIssue(error: z.ZodError): string {
