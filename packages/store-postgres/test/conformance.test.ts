@@ -1,0 +1,91 @@
+import { fileURLToPath } from "node:url";
+import type { ConformanceContext, CorruptionKind } from "@sessionkit/conformance";
+import { describeConformance } from "@sessionkit/conformance/vitest";
+import { openPostgresStore } from "@sessionkit/store-postgres";
+import pg from "pg";
+import { describe, it } from "vitest";
+import { dropSchemas, PG_URL, pgAvailable, unreachableReason } from "./pg-env.js";
+
+const DAMAGE: Record<CorruptionKind, (record: string) => string> = {
+  truncate: (record) => record.slice(0, Math.floor(record.length / 2)),
+  // PostgreSQL text cannot hold NUL; any other non-JSON will do.
+  garbage: () => "\u00ff not json at all {{{",
+  "wrong-type": (record) => JSON.stringify({ ...JSON.parse(record), iterations: "many", status: 42 }),
+  "future-version": (record) => JSON.stringify({ ...JSON.parse(record), schemaVersion: 99 }),
+};
+
+/** Runs `fn` with a one-off client, behind the store's back. */
+async function raw<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client(PG_URL);
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+const cleaned = new WeakSet<ConformanceContext>();
+function open(ctx: ConformanceContext) {
+  if (!cleaned.has(ctx)) {
+    cleaned.add(ctx);
+    // Registered before the suite's close() hooks, so it runs after them (cleanups run newest first).
+    ctx.onCleanup(() => dropSchemas([ctx.namespace]));
+  }
+  // Opened (connected and migrated) up front, so inspect() sees the tables before the first write.
+  return openPostgresStore({ connectionString: PG_URL, max: 2 }, { schema: ctx.namespace, clock: ctx.clock });
+}
+
+if (pgAvailable) {
+  describeConformance(
+    {
+      name: "store-postgres",
+      create: open,
+      reopen: open,
+      childModule: fileURLToPath(new URL("./fixtures/child-store.mjs", import.meta.url)),
+      childOptions: { connectionString: PG_URL },
+      corrupt: (ctx, id, kind) =>
+        raw(async (client) => {
+          const { rows } = await client.query(
+            `SELECT record FROM "${ctx.namespace}".sessions WHERE id = $1`,
+            [id],
+          );
+          if (!rows[0]) throw new Error(`no row for ${id}`);
+          await client.query(`UPDATE "${ctx.namespace}".sessions SET record = $2 WHERE id = $1`, [
+            id,
+            DAMAGE[kind](rows[0].record),
+          ]);
+        }),
+      inspect: (ctx) =>
+        raw(async (client) => {
+          const sessions = await client.query(`SELECT id FROM "${ctx.namespace}".sessions ORDER BY id`);
+          const events = await client.query(
+            `SELECT session_id, seq FROM "${ctx.namespace}".events ORDER BY session_id, seq`,
+          );
+          return [
+            ...sessions.rows.map((row) => `sessions:${row.id}`),
+            ...events.rows.map((row) => `events:${row.session_id}:${row.seq}`),
+          ];
+        }),
+    },
+    {
+      skip: {
+        // The case reads the child's progress messages oldest first, so with commits of ~1 ms the child
+        // is several versions past the "acknowledged" one when killed and the case's upper bound fails.
+        // The property itself (killed writer: whole old-or-newer state, next writer not blocked) is
+        // tested in test/crash.test.ts. Reported to the conformance owner.
+        "SS-CC-06":
+          "case bound assumes the parent read the child's newest progress; covered by test/crash.test.ts",
+      },
+    },
+  );
+} else {
+  describe("@sessionkit/conformance: store-postgres", () => {
+    it.skipIf(process.env.CI !== "true")(
+      `runs against a PostgreSQL server (skipped: ${unreachableReason})`,
+      () => {
+        throw new Error(`${unreachableReason}; CI=true requires it.`);
+      },
+    );
+  });
+}
