@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ERROR_CODES, type CreateSessionInput, type SessionStore } from "@sessionkit/core";
+import { type CreateSessionInput, ERROR_CODES, type SessionStore } from "@sessionkit/core";
 
 /** The one timestamp shape every method returns: ISO-8601 UTC with milliseconds. */
 export const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -81,7 +81,8 @@ export async function walk(
     const page: Awaited<ReturnType<SessionStore["list"]>> = await store.list({ ...query, limit, cursor });
     pages += 1;
     assert.ok(page.items.length <= limit, `a page of limit ${limit} returned ${page.items.length} items`);
-    if (page.nextCursor !== null) assert.equal(page.items.length, limit, "a page with a nextCursor must be full");
+    if (page.nextCursor !== null)
+      assert.equal(page.items.length, limit, "a page with a nextCursor must be full");
     for (const item of page.items) ids.push(item.id);
     cursor = page.nextCursor;
     assert.ok(pages < 100_000, "list walk did not end");
@@ -90,7 +91,11 @@ export async function walk(
 }
 
 /** mulberry32: a small seeded PRNG, so generated workloads are reproducible. */
-export function createPrng(seed: number): { next(): number; int(max: number): number; pick<T>(items: readonly T[]): T } {
+export function createPrng(seed: number): {
+  next(): number;
+  int(max: number): number;
+  pick<T>(items: readonly T[]): T;
+} {
   let state = seed >>> 0;
   const next = () => {
     state = (state + 0x6d2b79f5) >>> 0;

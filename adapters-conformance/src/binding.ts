@@ -26,5 +26,7 @@ export function groupName(group: string): string {
 
 /** "SS-OCC-03 title", plus the skip reason when skipped. */
 export function caseName(entry: PlannedCase): string {
-  return entry.skip === undefined ? `${entry.id} ${entry.title}` : `${entry.id} ${entry.title} [skipped: ${entry.skip}]`;
+  return entry.skip === undefined
+    ? `${entry.id} ${entry.title}`
+    : `${entry.id} ${entry.title} [skipped: ${entry.skip}]`;
 }

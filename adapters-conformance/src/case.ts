@@ -11,20 +11,21 @@ export type CaseRequirement =
   | "child";
 
 /** A store served by a child process over IPC; `kill()` sends SIGKILL. */
-export interface ChildStore extends Pick<
-  SessionStore,
-  | "create"
-  | "get"
-  | "getWithHistory"
-  | "commit"
-  | "readEvents"
-  | "list"
-  | "count"
-  | "stats"
-  | "delete"
-  | "prune"
-  | "importSession"
-> {
+export interface ChildStore
+  extends Pick<
+    SessionStore,
+    | "create"
+    | "get"
+    | "getWithHistory"
+    | "commit"
+    | "readEvents"
+    | "list"
+    | "count"
+    | "stats"
+    | "delete"
+    | "prune"
+    | "importSession"
+  > {
   /** The child's process id. */
   readonly pid: number;
   /** Runs a named command of the child runner (e.g. "commitLoop"); resolves with its answer. */

@@ -88,7 +88,8 @@ process.on("message", async (request: Request) => {
   if (request.command === "init") {
     try {
       const mod = (await import(String(request.module))) as { createStore?: (info: unknown) => unknown };
-      if (typeof mod.createStore !== "function") throw new Error(`${request.module} does not export createStore(info)`);
+      if (typeof mod.createStore !== "function")
+        throw new Error(`${request.module} does not export createStore(info)`);
       store = (await mod.createStore(request.info)) as Store;
       send({ id: request.id, ok: true, value: null });
     } catch (error) {

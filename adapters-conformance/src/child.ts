@@ -9,7 +9,10 @@ let exitHookInstalled = false;
 
 function runnerPath(): string {
   // Built: dist/child-runner.js sits beside this chunk. From source (the package's own tests): use dist.
-  const candidates = [new URL("./child-runner.js", import.meta.url), new URL("../dist/child-runner.js", import.meta.url)];
+  const candidates = [
+    new URL("./child-runner.js", import.meta.url),
+    new URL("../dist/child-runner.js", import.meta.url),
+  ];
   for (const url of candidates) {
     const path = fileURLToPath(url);
     if (existsSync(path)) return path;
@@ -28,14 +31,21 @@ export class ChildError extends Error {
 }
 
 /** Forks the runner, builds the store from `module` with `info`, and returns a proxy. */
-export async function startChildStore(module: string, info: ChildStoreInfo, timeoutMs = 30_000): Promise<ChildStore> {
+export async function startChildStore(
+  module: string,
+  info: ChildStoreInfo,
+  timeoutMs = 30_000,
+): Promise<ChildStore> {
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     process.once("exit", () => {
       for (const child of live) child.kill("SIGKILL");
     });
   }
-  const child = fork(runnerPath(), [], { serialization: "advanced", stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const child = fork(runnerPath(), [], {
+    serialization: "advanced",
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
   live.add(child);
   let nextId = 1;
   const pending = new Map<number, { resolve(value: unknown): void; reject(error: unknown): void }>();
@@ -53,20 +63,23 @@ export async function startChildStore(module: string, info: ChildStoreInfo, time
       resolve();
     });
   });
-  child.on("message", (message: { id?: number; type?: string; ok?: boolean; value?: unknown; error?: never }) => {
-    if (message.type === "progress") {
-      const waiter = progressWaiters.shift();
-      if (waiter) waiter(message.value);
-      else progressQueue.push(message.value);
-      return;
-    }
-    if (message.id === undefined) return;
-    const entry = pending.get(message.id);
-    if (!entry) return;
-    pending.delete(message.id);
-    if (message.ok) entry.resolve(message.value);
-    else entry.reject(new ChildError(message.error!));
-  });
+  child.on(
+    "message",
+    (message: { id?: number; type?: string; ok?: boolean; value?: unknown; error?: never }) => {
+      if (message.type === "progress") {
+        const waiter = progressWaiters.shift();
+        if (waiter) waiter(message.value);
+        else progressQueue.push(message.value);
+        return;
+      }
+      if (message.id === undefined) return;
+      const entry = pending.get(message.id);
+      if (!entry) return;
+      pending.delete(message.id);
+      if (message.ok) entry.resolve(message.value);
+      else entry.reject(new ChildError(message.error!));
+    },
+  );
 
   function request(payload: Record<string, unknown>): Promise<unknown> {
     if (exited) return Promise.reject(new Error("child process has exited"));
@@ -88,7 +101,10 @@ export async function startChildStore(module: string, info: ChildStoreInfo, time
     await Promise.race([
       request({ command: "init", module: moduleUrl, info }),
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`child store did not start within ${timeoutMs} ms`)), timeoutMs);
+        timer = setTimeout(
+          () => reject(new Error(`child store did not start within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
       }),
     ]);
   } catch (error) {

@@ -17,7 +17,10 @@ export interface TestContextHandle {
 
 /** Creates a fresh context: a temporary directory, a unique namespace and a manual clock. */
 export function createTestContext(label = "case"): TestContextHandle {
-  const safe = label.toLowerCase().replace(/[^a-z0-9]+/g, "_").slice(0, 16);
+  const safe = label
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "_")
+    .slice(0, 16);
   const dir = mkdtempSync(join(tmpdir(), `sessionkit-conf-${safe}-`));
   const namespace = `ck_${safe}_${randomBytes(5).toString("hex")}`.slice(0, 41);
   const clock = createManualClock(SUITE_EPOCH);

@@ -72,14 +72,20 @@ function settingsOf(options: ConformanceOptions): RunSettings {
 function checkOptions(options: ConformanceOptions, ids: Set<string>): void {
   for (const [id, reason] of Object.entries(options.skip ?? {})) {
     if (typeof reason !== "string" || reason.trim() === "") {
-      throw new TypeError(`@sessionkit/conformance: options.skip["${id}"] needs a reason (a non-empty string).`);
+      throw new TypeError(
+        `@sessionkit/conformance: options.skip["${id}"] needs a reason (a non-empty string).`,
+      );
     }
-    if (!ids.has(id)) throw new TypeError(`@sessionkit/conformance: options.skip names an unknown case "${id}".`);
+    if (!ids.has(id))
+      throw new TypeError(`@sessionkit/conformance: options.skip names an unknown case "${id}".`);
   }
 }
 
 /** The cases of the suite for this harness, as data (runner-free). */
-export function conformanceCases(harness: ConformanceHarness, options: ConformanceOptions = {}): ConformanceCase[] {
+export function conformanceCases(
+  harness: ConformanceHarness,
+  options: ConformanceOptions = {},
+): ConformanceCase[] {
   const definitions = allCases();
   checkOptions(options, new Set(definitions.map((def) => def.id)));
   const settings = settingsOf(options);
@@ -109,7 +115,9 @@ export function conformanceCases(harness: ConformanceHarness, options: Conforman
         const cleanupErrors = handle ? await handle.cleanup() : [];
         if (failed) throw failure;
         if (cleanupErrors.length > 0) {
-          throw new Error(`cleanup after ${def.id} failed: ${(cleanupErrors[0] as Error)?.message ?? String(cleanupErrors[0])}`);
+          throw new Error(
+            `cleanup after ${def.id} failed: ${(cleanupErrors[0] as Error)?.message ?? String(cleanupErrors[0])}`,
+          );
         }
       },
     }));
@@ -148,7 +156,14 @@ export async function runConformance(
   options: ConformanceOptions = {},
 ): Promise<ConformanceReport> {
   const { cases, capabilities } = await planConformance(harness, options);
-  const report: ConformanceReport = { harness: harness.name, cases: cases.length, passed: [], failed: [], skipped: [], capabilities };
+  const report: ConformanceReport = {
+    harness: harness.name,
+    cases: cases.length,
+    passed: [],
+    failed: [],
+    skipped: [],
+    capabilities,
+  };
   for (const entry of cases) {
     if (entry.skip !== undefined) {
       report.skipped.push({ id: entry.id, title: entry.title, reason: entry.skip });
@@ -158,7 +173,8 @@ export async function runConformance(
       await withDeadline(entry.run(), options.timeoutMs ?? 180_000, `${entry.id}`);
       report.passed.push(entry.id);
     } catch (error) {
-      if (error instanceof ConformanceSkip) report.skipped.push({ id: entry.id, title: entry.title, reason: error.reason });
+      if (error instanceof ConformanceSkip)
+        report.skipped.push({ id: entry.id, title: entry.title, reason: error.reason });
       else report.failed.push({ id: entry.id, title: entry.title, error: messageOf(error) });
     }
   }

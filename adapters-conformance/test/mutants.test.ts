@@ -7,7 +7,10 @@ const options = { iterations: 8, timeoutMs: 8_000 };
 
 describe("the suite tests itself", () => {
   it("the honest memory store is fully green", async () => {
-    const report = await runConformance({ name: "store-memory", create: (ctx) => createMemoryStore({ clock: ctx.clock }) }, options);
+    const report = await runConformance(
+      { name: "store-memory", create: (ctx) => createMemoryStore({ clock: ctx.clock }) },
+      options,
+    );
     console.log(formatReport(report));
     expect(report.failed).toEqual([]);
     expect(report.passed.length).toBeGreaterThan(70);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
+import { expectCode, freshId, input } from "../assertions.js";
 import type { CaseDefinition } from "../case.js";
-import { expectCode, input, freshId } from "../assertions.js";
 
 const KEYS = ["crashSafe", "maxPayloadBytes", "multiHandle", "multiProcess", "persistent", "sync"];
 
@@ -9,15 +9,23 @@ export const capabilityCases: CaseDefinition[] = [
   {
     id: "SS-CAP-01",
     group: "SS-CAP",
-    title: "capabilities has exactly the known keys, booleans and a positive maxPayloadBytes, and never changes",
+    title:
+      "capabilities has exactly the known keys, booleans and a positive maxPayloadBytes, and never changes",
     async run({ open }) {
       const store = await open();
       const caps = store.capabilities;
       assert.deepEqual(Object.keys(caps).sort(), KEYS);
       for (const key of KEYS.filter((k) => k !== "maxPayloadBytes")) {
-        assert.equal(typeof caps[key as keyof typeof caps], "boolean", `capabilities.${key} must be a boolean`);
+        assert.equal(
+          typeof caps[key as keyof typeof caps],
+          "boolean",
+          `capabilities.${key} must be a boolean`,
+        );
       }
-      assert.ok(Number.isSafeInteger(caps.maxPayloadBytes) && caps.maxPayloadBytes > 0, "maxPayloadBytes must be a positive integer");
+      assert.ok(
+        Number.isSafeInteger(caps.maxPayloadBytes) && caps.maxPayloadBytes > 0,
+        "maxPayloadBytes must be a positive integer",
+      );
       const before = JSON.stringify(caps);
       await store.create(input({ id: freshId() }));
       assert.equal(JSON.stringify(store.capabilities), before, "capabilities changed during use");
@@ -28,14 +36,19 @@ export const capabilityCases: CaseDefinition[] = [
   {
     id: "SS-CAP-02",
     group: "SS-CAP",
-    title: "every claimed capability can be exercised by the harness (a claim it cannot test fails, never skips)",
+    title:
+      "every claimed capability can be exercised by the harness (a claim it cannot test fails, never skips)",
     async run({ open, harness }) {
       const caps = (await open()).capabilities;
       const missing: string[] = [];
-      if (caps.persistent && !harness.reopen) missing.push("persistent is claimed but the harness has no reopen()");
-      if (caps.multiHandle && !harness.reopen) missing.push("multiHandle is claimed but the harness has no reopen()");
-      if (caps.multiProcess && !harness.childModule) missing.push("multiProcess is claimed but the harness has no childModule");
-      if (caps.crashSafe && !harness.childModule) missing.push("crashSafe is claimed but the harness has no childModule");
+      if (caps.persistent && !harness.reopen)
+        missing.push("persistent is claimed but the harness has no reopen()");
+      if (caps.multiHandle && !harness.reopen)
+        missing.push("multiHandle is claimed but the harness has no reopen()");
+      if (caps.multiProcess && !harness.childModule)
+        missing.push("multiProcess is claimed but the harness has no childModule");
+      if (caps.crashSafe && !harness.childModule)
+        missing.push("crashSafe is claimed but the harness has no childModule");
       assert.deepEqual(missing, [], `untestable claims: ${missing.join("; ")}`);
     },
   },
@@ -46,13 +59,21 @@ export const capabilityCases: CaseDefinition[] = [
     async run({ open }) {
       const store = await open();
       if (!store.capabilities.sync) {
-        await expectCode(() => store.sync(), "ERR_UNSUPPORTED_CAPABILITY", "sync() on a store that does not claim sync");
+        await expectCode(
+          () => store.sync(),
+          "ERR_UNSUPPORTED_CAPABILITY",
+          "sync() on a store that does not claim sync",
+        );
         return;
       }
       const face = store.sync();
       const id = freshId();
       const created = face.create(input({ id }));
-      assert.equal(typeof (created as { then?: unknown }).then, "undefined", "sync().create returned a promise");
+      assert.equal(
+        typeof (created as { then?: unknown }).then,
+        "undefined",
+        "sync().create returned a promise",
+      );
       assert.equal(created.session.id, id);
     },
   },
@@ -70,7 +91,11 @@ export const capabilityCases: CaseDefinition[] = [
       ctx.clock.advance(5);
       await store.create(input({ id: b, userId: "u2" }));
       ctx.clock.advance(5);
-      const committed = face.commit(a, { expectedVersion: 1, patch: { status: "completed" }, events: [{ type: "complete", data: { ok: true } }] });
+      const committed = face.commit(a, {
+        expectedVersion: 1,
+        patch: { status: "completed" },
+        events: [{ type: "complete", data: { ok: true } }],
+      });
       assert.equal(committed.session.version, 2);
       const pairs: Array<[unknown, unknown, string]> = [
         [face.get(a), await store.get(a), "get"],
@@ -79,15 +104,26 @@ export const capabilityCases: CaseDefinition[] = [
         [face.list({ limit: 1 }), await store.list({ limit: 1 }), "list"],
         [face.count({ userId: "u1" }), await store.count({ userId: "u1" }), "count"],
         [face.stats(), await store.stats(), "stats"],
-        [face.prune({ olderThan: ctx.clock.now() + 1, dryRun: true }), await store.prune({ olderThan: ctx.clock.now() + 1, dryRun: true }), "prune dry run"],
+        [
+          face.prune({ olderThan: ctx.clock.now() + 1, dryRun: true }),
+          await store.prune({ olderThan: ctx.clock.now() + 1, dryRun: true }),
+          "prune dry run",
+        ],
       ];
       for (const [sync, async, what] of pairs) {
-        assert.equal(typeof (sync as { then?: unknown } | null)?.then, "undefined", `sync().${what} returned a promise`);
+        assert.equal(
+          typeof (sync as { then?: unknown } | null)?.then,
+          "undefined",
+          `sync().${what} returned a promise`,
+        );
         assert.deepStrictEqual(sync, async, `sync().${what} differs from the async face`);
       }
       assert.equal(face.delete(b), true);
       assert.equal(await store.get(b), null);
-      assert.throws(() => face.commit(b, { events: [] }), (error: { code?: string }) => error.code === "ERR_SESSION_NOT_FOUND");
+      assert.throws(
+        () => face.commit(b, { events: [] }),
+        (error: { code?: string }) => error.code === "ERR_SESSION_NOT_FOUND",
+      );
     },
   },
   {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { SessionStore } from "@sessionkit/core";
-import type { CaseDefinition, ChildStore } from "../case.js";
 import { assertTyped, codeOf, freshId, input } from "../assertions.js";
+import type { CaseDefinition, ChildStore } from "../case.js";
 import { withDeadline } from "../context.js";
 import { assertAppendInvariants } from "./events.js";
 
@@ -23,18 +23,37 @@ async function snapshot(store: SessionStore, id: string) {
 async function assertOldOrNew(store: SessionStore, id: string, low: number, what: string): Promise<number> {
   const session = await store.getWithHistory(id);
   assert.ok(session, `${what}: the session vanished`);
-  assert.ok(session.version === low || session.version === low + 1, `${what}: version ${session.version}, expected ${low} or ${low + 1}`);
+  assert.ok(
+    session.version === low || session.version === low + 1,
+    `${what}: version ${session.version}, expected ${low} or ${low + 1}`,
+  );
   const n = session.version;
   if (n > 1) {
-    assert.equal((session.context as { n?: number }).n, n, `${what}: context does not belong to version ${n} (torn write)`);
-    assert.deepStrictEqual((session.context as { parts?: number[] }).parts, [n, n, n], `${what}: torn context`);
+    assert.equal(
+      (session.context as { n?: number }).n,
+      n,
+      `${what}: context does not belong to version ${n} (torn write)`,
+    );
+    assert.deepStrictEqual(
+      (session.context as { parts?: number[] }).parts,
+      [n, n, n],
+      `${what}: torn context`,
+    );
     assert.equal(session.iterations, n);
   }
-  assert.equal(session.eventCount, (n - 1) * 2, `${what}: eventCount ${session.eventCount} does not match version ${n}`);
+  assert.equal(
+    session.eventCount,
+    (n - 1) * 2,
+    `${what}: eventCount ${session.eventCount} does not match version ${n}`,
+  );
   assert.equal(session.history.length, session.eventCount, `${what}: history length differs from eventCount`);
   session.history.forEach((event, index) => {
     assert.equal(event.seq, index + 1, `${what}: history seq gap`);
-    assert.equal((event.data as { n: number }).n, Math.floor(index / 2) + 2, `${what}: event from the wrong commit`);
+    assert.equal(
+      (event.data as { n: number }).n,
+      Math.floor(index / 2) + 2,
+      `${what}: event from the wrong commit`,
+    );
   });
   return n;
 }
@@ -58,8 +77,16 @@ export const concurrencyCases: CaseDefinition[] = [
         await reader.list();
         await reader.stats();
         ctx.clock.advance(1);
-        await writer.commit(id, { expectedVersion: k + 1, patch: { iterations: k + 1 }, events: [{ type: "iteration", data: { k } }] });
-        assert.deepStrictEqual(await snapshot(reader, id), await snapshot(writer, id), `commit ${k} is not visible on the other handle`);
+        await writer.commit(id, {
+          expectedVersion: k + 1,
+          patch: { iterations: k + 1 },
+          events: [{ type: "iteration", data: { k } }],
+        });
+        assert.deepStrictEqual(
+          await snapshot(reader, id),
+          await snapshot(writer, id),
+          `commit ${k} is not visible on the other handle`,
+        );
       }
       await b.delete(id);
       assert.equal(await a.get(id), null, "a still sees a session b deleted");
@@ -77,7 +104,12 @@ export const concurrencyCases: CaseDefinition[] = [
       const readers: Array<Pick<SessionStore, "get">> = [store];
       if (env.capabilities.multiHandle && env.harness.reopen) readers.push(await env.reopen());
       const size = Math.min(256 * 1024, Math.floor(env.capabilities.maxPayloadBytes / 8));
-      const body = (n: number) => ({ n, a: String(n).repeat(size / 2 / String(n).length), b: String(n).repeat(size / 2 / String(n).length), tail: n });
+      const body = (n: number) => ({
+        n,
+        a: String(n).repeat(size / 2 / String(n).length),
+        b: String(n).repeat(size / 2 / String(n).length),
+        tail: n,
+      });
       const id = freshId("torn");
       await store.create(input({ id, context: body(1) }));
       for (let round = 0; round < env.iterations; round++) {
@@ -103,7 +135,8 @@ export const concurrencyCases: CaseDefinition[] = [
   {
     id: "SS-CC-03",
     group: "SS-CC",
-    title: "writes to different sessions never refuse each other: 50 concurrent creates and commits all succeed",
+    title:
+      "writes to different sessions never refuse each other: 50 concurrent creates and commits all succeed",
     async run(env) {
       const store = await env.open();
       const ids = Array.from({ length: 50 }, () => freshId("apart"));
@@ -150,22 +183,31 @@ export const concurrencyCases: CaseDefinition[] = [
       for (const outcome of all) {
         for (const error of outcome.errors) {
           assertTyped(error, "cross-process commit");
-          assert.equal(codeOf(error), "ERR_STORE_BUSY", `only ERR_STORE_BUSY may refuse an unconditional commit, got ${codeOf(error)}`);
+          assert.equal(
+            codeOf(error),
+            "ERR_STORE_BUSY",
+            `only ERR_STORE_BUSY may refuse an unconditional commit, got ${codeOf(error)}`,
+          );
         }
       }
       const ok = all.reduce((sum, outcome) => sum + outcome.ok, 0);
       const final = (await store.getWithHistory(id))!;
       assert.equal(final.version, 1 + ok, "lost update across processes");
       assert.equal(final.eventCount, ok);
-      final.history.forEach((event, index) => assert.equal(event.seq, index + 1));
-      const tags = new Set(final.history.map((event) => `${(event.data as { tag: string }).tag}:${(event.data as { k: number }).k}`));
+      for (const [index, event] of final.history.entries()) assert.equal(event.seq, index + 1);
+      const tags = new Set(
+        final.history.map(
+          (event) => `${(event.data as { tag: string }).tag}:${(event.data as { k: number }).k}`,
+        ),
+      );
       assert.equal(tags.size, ok, "an event was stored twice");
     },
   },
   {
     id: "SS-CC-05",
     group: "SS-CC",
-    title: "a commit that fails inside the critical section releases the lock: the next writer proceeds at once",
+    title:
+      "a commit that fails inside the critical section releases the lock: the next writer proceeds at once",
     async run(env) {
       const store = await env.open();
       const id = freshId("lock");
@@ -173,7 +215,11 @@ export const concurrencyCases: CaseDefinition[] = [
       for (let k = 0; k < 5; k++) {
         let error: unknown;
         try {
-          await withDeadline(store.commit(id, { expectedVersion: 99, events: [{ type: "x" }] }), RELEASE_DEADLINE_MS, "a conflicting commit");
+          await withDeadline(
+            store.commit(id, { expectedVersion: 99, events: [{ type: "x" }] }),
+            RELEASE_DEADLINE_MS,
+            "a conflicting commit",
+          );
         } catch (caught) {
           error = caught;
         }
@@ -184,12 +230,22 @@ export const concurrencyCases: CaseDefinition[] = [
           "the commit after a failed one (lock not released?)",
         );
         assert.equal(session.version, k + 2);
-        assert.equal(await withDeadline(store.delete(freshId(), { expectedVersion: 1 }), RELEASE_DEADLINE_MS, "delete"), false);
+        assert.equal(
+          await withDeadline(store.delete(freshId(), { expectedVersion: 1 }), RELEASE_DEADLINE_MS, "delete"),
+          false,
+        );
       }
       if (env.capabilities.multiProcess && env.harness.childModule) {
         const child = await env.child();
-        await assert.rejects(child.commit(id, { expectedVersion: 1, events: [{ type: "x" }] }), (e: { code?: string }) => e.code === "ERR_VERSION_CONFLICT");
-        const { session } = await withDeadline(store.commit(id, { events: [{ type: "after-child" }] }), RELEASE_DEADLINE_MS, "commit after a child's failed commit");
+        await assert.rejects(
+          child.commit(id, { expectedVersion: 1, events: [{ type: "x" }] }),
+          (e: { code?: string }) => e.code === "ERR_VERSION_CONFLICT",
+        );
+        const { session } = await withDeadline(
+          store.commit(id, { events: [{ type: "after-child" }] }),
+          RELEASE_DEADLINE_MS,
+          "commit after a child's failed commit",
+        );
         assert.equal(session.version, 7);
       }
     },
@@ -197,7 +253,8 @@ export const concurrencyCases: CaseDefinition[] = [
   {
     id: "SS-CC-06",
     group: "SS-CC",
-    title: "a writer killed (SIGKILL) mid-commit leaves old or new state, readable and whole; the next writer is not blocked",
+    title:
+      "a writer killed (SIGKILL) mid-commit leaves old or new state, readable and whole; the next writer is not blocked",
     requires: ["crashSafe", "child"],
     async run(env) {
       const store = await env.open();
@@ -220,29 +277,44 @@ export const concurrencyCases: CaseDefinition[] = [
         }
         for (let spin = round % 5; spin > 0; spin--) await new Promise((resolve) => setImmediate(resolve));
         await child.kill();
-        const version = await assertOldOrNew(store, id, acked, `round ${round} (child acknowledged v${acked})`);
-        assert.ok((await store.list({ limit: 1000 })).corrupt.length === 0, `round ${round}: list reports a corrupt record`);
+        const version = await assertOldOrNew(
+          store,
+          id,
+          acked,
+          `round ${round} (child acknowledged v${acked})`,
+        );
+        assert.ok(
+          (await store.list({ limit: 1000 })).corrupt.length === 0,
+          `round ${round}: list reports a corrupt record`,
+        );
         killed.push({ id, version });
       }
       await (await warm).kill();
       const started = Date.now();
       const next = await withDeadline(
-        Promise.all(killed.map(({ id, version }) => store.commit(id, { expectedVersion: version, events: [{ type: "after-crash" }] }))),
+        Promise.all(
+          killed.map(({ id, version }) =>
+            store.commit(id, { expectedVersion: version, events: [{ type: "after-crash" }] }),
+          ),
+        ),
         recovery + 2_000,
         `the next writers after ${killed.length} kills (lockRecoveryMs ${recovery})`,
       );
       assert.ok(Date.now() - started <= recovery + 2_000);
-      next.forEach((result, index) => assert.equal(result.session.version, killed[index]!.version + 1));
+      for (const [index, result] of next.entries())
+        assert.equal(result.session.version, killed[index]!.version + 1);
       if (env.harness.reopen) {
         const fresh = await env.reopen();
-        for (const { id, version } of killed.slice(-5)) assert.equal((await fresh.get(id))?.version, version + 1);
+        for (const { id, version } of killed.slice(-5))
+          assert.equal((await fresh.get(id))?.version, version + 1);
       }
     },
   },
   {
     id: "SS-CC-07",
     group: "SS-CC",
-    title: "concurrent appends from two child processes and this one keep every event exactly once, in writer order",
+    title:
+      "concurrent appends from two child processes and this one keep every event exactly once, in writer order",
     requires: ["multiProcess", "child"],
     async run(env) {
       const store = await env.open();
@@ -260,7 +332,11 @@ export const concurrencyCases: CaseDefinition[] = [
       );
       const final = (await store.getWithHistory(id))!;
       assert.equal(final.eventCount, writers.length * batches);
-      assertAppendInvariants(final.history, new Map(writers.map((_, w) => [`w${w}`, batches] as const)), "cross-process appends");
+      assertAppendInvariants(
+        final.history,
+        new Map(writers.map((_, w) => [`w${w}`, batches] as const)),
+        "cross-process appends",
+      );
     },
   },
 ];

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import type { CaseDefinition } from "../case.js";
 import { assertTyped, codeOf, expectCode, freshId, input, iso } from "../assertions.js";
+import type { CaseDefinition } from "../case.js";
 import { withDeadline } from "../context.js";
 import type { CorruptionKind } from "../harness.js";
 
@@ -11,7 +11,8 @@ export const corruptCases: CaseDefinition[] = [
   {
     id: "SS-CR-01",
     group: "SS-CR",
-    title: "a damaged record fails closed with ERR_CORRUPT_RECORD naming the id; list reports it; others are unaffected",
+    title:
+      "a damaged record fails closed with ERR_CORRUPT_RECORD naming the id; list reports it; others are unaffected",
     requires: ["corrupt"],
     async run({ open, harness, ctx }) {
       const store = await open();
@@ -23,8 +24,16 @@ export const corruptCases: CaseDefinition[] = [
         await harness.corrupt!(ctx, id, kind);
         const error = await expectCode(store.get(id), "ERR_CORRUPT_RECORD", `get of a ${kind} record`);
         assert.ok(error.message.includes(id), `the error must name the id: ${error.message}`);
-        await expectCode(store.getWithHistory(id), "ERR_CORRUPT_RECORD", `getWithHistory of a ${kind} record`);
-        await expectCode(store.commit(id, { events: [{ type: "x" }] }), "ERR_CORRUPT_RECORD", `commit to a ${kind} record`);
+        await expectCode(
+          store.getWithHistory(id),
+          "ERR_CORRUPT_RECORD",
+          `getWithHistory of a ${kind} record`,
+        );
+        await expectCode(
+          store.commit(id, { events: [{ type: "x" }] }),
+          "ERR_CORRUPT_RECORD",
+          `commit to a ${kind} record`,
+        );
         const page = await store.list({ limit: 1000 });
         assert.ok(!page.items.some((item) => item.id === id), `list returned a ${kind} record as if healthy`);
         assert.deepStrictEqual(
@@ -52,25 +61,43 @@ export const corruptCases: CaseDefinition[] = [
       await store.create(input({ id }));
       await harness.corrupt!(ctx, id, "future-version");
       await expectCode(store.get(id), "ERR_UNSUPPORTED_RECORD_VERSION", "get of a future record");
-      await expectCode(store.commit(id, { patch: { task: "x" } }), "ERR_UNSUPPORTED_RECORD_VERSION", "commit to a future record");
+      await expectCode(
+        store.commit(id, { patch: { task: "x" } }),
+        "ERR_UNSUPPORTED_RECORD_VERSION",
+        "commit to a future record",
+      );
       const page = await store.list();
-      assert.deepStrictEqual(page.corrupt.map((entry) => [entry.id, entry.code]), [[id, "ERR_UNSUPPORTED_RECORD_VERSION"]]);
-      await expectCode(store.get(id), "ERR_UNSUPPORTED_RECORD_VERSION", "get again (the record must be left as it was)");
+      assert.deepStrictEqual(
+        page.corrupt.map((entry) => [entry.id, entry.code]),
+        [[id, "ERR_UNSUPPORTED_RECORD_VERSION"]],
+      );
+      await expectCode(
+        store.get(id),
+        "ERR_UNSUPPORTED_RECORD_VERSION",
+        "get again (the record must be left as it was)",
+      );
     },
   },
   {
     id: "SS-CR-03",
     group: "SS-CR",
-    title: "a corrupt record can be repaired by importSession with overwrite; count, stats and prune keep working beside it",
+    title:
+      "a corrupt record can be repaired by importSession with overwrite; count, stats and prune keep working beside it",
     requires: ["corrupt"],
     async run({ open, harness, ctx }) {
       const store = await open();
       const id = freshId("repair");
       const other = freshId("other");
-      const { session } = await store.create(input({ id, status: "completed" }), { events: [{ type: "start" }] });
+      const { session } = await store.create(input({ id, status: "completed" }), {
+        events: [{ type: "start" }],
+      });
       await store.create(input({ id: other, status: "completed" }));
       await harness.corrupt!(ctx, id, "garbage");
-      for (const action of [() => store.count(), () => store.stats(), () => store.prune({ olderThan: 0, dryRun: true })]) {
+      for (const action of [
+        () => store.count(),
+        () => store.stats(),
+        () => store.prune({ olderThan: 0, dryRun: true }),
+      ]) {
         try {
           await action();
         } catch (error) {
@@ -79,17 +106,25 @@ export const corruptCases: CaseDefinition[] = [
         }
       }
       assert.ok((await store.count()) >= 1);
-      await store.importSession({ ...session, eventCount: 1 }, [{ seq: 1, timestamp: session.createdAt, type: "start", data: {} }], { overwrite: true });
+      await store.importSession(
+        { ...session, eventCount: 1 },
+        [{ seq: 1, timestamp: session.createdAt, type: "start", data: {} }],
+        { overwrite: true },
+      );
       assert.deepStrictEqual(await store.get(id), session);
       assert.equal(await store.count(), 2);
       ctx.clock.advance(1);
-      assert.deepStrictEqual((await store.prune({ olderThan: iso(ctx.clock.now()) })).ids, [id, other].sort());
+      assert.deepStrictEqual(
+        (await store.prune({ olderThan: iso(ctx.clock.now()) })).ids,
+        [id, other].sort(),
+      );
     },
   },
   {
     id: "SS-CR-04",
     group: "SS-CR",
-    title: "debris of a crashed writer (temp and lock files) is never listed and never blocks the next writer",
+    title:
+      "debris of a crashed writer (temp and lock files) is never listed and never blocks the next writer",
     requires: ["plantDebris"],
     async run({ open, harness, ctx }) {
       const store = await open();
@@ -99,10 +134,17 @@ export const corruptCases: CaseDefinition[] = [
       const before = { list: await store.list(), count: await store.count(), stats: await store.stats() };
       await harness.plantDebris!(ctx, live);
       await harness.plantDebris!(ctx, ghost);
-      assert.deepStrictEqual({ list: await store.list(), count: await store.count(), stats: await store.stats() }, before);
+      assert.deepStrictEqual(
+        { list: await store.list(), count: await store.count(), stats: await store.stats() },
+        before,
+      );
       assert.equal(await store.get(ghost), null);
       const recovery = harness.lockRecoveryMs ?? 15_000;
-      const { session } = await withDeadline(store.commit(live, { expectedVersion: 1, events: [{ type: "after-debris" }] }), recovery + 2_000, "commit beside debris");
+      const { session } = await withDeadline(
+        store.commit(live, { expectedVersion: 1, events: [{ type: "after-debris" }] }),
+        recovery + 2_000,
+        "commit beside debris",
+      );
       assert.equal(session.version, 2);
       await store.create(input({ id: ghost }));
       assert.equal((await store.get(ghost))?.version, 1);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Session, SessionEvent } from "@sessionkit/core";
+import { expectCode, freshId, ISO_MS, input, iso } from "../assertions.js";
 import type { CaseDefinition } from "../case.js";
-import { ISO_MS, expectCode, freshId, input, iso } from "../assertions.js";
 
 const SUMMARY_OMITS = ["context", "result", "error", "pause"];
 
@@ -10,11 +10,14 @@ export const crudCases: CaseDefinition[] = [
   {
     id: "SS-CRUD-01",
     group: "SS-CRUD",
-    title: "create returns version 1 with defaults and clock timestamps, and get returns exactly that session",
+    title:
+      "create returns version 1 with defaults and clock timestamps, and get returns exactly that session",
     async run({ open, ctx }) {
       const store = await open();
       const id = freshId();
-      const { session, events } = await store.create(input({ id, userId: "u", channelId: "c", workspace: "/w" }));
+      const { session, events } = await store.create(
+        input({ id, userId: "u", channelId: "c", workspace: "/w" }),
+      );
       const at = iso(ctx.clock.now());
       assert.deepStrictEqual(session, {
         id,
@@ -91,23 +94,44 @@ export const crudCases: CaseDefinition[] = [
       await store.create(input({ id, task: "original" }), { events: [{ type: "start" }] });
       const before = await store.getWithHistory(id);
       ctx.clock.advance(10);
-      await expectCode(store.create(input({ id, task: "impostor" }), { events: [{ type: "x" }] }), "ERR_SESSION_EXISTS", "create of a taken id");
+      await expectCode(
+        store.create(input({ id, task: "impostor" }), { events: [{ type: "x" }] }),
+        "ERR_SESSION_EXISTS",
+        "create of a taken id",
+      );
       assert.deepStrictEqual(await store.getWithHistory(id), before);
     },
   },
   {
     id: "SS-CRUD-06",
     group: "SS-CRUD",
-    title: "commit applies a patch (set, null removes, undefined keeps), bumps version and updatedAt, keeps createdAt",
+    title:
+      "commit applies a patch (set, null removes, undefined keeps), bumps version and updatedAt, keeps createdAt",
     async run({ open, ctx }) {
       const store = await open();
       const id = freshId();
       const { session: created } = await store.create(
-        input({ id, userId: "u", channelId: "c", result: "r", metadata: { model: "m" }, context: { keep: 1 } }),
+        input({
+          id,
+          userId: "u",
+          channelId: "c",
+          result: "r",
+          metadata: { model: "m" },
+          context: { keep: 1 },
+        }),
       );
       ctx.clock.advance(250);
       const { session, events } = await store.commit(id, {
-        patch: { status: "paused", iterations: 3, userId: null, channelId: undefined, result: null, metadata: null, pause: { at: iso(ctx.clock.now()), reason: "review" }, context: { replaced: true } },
+        patch: {
+          status: "paused",
+          iterations: 3,
+          userId: null,
+          channelId: undefined,
+          result: null,
+          metadata: null,
+          pause: { at: iso(ctx.clock.now()), reason: "review" },
+          context: { replaced: true },
+        },
       });
       const expected: Session = {
         id,
@@ -128,7 +152,8 @@ export const crudCases: CaseDefinition[] = [
       assert.deepStrictEqual(events, []);
       const read = await store.get(id);
       assert.deepStrictEqual(read, expected);
-      for (const gone of ["userId", "result", "metadata"]) assert.ok(!Object.hasOwn(read!, gone), `${gone}: null must remove the field`);
+      for (const gone of ["userId", "result", "metadata"])
+        assert.ok(!Object.hasOwn(read!, gone), `${gone}: null must remove the field`);
     },
   },
   {
@@ -138,7 +163,11 @@ export const crudCases: CaseDefinition[] = [
     async run({ open }) {
       const store = await open();
       const id = freshId();
-      await expectCode(store.commit(id, { patch: { task: "x" }, events: [{ type: "x" }] }), "ERR_SESSION_NOT_FOUND", "commit of an unknown id");
+      await expectCode(
+        store.commit(id, { patch: { task: "x" }, events: [{ type: "x" }] }),
+        "ERR_SESSION_NOT_FOUND",
+        "commit of an unknown id",
+      );
       assert.strictEqual(await store.get(id), null);
       assert.equal(await store.count(), 0);
     },
@@ -156,14 +185,25 @@ export const crudCases: CaseDefinition[] = [
       assert.equal(await store.delete(id), true);
       assert.strictEqual(await store.get(id), null);
       assert.strictEqual(await store.getWithHistory(id), null);
-      assert.deepStrictEqual((await store.list()).items.map((s) => s.id), [other]);
+      assert.deepStrictEqual(
+        (await store.list()).items.map((s) => s.id),
+        [other],
+      );
       assert.equal(await store.count({ userId: "u" }), 1);
       assert.equal((await store.stats()).events, 0);
       await expectCode(store.readEvents(id), "ERR_SESSION_NOT_FOUND", "readEvents after delete");
-      await expectCode(store.commit(id, { events: [{ type: "x" }] }), "ERR_SESSION_NOT_FOUND", "commit after delete");
+      await expectCode(
+        store.commit(id, { events: [{ type: "x" }] }),
+        "ERR_SESSION_NOT_FOUND",
+        "commit after delete",
+      );
       const { session } = await store.create(input({ id }));
       assert.equal(session.version, 1);
-      assert.deepStrictEqual(await store.readEvents(id), [], "a re-created id must not inherit the old history");
+      assert.deepStrictEqual(
+        await store.readEvents(id),
+        [],
+        "a re-created id must not inherit the old history",
+      );
       assert.deepStrictEqual((await store.getWithHistory(id))?.history, []);
     },
   },
@@ -193,7 +233,10 @@ export const crudCases: CaseDefinition[] = [
         { patch: { iterations: 1 } },
         { events: [{ type: "iteration" }] },
         {},
-        { patch: { status: "completed" as const, endedAt: iso(ctx.clock.now()) }, events: [{ type: "complete" }] },
+        {
+          patch: { status: "completed" as const, endedAt: iso(ctx.clock.now()) },
+          events: [{ type: "complete" }],
+        },
       ];
       let previous = createdAt;
       for (const step of steps) {
@@ -220,7 +263,9 @@ export const crudCases: CaseDefinition[] = [
       const id = freshId();
       const context = { nested: { list: [1, 2] } };
       const data = { payload: { deep: "x" } };
-      const created = await store.create(input({ id, context, metadata: { tags: ["a"] } }), { events: [{ type: "start", data }] });
+      const created = await store.create(input({ id, context, metadata: { tags: ["a"] } }), {
+        events: [{ type: "start", data }],
+      });
       context.nested.list.push(3);
       data.payload.deep = "changed";
       (created.session.context as { nested: { list: number[] } }).nested.list.push(4);
@@ -243,18 +288,33 @@ export const crudCases: CaseDefinition[] = [
     async run({ open, ctx }) {
       const store = await open();
       const id = freshId();
-      await store.create(input({ id, context: { secret: 1 }, result: "r", error: "e", metadata: { m: 1 }, deadlineAt: "2027-01-01T00:00:00.000Z" }));
-      await store.commit(id, { patch: { status: "paused", pause: { at: iso(ctx.clock.now()) } }, events: [{ type: "pause" }] });
+      await store.create(
+        input({
+          id,
+          context: { secret: 1 },
+          result: "r",
+          error: "e",
+          metadata: { m: 1 },
+          deadlineAt: "2027-01-01T00:00:00.000Z",
+        }),
+      );
+      await store.commit(id, {
+        patch: { status: "paused", pause: { at: iso(ctx.clock.now()) } },
+        events: [{ type: "pause" }],
+      });
       const session = (await store.get(id))!;
       const summary = (await store.list()).items[0]!;
-      const expected = Object.fromEntries(Object.entries(session).filter(([key]) => !SUMMARY_OMITS.includes(key)));
+      const expected = Object.fromEntries(
+        Object.entries(session).filter(([key]) => !SUMMARY_OMITS.includes(key)),
+      );
       assert.deepStrictEqual(summary, expected);
     },
   },
   {
     id: "SS-CRUD-13",
     group: "SS-CRUD",
-    title: "importSession restores a session exactly; a taken id needs overwrite, which replaces state and history",
+    title:
+      "importSession restores a session exactly; a taken id needs overwrite, which replaces state and history",
     async run({ open, ctx }) {
       const store = await open();
       const id = freshId();
@@ -281,13 +341,20 @@ export const crudCases: CaseDefinition[] = [
       assert.deepStrictEqual(result, { session, events });
       assert.deepStrictEqual(await store.getWithHistory(id), { ...session, history: events });
       ctx.clock.advance(1);
-      const { session: next, events: appended } = await store.commit(id, { expectedVersion: 7, events: [{ type: "resume" }] });
+      const { session: next, events: appended } = await store.commit(id, {
+        expectedVersion: 7,
+        events: [{ type: "resume" }],
+      });
       assert.equal(next.version, 8);
       assert.equal(appended[0]?.seq, 3);
       await expectCode(store.importSession(session, events), "ERR_SESSION_EXISTS", "import over a taken id");
       assert.equal((await store.get(id))?.version, 8, "a refused import changes nothing");
       await store.importSession({ ...session, eventCount: 1 }, events.slice(0, 1), { overwrite: true });
-      assert.deepStrictEqual(await store.getWithHistory(id), { ...session, eventCount: 1, history: events.slice(0, 1) });
+      assert.deepStrictEqual(await store.getWithHistory(id), {
+        ...session,
+        eventCount: 1,
+        history: events.slice(0, 1),
+      });
       assert.ok((await store.get(id))!.createdAt.match(ISO_MS));
     },
   },

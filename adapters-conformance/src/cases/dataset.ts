@@ -1,9 +1,21 @@
 import type { Session, SessionStatus, SessionStore, SessionSummary } from "@sessionkit/core";
-import type { ConformanceContext } from "../harness.js";
 import { createPrng, freshId, input } from "../assertions.js";
+import type { ConformanceContext } from "../harness.js";
 
 /** Filter values chosen to trip LIKE, regex and quoting bugs; every one must match literally. */
-export const TRICKY_VALUES = ["alice", "Alice", "a%", "a_b", "a.*", "O'Brien", 'q"uote', "back\\slash", "ünï", "%", "_"];
+export const TRICKY_VALUES = [
+  "alice",
+  "Alice",
+  "a%",
+  "a_b",
+  "a.*",
+  "O'Brien",
+  'q"uote',
+  "back\\slash",
+  "ünï",
+  "%",
+  "_",
+];
 
 /** A plain filter, as the suite's own oracle understands it (independent of core's implementation). */
 export interface OracleFilter {
@@ -48,7 +60,12 @@ export function oracleOrder(a: SessionSummary, b: SessionSummary): number {
 const STATUSES: SessionStatus[] = ["active", "paused", "completed", "failed", "timeout"];
 
 /** Seeds `count` varied sessions (ties in createdAt included) and returns their summaries as stored. */
-export async function seedDataset(store: SessionStore, ctx: ConformanceContext, count = 30, seed = 7): Promise<SessionSummary[]> {
+export async function seedDataset(
+  store: SessionStore,
+  ctx: ConformanceContext,
+  count = 30,
+  seed = 7,
+): Promise<SessionSummary[]> {
   const rng = createPrng(seed);
   const ids: string[] = [];
   for (let k = 0; k < count; k++) {
@@ -76,7 +93,10 @@ export async function seedDataset(store: SessionStore, ctx: ConformanceContext, 
     if (rng.next() < 0.6) {
       ctx.clock.advance(rng.int(4) * 250);
       const status = rng.pick(STATUSES);
-      await store.commit(id, { patch: { status, iterations: rng.int(20) }, events: [{ type: status === "active" ? "resume" : status }] });
+      await store.commit(id, {
+        patch: { status, iterations: rng.int(20) },
+        events: [{ type: status === "active" ? "resume" : status }],
+      });
     }
   }
   const rows: SessionSummary[] = [];

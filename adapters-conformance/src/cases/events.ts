@@ -1,13 +1,18 @@
 import assert from "node:assert/strict";
 import type { SessionEvent, SessionStore } from "@sessionkit/core";
-import type { CaseDefinition, CaseEnv } from "../case.js";
 import { assertTyped, expectCode, freshId, input, iso } from "../assertions.js";
+import type { CaseDefinition, CaseEnv } from "../case.js";
 
 type Appender = Pick<SessionStore, "commit">;
 
 /** Checks seq 1..n contiguous, every (writer, k) present once, each writer's events in its own order. */
-export function assertAppendInvariants(history: SessionEvent[], expected: Map<string, number>, what: string): void {
-  history.forEach((event, index) => assert.equal(event.seq, index + 1, `${what}: seq ${event.seq} at position ${index + 1}`));
+export function assertAppendInvariants(
+  history: SessionEvent[],
+  expected: Map<string, number>,
+  what: string,
+): void {
+  for (const [index, event] of history.entries())
+    assert.equal(event.seq, index + 1, `${what}: seq ${event.seq} at position ${index + 1}`);
   const seen = new Map<string, number[]>();
   for (const event of history) {
     const data = event.data as { writer?: unknown; k?: unknown };
@@ -18,11 +23,21 @@ export function assertAppendInvariants(history: SessionEvent[], expected: Map<st
   }
   for (const [writer, count] of expected) {
     const list = seen.get(writer) ?? [];
-    assert.deepStrictEqual(list, Array.from({ length: count }, (_, k) => k), `${what}: events of writer ${writer} lost, doubled or reordered`);
+    assert.deepStrictEqual(
+      list,
+      Array.from({ length: count }, (_, k) => k),
+      `${what}: events of writer ${writer} lost, doubled or reordered`,
+    );
   }
 }
 
-async function concurrentAppends(env: CaseEnv, handles: Appender[], writers: number, batch: number, rounds: number): Promise<void> {
+async function concurrentAppends(
+  env: CaseEnv,
+  handles: Appender[],
+  writers: number,
+  batch: number,
+  rounds: number,
+): Promise<void> {
   const store = await env.open();
   for (let round = 0; round < rounds; round++) {
     const id = freshId("ev");
@@ -32,7 +47,8 @@ async function concurrentAppends(env: CaseEnv, handles: Appender[], writers: num
         events: Array.from({ length: batch }, (_, k) => ({ type: "append", data: { writer: `w${w}`, k } })),
       }),
     );
-    for (const outcome of outcomes) if (outcome.status === "rejected") assertTyped(outcome.reason, "concurrent append");
+    for (const outcome of outcomes)
+      if (outcome.status === "rejected") assertTyped(outcome.reason, "concurrent append");
     const ok = outcomes.filter((outcome) => outcome.status === "fulfilled").length;
     assert.equal(ok, writers, "every unconditional append must succeed");
     const final = (await store.getWithHistory(id))!;
@@ -44,8 +60,13 @@ async function concurrentAppends(env: CaseEnv, handles: Appender[], writers: num
     for (const outcome of outcomes) {
       if (outcome.status !== "fulfilled") continue;
       const seqs = outcome.value.events.map((event) => event.seq);
-      assert.deepStrictEqual(seqs, Array.from({ length: batch }, (_, k) => seqs[0]! + k), "a batch must occupy contiguous seqs");
-      for (const event of outcome.value.events) assert.deepStrictEqual(final.history[event.seq - 1], event, "returned event differs from stored");
+      assert.deepStrictEqual(
+        seqs,
+        Array.from({ length: batch }, (_, k) => seqs[0]! + k),
+        "a batch must occupy contiguous seqs",
+      );
+      for (const event of outcome.value.events)
+        assert.deepStrictEqual(final.history[event.seq - 1], event, "returned event differs from stored");
     }
   }
 }
@@ -63,14 +84,13 @@ export const eventCases: CaseDefinition[] = [
       const all: SessionEvent[] = (await store.readEvents(id)).slice();
       for (let k = 0; k < 5; k++) {
         ctx.clock.advance(3);
-        const { session, events } = await store.commit(id, { events: [{ type: "iteration", data: { k } }, { type: "tool_call" }] });
-        assert.deepStrictEqual(
-          events,
-          [
-            { seq: 2 + k * 2, timestamp: iso(ctx.clock.now()), type: "iteration", data: { k } },
-            { seq: 3 + k * 2, timestamp: iso(ctx.clock.now()), type: "tool_call", data: {} },
-          ],
-        );
+        const { session, events } = await store.commit(id, {
+          events: [{ type: "iteration", data: { k } }, { type: "tool_call" }],
+        });
+        assert.deepStrictEqual(events, [
+          { seq: 2 + k * 2, timestamp: iso(ctx.clock.now()), type: "iteration", data: { k } },
+          { seq: 3 + k * 2, timestamp: iso(ctx.clock.now()), type: "tool_call", data: {} },
+        ]);
         assert.equal(session.eventCount, 3 + k * 2);
         all.push(...events);
       }
@@ -81,15 +101,24 @@ export const eventCases: CaseDefinition[] = [
   {
     id: "SS-EV-02",
     group: "SS-EV",
-    title: "a batch is all or nothing: one bad or oversized event stores none and leaves version and eventCount",
+    title:
+      "a batch is all or nothing: one bad or oversized event stores none and leaves version and eventCount",
     async run({ open }) {
       const store = await open();
       const id = freshId();
       await store.create(input({ id }), { events: [{ type: "start" }] });
       const before = await store.getWithHistory(id);
       const huge = "x".repeat(store.capabilities.maxPayloadBytes + 1);
-      await expectCode(store.commit(id, { events: [{ type: "ok" }, { type: "bad type!" }] }), "ERR_INVALID_INPUT", "batch with a bad type");
-      await expectCode(store.commit(id, { events: [{ type: "ok" }, { type: "big", data: { huge } }] }), "ERR_PAYLOAD_TOO_LARGE", "batch with an oversized event");
+      await expectCode(
+        store.commit(id, { events: [{ type: "ok" }, { type: "bad type!" }] }),
+        "ERR_INVALID_INPUT",
+        "batch with a bad type",
+      );
+      await expectCode(
+        store.commit(id, { events: [{ type: "ok" }, { type: "big", data: { huge } }] }),
+        "ERR_PAYLOAD_TOO_LARGE",
+        "batch with an oversized event",
+      );
       assert.deepStrictEqual(await store.getWithHistory(id), before);
     },
   },
@@ -102,15 +131,23 @@ export const eventCases: CaseDefinition[] = [
       const id = freshId();
       await store.create(input({ id }));
       await store.commit(id, { events: [{ type: "a" }] });
-      await expectCode(store.commit(id, { expectedVersion: 1, events: [{ type: "stale" }] }), "ERR_VERSION_CONFLICT", "stale append");
-      assert.deepStrictEqual((await store.readEvents(id)).map((event) => event.type), ["a"]);
+      await expectCode(
+        store.commit(id, { expectedVersion: 1, events: [{ type: "stale" }] }),
+        "ERR_VERSION_CONFLICT",
+        "stale append",
+      );
+      assert.deepStrictEqual(
+        (await store.readEvents(id)).map((event) => event.type),
+        ["a"],
+      );
       assert.equal((await store.get(id))?.eventCount, 1);
     },
   },
   {
     id: "SS-EV-04",
     group: "SS-EV",
-    title: "8 concurrent batches of 5 on one handle: every event exactly once, gap-free, batches contiguous (× iterations)",
+    title:
+      "8 concurrent batches of 5 on one handle: every event exactly once, gap-free, batches contiguous (× iterations)",
     async run(env) {
       await concurrentAppends(env, [await env.open()], 8, 5, env.iterations);
     },
@@ -131,20 +168,35 @@ export const eventCases: CaseDefinition[] = [
     requires: ["multiProcess", "child"],
     async run(env) {
       const children = await Promise.all([env.child(), env.child()]);
-      await concurrentAppends(env, [await env.open(), ...children], 6, 4, Math.max(3, Math.ceil(env.iterations / 5)));
+      await concurrentAppends(
+        env,
+        [await env.open(), ...children],
+        6,
+        4,
+        Math.max(3, Math.ceil(env.iterations / 5)),
+      );
     },
   },
   {
     id: "SS-EV-07",
     group: "SS-EV",
-    title: "appending to an unknown or deleted session rejects with ERR_SESSION_NOT_FOUND and creates nothing",
+    title:
+      "appending to an unknown or deleted session rejects with ERR_SESSION_NOT_FOUND and creates nothing",
     async run({ open }) {
       const store = await open();
       const id = freshId();
-      await expectCode(store.commit(id, { events: [{ type: "x" }] }), "ERR_SESSION_NOT_FOUND", "append to unknown");
+      await expectCode(
+        store.commit(id, { events: [{ type: "x" }] }),
+        "ERR_SESSION_NOT_FOUND",
+        "append to unknown",
+      );
       await store.create(input({ id }));
       await store.delete(id);
-      await expectCode(store.commit(id, { events: [{ type: "x" }] }), "ERR_SESSION_NOT_FOUND", "append to deleted");
+      await expectCode(
+        store.commit(id, { events: [{ type: "x" }] }),
+        "ERR_SESSION_NOT_FOUND",
+        "append to deleted",
+      );
       assert.equal(await store.get(id), null);
       await expectCode(store.readEvents(id), "ERR_SESSION_NOT_FOUND", "readEvents of deleted");
     },
@@ -162,7 +214,13 @@ export const eventCases: CaseDefinition[] = [
         await store.create(input({ id }));
         const outcomes = await env.startTogether(12, async (w) => {
           if (w % 2 === 0) {
-            await store.commit(id, { patch: { iterations: w }, events: [{ type: "a", data: { writer: `w${w}`, k: 0 } }, { type: "b", data: { writer: `w${w}`, k: 1 } }] });
+            await store.commit(id, {
+              patch: { iterations: w },
+              events: [
+                { type: "a", data: { writer: `w${w}`, k: 0 } },
+                { type: "b", data: { writer: `w${w}`, k: 1 } },
+              ],
+            });
             return null;
           }
           return readers[w % readers.length]!.getWithHistory(id);
@@ -170,11 +228,17 @@ export const eventCases: CaseDefinition[] = [
         for (const outcome of outcomes) {
           if (outcome.status === "rejected") assertTyped(outcome.reason, "read or append");
           assert.equal(outcome.status, "fulfilled", String((outcome as PromiseRejectedResult).reason));
-          const seen = (outcome as PromiseFulfilledResult<Awaited<ReturnType<SessionStore["getWithHistory"]>>>).value;
+          const seen = (
+            outcome as PromiseFulfilledResult<Awaited<ReturnType<SessionStore["getWithHistory"]>>>
+          ).value;
           if (!seen) continue;
           assert.equal(seen.history.length, seen.eventCount, "history length differs from eventCount");
-          assert.equal(seen.eventCount, (seen.version - 1) * 2, "a reader saw a version without its events (or events without their version)");
-          seen.history.forEach((event, index) => assert.equal(event.seq, index + 1));
+          assert.equal(
+            seen.eventCount,
+            (seen.version - 1) * 2,
+            "a reader saw a version without its events (or events without their version)",
+          );
+          for (const [index, event] of seen.history.entries()) assert.equal(event.seq, index + 1);
         }
         const final = (await store.get(id))!;
         assert.equal(final.version, 7);
@@ -189,8 +253,11 @@ export const eventCases: CaseDefinition[] = [
     async run({ open }) {
       const store = await open();
       const id = freshId();
-      await store.create(input({ id }), { events: Array.from({ length: 10 }, (_, k) => ({ type: "e", data: { k } })) });
-      const seqs = async (range: Record<string, number>) => (await store.readEvents(id, range)).map((event) => event.seq);
+      await store.create(input({ id }), {
+        events: Array.from({ length: 10 }, (_, k) => ({ type: "e", data: { k } })),
+      });
+      const seqs = async (range: Record<string, number>) =>
+        (await store.readEvents(id, range)).map((event) => event.seq);
       assert.deepStrictEqual(await seqs({}), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
       assert.deepStrictEqual(await seqs({ fromSeq: 4 }), [4, 5, 6, 7, 8, 9, 10]);
       assert.deepStrictEqual(await seqs({ toSeq: 3 }), [1, 2, 3]);
@@ -202,8 +269,18 @@ export const eventCases: CaseDefinition[] = [
       assert.deepStrictEqual(await seqs({ last: 50 }), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
       assert.deepStrictEqual(await seqs({ fromSeq: 11 }), []);
       assert.deepStrictEqual(await seqs({ fromSeq: 5, toSeq: 4 }), []);
-      for (const bad of [{ limit: 0 }, { fromSeq: 0 }, { last: 0 }, { last: 2, fromSeq: 1 }, { fromSeq: 1.5 }]) {
-        await expectCode(store.readEvents(id, bad), "ERR_INVALID_INPUT", `readEvents(${JSON.stringify(bad)})`);
+      for (const bad of [
+        { limit: 0 },
+        { fromSeq: 0 },
+        { last: 0 },
+        { last: 2, fromSeq: 1 },
+        { fromSeq: 1.5 },
+      ]) {
+        await expectCode(
+          store.readEvents(id, bad),
+          "ERR_INVALID_INPUT",
+          `readEvents(${JSON.stringify(bad)})`,
+        );
       }
       const empty = freshId();
       await store.create(input({ id: empty }));
@@ -219,10 +296,13 @@ export const eventCases: CaseDefinition[] = [
       const id = freshId();
       await store.create(input({ id }));
       for (let b = 0; b < 20; b++) {
-        await store.commit(id, { events: Array.from({ length: 100 }, (_, k) => ({ type: "bulk", data: { n: b * 100 + k } })) });
+        await store.commit(id, {
+          events: Array.from({ length: 100 }, (_, k) => ({ type: "bulk", data: { n: b * 100 + k } })),
+        });
       }
       const paged: SessionEvent[] = [];
-      for (let from = 1; from <= 2000; from += 333) paged.push(...(await store.readEvents(id, { fromSeq: from, limit: 333 })));
+      for (let from = 1; from <= 2000; from += 333)
+        paged.push(...(await store.readEvents(id, { fromSeq: from, limit: 333 })));
       assert.equal(paged.length, 2000);
       paged.forEach((event, index) => {
         assert.equal(event.seq, index + 1);

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import type { Session, SessionStore } from "@sessionkit/core";
+import { expectCode, freshId, ISO_MS, input } from "../assertions.js";
 import type { CaseDefinition } from "../case.js";
-import { ISO_MS, expectCode, freshId, input } from "../assertions.js";
 
 /** Strings LLM output really contains; every adapter must keep them byte for byte. */
 export const HOSTILE_STRINGS = [
@@ -22,7 +22,7 @@ export const HOSTILE_STRINGS = [
   "'; DROP TABLE sessions; --",
   '"}{"',
   "\\u0000 literally",
-  "${x} %s %d",
+  "$" + "{x} %s %d",
   "",
 ];
 
@@ -80,7 +80,9 @@ function deep(depth: number): unknown {
 async function roundTrip(store: SessionStore, context: Record<string, unknown>, what: string): Promise<void> {
   const id = freshId();
   const metadata = { ...context } as never;
-  const { session } = await store.create(input({ id, context, metadata }), { events: [{ type: "start", data: context }] });
+  const { session } = await store.create(input({ id, context, metadata }), {
+    events: [{ type: "start", data: context }],
+  });
   assert.deepStrictEqual(session.context, context, `${what}: create result`);
   const read = (await store.getWithHistory(id))!;
   assert.deepStrictEqual(read.context, context, `${what}: context via get`);
@@ -88,10 +90,17 @@ async function roundTrip(store: SessionStore, context: Record<string, unknown>, 
   assert.deepStrictEqual(read.history[0]!.data, context, `${what}: event data`);
   const listed = (await store.list({ limit: 1000 })).items.find((item) => item.id === id);
   assert.deepStrictEqual(listed?.metadata, context, `${what}: metadata via list`);
-  const { session: next } = await store.commit(id, { patch: { context: { again: context } }, events: [{ type: "again", data: { again: context } }] });
+  const { session: next } = await store.commit(id, {
+    patch: { context: { again: context } },
+    events: [{ type: "again", data: { again: context } }],
+  });
   assert.deepStrictEqual(next.context, { again: context }, `${what}: commit result`);
   assert.deepStrictEqual((await store.get(id))!.context, { again: context }, `${what}: context after commit`);
-  assert.deepStrictEqual((await store.readEvents(id, { last: 1 }))[0]!.data, { again: context }, `${what}: event after commit`);
+  assert.deepStrictEqual(
+    (await store.readEvents(id, { last: 1 }))[0]!.data,
+    { again: context },
+    `${what}: event after commit`,
+  );
 }
 
 function allTimestamps(session: Partial<Session> & Record<string, unknown>): string[] {
@@ -104,7 +113,8 @@ export const fidelityCases: CaseDefinition[] = [
   {
     id: "SS-J-01",
     group: "SS-J",
-    title: "the value matrix (falsy values, JSON-looking strings, extreme numbers, odd keys, depth 64) round-trips everywhere",
+    title:
+      "the value matrix (falsy values, JSON-looking strings, extreme numbers, odd keys, depth 64) round-trips everywhere",
     async run({ open }) {
       const store = await open();
       await roundTrip(store, VALUE_MATRIX, "value matrix");
@@ -121,20 +131,35 @@ export const fidelityCases: CaseDefinition[] = [
   {
     id: "SS-J-02",
     group: "SS-J",
-    title: "absent stays absent, null stays null, undefined members are dropped and -0 becomes 0, on every path",
+    title:
+      "absent stays absent, null stays null, undefined members are dropped and -0 becomes 0, on every path",
     async run({ open }) {
       const store = await open();
       const id = freshId();
       const context = { a: undefined, b: null, c: [undefined, 1], d: -0, e: { f: undefined } };
       const expected = { b: null, c: [null, 1], d: 0, e: {} };
-      await store.create(input({ id, context, metadata: context as never }), { events: [{ type: "e", data: context }] });
+      await store.create(input({ id, context, metadata: context as never }), {
+        events: [{ type: "e", data: context }],
+      });
       const read = (await store.getWithHistory(id))!;
       assert.deepStrictEqual(read.context, expected);
       assert.ok(Object.is((read.context as { d: number }).d, 0), "-0 must be stored as 0");
       assert.deepStrictEqual(read.metadata, expected);
       assert.deepStrictEqual(read.history[0]!.data, expected);
-      for (const key of ["userId", "channelId", "workspace", "result", "error", "pause", "endedAt", "deadlineAt"]) {
-        assert.ok(!Object.hasOwn(read, key), `${key} was never set and must be absent (not null, not undefined)`);
+      for (const key of [
+        "userId",
+        "channelId",
+        "workspace",
+        "result",
+        "error",
+        "pause",
+        "endedAt",
+        "deadlineAt",
+      ]) {
+        assert.ok(
+          !Object.hasOwn(read, key),
+          `${key} was never set and must be absent (not null, not undefined)`,
+        );
         const listed = (await store.list()).items[0]!;
         assert.ok(!Object.hasOwn(listed, key), `${key} must be absent from the summary`);
       }
@@ -147,18 +172,34 @@ export const fidelityCases: CaseDefinition[] = [
   {
     id: "SS-J-03",
     group: "SS-J",
-    title: "unicode is byte-exact (NFC and NFD distinct, emoji, ZWJ, RTL, combining marks) in every field and key",
+    title:
+      "unicode is byte-exact (NFC and NFD distinct, emoji, ZWJ, RTL, combining marks) in every field and key",
     async run({ open }) {
       const store = await open();
       for (const text of UNICODE_STRINGS) {
         const id = freshId();
         const context = { [text]: text, list: [text] };
-        await store.create(input({ id, task: text, userId: text, mode: text, result: text, context, metadata: { [text]: text } }), {
-          events: [{ type: "u", data: context }],
-        });
+        await store.create(
+          input({
+            id,
+            task: text,
+            userId: text,
+            mode: text,
+            result: text,
+            context,
+            metadata: { [text]: text },
+          }),
+          {
+            events: [{ type: "u", data: context }],
+          },
+        );
         const read = (await store.getWithHistory(id))!;
         for (const field of ["task", "userId", "mode", "result"] as const) {
-          assert.equal(Buffer.from(read[field]!).toString("hex"), Buffer.from(text).toString("hex"), `${field} changed: ${text}`);
+          assert.equal(
+            Buffer.from(read[field]!).toString("hex"),
+            Buffer.from(text).toString("hex"),
+            `${field} changed: ${text}`,
+          );
         }
         assert.deepStrictEqual(read.context, context);
         assert.deepStrictEqual(read.metadata, { [text]: text });
@@ -171,25 +212,44 @@ export const fidelityCases: CaseDefinition[] = [
   {
     id: "SS-J-04",
     group: "SS-J",
-    title: "hostile strings (NUL, lone surrogates, control and separator characters) round-trip exactly, also in filters",
+    title:
+      "hostile strings (NUL, lone surrogates, control and separator characters) round-trip exactly, also in filters",
     async run({ open }) {
       const store = await open();
       for (const [k, text] of HOSTILE_STRINGS.entries()) {
         const id = freshId(`h${k}`);
         const context = { value: text, [`key${text}`]: [text], nested: { text } };
         await store.create(
-          input({ id, task: text, userId: `u${text}`, channelId: text || "c", workspace: text, result: text, error: text, context, metadata: { m: text } }),
+          input({
+            id,
+            task: text,
+            userId: `u${text}`,
+            channelId: text || "c",
+            workspace: text,
+            result: text,
+            error: text,
+            context,
+            metadata: { m: text },
+          }),
           { events: [{ type: "hostile", data: context }] },
         );
-        await store.commit(id, { patch: { pause: { at: "2026-01-01T00:00:00.000Z", reason: text } }, events: [{ type: "again", data: { text } }] });
+        await store.commit(id, {
+          patch: { pause: { at: "2026-01-01T00:00:00.000Z", reason: text } },
+          events: [{ type: "again", data: { text } }],
+        });
         const read = (await store.getWithHistory(id))!;
         const label = JSON.stringify(text);
-        for (const field of ["task", "workspace", "result", "error"] as const) assert.equal(read[field], text, `${field} ${label}`);
+        for (const field of ["task", "workspace", "result", "error"] as const)
+          assert.equal(read[field], text, `${field} ${label}`);
         assert.equal(read.userId, `u${text}`, `userId ${label}`);
         assert.equal(read.pause?.reason, text, `pause.reason ${label}`);
         assert.deepStrictEqual(read.context, context, `context ${label}`);
         assert.deepStrictEqual(read.metadata, { m: text }, `metadata ${label}`);
-        assert.deepStrictEqual(read.history.map((event) => event.data), [context, { text }], `events ${label}`);
+        assert.deepStrictEqual(
+          read.history.map((event) => event.data),
+          [context, { text }],
+          `events ${label}`,
+        );
         assert.equal(await store.count({ userId: `u${text}` }), 1, `filter by userId ${label}`);
         assert.equal(await store.count({ metadata: { m: text } }), 1, `metadata filter ${label}`);
       }
@@ -198,13 +258,19 @@ export const fidelityCases: CaseDefinition[] = [
   {
     id: "SS-J-05",
     group: "SS-J",
-    title: "timestamps are ISO-8601 UTC with milliseconds from every method, .001 survives, inputs are normalised",
+    title:
+      "timestamps are ISO-8601 UTC with milliseconds from every method, .001 survives, inputs are normalised",
     async run({ open, ctx }) {
       const store = await open();
       ctx.clock.set("2026-02-03T04:05:06.001Z");
       const id = freshId();
       const { session, events } = await store.create(
-        input({ id, deadlineAt: "2026-02-10T00:00:00+02:00", pause: { at: "2026-02-03T04:05:06Z" }, status: "paused" }),
+        input({
+          id,
+          deadlineAt: "2026-02-10T00:00:00+02:00",
+          pause: { at: "2026-02-03T04:05:06Z" },
+          status: "paused",
+        }),
         { events: [{ type: "start" }] },
       );
       assert.equal(session.createdAt, "2026-02-03T04:05:06.001Z");
@@ -226,10 +292,19 @@ export const fidelityCases: CaseDefinition[] = [
         ...(await store.readEvents(id)).map((event) => event.timestamp),
       ];
       for (const stamp of stamps) assert.match(stamp, ISO_MS);
-      assert.deepStrictEqual((await store.readEvents(id)).map((event) => event.timestamp), ["2026-02-03T04:05:06.001Z", "2026-02-03T04:05:06.999Z"]);
+      assert.deepStrictEqual(
+        (await store.readEvents(id)).map((event) => event.timestamp),
+        ["2026-02-03T04:05:06.001Z", "2026-02-03T04:05:06.999Z"],
+      );
       const imported = freshId();
       await store.importSession(
-        { ...(await store.get(id))!, id: imported, createdAt: "2025-01-01T00:00:00Z", updatedAt: "2025-01-01T01:00:00.5+01:00", eventCount: 0 },
+        {
+          ...(await store.get(id))!,
+          id: imported,
+          createdAt: "2025-01-01T00:00:00Z",
+          updatedAt: "2025-01-01T01:00:00.5+01:00",
+          eventCount: 0,
+        },
         [],
       );
       const back = (await store.get(imported))!;
@@ -257,19 +332,36 @@ export const fidelityCases: CaseDefinition[] = [
   {
     id: "SS-J-07",
     group: "SS-J",
-    title: "over maxPayloadBytes is refused with ERR_PAYLOAD_TOO_LARGE, never truncated, and nothing is written",
+    title:
+      "over maxPayloadBytes is refused with ERR_PAYLOAD_TOO_LARGE, never truncated, and nothing is written",
     async run({ open, capabilities }) {
       const store = await open();
       const over = "x".repeat(capabilities.maxPayloadBytes + 1);
       const id = freshId();
-      await expectCode(store.create(input({ id, context: { over } })), "ERR_PAYLOAD_TOO_LARGE", "create over the limit");
+      await expectCode(
+        store.create(input({ id, context: { over } })),
+        "ERR_PAYLOAD_TOO_LARGE",
+        "create over the limit",
+      );
       assert.equal(await store.get(id), null);
-      await expectCode(store.create(input({ id }), { events: [{ type: "big", data: { over } }] }), "ERR_PAYLOAD_TOO_LARGE", "first event over the limit");
+      await expectCode(
+        store.create(input({ id }), { events: [{ type: "big", data: { over } }] }),
+        "ERR_PAYLOAD_TOO_LARGE",
+        "first event over the limit",
+      );
       assert.equal(await store.get(id), null);
       await store.create(input({ id }), { events: [{ type: "start" }] });
       const before = await store.getWithHistory(id);
-      await expectCode(store.commit(id, { patch: { task: over } }), "ERR_PAYLOAD_TOO_LARGE", "commit over the limit");
-      await expectCode(store.commit(id, { events: [{ type: "big", data: { over } }] }), "ERR_PAYLOAD_TOO_LARGE", "event over the limit");
+      await expectCode(
+        store.commit(id, { patch: { task: over } }),
+        "ERR_PAYLOAD_TOO_LARGE",
+        "commit over the limit",
+      );
+      await expectCode(
+        store.commit(id, { events: [{ type: "big", data: { over } }] }),
+        "ERR_PAYLOAD_TOO_LARGE",
+        "event over the limit",
+      );
       assert.deepStrictEqual(await store.getWithHistory(id), before);
       assert.equal(await store.count(), 1);
     },

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { SessionStore } from "@sessionkit/core";
-import type { CaseDefinition } from "../case.js";
 import { expectCode, freshId, input } from "../assertions.js";
+import type { CaseDefinition } from "../case.js";
 
 const BAD_IDS: unknown[] = [
   "",
@@ -40,7 +40,14 @@ export const idCases: CaseDefinition[] = [
     title: "ids at the edges of the pattern (max length, -, _, digits, both cases) round-trip everywhere",
     async run({ open }) {
       const store = await open();
-      const ids = [`session_${"Z".repeat(120)}`, "session_-", "session__", "session_0", "session_a-B_9", `session_${"-_".repeat(60)}`];
+      const ids = [
+        `session_${"Z".repeat(120)}`,
+        "session_-",
+        "session__",
+        "session_0",
+        "session_a-B_9",
+        `session_${"-_".repeat(60)}`,
+      ];
       for (const id of ids) await store.create(input({ id }), { events: [{ type: "start" }] });
       for (const id of ids) {
         assert.equal((await store.get(id))?.id, id);
@@ -77,7 +84,8 @@ export const idCases: CaseDefinition[] = [
         await expectCode(store.commit(id, { events: [{ type: "x" }] }), "ERR_INVALID_ID", `commit(${label})`);
         await expectCode(store.readEvents(id), "ERR_INVALID_ID", `readEvents(${label})`);
         await expectCode(store.delete(id), "ERR_INVALID_ID", `delete(${label})`);
-        if (bad !== undefined) await expectCode(store.create(input({ id })), "ERR_INVALID_ID", `create({ id: ${label} })`);
+        if (bad !== undefined)
+          await expectCode(store.create(input({ id })), "ERR_INVALID_ID", `create({ id: ${label} })`);
       }
       assert.deepStrictEqual(await rawState(store, inspect), before, "a refused id touched storage");
       assert.notEqual(await store.get(keep), null, "other sessions survive");
@@ -126,9 +134,21 @@ export const idCases: CaseDefinition[] = [
         ["cycle", cyclic],
       ];
       for (const [what, value] of bad) {
-        await expectCode(store.create(input({ id: freshId(), context: { v: value } })), "ERR_INVALID_INPUT", `create with ${what} in context`);
-        await expectCode(store.commit(id, { patch: { context: { v: value } } }), "ERR_INVALID_INPUT", `commit with ${what} in context`);
-        await expectCode(store.commit(id, { patch: { metadata: { v: value } as never } }), "ERR_INVALID_INPUT", `commit with ${what} in metadata`);
+        await expectCode(
+          store.create(input({ id: freshId(), context: { v: value } })),
+          "ERR_INVALID_INPUT",
+          `create with ${what} in context`,
+        );
+        await expectCode(
+          store.commit(id, { patch: { context: { v: value } } }),
+          "ERR_INVALID_INPUT",
+          `commit with ${what} in context`,
+        );
+        await expectCode(
+          store.commit(id, { patch: { metadata: { v: value } as never } }),
+          "ERR_INVALID_INPUT",
+          `commit with ${what} in metadata`,
+        );
         await expectCode(
           store.commit(id, { events: [{ type: "ok" }, { type: "x", data: { v: value } }] }),
           "ERR_INVALID_INPUT",

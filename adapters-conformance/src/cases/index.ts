@@ -15,7 +15,8 @@ import { statsCases } from "./stats.js";
 import { storeLifecycleCases } from "./store-lifecycle.js";
 
 function lifecycleList(): CaseDefinition[] {
-  const exported = (lifecycle as { lifecycleCases?: CaseDefinition[] | (() => CaseDefinition[]) }).lifecycleCases;
+  const exported = (lifecycle as { lifecycleCases?: CaseDefinition[] | (() => CaseDefinition[]) })
+    .lifecycleCases;
   const list = typeof exported === "function" ? exported() : (exported ?? []);
   return list.map((def) => ({ ...def, group: "SS-LC" }));
 }

@@ -1,12 +1,17 @@
 import assert from "node:assert/strict";
 import type { SessionStore } from "@sessionkit/core";
-import type { CaseDefinition, CaseEnv, ChildStore } from "../case.js";
 import { assertTyped, codeOf, expectCode, freshId, input } from "../assertions.js";
+import type { CaseDefinition, CaseEnv, ChildStore } from "../case.js";
 
 type Committer = Pick<SessionStore, "commit">;
 
 /** Runs `iterations` CAS races of `writers` commits with the same expectedVersion over the given handles. */
-async function casRace(env: CaseEnv, handles: Committer[], writers: number, iterations: number): Promise<void> {
+async function casRace(
+  env: CaseEnv,
+  handles: Committer[],
+  writers: number,
+  iterations: number,
+): Promise<void> {
   const store = await env.open();
   for (let round = 0; round < iterations; round++) {
     const id = freshId("cas");
@@ -22,7 +27,11 @@ async function casRace(env: CaseEnv, handles: Committer[], writers: number, iter
     const winners = outcomes.flatMap((outcome, w) => (outcome.status === "fulfilled" ? [w] : []));
     for (const outcome of outcomes) {
       if (outcome.status === "rejected") {
-        assert.equal(codeOf(outcome.reason), "ERR_VERSION_CONFLICT", `a losing writer got ${(outcome.reason as Error)?.message}`);
+        assert.equal(
+          codeOf(outcome.reason),
+          "ERR_VERSION_CONFLICT",
+          `a losing writer got ${(outcome.reason as Error)?.message}`,
+        );
       }
     }
     assert.equal(winners.length, 1, `round ${round}: expected exactly one winner, got ${winners.length}`);
@@ -51,7 +60,12 @@ export const occCases: CaseDefinition[] = [
       const store = await open();
       const id = freshId();
       await store.create(input({ id }));
-      const changes = [{ patch: { iterations: 1 } }, { events: [{ type: "a" }, { type: "b" }] }, { patch: { task: "x" }, events: [{ type: "c" }] }, {}];
+      const changes = [
+        { patch: { iterations: 1 } },
+        { events: [{ type: "a" }, { type: "b" }] },
+        { patch: { task: "x" }, events: [{ type: "c" }] },
+        {},
+      ];
       for (const [k, change] of changes.entries()) {
         const { session } = await store.commit(id, change);
         assert.equal(session.version, k + 2);
@@ -62,22 +76,35 @@ export const occCases: CaseDefinition[] = [
   {
     id: "SS-OCC-02",
     group: "SS-OCC",
-    title: "a matching expectedVersion commits; a stale one rejects with ERR_VERSION_CONFLICT and changes nothing",
+    title:
+      "a matching expectedVersion commits; a stale one rejects with ERR_VERSION_CONFLICT and changes nothing",
     async run({ open, ctx }) {
       const store = await open();
       const id = freshId();
       await store.create(input({ id }), { events: [{ type: "start" }] });
-      await store.commit(id, { expectedVersion: 1, patch: { iterations: 1 }, events: [{ type: "iteration" }] });
+      await store.commit(id, {
+        expectedVersion: 1,
+        patch: { iterations: 1 },
+        events: [{ type: "iteration" }],
+      });
       const before = await store.getWithHistory(id);
       ctx.clock.advance(7);
       for (const stale of [1, 3, 100]) {
         await expectCode(
-          store.commit(id, { expectedVersion: stale, patch: { task: "lost", iterations: 9 }, events: [{ type: "lost" }] }),
+          store.commit(id, {
+            expectedVersion: stale,
+            patch: { task: "lost", iterations: 9 },
+            events: [{ type: "lost" }],
+          }),
           "ERR_VERSION_CONFLICT",
           `commit with expectedVersion ${stale} on version 2`,
         );
       }
-      assert.deepStrictEqual(await store.getWithHistory(id), before, "a conflicting commit changed the session");
+      assert.deepStrictEqual(
+        await store.getWithHistory(id),
+        before,
+        "a conflicting commit changed the session",
+      );
       const { session } = await store.commit(id, { expectedVersion: 2, patch: { task: "won" } });
       assert.equal(session.version, 3);
     },
@@ -85,7 +112,8 @@ export const occCases: CaseDefinition[] = [
   {
     id: "SS-OCC-03",
     group: "SS-OCC",
-    title: "compare-and-set race on one handle: exactly one of 8 writers wins, the rest conflict (× iterations)",
+    title:
+      "compare-and-set race on one handle: exactly one of 8 writers wins, the rest conflict (× iterations)",
     async run(env) {
       const store = await env.open();
       await casRace(env, [store], 8, env.iterations);
@@ -116,7 +144,8 @@ export const occCases: CaseDefinition[] = [
   {
     id: "SS-OCC-06",
     group: "SS-OCC",
-    title: "concurrent creates of one id: exactly one succeeds, the rest get ERR_SESSION_EXISTS (× iterations)",
+    title:
+      "concurrent creates of one id: exactly one succeeds, the rest get ERR_SESSION_EXISTS (× iterations)",
     async run(env) {
       const store = await env.open();
       const handles: Array<Pick<SessionStore, "create">> = [store];
@@ -124,23 +153,30 @@ export const occCases: CaseDefinition[] = [
       for (let round = 0; round < env.iterations; round++) {
         const id = freshId("dup");
         const outcomes = await env.startTogether(8, (w) =>
-          handles[w % handles.length]!.create(input({ id, task: `writer-${w}` }), { events: [{ type: "start", data: { w } }] }),
+          handles[w % handles.length]!.create(input({ id, task: `writer-${w}` }), {
+            events: [{ type: "start", data: { w } }],
+          }),
         );
         const winners = outcomes.flatMap((outcome, w) => (outcome.status === "fulfilled" ? [w] : []));
         for (const outcome of outcomes) {
-          if (outcome.status === "rejected") assert.equal(codeOf(outcome.reason), "ERR_SESSION_EXISTS", String(outcome.reason));
+          if (outcome.status === "rejected")
+            assert.equal(codeOf(outcome.reason), "ERR_SESSION_EXISTS", String(outcome.reason));
         }
         assert.equal(winners.length, 1, `round ${round}: ${winners.length} creates of one id succeeded`);
         const final = await store.getWithHistory(id);
         assert.equal(final?.task, `writer-${winners[0]}`);
-        assert.deepStrictEqual(final?.history.map((event) => event.data), [{ w: winners[0] }]);
+        assert.deepStrictEqual(
+          final?.history.map((event) => event.data),
+          [{ w: winners[0] }],
+        );
       }
     },
   },
   {
     id: "SS-OCC-07",
     group: "SS-OCC",
-    title: "unconditional concurrent commits: version rises by exactly N and the state is one writer's whole patch",
+    title:
+      "unconditional concurrent commits: version rises by exactly N and the state is one writer's whole patch",
     async run(env) {
       const store = await env.open();
       const handles: Committer[] = [store];
@@ -149,9 +185,12 @@ export const occCases: CaseDefinition[] = [
         const id = freshId("occ");
         await store.create(input({ id }));
         const outcomes = await env.startTogether(8, (w) =>
-          handles[w % handles.length]!.commit(id, { patch: { task: `t${w}`, iterations: w, context: { w, mark: `m${w}` } } }),
+          handles[w % handles.length]!.commit(id, {
+            patch: { task: `t${w}`, iterations: w, context: { w, mark: `m${w}` } },
+          }),
         );
-        for (const outcome of outcomes) if (outcome.status === "rejected") assertTyped(outcome.reason, "unconditional commit");
+        for (const outcome of outcomes)
+          if (outcome.status === "rejected") assertTyped(outcome.reason, "unconditional commit");
         const ok = outcomes.filter((outcome) => outcome.status === "fulfilled").length;
         assert.equal(ok, 8, "unconditional commits must all succeed (wait, never refuse)");
         const final = (await store.get(id))!;
@@ -172,7 +211,11 @@ export const occCases: CaseDefinition[] = [
       await store.create(input({ id }), { events: [{ type: "start" }] });
       await store.commit(id, { events: [{ type: "x" }] });
       const before = await store.getWithHistory(id);
-      await expectCode(store.delete(id, { expectedVersion: 1 }), "ERR_VERSION_CONFLICT", "delete with a stale version");
+      await expectCode(
+        store.delete(id, { expectedVersion: 1 }),
+        "ERR_VERSION_CONFLICT",
+        "delete with a stale version",
+      );
       assert.deepStrictEqual(await store.getWithHistory(id), before);
       assert.equal(await store.delete(id, { expectedVersion: 2 }), true);
       assert.equal(await store.get(id), null);
@@ -188,14 +231,23 @@ export const occCases: CaseDefinition[] = [
         const id = freshId("dc");
         await store.create(input({ id }));
         const [committed, deleted] = await env.startTogether<unknown>(2, (w) =>
-          w === 0 ? store.commit(id, { expectedVersion: 1, events: [{ type: "x" }] }) : store.delete(id, { expectedVersion: 1 }),
+          w === 0
+            ? store.commit(id, { expectedVersion: 1, events: [{ type: "x" }] })
+            : store.delete(id, { expectedVersion: 1 }),
         );
         const commitOk = committed!.status === "fulfilled";
-        const deleteOk = deleted!.status === "fulfilled" && (deleted as PromiseFulfilledResult<unknown>).value === true;
-        assert.ok(commitOk !== deleteOk, `round ${round}: commit ${commitOk ? "won" : "lost"} and delete ${deleteOk ? "won" : "lost"}`);
+        const deleteOk =
+          deleted!.status === "fulfilled" && (deleted as PromiseFulfilledResult<unknown>).value === true;
+        assert.ok(
+          commitOk !== deleteOk,
+          `round ${round}: commit ${commitOk ? "won" : "lost"} and delete ${deleteOk ? "won" : "lost"}`,
+        );
         for (const outcome of [committed!, deleted!]) {
           if (outcome.status === "rejected") {
-            assert.ok(["ERR_VERSION_CONFLICT", "ERR_SESSION_NOT_FOUND"].includes(codeOf(outcome.reason) ?? ""), String(outcome.reason));
+            assert.ok(
+              ["ERR_VERSION_CONFLICT", "ERR_SESSION_NOT_FOUND"].includes(codeOf(outcome.reason) ?? ""),
+              String(outcome.reason),
+            );
           }
         }
         const final = await store.get(id);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { SessionStore } from "@sessionkit/core";
-import type { CaseDefinition } from "../case.js";
 import { freshId, input, iso, walk } from "../assertions.js";
+import type { CaseDefinition } from "../case.js";
 import { seedDataset } from "./dataset.js";
 
 async function everything(store: SessionStore) {
@@ -30,9 +30,16 @@ export const persistenceCases: CaseDefinition[] = [
       const again = await reopen();
       assert.deepStrictEqual(await everything(again), before);
       const target = rows[1]!;
-      const { session } = await again.commit(target.id, { expectedVersion: target.version, events: [{ type: "after-reopen" }] });
+      const { session } = await again.commit(target.id, {
+        expectedVersion: target.version,
+        events: [{ type: "after-reopen" }],
+      });
       assert.equal(session.version, target.version + 1, "version continues from the stored one");
-      assert.equal((await again.readEvents(target.id, { last: 1 }))[0]!.seq, target.eventCount + 1, "seq continues");
+      assert.equal(
+        (await again.readEvents(target.id, { last: 1 }))[0]!.seq,
+        target.eventCount + 1,
+        "seq continues",
+      );
       assert.equal(await again.get(rows[0]!.id), null, "a deleted session came back");
     },
   },
@@ -48,7 +55,10 @@ export const persistenceCases: CaseDefinition[] = [
       await store.close();
       const again = await reopen();
       const rest = await again.list({ limit: 1000, cursor: first.nextCursor });
-      assert.deepStrictEqual([...first.items, ...rest.items].map((item) => item.id), expected);
+      assert.deepStrictEqual(
+        [...first.items, ...rest.items].map((item) => item.id),
+        expected,
+      );
     },
   },
   {
@@ -73,7 +83,10 @@ export const persistenceCases: CaseDefinition[] = [
         await handle.close();
       }
       const last = await reopen();
-      assert.deepStrictEqual((await last.readEvents(id)).map((event) => event.seq), [1, 2, 3, 4]);
+      assert.deepStrictEqual(
+        (await last.readEvents(id)).map((event) => event.seq),
+        [1, 2, 3, 4],
+      );
       assert.equal((await last.get(id))?.version, 4);
     },
   },

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { SessionStatus } from "@sessionkit/core";
-import type { CaseDefinition } from "../case.js";
 import { expectCode, freshId, input, iso } from "../assertions.js";
+import type { CaseDefinition } from "../case.js";
 
 const ALL: SessionStatus[] = ["active", "paused", "completed", "failed", "timeout"];
 
@@ -10,7 +10,8 @@ export const pruneCases: CaseDefinition[] = [
   {
     id: "SS-CL-01",
     group: "SS-CL",
-    title: "prune removes terminal sessions with updatedAt strictly before the cutoff; the boundary itself is kept",
+    title:
+      "prune removes terminal sessions with updatedAt strictly before the cutoff; the boundary itself is kept",
     async run({ open, ctx }) {
       const store = await open();
       const made: Record<string, { id: string; status: SessionStatus; at: number }> = {};
@@ -29,7 +30,11 @@ export const pruneCases: CaseDefinition[] = [
         .sort();
       for (const form of [cutoff, Date.parse(cutoff), new Date(cutoff)]) {
         const dry = await store.prune({ olderThan: form, dryRun: true });
-        assert.deepStrictEqual(dry, { count: expected.length, ids: expected, dryRun: true }, `dry run with cutoff ${String(form)}`);
+        assert.deepStrictEqual(
+          dry,
+          { count: expected.length, ids: expected, dryRun: true },
+          `dry run with cutoff ${String(form)}`,
+        );
       }
       const result = await store.prune({ olderThan: cutoff });
       assert.deepStrictEqual(result, { count: expected.length, ids: expected, dryRun: false });
@@ -68,7 +73,9 @@ export const pruneCases: CaseDefinition[] = [
       const store = await open();
       for (let k = 0; k < 12; k++) {
         ctx.clock.advance(100);
-        await store.create(input({ id: freshId(), status: k % 2 === 0 ? "completed" : "timeout" }), { events: [{ type: "e" }] });
+        await store.create(input({ id: freshId(), status: k % 2 === 0 ? "completed" : "timeout" }), {
+          events: [{ type: "e" }],
+        });
       }
       const cutoff = iso(ctx.clock.now() - 450);
       const before = await store.list({ limit: 100 });
@@ -87,7 +94,9 @@ export const pruneCases: CaseDefinition[] = [
     async run({ open, ctx }) {
       const store = await open();
       const id = freshId();
-      await store.create(input({ id, status: "completed" }), { events: [{ type: "start" }, { type: "complete" }] });
+      await store.create(input({ id, status: "completed" }), {
+        events: [{ type: "start" }, { type: "complete" }],
+      });
       ctx.clock.advance(5);
       assert.deepStrictEqual((await store.prune({ olderThan: iso(ctx.clock.now()) })).ids, [id]);
       await expectCode(store.readEvents(id), "ERR_SESSION_NOT_FOUND", "readEvents of a pruned session");
@@ -99,15 +108,25 @@ export const pruneCases: CaseDefinition[] = [
   {
     id: "SS-CL-05",
     group: "SS-CL",
-    title: "edge cutoffs: far future removes every terminal session, epoch 0 nothing, an empty store returns 0; bad input refused",
+    title:
+      "edge cutoffs: far future removes every terminal session, epoch 0 nothing, an empty store returns 0; bad input refused",
     async run({ open }) {
       const store = await open();
-      assert.deepStrictEqual(await store.prune({ olderThan: "2100-01-01T00:00:00.000Z" }), { count: 0, ids: [], dryRun: false });
+      assert.deepStrictEqual(await store.prune({ olderThan: "2100-01-01T00:00:00.000Z" }), {
+        count: 0,
+        ids: [],
+        dryRun: false,
+      });
       for (const status of ALL) await store.create(input({ id: freshId(), status }));
       assert.equal((await store.prune({ olderThan: 0 })).count, 0);
       assert.equal((await store.prune({ olderThan: "2100-01-01T00:00:00.000Z" })).count, 3);
       assert.equal(await store.count(), 2);
-      for (const bad of [{ olderThan: "soon" }, { olderThan: "2100-01-01", statuses: [] }, { olderThan: 0, statuses: ["gone"] }, {}]) {
+      for (const bad of [
+        { olderThan: "soon" },
+        { olderThan: "2100-01-01", statuses: [] },
+        { olderThan: 0, statuses: ["gone"] },
+        {},
+      ]) {
         await expectCode(store.prune(bad as never), "ERR_INVALID_INPUT", `prune(${JSON.stringify(bad)})`);
       }
       assert.equal(await store.count(), 2);
@@ -122,10 +141,15 @@ export const pruneCases: CaseDefinition[] = [
       const store = await open();
       const empty = (await harness.inspect!(ctx)).sort();
       const ids = Array.from({ length: 6 }, (_, k) => freshId(`orph${k}`));
-      for (const id of ids) await store.create(input({ id, status: "completed" }), { events: [{ type: "a" }, { type: "b" }] });
+      for (const id of ids)
+        await store.create(input({ id, status: "completed" }), { events: [{ type: "a" }, { type: "b" }] });
       for (const id of ids) await store.commit(id, { events: [{ type: "c" }] });
       const full = await harness.inspect!(ctx);
-      for (const id of ids) assert.ok(full.some((entry) => entry.includes(id)), `inspect() does not show ${id}; it must list what is stored`);
+      for (const id of ids)
+        assert.ok(
+          full.some((entry) => entry.includes(id)),
+          `inspect() does not show ${id}; it must list what is stored`,
+        );
       for (const id of ids.slice(0, 3)) await store.delete(id);
       ctx.clock.advance(10);
       await store.prune({ olderThan: iso(ctx.clock.now()) });
@@ -138,7 +162,8 @@ export const pruneCases: CaseDefinition[] = [
   {
     id: "SS-CL-07",
     group: "SS-CL",
-    title: "prune racing a commit on an old session: fully removed with its history, or fully kept with the new event (× iterations)",
+    title:
+      "prune racing a commit on an old session: fully removed with its history, or fully kept with the new event (× iterations)",
     async run(env) {
       const store = await env.open();
       for (let round = 0; round < env.iterations; round++) {
@@ -152,11 +177,18 @@ export const pruneCases: CaseDefinition[] = [
         );
         const session = await store.getWithHistory(id);
         if (session === null) {
-          assert.equal(committed!.status, "rejected", `round ${round}: the commit succeeded but the session is gone`);
+          assert.equal(
+            committed!.status,
+            "rejected",
+            `round ${round}: the commit succeeded but the session is gone`,
+          );
           await expectCode(store.readEvents(id), "ERR_SESSION_NOT_FOUND", "events of a pruned session");
         } else {
           assert.equal(committed!.status, "fulfilled");
-          assert.deepStrictEqual(session.history.map((event) => event.type), ["complete", "late"]);
+          assert.deepStrictEqual(
+            session.history.map((event) => event.type),
+            ["complete", "late"],
+          );
           assert.deepStrictEqual((pruned as PromiseFulfilledResult<{ ids: string[] }>).value.ids, []);
         }
         await store.delete(id);

@@ -1,8 +1,15 @@
 import assert from "node:assert/strict";
 import type { SessionStore } from "@sessionkit/core";
-import type { CaseDefinition } from "../case.js";
 import { expectCode, freshId, input, iso, walk } from "../assertions.js";
-import { type OracleFilter, TRICKY_VALUES, oracleMatches, oracleOrder, seedDataset, summaryOf } from "./dataset.js";
+import type { CaseDefinition } from "../case.js";
+import {
+  type OracleFilter,
+  oracleMatches,
+  oracleOrder,
+  seedDataset,
+  summaryOf,
+  TRICKY_VALUES,
+} from "./dataset.js";
 
 function filtersFor(rows: Awaited<ReturnType<typeof seedDataset>>): Array<[string, OracleFilter]> {
   const sorted = [...rows].sort((a, b) => (a.createdAt < b.createdAt ? -1 : 1));
@@ -11,7 +18,9 @@ function filtersFor(rows: Awaited<ReturnType<typeof seedDataset>>): Array<[strin
   const umid = updated[Math.floor(updated.length / 3)]!.updatedAt;
   return [
     ["none", {}],
-    ...TRICKY_VALUES.map((value) => [`userId ${JSON.stringify(value)}`, { userId: value }] as [string, OracleFilter]),
+    ...TRICKY_VALUES.map(
+      (value) => [`userId ${JSON.stringify(value)}`, { userId: value }] as [string, OracleFilter],
+    ),
     ["channelId c1", { channelId: "c1" }],
     ["channelId C1", { channelId: "C1" }],
     ["mode code", { mode: "code" }],
@@ -43,7 +52,8 @@ export const queryCases: CaseDefinition[] = [
   {
     id: "SS-Q-01",
     group: "SS-Q",
-    title: "list() returns every session in the documented order: createdAt descending, ties by id descending",
+    title:
+      "list() returns every session in the documented order: createdAt descending, ties by id descending",
     async run({ open, ctx }) {
       const store = await open();
       const expected = await seedDataset(store, ctx);
@@ -58,17 +68,45 @@ export const queryCases: CaseDefinition[] = [
   {
     id: "SS-Q-02",
     group: "SS-Q",
-    title: "ties: sessions created in the same millisecond come back by id descending (code-unit order), across pages",
+    title:
+      "ties: sessions created in the same millisecond come back by id descending (code-unit order), across pages",
     async run({ open }) {
       const store = await open();
-      const suffixes = ["A", "a", "Z", "z", "0", "9", "_", "-", "Aa", "aA", "a-", "a_", "-a", "_a", "00", "0-", "zz", "Zz"];
+      const suffixes = [
+        "A",
+        "a",
+        "Z",
+        "z",
+        "0",
+        "9",
+        "_",
+        "-",
+        "Aa",
+        "aA",
+        "a-",
+        "a_",
+        "-a",
+        "_a",
+        "00",
+        "0-",
+        "zz",
+        "Zz",
+      ];
       const base = freshId("tie");
       const ids = suffixes.map((suffix) => `${base}${suffix}`);
-      const shuffled = [...ids].sort((a, b) => (a.length * 31 + a.charCodeAt(a.length - 1)) % 7 - (b.length * 31 + b.charCodeAt(b.length - 1)) % 7);
+      const shuffled = [...ids].sort(
+        (a, b) =>
+          ((a.length * 31 + a.charCodeAt(a.length - 1)) % 7) -
+          ((b.length * 31 + b.charCodeAt(b.length - 1)) % 7),
+      );
       for (const id of shuffled) await store.create(input({ id }));
       const expected = [...ids].sort().reverse();
-      assert.deepStrictEqual((await store.list()).items.map((item) => item.id), expected);
-      for (const size of [1, 2, 5]) assert.deepStrictEqual((await walk(store, {}, size)).ids, expected, `cursor walk, page size ${size}`);
+      assert.deepStrictEqual(
+        (await store.list()).items.map((item) => item.id),
+        expected,
+      );
+      for (const size of [1, 2, 5])
+        assert.deepStrictEqual((await walk(store, {}, size)).ids, expected, `cursor walk, page size ${size}`);
     },
   },
   {
@@ -81,7 +119,11 @@ export const queryCases: CaseDefinition[] = [
       for (const [what, filter] of filtersFor(rows)) {
         const expected = rows.filter((row) => oracleMatches(row, filter)).sort(oracleOrder);
         const page = await store.list({ ...filter, limit: 1000 });
-        assert.deepStrictEqual(page.items.map((item) => item.id), expected.map((row) => row.id), `list with filter ${what}`);
+        assert.deepStrictEqual(
+          page.items.map((item) => item.id),
+          expected.map((row) => row.id),
+          `list with filter ${what}`,
+        );
         assert.deepStrictEqual(page.items, expected, `list items with filter ${what}`);
         assert.equal(await store.count(filter), expected.length, `count with filter ${what}`);
         assert.equal((await store.stats(filter)).total, expected.length, `stats.total with filter ${what}`);
@@ -102,12 +144,23 @@ export const queryCases: CaseDefinition[] = [
       await store.create(input({ id: freshId("t2") }));
       const at = session.createdAt;
       const ms = Date.parse(at);
-      assert.equal(await store.count({ createdAfter: at, createdBefore: at }), 1, "both bounds equal to createdAt include it");
+      assert.equal(
+        await store.count({ createdAfter: at, createdBefore: at }),
+        1,
+        "both bounds equal to createdAt include it",
+      );
       assert.equal(await store.count({ createdAfter: iso(ms + 1) }), 1);
       assert.equal(await store.count({ createdBefore: iso(ms - 1) }), 1);
       assert.equal(await store.count({ updatedAfter: at }), 2);
       assert.equal(await store.count({ updatedBefore: at }), 2);
-      assert.equal(await store.count({ createdAfter: "2026-04-01T12:00:00.000+02:00", createdBefore: "2026-04-01T10:00:00.001Z" }), 2, "offset forms");
+      assert.equal(
+        await store.count({
+          createdAfter: "2026-04-01T12:00:00.000+02:00",
+          createdBefore: "2026-04-01T10:00:00.001Z",
+        }),
+        2,
+        "offset forms",
+      );
       assert.equal(await store.count({ createdAfter: "2026-04-01T10:00:00Z" }), 3, "no milliseconds");
       assert.equal(await store.count({ createdAfter: new Date(ms) as never }), 2, "a Date bound");
     },
@@ -115,7 +168,8 @@ export const queryCases: CaseDefinition[] = [
   {
     id: "SS-Q-05",
     group: "SS-Q",
-    title: "cursor walks with every page size from 1 to n+1 visit every session once, in order; the last page has no cursor",
+    title:
+      "cursor walks with every page size from 1 to n+1 visit every session once, in order; the last page has no cursor",
     async run({ open, ctx }) {
       const store = await open();
       const expected = (await seedDataset(store, ctx, 23, 5)).map((row) => row.id);
@@ -125,7 +179,12 @@ export const queryCases: CaseDefinition[] = [
         assert.equal(pages, Math.max(1, Math.ceil(expected.length / size)), `page count for size ${size}`);
       }
       const filtered = (await store.list({ mode: "chat", limit: 1000 })).items.map((item) => item.id);
-      for (const size of [1, 3]) assert.deepStrictEqual((await walk(store, { mode: "chat" }, size)).ids, filtered, `filtered walk ${size}`);
+      for (const size of [1, 3])
+        assert.deepStrictEqual(
+          (await walk(store, { mode: "chat" }, size)).ids,
+          filtered,
+          `filtered walk ${size}`,
+        );
     },
   },
   {
@@ -149,7 +208,11 @@ export const queryCases: CaseDefinition[] = [
           await store.create(input({ id: freshId("new") }));
           const unvisited = initial.filter((id) => !seen.includes(id) && !deleted.has(id));
           const target = unvisited[step % Math.max(1, unvisited.length)];
-          if (target) await store.commit(target, { patch: { iterations: step, status: "active" }, events: [{ type: "x" }] });
+          if (target)
+            await store.commit(target, {
+              patch: { iterations: step, status: "active" },
+              events: [{ type: "x" }],
+            });
           const visited = seen.filter((id) => initial.includes(id) && !deleted.has(id));
           if (visited.length > 0 && step % 3 === 0) {
             const victim = visited[0]!;
@@ -159,28 +222,52 @@ export const queryCases: CaseDefinition[] = [
         } while (cursor);
         assert.equal(new Set(seen).size, seen.length, `page size ${size}: a row was repeated`);
         for (const id of initial) {
-          if (!deleted.has(id)) assert.ok(seen.includes(id), `page size ${size}: ${id} existed throughout but was skipped`);
+          if (!deleted.has(id))
+            assert.ok(seen.includes(id), `page size ${size}: ${id} existed throughout but was skipped`);
         }
         for (const id of deleted) await store.create(input({ id }));
-        initial.splice(0, initial.length, ...(await walk(store, {}, 1000)).ids.filter((id) => initial.includes(id)));
+        initial.splice(
+          0,
+          initial.length,
+          ...(await walk(store, {}, 1000)).ids.filter((id) => initial.includes(id)),
+        );
       }
     },
   },
   {
     id: "SS-Q-07",
     group: "SS-Q",
-    title: "malformed, tampered or foreign cursors are refused with ERR_INVALID_CURSOR, never read as page one",
+    title:
+      "malformed, tampered or foreign cursors are refused with ERR_INVALID_CURSOR, never read as page one",
     async run({ open, ctx }) {
       const store = await open();
       await seedDataset(store, ctx, 6, 2);
       const { nextCursor } = await store.list({ limit: 2 });
       assert.ok(nextCursor, "a page of 2 out of 6 must have a nextCursor");
       const tampered = nextCursor.slice(0, -2) + (nextCursor.endsWith("AA") ? "BB" : "AA");
-      const bad: unknown[] = ["", "garbage!", "%%%", "null", Buffer.from("{}").toString("base64url"), tampered, "A".repeat(5000), 42, {}];
+      const bad: unknown[] = [
+        "",
+        "garbage!",
+        "%%%",
+        "null",
+        Buffer.from("{}").toString("base64url"),
+        tampered,
+        "A".repeat(5000),
+        42,
+        {},
+      ];
       for (const cursor of bad) {
-        await expectCode(store.list({ limit: 2, cursor: cursor as string }), "ERR_INVALID_CURSOR", `cursor ${JSON.stringify(cursor)?.slice(0, 40)}`);
+        await expectCode(
+          store.list({ limit: 2, cursor: cursor as string }),
+          "ERR_INVALID_CURSOR",
+          `cursor ${JSON.stringify(cursor)?.slice(0, 40)}`,
+        );
       }
-      await expectCode(store.list({ limit: 2, cursor: nextCursor, mode: "code" }), "ERR_INVALID_CURSOR", "a cursor issued for another filter");
+      await expectCode(
+        store.list({ limit: 2, cursor: nextCursor, mode: "code" }),
+        "ERR_INVALID_CURSOR",
+        "a cursor issued for another filter",
+      );
       const again = await store.list({ limit: 2, cursor: nextCursor });
       assert.equal(again.items.length, 2, "the genuine cursor still works");
     },
@@ -206,11 +293,23 @@ export const queryCases: CaseDefinition[] = [
       ];
       for (const filter of bad) {
         await expectCode(store.list(filter as never), "ERR_INVALID_QUERY", `list(${JSON.stringify(filter)})`);
-        await expectCode(store.count(filter as never), "ERR_INVALID_QUERY", `count(${JSON.stringify(filter)})`);
-        await expectCode(store.stats(filter as never), "ERR_INVALID_QUERY", `stats(${JSON.stringify(filter)})`);
+        await expectCode(
+          store.count(filter as never),
+          "ERR_INVALID_QUERY",
+          `count(${JSON.stringify(filter)})`,
+        );
+        await expectCode(
+          store.stats(filter as never),
+          "ERR_INVALID_QUERY",
+          `stats(${JSON.stringify(filter)})`,
+        );
       }
       for (const limit of [0, -1, 1001, 1.5, "10"]) {
-        await expectCode(store.list({ limit: limit as number }), "ERR_INVALID_QUERY", `list({ limit: ${JSON.stringify(limit)} })`);
+        await expectCode(
+          store.list({ limit: limit as number }),
+          "ERR_INVALID_QUERY",
+          `list({ limit: ${JSON.stringify(limit)} })`,
+        );
       }
     },
   },
@@ -223,22 +322,35 @@ export const queryCases: CaseDefinition[] = [
       assert.deepStrictEqual(await store.list(), { items: [], nextCursor: null, corrupt: [] });
       assert.equal(await store.count(), 0);
       await store.create(input({ id: freshId(), userId: "someone" }));
-      assert.deepStrictEqual(await store.list({ userId: "someone else" }), { items: [], nextCursor: null, corrupt: [] });
-      assert.deepStrictEqual(await store.list({ userId: "someone", limit: 1 }).then((page) => page.nextCursor), null);
+      assert.deepStrictEqual(await store.list({ userId: "someone else" }), {
+        items: [],
+        nextCursor: null,
+        corrupt: [],
+      });
+      assert.deepStrictEqual(
+        await store.list({ userId: "someone", limit: 1 }).then((page) => page.nextCursor),
+        null,
+      );
     },
   },
   {
     id: "SS-Q-10",
     group: "SS-Q",
-    title: "string filters match literally and case-sensitively (%, _, regex metacharacters, quotes, backslash, unicode)",
+    title:
+      "string filters match literally and case-sensitively (%, _, regex metacharacters, quotes, backslash, unicode)",
     async run({ open }) {
       const store = await open();
       const values = [...TRICKY_VALUES, "ALICE", "a\u0301", "\u00e1", "x\u0000y", "x"];
-      for (const value of values) await store.create(input({ id: freshId(), userId: value, channelId: value, mode: value }));
+      for (const value of values)
+        await store.create(input({ id: freshId(), userId: value, channelId: value, mode: value }));
       for (const value of values) {
         for (const key of ["userId", "channelId", "mode"] as const) {
           const items = (await store.list({ [key]: value })).items;
-          assert.deepStrictEqual(items.map((item) => item[key]), [value], `${key} = ${JSON.stringify(value)} must match itself only`);
+          assert.deepStrictEqual(
+            items.map((item) => item[key]),
+            [value],
+            `${key} = ${JSON.stringify(value)} must match itself only`,
+          );
         }
       }
     },
@@ -246,7 +358,8 @@ export const queryCases: CaseDefinition[] = [
   {
     id: "SS-Q-11",
     group: "SS-Q",
-    title: "metadata filters are type-exact and top-level only: \"1\" is not 1, null is not absent, false is not 0",
+    title:
+      'metadata filters are type-exact and top-level only: "1" is not 1, null is not absent, false is not 0',
     async run({ open }) {
       const store = await open();
       const rows: Array<[string, Record<string, unknown> | undefined]> = [

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { SessionStats, SessionSummary } from "@sessionkit/core";
-import type { CaseDefinition } from "../case.js";
 import { freshId, input, iso, walk } from "../assertions.js";
+import type { CaseDefinition } from "../case.js";
 import { oracleMatches, seedDataset } from "./dataset.js";
 
 /** The suite's own statistics oracle over summaries. */
@@ -60,11 +60,26 @@ export const statsCases: CaseDefinition[] = [
     async run({ open, ctx }) {
       const store = await open();
       const rows = await seedDataset(store, ctx, 30, 33);
-      const filters = [{}, { mode: "chat" }, { status: ["completed", "failed"] as never }, { userId: "alice" }, { metadata: { tier: "gold" } }, { createdAfter: rows[10]!.createdAt }];
+      const filters = [
+        {},
+        { mode: "chat" },
+        { status: ["completed", "failed"] as never },
+        { userId: "alice" },
+        { metadata: { tier: "gold" } },
+        { createdAfter: rows[10]!.createdAt },
+      ];
       for (const filter of filters) {
         const expected = rows.filter((row) => oracleMatches(row, filter));
-        assert.deepStrictEqual(await store.stats(filter), oracleStats(expected), `stats(${JSON.stringify(filter)})`);
-        assert.equal(await store.count(filter), (await walk(store, filter, 7)).ids.length, `count vs walk ${JSON.stringify(filter)}`);
+        assert.deepStrictEqual(
+          await store.stats(filter),
+          oracleStats(expected),
+          `stats(${JSON.stringify(filter)})`,
+        );
+        assert.equal(
+          await store.count(filter),
+          (await walk(store, filter, 7)).ids.length,
+          `count vs walk ${JSON.stringify(filter)}`,
+        );
       }
     },
   },
@@ -76,7 +91,12 @@ export const statsCases: CaseDefinition[] = [
       const store = await env.open();
       const ids = Array.from({ length: 6 }, () => freshId("st"));
       for (const id of ids) await store.create(input({ id }));
-      await env.startTogether(24, (k) => store.commit(ids[k % ids.length]!, { patch: { iterations: k }, events: [{ type: "a" }, { type: "b" }] }));
+      await env.startTogether(24, (k) =>
+        store.commit(ids[k % ids.length]!, {
+          patch: { iterations: k },
+          events: [{ type: "a" }, { type: "b" }],
+        }),
+      );
       const stats = await store.stats();
       assert.equal(stats.total, 6);
       assert.equal(stats.events, 48);
@@ -94,9 +114,15 @@ export const statsCases: CaseDefinition[] = [
       const b = freshId();
       await store.create(input({ id: a, mode: "x" }), { events: [{ type: "start" }] });
       await store.create(input({ id: b, mode: "y" }));
-      await store.commit(a, { patch: { status: "completed", iterations: 4 }, events: [{ type: "complete" }] });
+      await store.commit(a, {
+        patch: { status: "completed", iterations: 4 },
+        events: [{ type: "complete" }],
+      });
       let stats = await store.stats();
-      assert.deepStrictEqual([stats.total, stats.byStatus.completed, stats.events, stats.successRate, stats.averageIterations], [2, 1, 2, 50, 2]);
+      assert.deepStrictEqual(
+        [stats.total, stats.byStatus.completed, stats.events, stats.successRate, stats.averageIterations],
+        [2, 1, 2, 50, 2],
+      );
       await store.delete(b);
       stats = await store.stats();
       assert.deepStrictEqual(stats.byMode, { x: 1 });

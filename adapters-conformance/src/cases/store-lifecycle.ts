@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { SessionStore } from "@sessionkit/core";
-import type { CaseDefinition } from "../case.js";
 import { assertTyped, codeOf, expectCode, freshId, input, iso } from "../assertions.js";
+import type { CaseDefinition } from "../case.js";
 import { withDeadline } from "../context.js";
 
 function everyMethod(store: SessionStore, id: string): Array<[string, () => Promise<unknown>]> {
@@ -41,7 +41,10 @@ export const storeLifecycleCases: CaseDefinition[] = [
     title: "the store has a name and stamps every write with the injected clock",
     async run({ open, ctx }) {
       const store = await open();
-      assert.ok(typeof store.name === "string" && store.name.length > 0, "store.name must be a non-empty string");
+      assert.ok(
+        typeof store.name === "string" && store.name.length > 0,
+        "store.name must be a non-empty string",
+      );
       ctx.clock.set("2031-07-04T05:06:07.089Z");
       assert.equal(store.clock.now(), ctx.clock.now(), "store.clock must be the injected clock");
       const { session } = await store.create(input({ id: freshId() }));
@@ -72,20 +75,28 @@ export const storeLifecycleCases: CaseDefinition[] = [
       await store.create(input({ id }));
       await store.close();
       for (const [method, call] of everyMethod(store, id)) {
-        await withDeadline(expectCode(call(), "ERR_STORE_CLOSED", `${method}() after close()`), 10_000, `${method}() after close()`);
+        await withDeadline(
+          expectCode(call(), "ERR_STORE_CLOSED", `${method}() after close()`),
+          10_000,
+          `${method}() after close()`,
+        );
       }
-      if (store.capabilities.sync) await expectCode(() => store.sync(), "ERR_STORE_CLOSED", "sync() after close()");
+      if (store.capabilities.sync)
+        await expectCode(() => store.sync(), "ERR_STORE_CLOSED", "sync() after close()");
     },
   },
   {
     id: "SS-LIFE-04",
     group: "SS-LIFE",
-    title: "close() with operations in flight: each settles (resolves or a typed rejection), then close resolves",
+    title:
+      "close() with operations in flight: each settles (resolves or a typed rejection), then close resolves",
     async run({ open, reopen, capabilities }) {
       const store = await open();
       const id = freshId();
       await store.create(input({ id }));
-      const inflight = Array.from({ length: 20 }, (_, k) => store.commit(id, { events: [{ type: "n", data: { k } }] }));
+      const inflight = Array.from({ length: 20 }, (_, k) =>
+        store.commit(id, { events: [{ type: "n", data: { k } }] }),
+      );
       const closing = store.close();
       const outcomes = await Promise.allSettled(inflight);
       await withDeadline(closing, 10_000, "close() with operations in flight");
@@ -97,7 +108,11 @@ export const storeLifecycleCases: CaseDefinition[] = [
       if (capabilities.persistent) {
         const again = await reopen();
         const session = await again.get(id);
-        assert.equal(session?.version, 1 + committed, "every commit that resolved before close() is stored, and no other");
+        assert.equal(
+          session?.version,
+          1 + committed,
+          "every commit that resolved before close() is stored, and no other",
+        );
         assert.equal((await again.readEvents(id)).length, committed);
       }
     },
@@ -105,7 +120,8 @@ export const storeLifecycleCases: CaseDefinition[] = [
   {
     id: "SS-LIFE-05",
     group: "SS-LIFE",
-    title: "failures leak nothing: after 40 refused operations normal work succeeds at once and close() resolves",
+    title:
+      "failures leak nothing: after 40 refused operations normal work succeeds at once and close() resolves",
     async run({ open }) {
       const store = await open();
       const id = freshId();
@@ -132,7 +148,11 @@ export const storeLifecycleCases: CaseDefinition[] = [
           assertTyped(error, "a refused operation");
         }
       }
-      const { session } = await withDeadline(store.commit(id, { expectedVersion: 1, events: [{ type: "ok" }] }), 10_000, "commit after failures");
+      const { session } = await withDeadline(
+        store.commit(id, { expectedVersion: 1, events: [{ type: "ok" }] }),
+        10_000,
+        "commit after failures",
+      );
       assert.equal(session.version, 2);
       assert.equal(codeOf(await store.get(id).then(() => undefined)), undefined);
       await withDeadline(store.close(), 10_000, "close() after failures");

@@ -1,10 +1,10 @@
 import {
   type CommitPlan,
-  type Session,
-  type StoreDriver,
   createMemoryDriver,
   defineSessionStore,
   isSessionKitError,
+  type Session,
+  type StoreDriver,
 } from "@sessionkit/core";
 import type { ConformanceContext, ConformanceHarness, ConformanceOptions } from "../../src/index.js";
 
@@ -22,13 +22,20 @@ function harnessOf(name: string, make: () => StoreDriver): ConformanceHarness {
 }
 
 /** One memory driver per context, shared by every handle: persistent and multiHandle within the process. */
-export function sharedHarness(name: string, wrapHandle: (driver: StoreDriver) => StoreDriver = (d) => d): ConformanceHarness {
+export function sharedHarness(
+  name: string,
+  wrapHandle: (driver: StoreDriver) => StoreDriver = (d) => d,
+): ConformanceHarness {
   const storages = new Map<string, StoreDriver>();
   const handle = (ctx: ConformanceContext) => {
     let shared = storages.get(ctx.dir);
     if (!shared) {
       const inner = createMemoryDriver();
-      shared = { ...inner, capabilities: { ...inner.capabilities, persistent: true, multiHandle: true }, close() {} };
+      shared = {
+        ...inner,
+        capabilities: { ...inner.capabilities, persistent: true, multiHandle: true },
+        close() {},
+      };
       storages.set(ctx.dir, shared);
       ctx.onCleanup(() => storages.delete(ctx.dir));
     }
@@ -43,19 +50,32 @@ function mapStrings(value: unknown, fn: (text: string) => string): unknown {
   if (value && typeof value === "object") {
     const out: Record<string, unknown> = {};
     for (const [key, member] of Object.entries(value)) {
-      Object.defineProperty(out, fn(key), { value: mapStrings(member, fn), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, fn(key), {
+        value: mapStrings(member, fn),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     return out;
   }
   return value;
 }
 
-function withPlan(driver: StoreDriver, change: (planned: CommitPlan, current: Session) => CommitPlan): StoreDriver {
+function withPlan(
+  driver: StoreDriver,
+  change: (planned: CommitPlan, current: Session) => CommitPlan,
+): StoreDriver {
   return { ...driver, commit: (id, plan) => driver.commit(id, (current) => change(plan(current), current)) };
 }
 
 /** Every mutant: a name, its harness, and the cases it must turn red (a required subset). */
-export const mutants: Array<{ name: string; harness: ConformanceHarness; mustFail: string[]; options?: ConformanceOptions }> = [
+export const mutants: Array<{
+  name: string;
+  harness: ConformanceHarness;
+  mustFail: string[];
+  options?: ConformanceOptions;
+}> = [
   {
     name: "ignores the expected version",
     harness: harnessOf("mutant-ignores-version", () => {
@@ -89,8 +109,16 @@ export const mutants: Array<{ name: string; harness: ConformanceHarness; mustFai
           return driver.insert(session, events, options);
         },
         list(filter, after, limit) {
-          const { items, corrupt } = driver.list(filter, undefined, 1_000_000) as Awaited<ReturnType<StoreDriver["list"]>>;
-          items.sort((a, b) => (a.createdAt === b.createdAt ? order.indexOf(a.id) - order.indexOf(b.id) : a.createdAt < b.createdAt ? 1 : -1));
+          const { items, corrupt } = driver.list(filter, undefined, 1_000_000) as Awaited<
+            ReturnType<StoreDriver["list"]>
+          >;
+          items.sort((a, b) =>
+            a.createdAt === b.createdAt
+              ? order.indexOf(a.id) - order.indexOf(b.id)
+              : a.createdAt < b.createdAt
+                ? 1
+                : -1,
+          );
           let start = 0;
           if (after) {
             const at = items.findIndex((item) => item.id === after.id);
@@ -108,7 +136,11 @@ export const mutants: Array<{ name: string; harness: ConformanceHarness; mustFai
     harness: harnessOf("mutant-truncates-nul", () => {
       const cut = (text: string) => text.split("\u0000")[0]!;
       const driver = withPlan(createMemoryDriver(), (planned) => mapStrings(planned, cut) as CommitPlan);
-      return { ...driver, insert: (session, events, options) => driver.insert(mapStrings(session, cut) as Session, mapStrings(events, cut) as never, options) };
+      return {
+        ...driver,
+        insert: (session, events, options) =>
+          driver.insert(mapStrings(session, cut) as Session, mapStrings(events, cut) as never, options),
+      };
     }),
     mustFail: ["SS-J-04"],
   },
@@ -180,7 +212,10 @@ export const mutants: Array<{ name: string; harness: ConformanceHarness; mustFai
             return await driver.commit(id, (current) => {
               const planned = plan(current);
               if (!concurrent || planned.events.length < 2) return planned;
-              return { next: { ...planned.next, eventCount: planned.next.eventCount - 1 }, events: planned.events.slice(0, -1) };
+              return {
+                next: { ...planned.next, eventCount: planned.next.eventCount - 1 },
+                events: planned.events.slice(0, -1),
+              };
             });
           } finally {
             busy.set(id, busy.get(id)! - 1);
@@ -193,7 +228,10 @@ export const mutants: Array<{ name: string; harness: ConformanceHarness; mustFai
   {
     name: "resets createdAt on commit",
     harness: harnessOf("mutant-resets-created", () =>
-      withPlan(createMemoryDriver(), (planned) => ({ ...planned, next: { ...planned.next, createdAt: planned.next.updatedAt } })),
+      withPlan(createMemoryDriver(), (planned) => ({
+        ...planned,
+        next: { ...planned.next, createdAt: planned.next.updatedAt },
+      })),
     ),
     mustFail: ["SS-CRUD-06", "SS-CRUD-10"],
   },
@@ -201,7 +239,11 @@ export const mutants: Array<{ name: string; harness: ConformanceHarness; mustFai
     name: "prune boundary off by one (<= instead of <)",
     harness: harnessOf("mutant-prune-boundary", () => {
       const driver = createMemoryDriver();
-      return { ...driver, prune: (statuses, before, dryRun) => driver.prune(statuses, new Date(Date.parse(before) + 1).toISOString(), dryRun) };
+      return {
+        ...driver,
+        prune: (statuses, before, dryRun) =>
+          driver.prune(statuses, new Date(Date.parse(before) + 1).toISOString(), dryRun),
+      };
     }),
     mustFail: ["SS-CL-01"],
   },
