@@ -9,8 +9,13 @@ import { fileURLToPath } from "node:url";
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
 
-// On a fresh clone the packages are not built yet: build the two the demo needs, once.
-if (!["core", "store-fs"].every((name) => existsSync(join(root, "packages", name, "dist", "index.js")))) {
+// On a fresh clone the packages are not built yet: build the two the demo needs, once. (Outside
+// the repository, e.g. with the packages installed from npm, there is nothing to build.)
+const inRepo = existsSync(join(root, "pnpm-workspace.yaml"));
+if (
+  inRepo &&
+  !["core", "store-fs"].every((name) => existsSync(join(root, "packages", name, "dist", "index.js")))
+) {
   console.log("Building @sessionkit/core and @sessionkit/store-fs first…");
   const build = spawnSync(
     "npx",
@@ -24,7 +29,7 @@ if (!["core", "store-fs"].every((name) => existsSync(join(root, "packages", name
 }
 const { createSessionManager } = await import("@sessionkit/core");
 const { createFsStore } = await import("@sessionkit/store-fs");
-const dir = process.env.DEMO_DIR ?? join(root, ".demo-sessions");
+const dir = process.env.DEMO_DIR ?? join(inRepo ? root : process.cwd(), ".demo-sessions");
 rmSync(dir, { recursive: true, force: true });
 
 function runStep(...args) {
