@@ -1,7 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import type { SessionStore } from "@sessionkit/core";
 import { createPostgresStore } from "@sessionkit/store-postgres";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dropSchemas, PG_URL, pgAvailable, skipNote, uniqueSchema } from "./pg-env.js";
 
@@ -35,6 +37,28 @@ function startLoop(
   };
 }
 
+/**
+ * The server finishes a statement already sent by a killed client (it may still commit); wait until
+ * the dead client's backends are gone before judging the state. Polls; bounded.
+ */
+async function backendsGone(app: string): Promise<void> {
+  const client = new pg.Client(PG_URL);
+  await client.connect();
+  try {
+    for (let attempt = 0; attempt < 500; attempt++) {
+      const { rows } = await client.query(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1",
+        [app],
+      );
+      if (rows[0].n === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error(`backends of ${app} still present after 10 s`);
+  } finally {
+    await client.end();
+  }
+}
+
 describe.skipIf(!pgAvailable)(`store-postgres writer killed with SIGKILL${skipNote}`, () => {
   let store: SessionStore;
   let schema: string;
@@ -49,11 +73,13 @@ describe.skipIf(!pgAvailable)(`store-postgres writer killed with SIGKILL${skipNo
   it("leaves each session whole at a version at least the last one reported; the next writer is not blocked", async () => {
     for (let round = 0; round < 8; round++) {
       const { session } = await store.create({ mode: "crash", task: `r${round}` });
-      const loop = startLoop(schema, session.id);
+      const app = `sk_crash_${randomBytes(4).toString("hex")}`;
+      const loop = startLoop(schema, session.id, app);
       await loop.progressed(2 + (round % 4) * 3);
       const exited = new Promise((resolve) => loop.child.once("exit", resolve));
       loop.child.kill("SIGKILL");
       await exited;
+      await backendsGone(app);
       const seen = loop.latest();
       const full = await store.getWithHistory(session.id);
       const n = full!.version;
