@@ -15,8 +15,10 @@ afterAll(() => dropSchemas(schemas));
 function startLoop(
   schema: string,
   id: string,
+  app: string,
 ): { child: ChildProcess; latest: () => number; progressed: (n: number) => Promise<void> } {
-  const child = spawn(process.execPath, [LOOP, PG_URL, schema, id], { stdio: ["ignore", "pipe", "inherit"] });
+  const url = `${PG_URL}${PG_URL.includes("?") ? "&" : "?"}application_name=${app}`;
+  const child = spawn(process.execPath, [LOOP, url, schema, id], { stdio: ["ignore", "pipe", "inherit"] });
   let latest = 0;
   let buffer = "";
   const waiters: Array<{ n: number; resolve: () => void }> = [];
@@ -41,6 +43,20 @@ function startLoop(
  * The server finishes a statement already sent by a killed client (it may still commit); wait until
  * the dead client's backends are gone before judging the state. Polls; bounded.
  */
+async function backendCount(app: string): Promise<number> {
+  const client = new pg.Client(PG_URL);
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1",
+      [app],
+    );
+    return rows[0].n as number;
+  } finally {
+    await client.end();
+  }
+}
+
 async function backendsGone(app: string): Promise<void> {
   const client = new pg.Client(PG_URL);
   await client.connect();
@@ -76,6 +92,7 @@ describe.skipIf(!pgAvailable)(`store-postgres writer killed with SIGKILL${skipNo
       const app = `sk_crash_${randomBytes(4).toString("hex")}`;
       const loop = startLoop(schema, session.id, app);
       await loop.progressed(2 + (round % 4) * 3);
+      expect(await backendCount(app)).toBeGreaterThan(0);
       const exited = new Promise((resolve) => loop.child.once("exit", resolve));
       loop.child.kill("SIGKILL");
       await exited;
