@@ -25,7 +25,12 @@ export function metadataIndexRows(metadata: unknown): Array<[string, string]> {
   for (const key of Object.keys(metadata)) {
     if (!METADATA_KEY.test(key)) continue;
     const value = (metadata as Record<string, unknown>)[key];
-    if (value === null || typeof value === "string" || typeof value === "boolean" || typeof value === "number") {
+    if (
+      value === null ||
+      typeof value === "string" ||
+      typeof value === "boolean" ||
+      typeof value === "number"
+    ) {
       rows.push([key, JSON.stringify(value)]);
     }
   }

@@ -1,4 +1,4 @@
-import { SessionKitError, errors } from "@sessionkit/core";
+import { errors, SessionKitError } from "@sessionkit/core";
 
 /** The prefix of every message this package writes. */
 export const STORE_NAME = "store-sqlite";

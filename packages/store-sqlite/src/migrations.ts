@@ -1,7 +1,7 @@
 import { SessionKitError } from "@sessionkit/core";
 import type { SqliteDatabase } from "./database.js";
-import { STORE_NAME } from "./errors.js";
 import { metadataIndexRows } from "./encoding.js";
+import { STORE_NAME } from "./errors.js";
 
 /** One numbered step of the schema; applied once, in order, recorded in `sessionkit_migrations`. */
 export interface Migration {
@@ -54,7 +54,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 2,
-    description: "metadata filter index, mode index, statistics index",
+    description: "metadata filter index, mode and status list indexes, covering statistics index",
     up(db) {
       db.exec(`
         CREATE TABLE session_metadata (
@@ -65,11 +65,15 @@ export const MIGRATIONS: readonly Migration[] = [
         ) STRICT, WITHOUT ROWID;
         CREATE INDEX session_metadata_by_value ON session_metadata (key, value);
         CREATE INDEX sessions_by_mode ON sessions (mode, created_at DESC, id DESC);
-        CREATE INDEX sessions_by_status_mode ON sessions (status, mode);
+        CREATE INDEX sessions_by_status_created ON sessions (status, created_at DESC, id DESC);
+        CREATE INDEX sessions_stats ON sessions (status, mode, iterations, event_count);
       `);
       // Backfill from the records; a record that cannot be parsed gets no metadata rows.
       const insert = db.prepare("INSERT INTO session_metadata (session_id, key, value) VALUES (?, ?, ?)");
-      for (const row of db.prepare("SELECT id, record FROM sessions").all() as Array<{ id: string; record: string }>) {
+      for (const row of db.prepare("SELECT id, record FROM sessions").all() as Array<{
+        id: string;
+        record: string;
+      }>) {
         let metadata: unknown;
         try {
           metadata = (JSON.parse(row.record) as { metadata?: unknown }).metadata;
@@ -87,9 +91,13 @@ export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
 /** The schema version recorded in the database (0 for a database sessionkit never touched). */
 export function readSchemaVersion(db: SqliteDatabase): number {
-  const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sessionkit_migrations'").get();
+  const table = db
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sessionkit_migrations'")
+    .get();
   if (table === undefined) return 0;
-  const row = db.prepare("SELECT MAX(version) AS version FROM sessionkit_migrations").get() as { version: number | null };
+  const row = db.prepare("SELECT MAX(version) AS version FROM sessionkit_migrations").get() as {
+    version: number | null;
+  };
   return row.version ?? 0;
 }
 
@@ -112,7 +120,9 @@ export function migrate(db: SqliteDatabase, target: number = LATEST_SCHEMA_VERSI
   if (seen >= target) return seen;
   db.exec("BEGIN IMMEDIATE");
   try {
-    db.exec("CREATE TABLE IF NOT EXISTS sessionkit_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
+    db.exec(
+      "CREATE TABLE IF NOT EXISTS sessionkit_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
+    );
     const current = readSchemaVersion(db);
     if (current > LATEST_SCHEMA_VERSION) throw refuseNewer(db, current);
     const record = db.prepare("INSERT INTO sessionkit_migrations (version, applied_at) VALUES (?, ?)");

@@ -1,4 +1,4 @@
-import { type Clock, DEFAULT_MAX_PAYLOAD_BYTES, SessionKitError, describeValue } from "@sessionkit/core";
+import { type Clock, DEFAULT_MAX_PAYLOAD_BYTES, describeValue, SessionKitError } from "@sessionkit/core";
 import { z } from "zod";
 import type { SqliteDatabase } from "./database.js";
 import { STORE_NAME } from "./errors.js";

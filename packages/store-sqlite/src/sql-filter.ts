@@ -63,3 +63,35 @@ export function filterToSql(filter: ParsedFilter, after?: ListPosition): SqlClau
   }
   return { sql: parts.length === 0 ? "1" : parts.join(" AND "), params };
 }
+
+/** The page query: matching rows in list order, strictly after `after`, at most `limit` (the last parameter). */
+export function listSql(filter: ParsedFilter, after?: ListPosition): SqlClause {
+  const where = filterToSql(filter, after);
+  return {
+    sql: `SELECT id, created_at, record FROM sessions WHERE ${where.sql} ORDER BY created_at DESC, id DESC LIMIT ?`,
+    params: where.params,
+  };
+}
+
+/** One row per (status, mode) with its count and sums: statistics without reading any record. */
+export function statsSql(filter: ParsedFilter): SqlClause {
+  const where = filterToSql(filter);
+  return {
+    sql: `SELECT status, mode, COUNT(*) AS n, SUM(iterations) AS iterations, SUM(event_count) AS events FROM sessions WHERE ${where.sql} GROUP BY status, mode`,
+    params: where.params,
+  };
+}
+
+/** How many sessions match. */
+export function countSql(filter: ParsedFilter): SqlClause {
+  const where = filterToSql(filter);
+  return { sql: `SELECT COUNT(*) AS n FROM sessions WHERE ${where.sql}`, params: where.params };
+}
+
+/** The prune condition: a status in `statuses`, updated strictly before `before`. */
+export function pruneWhere(statuses: readonly string[], before: string): SqlClause {
+  return {
+    sql: `status IN (${statuses.map(() => "?").join(", ")}) AND updated_minute <= ? AND updated_at < ?`,
+    params: [...statuses, toMinute(before), before],
+  };
+}

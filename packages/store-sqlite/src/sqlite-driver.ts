@@ -1,22 +1,30 @@
 import {
+  type CorruptRecordReport,
+  emptyAggregate,
+  errors,
   type ListPosition,
-  type ParsedFilter,
   type Session,
   type SessionEvent,
   type SessionStatus,
+  type SessionSummary,
   type StatsAggregate,
   type StoreCapabilities,
   type StoreDriver,
-  decodeRecord,
-  emptyAggregate,
-  encodeRecord,
-  errors,
   toSummary,
 } from "@sessionkit/core";
 import type { SqliteDatabase, SqliteStatement } from "./database.js";
-import { encodeText, metadataIndexRows, toMinute } from "./encoding.js";
+import { metadataIndexRows } from "./encoding.js";
 import { STORE_NAME as name, translateError } from "./errors.js";
-import { filterToSql } from "./sql-filter.js";
+import {
+  COLUMNS,
+  changedColumns,
+  columnValues,
+  createRecordDecoder,
+  type EventRow,
+  type SessionRow,
+  toEvents,
+} from "./session-rows.js";
+import { countSql, listSql, pruneWhere, statsSql } from "./sql-filter.js";
 import { createTransactor } from "./transactions.js";
 
 export interface SqliteDriverConfig {
@@ -25,49 +33,6 @@ export interface SqliteDriverConfig {
   ownsDatabase: boolean;
   capabilities: StoreCapabilities;
   busyTimeoutMs: number;
-}
-
-/** Stands for "differs" where comparing the raw values is cheaper than encoding them. */
-const CHANGED = Symbol("changed");
-
-interface SessionRow {
-  record: string;
-}
-
-interface EventRow {
-  seq: number | null;
-  timestamp: string;
-  type: string;
-  data: string;
-}
-
-/** Column values derived from a session, in the order of COLUMNS. */
-const COLUMNS = [
-  "user_id",
-  "channel_id",
-  "mode",
-  "status",
-  "created_at",
-  "updated_at",
-  "updated_minute",
-  "iterations",
-  "event_count",
-  "record",
-] as const;
-
-function columnValues(session: Session): unknown[] {
-  return [
-    session.userId === undefined ? null : encodeText(session.userId),
-    session.channelId === undefined ? null : encodeText(session.channelId),
-    encodeText(session.mode),
-    session.status,
-    session.createdAt,
-    session.updatedAt,
-    toMinute(session.updatedAt),
-    session.iterations,
-    session.eventCount,
-    JSON.stringify(encodeRecord(session)),
-  ];
 }
 
 /** The SQLite StoreDriver: synchronous, every read-modify-write in one BEGIN IMMEDIATE transaction. */
@@ -87,8 +52,12 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
   };
 
   const selectRecord = db.prepare("SELECT record FROM sessions WHERE id = ?");
-  const insertSession = db.prepare(`INSERT INTO sessions (id, ${COLUMNS.join(", ")}) VALUES (?, ${COLUMNS.map(() => "?").join(", ")})`);
-  const insertEvent = db.prepare("INSERT INTO events (session_id, seq, timestamp, type, data) VALUES (?, ?, ?, ?, ?)");
+  const insertSession = db.prepare(
+    `INSERT INTO sessions (id, ${COLUMNS.join(", ")}) VALUES (?, ${COLUMNS.map(() => "?").join(", ")})`,
+  );
+  const insertEvent = db.prepare(
+    "INSERT INTO events (session_id, seq, timestamp, type, data) VALUES (?, ?, ?, ?, ?)",
+  );
   const deleteEvents = db.prepare("DELETE FROM events WHERE session_id = ?");
   const deleteMetadata = db.prepare("DELETE FROM session_metadata WHERE session_id = ?");
   const insertMetadata = db.prepare("INSERT INTO session_metadata (session_id, key, value) VALUES (?, ?, ?)");
@@ -108,51 +77,11 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
     }
   }
 
-  // Record texts this handle wrote or validated, by id: an unchanged text need not be validated
-  // again, which keeps schema validation off the append path.
-  const validated = new Map<string, string>();
-  const remember = (id: string, text: string) => {
-    if (text.length > 65_536) return;
-    if (validated.size >= 1_000) validated.delete(validated.keys().next().value as string);
-    validated.set(id, text);
-  };
-
-  function decode(id: string, text: string): Session {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch (error) {
-      throw errors.corrupt(name, id, "the stored record is not valid JSON", error);
-    }
-    if (validated.get(id) === text) {
-      delete (raw as { schemaVersion?: number }).schemaVersion;
-      return raw as Session;
-    }
-    return decodeRecord(raw, id, name).session;
-  }
+  const { decode, remember, forget } = createRecordDecoder();
 
   function readSession(id: string): Session | null {
     const row = selectRecord.get(id) as SessionRow | undefined;
     return row === undefined ? null : decode(id, row.record);
-  }
-
-  function toEvents(id: string, rows: EventRow[]): SessionEvent[] {
-    if (rows.length === 0) throw errors.notFound(name, id);
-    const events: SessionEvent[] = [];
-    for (const row of rows) {
-      if (row.seq === null) continue;
-      let data: unknown;
-      try {
-        data = JSON.parse(row.data);
-      } catch (error) {
-        throw errors.corrupt(name, id, `event ${row.seq} holds invalid JSON`, error);
-      }
-      if (data === null || typeof data !== "object" || Array.isArray(data)) {
-        throw errors.corrupt(name, id, `event ${row.seq} data is not a JSON object`);
-      }
-      events.push({ seq: row.seq, timestamp: row.timestamp, type: row.type, data: data as SessionEvent["data"] });
-    }
-    return events;
   }
 
   const updates: SqliteStatement[] = [];
@@ -167,7 +96,8 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
   }
 
   function writeEvents(id: string, events: SessionEvent[]): void {
-    for (const event of events) insertEvent.run(id, event.seq, event.timestamp, event.type, JSON.stringify(event.data));
+    for (const event of events)
+      insertEvent.run(id, event.seq, event.timestamp, event.type, JSON.stringify(event.data));
   }
 
   function writeMetadata(id: string, metadata: unknown): void {
@@ -177,7 +107,7 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
   function removeSession(id: string): boolean {
     deleteEvents.run(id);
     deleteMetadata.run(id);
-    validated.delete(id);
+    forget(id);
     return deleteSession.run(id).changes > 0;
   }
 
@@ -212,33 +142,10 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
           if (row === undefined) throw errors.notFound(name, id);
           const current = decode(id, row.record);
           const { next, events } = plan(current);
-          const after = columnValues(next);
-          const before = [
-            current.userId === next.userId ? after[0] : CHANGED,
-            current.channelId === next.channelId ? after[1] : CHANGED,
-            current.mode === next.mode ? after[2] : CHANGED,
-            current.status,
-            current.createdAt,
-            current.updatedAt,
-            toMinute(current.updatedAt),
-            current.iterations,
-            current.eventCount,
-            row.record,
-          ];
-          // Only changed columns are written, so indexes on unchanged columns are not touched.
-          let mask = 0;
-          const params: unknown[] = [];
-          for (let i = 0; i < COLUMNS.length; i++) {
-            if (after[i] === before[i]) continue;
-            mask |= 1 << i;
-            params.push(after[i]);
-          }
-          if (mask !== 0) {
-            params.push(id);
-            updateStatement(mask).run(...params);
-          }
+          const { mask, values, record } = changedColumns(current, row.record, next);
+          if (mask !== 0) updateStatement(mask).run(...values, id);
           writeEvents(id, events);
-          remember(id, after[after.length - 1] as string);
+          remember(id, record);
           if (next.metadata !== current.metadata) {
             deleteMetadata.run(id);
             writeMetadata(id, next.metadata);
@@ -262,16 +169,18 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
 
     list(filter, after, limit) {
       return run("list sessions", () => {
-        const items: ReturnType<typeof toSummary>[] = [];
-        const corrupt: Array<{ id: string; code: "ERR_CORRUPT_RECORD" | "ERR_UNSUPPORTED_RECORD_VERSION"; message: string }> = [];
+        const items: SessionSummary[] = [];
+        const corrupt: CorruptRecordReport[] = [];
         let position: ListPosition | undefined = after;
         // A damaged row is reported and skipped; keep reading until the page is full.
         for (;;) {
-          const where = filterToSql(filter, position);
+          const query = listSql(filter, position);
           const want = limit - items.length;
-          const rows = prepared(
-            `SELECT id, created_at, record FROM sessions WHERE ${where.sql} ORDER BY created_at DESC, id DESC LIMIT ?`,
-          ).all(...where.params, want) as Array<{ id: string; created_at: string; record: string }>;
+          const rows = prepared(query.sql).all(...query.params, want) as Array<{
+            id: string;
+            created_at: string;
+            record: string;
+          }>;
           for (const row of rows) {
             try {
               items.push(toSummary(decode(row.id, row.record)));
@@ -291,10 +200,14 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
 
     stats(filter) {
       return run("compute statistics", () => {
-        const where = filterToSql(filter);
-        const rows = prepared(
-          `SELECT status, mode, COUNT(*) AS n, SUM(iterations) AS iterations, SUM(event_count) AS events FROM sessions WHERE ${where.sql} GROUP BY status, mode`,
-        ).all(...where.params) as Array<{ status: SessionStatus; mode: string; n: number; iterations: number; events: number }>;
+        const query = statsSql(filter);
+        const rows = prepared(query.sql).all(...query.params) as Array<{
+          status: SessionStatus;
+          mode: string;
+          n: number;
+          iterations: number;
+          events: number;
+        }>;
         const aggregate: StatsAggregate = emptyAggregate();
         for (const row of rows) {
           const mode = JSON.parse(row.mode) as string;
@@ -310,8 +223,8 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
 
     count(filter) {
       return run("count sessions", () => {
-        const where = filterToSql(filter);
-        return (prepared(`SELECT COUNT(*) AS n FROM sessions WHERE ${where.sql}`).get(...where.params) as { n: number }).n;
+        const query = countSql(filter);
+        return (prepared(query.sql).get(...query.params) as { n: number }).n;
       });
     },
 
@@ -321,7 +234,8 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
           if (expectedVersion !== undefined) {
             const current = readSession(id);
             if (current === null) return false;
-            if (current.version !== expectedVersion) throw errors.conflict(name, id, expectedVersion, current.version);
+            if (current.version !== expectedVersion)
+              throw errors.conflict(name, id, expectedVersion, current.version);
           }
           return removeSession(id);
         }),
@@ -330,12 +244,13 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
 
     prune(statuses, before, dryRun) {
       return run("prune sessions", () => {
-        const match = `status IN (${statuses.map(() => "?").join(", ")}) AND updated_minute <= ? AND updated_at < ?`;
-        const params = [...statuses, toMinute(before), before];
+        const { sql: match, params } = pruneWhere(statuses, before);
         const select = () =>
-          (prepared(`SELECT id FROM sessions WHERE ${match} ORDER BY id`).all(...params) as Array<{ id: string }>).map(
-            (row) => row.id,
-          );
+          (
+            prepared(`SELECT id FROM sessions WHERE ${match} ORDER BY id`).all(...params) as Array<{
+              id: string;
+            }>
+          ).map((row) => row.id);
         if (statuses.length === 0) return [];
         if (dryRun) return select();
         return tx.write(() => {

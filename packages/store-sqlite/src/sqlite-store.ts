@@ -1,9 +1,16 @@
-import { DEFAULT_MAX_PAYLOAD_BYTES, type SessionStore, type StoreCapabilities, defineSessionStore, errors, isSessionKitError } from "@sessionkit/core";
+import {
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  defineSessionStore,
+  errors,
+  isSessionKitError,
+  type SessionStore,
+  type StoreCapabilities,
+} from "@sessionkit/core";
 import Database from "better-sqlite3";
 import type { SqliteDatabase } from "./database.js";
 import { STORE_NAME, translateError } from "./errors.js";
 import { migrate } from "./migrations.js";
-import { type SqliteStoreOptions, parseSqliteOptions } from "./options.js";
+import { parseSqliteOptions, type SqliteStoreOptions } from "./options.js";
 import { createSqliteDriver } from "./sqlite-driver.js";
 
 /** Capabilities of a store on a database file. */
@@ -30,7 +37,9 @@ export function createSqliteStore(options: SqliteStoreOptions): SessionStore {
   const owns = "filename" in parsed;
   let db: SqliteDatabase;
   try {
-    db = owns ? (new Database(parsed.filename, { timeout: parsed.busyTimeoutMs }) as unknown as SqliteDatabase) : parsed.database;
+    db = owns
+      ? (new Database(parsed.filename, { timeout: parsed.busyTimeoutMs }) as unknown as SqliteDatabase)
+      : parsed.database;
   } catch (error) {
     throw errors.io(STORE_NAME, `open the database ${JSON.stringify(owns ? parsed.filename : "")}`, error);
   }
@@ -56,6 +65,11 @@ export function createSqliteStore(options: SqliteStoreOptions): SessionStore {
     crashSafe: !memory,
     maxPayloadBytes: parsed.maxPayloadBytes,
   };
-  const driver = createSqliteDriver({ db, ownsDatabase: owns, capabilities, busyTimeoutMs: parsed.busyTimeoutMs });
+  const driver = createSqliteDriver({
+    db,
+    ownsDatabase: owns,
+    capabilities,
+    busyTimeoutMs: parsed.busyTimeoutMs,
+  });
   return defineSessionStore(driver, parsed.clock ? { clock: parsed.clock } : {});
 }

@@ -1,6 +1,6 @@
-import Database from "better-sqlite3";
 import { isSessionKitError } from "@sessionkit/core";
 import { createSqliteStore, migrate } from "@sessionkit/store-sqlite";
+import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { dbFile, forkFixture, rawDb, tempDir } from "./helpers.js";
 
@@ -48,7 +48,9 @@ describe("store-sqlite across processes", () => {
     for (let round = 0; round < 3; round++) {
       const { session } = await store.create({ mode: "m", task: `round ${round}` });
       const count = 300;
-      const remote = writers.map((writer, w) => writer.request({ command: "append", id: session.id, count, tag: `child${w}` }));
+      const remote = writers.map((writer, w) =>
+        writer.request({ command: "append", id: session.id, count, tag: `child${w}` }),
+      );
       const local = { ok: 0, errors: [] as unknown[] };
       const sync = store.sync();
       for (let k = 0; k < count; k++) {
@@ -88,11 +90,17 @@ describe("store-sqlite across processes", () => {
     await child.kill();
     expect(await store.getWithHistory(session.id)).toEqual(before);
     const started = Date.now();
-    const { session: next } = await store.commit(session.id, { expectedVersion: 1, events: [{ type: "after-crash" }] });
+    const { session: next } = await store.commit(session.id, {
+      expectedVersion: 1,
+      events: [{ type: "after-crash" }],
+    });
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(next.version).toBe(2);
     const raw = rawDb(file);
-    expect(raw.prepare("SELECT seq FROM events WHERE session_id = ? ORDER BY seq").all(session.id)).toEqual([{ seq: 1 }, { seq: 2 }]);
+    expect(raw.prepare("SELECT seq FROM events WHERE session_id = ? ORDER BY seq").all(session.id)).toEqual([
+      { seq: 1 },
+      { seq: 2 },
+    ]);
     raw.close();
     await store.close();
   });
@@ -109,7 +117,8 @@ describe("store-sqlite across processes", () => {
       for (let k = 0; k < round % 4; k++) acked = Number((await writer.next()).progress);
       for (let spin = round % 3; spin > 0; spin--) await new Promise((resolve) => setImmediate(resolve));
       await writer.kill();
-      for (const message of writer.drain()) if (typeof message.progress === "number") acked = Math.max(acked, message.progress);
+      for (const message of writer.drain())
+        if (typeof message.progress === "number") acked = Math.max(acked, message.progress);
       const read = (await store.getWithHistory(session.id))!;
       const n = read.version;
       expect(n).toBeGreaterThanOrEqual(acked);
@@ -121,7 +130,10 @@ describe("store-sqlite across processes", () => {
       expect(read.history.map((event) => [event.seq, event.data.n])).toEqual(
         Array.from({ length: read.eventCount }, (_, i) => [i + 1, Math.floor(i / 2) + 2]),
       );
-      const { session: next } = await store.commit(session.id, { expectedVersion: n, events: [{ type: "after-crash" }] });
+      const { session: next } = await store.commit(session.id, {
+        expectedVersion: n,
+        events: [{ type: "after-crash" }],
+      });
       expect(next.version).toBe(n + 1);
     }
     expect((await store.list({ limit: 100 })).corrupt).toEqual([]);
@@ -138,7 +150,10 @@ describe("store-sqlite across processes", () => {
     const replies = await Promise.all(writers.map((writer) => writer.request({ command: "open", file })));
     expect(replies.map((reply) => reply.ok)).toEqual(["open", "open", "open"]);
     const raw = rawDb(file);
-    expect(raw.prepare("SELECT version FROM sessionkit_migrations ORDER BY version").all()).toEqual([{ version: 1 }, { version: 2 }]);
+    expect(raw.prepare("SELECT version FROM sessionkit_migrations ORDER BY version").all()).toEqual([
+      { version: 1 },
+      { version: 2 },
+    ]);
     raw.close();
   });
 });

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import Database from "better-sqlite3";
 import type { CorruptionKind } from "@sessionkit/conformance";
+import Database from "better-sqlite3";
 import { afterEach } from "vitest";
 
 /** The database file a test directory holds. */
@@ -40,7 +40,9 @@ const DAMAGE: Record<CorruptionKind, (record: string) => string> = {
 export function corruptRow(file: string, id: string, kind: CorruptionKind): void {
   const db = rawDb(file);
   try {
-    const row = db.prepare("SELECT record FROM sessions WHERE id = ?").get(id) as { record: string } | undefined;
+    const row = db.prepare("SELECT record FROM sessions WHERE id = ?").get(id) as
+      | { record: string }
+      | undefined;
     if (!row) throw new Error(`no row for ${id}`);
     db.prepare("UPDATE sessions SET record = ? WHERE id = ?").run(DAMAGE[kind](row.record), id);
   } finally {
@@ -53,8 +55,14 @@ export function inspectRows(file: string): string[] {
   const db = rawDb(file);
   try {
     const sessions = db.prepare("SELECT id FROM sessions").all() as Array<{ id: string }>;
-    const events = db.prepare("SELECT session_id, seq FROM events").all() as Array<{ session_id: string; seq: number }>;
-    const metadata = db.prepare("SELECT session_id, key FROM session_metadata").all() as Array<{ session_id: string; key: string }>;
+    const events = db.prepare("SELECT session_id, seq FROM events").all() as Array<{
+      session_id: string;
+      seq: number;
+    }>;
+    const metadata = db.prepare("SELECT session_id, key FROM session_metadata").all() as Array<{
+      session_id: string;
+      key: string;
+    }>;
     return [
       ...sessions.map((row) => `sessions:${row.id}`),
       ...events.map((row) => `events:${row.session_id}:${row.seq}`),
@@ -92,10 +100,12 @@ export async function forkFixture(name: string): Promise<Child> {
   const queue: Array<Record<string, unknown>> = [];
   const waiters: Array<(message: Record<string, unknown>) => void> = [];
   let exited = false;
-  const exit = new Promise<void>((resolve) => process.once("exit", () => {
-    exited = true;
-    resolve();
-  }));
+  const exit = new Promise<void>((resolve) =>
+    process.once("exit", () => {
+      exited = true;
+      resolve();
+    }),
+  );
   process.on("message", (message: Record<string, unknown>) => {
     const waiter = waiters.shift();
     if (waiter) waiter(message);
@@ -113,7 +123,8 @@ export async function forkFixture(name: string): Promise<Child> {
       for (;;) {
         const reply = await next();
         if ("ok" in reply || "error" in reply) {
-          if ("error" in reply) throw Object.assign(new Error(String((reply.error as { message: string }).message)), reply.error);
+          if ("error" in reply)
+            throw Object.assign(new Error(String((reply.error as { message: string }).message)), reply.error);
           return reply;
         }
       }

@@ -1,0 +1,111 @@
+import { isSessionKitError } from "@sessionkit/core";
+import {
+  createSqliteStore,
+  LATEST_SCHEMA_VERSION,
+  MIGRATIONS,
+  migrate,
+  readSchemaVersion,
+} from "@sessionkit/store-sqlite";
+import Database from "better-sqlite3";
+import { describe, expect, it } from "vitest";
+import { dbFile, rawDb, tempDir } from "./helpers.js";
+
+describe("store-sqlite migrations", () => {
+  it("the migrations are numbered 1..n without gaps", () => {
+    expect(MIGRATIONS.map((migration) => migration.version)).toEqual(
+      Array.from({ length: MIGRATIONS.length }, (_, i) => i + 1),
+    );
+    expect(LATEST_SCHEMA_VERSION).toBe(MIGRATIONS.length);
+  });
+
+  it("opening a schema-1 database with data migrates it; its sessions keep working, metadata filters included", async () => {
+    const file = dbFile(tempDir());
+    // Write a schema-1 database as the first release would have: migrate to 1 only, then store rows.
+    const old = new Database(file);
+    migrate(old, 1);
+    const record = {
+      schemaVersion: 2,
+      id: "session_old1",
+      mode: "m",
+      task: "t",
+      status: "active",
+      createdAt: "2026-01-01T00:00:00.000Z",
+      updatedAt: "2026-01-01T00:00:00.000Z",
+      iterations: 0,
+      maxIterations: 100,
+      context: {},
+      metadata: { team: "a", n: 1 },
+      version: 1,
+      eventCount: 1,
+    };
+    old
+      .prepare(
+        "INSERT INTO sessions (id, user_id, channel_id, mode, status, created_at, updated_at, updated_minute, iterations, event_count, record) VALUES (?, NULL, NULL, ?, ?, ?, ?, ?, 0, 1, ?)",
+      )
+      .run(
+        record.id,
+        '"m"',
+        "active",
+        record.createdAt,
+        record.updatedAt,
+        record.updatedAt.slice(0, 16),
+        JSON.stringify(record),
+      );
+    old.prepare("INSERT INTO events VALUES (?, 1, ?, 'start', '{}')").run(record.id, record.createdAt);
+    old.close();
+
+    const store = createSqliteStore({ filename: file });
+    const raw = rawDb(file);
+    expect(readSchemaVersion(raw)).toBe(LATEST_SCHEMA_VERSION);
+    raw.close();
+    const { schemaVersion: _, ...session } = record;
+    expect(await store.get(record.id)).toEqual(session);
+    expect((await store.list({ metadata: { team: "a" } })).items.map((item) => item.id)).toEqual([record.id]);
+    expect((await store.list({ metadata: { n: "1" } })).items).toEqual([]);
+    const { session: next } = await store.commit(record.id, { events: [{ type: "more" }] });
+    expect(next.eventCount).toBe(2);
+    await store.close();
+  });
+
+  it("a database with a newer schema is refused with ERR_UNSUPPORTED_SCHEMA and left untouched", async () => {
+    const file = dbFile(tempDir());
+    await createSqliteStore({ filename: file }).close();
+    const raw = rawDb(file);
+    raw.prepare("INSERT INTO sessionkit_migrations (version, applied_at) VALUES (99, 'later')").run();
+    const before = raw.prepare("SELECT * FROM sessionkit_migrations ORDER BY version").all();
+    raw.close();
+    let error: unknown;
+    try {
+      createSqliteStore({ filename: file });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(isSessionKitError(error, "ERR_UNSUPPORTED_SCHEMA")).toBe(true);
+    expect((error as Error).message).toMatch(/schema version 2 or older, got 99.*upgrade/i);
+    const after = rawDb(file);
+    expect(after.prepare("SELECT * FROM sessionkit_migrations ORDER BY version").all()).toEqual(before);
+    after.close();
+  });
+
+  it("a handed database with a newer schema is refused and still open", () => {
+    const db = new Database(":memory:");
+    migrate(db);
+    db.prepare("INSERT INTO sessionkit_migrations (version, applied_at) VALUES (7, 'later')").run();
+    expect(() => createSqliteStore({ database: db })).toThrow(/ERR_UNSUPPORTED_SCHEMA|got 7/);
+    expect(db.open).toBe(true);
+    db.close();
+  });
+
+  it("a failing migration step rolls back entirely and records nothing", () => {
+    const db = new Database(":memory:");
+    migrate(db, 1);
+    // Step 2's last statement creates an index of this name, so the step fails after its first statements ran.
+    db.exec("CREATE TABLE sessions_stats (x)");
+    expect(() => migrate(db)).toThrow(/already a table named sessions_stats/);
+    expect(readSchemaVersion(db)).toBe(1);
+    for (const name of ["session_metadata", "sessions_by_mode"]) {
+      expect(db.prepare("SELECT name FROM sqlite_master WHERE name = ?").get(name)).toBeUndefined();
+    }
+    db.close();
+  });
+});
