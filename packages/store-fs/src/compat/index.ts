@@ -39,16 +39,15 @@ export {
   createSession,
   deleteSession,
   deleteSession as removeSession,
-  exportSession,
   getSession,
   getSession as loadSession,
   getSessionStats,
   getSessionStats as getStats,
-  importSession,
   listCorruptSessions,
   listSessions,
   listSessions as findSessions,
   saveSession,
   updateSession,
 } from "./store-api.js";
+export { exportSession, importSession } from "./transfer-api.js";
 export type * from "./types.js";

@@ -1,7 +1,5 @@
 import {
-  type SessionEvent as CoreEvent,
   type SessionSummary as CoreSummary,
-  decodeRecord,
   describeValue,
   EVENT_TYPE_PATTERN,
   isSessionKitError,
@@ -280,60 +278,4 @@ export function getSessionStats(filter?: SessionFilter): SessionStats {
   }
   const { total, byStatus, byMode, averageIterations, successRate } = syncStore().stats(parsed.filter);
   return { total, byStatus, byMode, averageIterations, successRate };
-}
-
-/** The session as pretty-printed JSON (history included), or null. */
-export function exportSession(id: string): string | null {
-  const session = readAgentSession(id);
-  return session ? JSON.stringify(session, null, 2) : null;
-}
-
-const INPUT_ERRORS = new Set([
-  "ERR_INVALID_ID",
-  "ERR_INVALID_INPUT",
-  "ERR_CORRUPT_RECORD",
-  "ERR_PAYLOAD_TOO_LARGE",
-]);
-
-/**
- * Restores a session from JSON written by exportSession (this module's or the seed's), replacing
- * one with the same id. Returns the stored session, or null when the JSON is invalid or its id is
- * not a session id (nothing is written then).
- */
-export function importSession(json: string): AgentSession | null {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(json);
-  } catch {
-    return null;
-  }
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return null;
-  const record = raw as Record<string, unknown>;
-  if (!isValidSessionId(record.id)) return null;
-  const id = record.id;
-  try {
-    const { session, events } = splitImport(record, id);
-    const sync = syncStore();
-    sync.importSession(session, events, { overwrite: true });
-    return readAgentSession(id, sync);
-  } catch (error) {
-    if (isSessionKitError(error) && INPUT_ERRORS.has(error.code)) return null;
-    throw error;
-  }
-}
-
-/** Tells sessionkit exports (versions and seqs) from seed exports, and decodes either. */
-function splitImport(record: Record<string, unknown>, id: string): { session: Session; events: CoreEvent[] } {
-  const history = Array.isArray(record.history) ? (record.history as Array<Record<string, unknown>>) : null;
-  const isSessionkit =
-    typeof record.version === "number" &&
-    typeof record.eventCount === "number" &&
-    history?.every((event) => typeof event?.seq === "number") === true;
-  if (isSessionkit) {
-    const { history: events, ...session } = record;
-    return { session: session as unknown as Session, events: events as CoreEvent[] };
-  }
-  const { version: _v, eventCount: _c, endedAt: _e, pause: _p, deadlineAt: _d, ...seed } = record;
-  const decoded = decodeRecord(seed, id, COMPONENT);
-  return { session: decoded.session, events: decoded.legacyHistory ?? [] };
 }
