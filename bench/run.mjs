@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // pnpm bench: every workload on every adapter, against the seed module's algorithm, the raw primitive
 // under each adapter, and LangGraph's SQLite checkpointer. Prints tables; a full run writes BENCHMARKS.md.
-//   node bench/run.mjs [--quick] [--only fs,sqlite] [--workloads append,read,query,conc,cleanup,peer] [--out FILE]
+//   node bench/run.mjs [--quick] [--only fs,sqlite] [--workloads append,read,query,conc,cleanup] [--out FILE]
+// LangGraph's checkpointer runs beside SQLite (append and read) whenever SQLite is selected.
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -15,12 +16,12 @@ import { evaluate, infoDefs, targetDefs } from "./lib/targets.mjs";
 import { runAppend, runRead } from "./lib/w-append.mjs";
 import { runCleanup } from "./lib/w-cleanup.mjs";
 import { runConc } from "./lib/w-conc.mjs";
-import { runPeer } from "./lib/w-peer.mjs";
+import { loadPeer } from "./lib/w-peer.mjs";
 import { runQuery } from "./lib/w-query.mjs";
 
 const require = createRequire(import.meta.url);
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
-const ALL_WORKLOADS = ["append", "read", "query", "conc", "cleanup", "peer"];
+const ALL_WORKLOADS = ["append", "read", "query", "conc", "cleanup"];
 
 function parseArgs(argv) {
   const args = { quick: false, only: null, workloads: ALL_WORKLOADS, out: null };
@@ -103,6 +104,16 @@ async function main() {
       console.log(`not available: ${s.label}: ${reason}`);
     } else ctx.subjects.push(s);
   }
+  if (ctx.has("sqlite")) {
+    const peer = await loadPeer();
+    if (peer.ok) {
+      ctx.peer = peer;
+      ctx.versions = { ...ctx.versions, ...peer.versions };
+    } else {
+      ctx.unavailable.push({ id: "langgraph", reason: peer.reason });
+      console.log(`not available: LangGraph SqliteSaver: ${peer.reason}`);
+    }
+  }
   ctx.log(
     `subjects: ${ctx.subjects.map((s) => s.id).join(", ") || "none"}${args.quick ? " (quick mode)" : ""}`,
   );
@@ -117,7 +128,6 @@ async function main() {
       if (w === "query") await runQuery(ctx);
       if (w === "conc") await runConc(ctx);
       if (w === "cleanup") await runCleanup(ctx);
-      if (w === "peer" && (!args.only || args.only.includes("sqlite"))) await runPeer(ctx);
       timings[w] = Number(process.hrtime.bigint() - t0) / 1e9;
     }
   } catch (error) {

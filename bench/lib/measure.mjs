@@ -65,3 +65,36 @@ export function fmtBytes(b) {
   if (b >= 1 << 10) return `${(b / (1 << 10)).toFixed(1)} KiB`;
   return `${b} B`;
 }
+
+/**
+ * Measures several contenders in alternation: every round runs each contender once (the order
+ * rotates from round to round), so load that drifts during the run hits all of them alike and
+ * their ratios stay comparable. A contender is { key, ops, sync?, setup?(r), teardown?(ctx), fn(i, ctx) }
+ * (sync: fn returns a value; otherwise each call is awaited). Returns { [key]: summary }.
+ */
+export async function measureInterleaved(contenders, { rounds, warmup = 1 }) {
+  const perOp = new Map(contenders.map((c) => [c.key, []]));
+  for (let r = 0; r < warmup + rounds; r++) {
+    const shift = r % contenders.length;
+    const order = [...contenders.slice(shift), ...contenders.slice(0, shift)];
+    for (const c of order) {
+      const ctx = c.setup ? await c.setup(r) : undefined;
+      const { ops, fn } = c;
+      let us;
+      if (c.sync) {
+        const t0 = now();
+        for (let i = 0; i < ops; i++) fn(i, ctx);
+        us = usSince(t0);
+      } else {
+        const t0 = now();
+        for (let i = 0; i < ops; i++) await fn(i, ctx);
+        us = usSince(t0);
+      }
+      if (c.teardown) await c.teardown(ctx);
+      if (r >= warmup) perOp.get(c.key).push(us / ops);
+    }
+  }
+  const out = {};
+  for (const c of contenders) out[c.key] = summarise(perOp.get(c.key), c.ops);
+  return out;
+}

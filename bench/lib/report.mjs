@@ -3,7 +3,6 @@ import { fmtBytes, fmtRatio, fmtUs } from "./measure.mjs";
 import { appendPlan, readPlan } from "./w-append.mjs";
 import { cleanupSize } from "./w-cleanup.mjs";
 import { concPlan } from "./w-conc.mjs";
-import { peerPlan } from "./w-peer.mjs";
 import { querySizes } from "./w-query.mjs";
 
 export function table(header, rows) {
@@ -45,8 +44,7 @@ export function renderTables(ctx) {
   const appendRows = [...APPEND_ROWS, ...subjectRows(ctx.subjects, "append")]
     .filter(([k]) => ns.some((n) => has(`${k}@${n}`)))
     .map(([k, label]) => [label, ...ns.map((n) => cell(F[`${k}@${n}`]))]);
-  const peerNs = peerPlan(ctx.quick).map((p) => p.n);
-  if (peerNs.some((n) => has(`peer.put@${n}`))) {
+  if (ns.some((n) => has(`peer.put@${n}`))) {
     appendRows.push([
       "LangGraph `SqliteSaver.put` (one more step, whole history)",
       ...ns.map((n) => cell(F[`peer.put@${n}`])),
@@ -72,7 +70,7 @@ export function renderTables(ctx) {
       ...rns.flatMap((n) => [cell(F[`get.${id}.${face}@${n}`]), cell(F[`hist.${id}.${face}@${n}`])]),
     ]);
   }
-  if (peerNs.some((n) => has(`peer.get@${n}`))) {
+  if (rns.some((n) => has(`peer.get@${n}`))) {
     readRows.push([
       "LangGraph `getTuple` (latest checkpoint)",
       ...rns.flatMap((n) => ["–", cell(F[`peer.get@${n}`])]),

@@ -1,13 +1,15 @@
 // Workloads "append one event at history n" and "read a session without / with its history".
 // Each round appends `ops` events round-robin over k sessions that start at n events, so a session
 // grows by only ops/k events during a round (history stays ≈ n for every subject, the seed included).
+// All subjects of one n are measured in alternation (measureInterleaved), so their ratios are fair.
 import fs from "node:fs";
 import path from "node:path";
 import { createSeedBaseline } from "../baseline-seed.mjs";
 import { destroySpec, makeSpec, openStore } from "./adapters.mjs";
 import { eventData, makeSession, sessionId, toSeedShape } from "./data.mjs";
-import { measureAsync, measureSync } from "./measure.mjs";
+import { measureInterleaved } from "./measure.mjs";
 import { createBarePg, createBareSqlite, createLockedAppend } from "./primitives.mjs";
+import { openPeerThread } from "./w-peer.mjs";
 
 const GROWTH = 10;
 
@@ -25,6 +27,9 @@ export function appendPlan(quick) {
       ];
 }
 
+/** LangGraph puts per round at history n (each costs O(n)). */
+const peerOps = (n, quick) => (quick ? 20 : n <= 100 ? 100 : n <= 1000 ? 30 : 10);
+
 function seedSessions(seed, tag, k, n) {
   fs.rmSync(seed.dir, { recursive: true, force: true });
   const ids = [];
@@ -37,7 +42,7 @@ function seedSessions(seed, tag, k, n) {
   return ids;
 }
 
-/** Imports k fresh sessions at history n through the given face; returns their ids. */
+/** Imports k fresh sessions at history n through a face (sync values and promises both work). */
 async function importSessions(face, tag, k, n) {
   const ids = [];
   for (let j = 0; j < k; j++) {
@@ -53,27 +58,44 @@ async function deleteSessions(face, ids) {
   for (const id of ids) await face.delete(id);
 }
 
+/** Opens one store per subject; returns them with a closer. */
+async function openSubjects(ctx, tag) {
+  const open = [];
+  for (const subject of ctx.subjects) {
+    const spec = makeSpec(subject.adapter, ctx.runDir, `${tag}_${subject.id}`, subject.options);
+    open.push({ subject, spec, store: await openStore(spec) });
+  }
+  return {
+    open,
+    async close() {
+      for (const { store, spec } of open) {
+        await store.close();
+        await destroySpec(spec, ctx.pgAdmin);
+      }
+    },
+  };
+}
+
 export async function runAppend(ctx) {
   const { rounds, warmup } = ctx;
   for (const { n, ops } of appendPlan(ctx.quick)) {
     const k = Math.max(1, Math.round(ops / GROWTH));
     const datas = Array.from({ length: ops }, (_, i) => eventData(n + i));
     const event = (i) => ({ events: [{ type: "tool_call", data: datas[i] }] });
-    ctx.log(`append @${n}: ${ops} appends per round over ${k} sessions`);
+    ctx.log(`append @${n}: ${ops} appends per round over ${k} sessions, subjects interleaved`);
+    const contenders = [];
+    const closers = [];
 
     // The seed's algorithm: read the whole session.json, push, rewrite it pretty-printed.
     const seed = createSeedBaseline(path.join(ctx.runDir, `seed-append-${n}`));
-    ctx.fig(
-      `append.seed@${n}`,
-      measureSync({
-        ops,
-        rounds,
-        warmup,
-        setup: (r) => seedSessions(seed, `sa${n}r${r}`, k, n),
-        fn: (i, ids) => seed.addEvent(ids[i % k], "tool_call", datas[i]),
-      }),
-    );
-    fs.rmSync(seed.dir, { recursive: true, force: true });
+    closers.push(() => fs.rmSync(seed.dir, { recursive: true, force: true }));
+    contenders.push({
+      key: `append.seed@${n}`,
+      ops,
+      sync: true,
+      setup: (r) => seedSessions(seed, `sa${n}r${r}`, k, n),
+      fn: (i, ids) => seed.addEvent(ids[i % k], "tool_call", datas[i]),
+    });
 
     if (ctx.has("fs")) {
       for (const [key, fsync] of [
@@ -84,108 +106,89 @@ export async function runAppend(ctx) {
           fsync,
           lockOptions: { realpath: false },
         });
-        ctx.fig(
-          `append.prim.${key}@${n}`,
-          measureSync({
-            ops,
-            rounds,
-            warmup,
-            setup: () => prim.reset(k, n),
-            fn: (i) => prim.appendSync(i % k, datas[i]),
-          }),
-        );
-        ctx.fig(
-          `append.prim.${key}.async@${n}`,
-          await measureAsync({
-            ops,
-            rounds,
-            warmup,
-            setup: () => prim.reset(k, n),
-            fn: (i) => prim.appendAsync(i % k, datas[i]),
-          }),
-        );
-        prim.close();
+        closers.push(() => prim.close());
+        contenders.push({
+          key: `append.prim.${key}@${n}`,
+          ops,
+          sync: true,
+          setup: () => prim.reset(k, n),
+          fn: (i) => prim.appendSync(i % k, datas[i]),
+        });
+        contenders.push({
+          key: `append.prim.${key}.async@${n}`,
+          ops,
+          setup: () => prim.reset(k, n),
+          fn: (i) => prim.appendAsync(i % k, datas[i]),
+        });
       }
     }
     if (ctx.has("sqlite")) {
-      const prim = createBareSqlite(path.join(ctx.runDir, `prim-sqlite-${n}.db`), {
-        synchronous: ctx.sqliteSynchronous ?? "NORMAL",
+      const prim = createBareSqlite(path.join(ctx.runDir, `prim-sqlite-${n}.db`), { synchronous: "NORMAL" });
+      closers.push(() => prim.close());
+      contenders.push({
+        key: `append.prim.sqlite@${n}`,
+        ops,
+        sync: true,
+        setup: () => prim.reset(k, n),
+        fn: (i) => prim.appendSync(i % k, datas[i]),
       });
-      ctx.fig(
-        `append.prim.sqlite@${n}`,
-        measureSync({
-          ops,
-          rounds,
-          warmup,
-          setup: () => prim.reset(k, n),
-          fn: (i) => prim.appendSync(i % k, datas[i]),
-        }),
-      );
-      prim.close();
     }
     if (ctx.has("postgres")) {
       const prim = await createBarePg(ctx.pgUrl, `skbench_${process.pid}_bare_${n}`);
-      ctx.fig(
-        `append.prim.pg@${n}`,
-        await measureAsync({
+      closers.push(() => prim.close());
+      contenders.push({
+        key: `append.prim.pg@${n}`,
+        ops,
+        setup: () => prim.reset(k, n),
+        fn: (i) => prim.appendAsync(i % k, datas[i]),
+      });
+    }
+    if (ctx.peer) {
+      const thread = await openPeerThread(ctx.peer, path.join(ctx.runDir, `langgraph-${n}.db`), n);
+      ctx.peerSynchronous = thread.synchronous;
+      closers.push(async () => {
+        await thread.check();
+        thread.close();
+      });
+      const pOps = peerOps(n, ctx.quick);
+      contenders.push({
+        key: `peer.put@${n}`,
+        ops: pOps,
+        setup: () => thread.prepare(pOps),
+        fn: (i, steps) => thread.put(steps[i]),
+      });
+    }
+
+    const stores = await openSubjects(ctx, `append${n}`);
+    closers.push(() => stores.close());
+    for (const { subject, store } of stores.open) {
+      if (store.capabilities.sync) {
+        const face = store.sync();
+        contenders.push({
+          key: `append.${subject.id}.sync@${n}`,
           ops,
-          rounds,
-          warmup,
-          setup: () => prim.reset(k, n),
-          fn: (i) => prim.appendAsync(i % k, datas[i]),
-        }),
-      );
-      await prim.close();
-    }
-
-    for (const subject of ctx.subjects) {
-      const spec = makeSpec(subject.adapter, ctx.runDir, `append_${subject.id}_${n}`, subject.options);
-      const store = await openStore(spec);
-      try {
-        if (store.capabilities.sync) {
-          const face = store.sync();
-          ctx.fig(
-            `append.${subject.id}.sync@${n}`,
-            measureSync({
-              ops,
-              rounds,
-              warmup,
-              setup: (r) => syncImport(face, `as${n}r${r}`, k, n),
-              teardown: (ids) => {
-                for (const id of ids) face.delete(id);
-              },
-              fn: (i, ids) => face.commit(ids[i % k], event(i)),
-            }),
-          );
-        }
-        ctx.fig(
-          `append.${subject.id}.async@${n}`,
-          await measureAsync({
-            ops,
-            rounds,
-            warmup,
-            setup: (r) => importSessions(store, `aa${n}r${r}`, k, n),
-            teardown: (ids) => deleteSessions(store, ids),
-            fn: (i, ids) => store.commit(ids[i % k], event(i)),
-          }),
-        );
-      } finally {
-        await store.close();
-        await destroySpec(spec, ctx.pgAdmin);
+          sync: true,
+          setup: (r) => importSessions(face, `as${n}r${r}`, k, n),
+          teardown: (ids) => deleteSessions(face, ids),
+          fn: (i, ids) => face.commit(ids[i % k], event(i)),
+        });
       }
+      contenders.push({
+        key: `append.${subject.id}.async@${n}`,
+        ops,
+        setup: (r) => importSessions(store, `aa${n}r${r}`, k, n),
+        teardown: (ids) => deleteSessions(store, ids),
+        fn: (i, ids) => store.commit(ids[i % k], event(i)),
+      });
+    }
+
+    try {
+      const results = await measureInterleaved(contenders, { rounds, warmup });
+      for (const [key, value] of Object.entries(results)) ctx.fig(key, value);
+    } finally {
+      for (const close of closers.reverse()) await close();
     }
   }
-}
-
-function syncImport(face, tag, k, n) {
-  const ids = [];
-  for (let j = 0; j < k; j++) {
-    const id = sessionId(tag, j);
-    const { session, events } = makeSession(id, j, n, { status: "active" });
-    face.importSession(session, events);
-    ids.push(id);
-  }
-  return ids;
 }
 
 export function readPlan(quick) {
@@ -198,46 +201,63 @@ export async function runRead(ctx) {
   for (const n of readPlan(ctx.quick)) {
     const getOps = ctx.quick ? 100 : 1000;
     const histOps = ctx.quick ? 50 : n <= 100 ? 500 : 100;
-    ctx.log(`read @${n}: get ×${getOps}, getWithHistory ×${histOps} per round over ${k} sessions`);
+    ctx.log(
+      `read @${n}: get ×${getOps}, getWithHistory ×${histOps} per round over ${k} sessions, interleaved`,
+    );
+    const contenders = [];
+    const closers = [];
     const seed = createSeedBaseline(path.join(ctx.runDir, `seed-read-${n}`));
     const seedIds = seedSessions(seed, `sr${n}`, k, n);
-    ctx.fig(
-      `read.seed@${n}`,
-      measureSync({ ops: histOps, rounds, warmup, fn: (i) => seed.getSession(seedIds[i % k]) }),
-    );
-    fs.rmSync(seed.dir, { recursive: true, force: true });
-
-    for (const subject of ctx.subjects) {
-      const spec = makeSpec(subject.adapter, ctx.runDir, `read_${subject.id}_${n}`, subject.options);
-      const store = await openStore(spec);
-      try {
+    closers.push(() => fs.rmSync(seed.dir, { recursive: true, force: true }));
+    contenders.push({
+      key: `read.seed@${n}`,
+      ops: histOps,
+      sync: true,
+      fn: (i) => seed.getSession(seedIds[i % k]),
+    });
+    if (ctx.peer) {
+      const thread = await openPeerThread(ctx.peer, path.join(ctx.runDir, `langgraph-read-${n}.db`), n);
+      closers.push(() => thread.close());
+      contenders.push({ key: `peer.get@${n}`, ops: histOps, fn: () => thread.latest() });
+    }
+    const stores = await openSubjects(ctx, `read${n}`);
+    closers.push(() => stores.close());
+    try {
+      for (const { subject, store } of stores.open) {
         const ids = await importSessions(store, `rd${n}`, k, n);
-        if (store.capabilities.sync) {
-          const face = store.sync();
-          ctx.fig(
-            `get.${subject.id}.sync@${n}`,
-            measureSync({ ops: getOps, rounds, warmup, fn: (i) => face.get(ids[i % k]) }),
-          );
-          ctx.fig(
-            `hist.${subject.id}.sync@${n}`,
-            measureSync({ ops: histOps, rounds, warmup, fn: (i) => face.getWithHistory(ids[i % k]) }),
-          );
-        }
-        ctx.fig(
-          `get.${subject.id}.async@${n}`,
-          await measureAsync({ ops: getOps, rounds, warmup, fn: (i) => store.get(ids[i % k]) }),
-        );
-        ctx.fig(
-          `hist.${subject.id}.async@${n}`,
-          await measureAsync({ ops: histOps, rounds, warmup, fn: (i) => store.getWithHistory(ids[i % k]) }),
-        );
         const check = await store.getWithHistory(ids[0]);
         if (check?.history.length !== n)
           throw new Error(`${subject.id}: expected ${n} events, got ${check?.history.length}`);
-      } finally {
-        await store.close();
-        await destroySpec(spec, ctx.pgAdmin);
+        if (store.capabilities.sync) {
+          const face = store.sync();
+          contenders.push({
+            key: `get.${subject.id}.sync@${n}`,
+            ops: getOps,
+            sync: true,
+            fn: (i) => face.get(ids[i % k]),
+          });
+          contenders.push({
+            key: `hist.${subject.id}.sync@${n}`,
+            ops: histOps,
+            sync: true,
+            fn: (i) => face.getWithHistory(ids[i % k]),
+          });
+        }
+        contenders.push({
+          key: `get.${subject.id}.async@${n}`,
+          ops: getOps,
+          fn: (i) => store.get(ids[i % k]),
+        });
+        contenders.push({
+          key: `hist.${subject.id}.async@${n}`,
+          ops: histOps,
+          fn: (i) => store.getWithHistory(ids[i % k]),
+        });
       }
+      const results = await measureInterleaved(contenders, { rounds, warmup });
+      for (const [key, value] of Object.entries(results)) ctx.fig(key, value);
+    } finally {
+      for (const close of closers.reverse()) await close();
     }
   }
 }

@@ -1,27 +1,11 @@
 // What a user would pick instead: LangGraph JS's SQLite checkpointer. One more agent step = one
 // SqliteSaver.put of a checkpoint whose state holds the whole message history (n messages; the oldest
 // is dropped and a new one appended, so n stays fixed), chained to the previous checkpoint as LangGraph
-// does. Only the awaited put is timed; building the checkpoint object is not. Also getTuple (latest).
+// does. The checkpoints of a round are built before its timer starts; only the awaited puts are timed.
 import fs from "node:fs";
 import { createRequire } from "node:module";
-import path from "node:path";
-import { median, now, usSince } from "./measure.mjs";
 
 const require = createRequire(import.meta.url);
-
-export function peerPlan(quick) {
-  return quick
-    ? [
-        { n: 10, ops: 20 },
-        { n: 100, ops: 20 },
-      ]
-    : [
-        { n: 10, ops: 100 },
-        { n: 100, ops: 100 },
-        { n: 1000, ops: 30 },
-        { n: 5000, ops: 8 },
-      ];
-}
 
 /** About 210 bytes of JSON, like one event of the other workloads. */
 function message(i) {
@@ -29,6 +13,7 @@ function message(i) {
   return { role: i % 2 ? "assistant" : "user", content };
 }
 
+/** Imports the checkpointer; { ok: false, reason } when it is not installed. */
 export async function loadPeer() {
   try {
     const { SqliteSaver } = await import("@langchain/langgraph-checkpoint-sqlite");
@@ -42,9 +27,7 @@ export async function loadPeer() {
       try {
         versions[p] = require(`${p}/package.json`).version;
       } catch {
-        versions[p] = JSON.parse(
-          fs.readFileSync(path.join(path.dirname(require.resolve(p)), "..", "package.json"), "utf8"),
-        ).version;
+        versions[p] = "unknown";
       }
     }
     return { ok: true, SqliteSaver, uuid6, versions };
@@ -53,11 +36,15 @@ export async function loadPeer() {
   }
 }
 
-async function saverAt(peer, file, n, ops, rounds, warmup) {
+const removeDb = (file) => {
   for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
+};
+
+/** A fresh saver file holding one thread at history n. */
+export async function openPeerThread(peer, file, n) {
+  removeDb(file);
   const saver = peer.SqliteSaver.fromConnString(file);
   await saver.setup?.();
-  const synchronous = saver.db.pragma("synchronous", { simple: true });
   let messages = Array.from({ length: n }, (_, i) => message(i));
   let seq = n;
   let step = -1;
@@ -83,45 +70,24 @@ async function saverAt(peer, file, n, ops, rounds, warmup) {
       newVersions: { messages: version },
     };
   };
-  {
-    const c = next();
+  const put = async (c) => {
     config = await saver.put(config, c.checkpoint, c.metadata, c.newVersions);
-  }
-  const put = [];
-  const get = [];
-  for (let r = 0; r < warmup + rounds; r++) {
-    let us = 0;
-    for (let i = 0; i < ops; i++) {
-      const c = next();
-      const t0 = now();
-      config = await saver.put(config, c.checkpoint, c.metadata, c.newVersions);
-      us += usSince(t0);
-    }
-    if (r >= warmup) put.push(us / ops);
-    const t0 = now();
-    for (let i = 0; i < ops; i++) await saver.getTuple({ configurable: { thread_id: "bench" } });
-    if (r >= warmup) get.push(usSince(t0) / ops);
-  }
-  const latest = await saver.getTuple({ configurable: { thread_id: "bench" } });
-  if (latest.checkpoint.channel_values.messages.length !== n) throw new Error("peer: wrong history length");
-  saver.db.close();
-  for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
-  const sum = (a) => ({ us: median(a), min: Math.min(...a), max: Math.max(...a), rounds: a.length, ops });
-  return { put: sum(put), get: sum(get), synchronous };
-}
-
-export async function runPeer(ctx) {
-  const peer = await loadPeer();
-  if (!peer.ok) {
-    ctx.unavailable.push({ id: "langgraph", reason: peer.reason });
-    return;
-  }
-  ctx.versions = { ...ctx.versions, ...peer.versions };
-  for (const { n, ops } of peerPlan(ctx.quick)) {
-    ctx.log(`peer: LangGraph SqliteSaver.put @${n} (${ops} per round)`);
-    const r = await saverAt(peer, path.join(ctx.runDir, `langgraph-${n}.db`), n, ops, ctx.rounds, ctx.warmup);
-    ctx.fig(`peer.put@${n}`, r.put);
-    ctx.fig(`peer.get@${n}`, r.get);
-    ctx.peerSynchronous = r.synchronous;
-  }
+  };
+  await put(next());
+  return {
+    synchronous: saver.db.pragma("synchronous", { simple: true }),
+    /** The next `count` steps, built ahead of the timer. */
+    prepare: (count) => Array.from({ length: count }, next),
+    put,
+    latest: () => saver.getTuple({ configurable: { thread_id: "bench" } }),
+    async check() {
+      const latest = await saver.getTuple({ configurable: { thread_id: "bench" } });
+      if (latest.checkpoint.channel_values.messages.length !== n)
+        throw new Error("LangGraph peer: wrong history length");
+    },
+    close() {
+      saver.db.close();
+      removeDb(file);
+    },
+  };
 }

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { createSeedBaseline } from "../baseline-seed.mjs";
 import { destroySpec, makeSpec, openStore } from "./adapters.mjs";
 import { BASE_MS, listFilter, makeSession, sessionId, toSeedShape } from "./data.mjs";
-import { measureAsync, measureSync, now, usSince } from "./measure.mjs";
+import { measureInterleaved, now, usSince } from "./measure.mjs";
 import { seedStore } from "./seeding.mjs";
 
 const LIST_WORKER = fileURLToPath(new URL("../workers/list-memory.mjs", import.meta.url));
@@ -73,94 +73,104 @@ export async function runQuery(ctx) {
   const sizes = querySizes(ctx.quick);
   const { rounds, warmup } = ctx;
   const budget = ctx.quick ? 30 : 200;
-
-  // The seed baseline: every list or stats call reads and parses every session.json.
-  {
-    const total = sizes.seed;
-    ctx.log(`query: seed baseline, seeding ${total} sessions`);
-    const seed = createSeedBaseline(path.join(ctx.runDir, "seed-query"));
-    for (let i = 0; i < total; i++) {
-      const { session, events } = make(i);
-      seed.importSession(JSON.stringify(toSeedShape(session, events)));
+  const contenders = [];
+  const walks = [];
+  const closers = [];
+  try {
+    // The seed baseline: every list or stats call reads and parses every session.json.
+    {
+      const total = sizes.seed;
+      const seed = createSeedBaseline(path.join(ctx.runDir, "seed-query"));
+      closers.push(() => fs.rmSync(seed.dir, { recursive: true, force: true }));
+      for (let i = 0; i < total; i++) {
+        const { session, events } = make(i);
+        seed.importSession(JSON.stringify(toSeedShape(session, events)));
+      }
+      ctx.log(`query: seed baseline, seeded ${total} sessions`);
+      const filter = { ...listFilter(total), limit: 10 };
+      check(
+        "seed list",
+        seed.listSessions(filter).map((s) => s.id),
+        expectedIds(total),
+      );
+      contenders.push({ key: `list.seed@${total}`, ops: 1, sync: true, fn: () => seed.listSessions(filter) });
+      contenders.push({ key: `stats.seed@${total}`, ops: 1, sync: true, fn: () => seed.getSessionStats() });
+      walks.push({
+        key: `mem.seed@${total}`,
+        kind: "seed",
+        target: { dir: seed.dir },
+        filter: {},
+        expect: total,
+      });
     }
-    const filter = { ...listFilter(total), limit: 10 };
-    check(
-      "seed list",
-      seed.listSessions(filter).map((s) => s.id),
-      expectedIds(total),
-    );
-    const listRounds = ctx.quick ? rounds : 3;
-    ctx.fig(
-      `list.seed@${total}`,
-      measureSync({ ops: 1, rounds: listRounds, warmup, fn: () => seed.listSessions(filter) }),
-    );
-    ctx.fig(
-      `stats.seed@${total}`,
-      measureSync({ ops: 1, rounds: listRounds, warmup, fn: () => seed.getSessionStats() }),
-    );
-    if (ctx.walk) {
-      const r = await walkInChild("seed", { dir: seed.dir }, {}, total);
-      ctx.fig(`mem.seed@${total}`, r);
-    }
-    fs.rmSync(seed.dir, { recursive: true, force: true });
-  }
 
-  for (const subject of ctx.subjects) {
-    if (subject.id === "fs-none") continue; // same files and queries as "fs"; durability only changes writes
-    const total = sizes[subject.adapter];
-    const spec = makeSpec(subject.adapter, ctx.runDir, `query_${subject.id}`, subject.options);
-    try {
+    for (const subject of ctx.subjects) {
+      if (subject.id === "fs-none") continue; // same files and queries as "fs"; durability only changes writes
+      const total = sizes[subject.adapter];
+      const spec = makeSpec(subject.adapter, ctx.runDir, `query_${subject.id}`, subject.options);
+      closers.push(() => destroySpec(spec, ctx.pgAdmin));
       const t0 = now();
       const memoryStore = await seedStore(spec, total, make);
       ctx.log(`query: ${subject.id}, seeded ${total} sessions in ${(usSince(t0) / 1e6).toFixed(1)} s`);
       const store = memoryStore ?? (await openStore(spec));
-      try {
-        const filter = { ...listFilter(total), limit: 10 };
-        const listed = await store.list(filter);
-        check(
-          `${subject.id} list`,
-          listed.items.map((s) => s.id),
-          expectedIds(total),
-        );
-        const stats = await store.stats();
-        check(`${subject.id} stats total`, stats.total, total);
-        if (store.capabilities.sync) {
-          const face = store.sync();
-          const lops = await opsFor(() => face.list(filter), budget);
-          ctx.fig(
-            `list.${subject.id}.sync@${total}`,
-            measureSync({ ops: lops, rounds, warmup, fn: () => face.list(filter) }),
-          );
-          const sops = await opsFor(() => face.stats(), budget);
-          ctx.fig(
-            `stats.${subject.id}.sync@${total}`,
-            measureSync({ ops: sops, rounds, warmup, fn: () => face.stats() }),
-          );
-        }
-        const lops = await opsFor(() => store.list(filter), budget);
-        ctx.fig(
-          `list.${subject.id}.async@${total}`,
-          await measureAsync({ ops: lops, rounds, warmup, fn: () => store.list(filter) }),
-        );
-        const sops = await opsFor(() => store.stats(), budget);
-        ctx.fig(
-          `stats.${subject.id}.async@${total}`,
-          await measureAsync({ ops: sops, rounds, warmup, fn: () => store.stats() }),
-        );
-      } finally {
-        await store.close();
+      closers.push(() => store.close());
+      const filter = { ...listFilter(total), limit: 10 };
+      const listed = await store.list(filter);
+      check(
+        `${subject.id} list`,
+        listed.items.map((s) => s.id),
+        expectedIds(total),
+      );
+      check(`${subject.id} stats total`, (await store.stats()).total, total);
+      if (store.capabilities.sync) {
+        const face = store.sync();
+        contenders.push({
+          key: `list.${subject.id}.sync@${total}`,
+          ops: await opsFor(() => face.list(filter), budget),
+          sync: true,
+          fn: () => face.list(filter),
+        });
+        contenders.push({
+          key: `stats.${subject.id}.sync@${total}`,
+          ops: await opsFor(() => face.stats(), budget),
+          sync: true,
+          fn: () => face.stats(),
+        });
       }
-      // Peak memory of walking 10,000 sessions with a cursor, in a fresh child process.
-      if (ctx.walk && subject.adapter !== "memory") {
-        const walk = sizes.walk;
+      contenders.push({
+        key: `list.${subject.id}.async@${total}`,
+        ops: await opsFor(() => store.list(filter), budget),
+        fn: () => store.list(filter),
+      });
+      contenders.push({
+        key: `stats.${subject.id}.async@${total}`,
+        ops: await opsFor(() => store.stats(), budget),
+        fn: () => store.stats(),
+      });
+      if (subject.adapter !== "memory") {
         // On the 100k data sets, the newest `walk` sessions (a createdAfter bound) are walked.
+        const walk = sizes.walk;
         const walkFilter =
           walk < total ? { createdAfter: new Date(BASE_MS + (total - walk) * 1000).toISOString() } : {};
-        const r = await walkInChild("store", spec, walkFilter, walk);
-        ctx.fig(`mem.${subject.id}@${walk}`, r);
+        walks.push({
+          key: `mem.${subject.id}@${walk}`,
+          kind: "store",
+          target: spec,
+          filter: walkFilter,
+          expect: walk,
+        });
       }
-    } finally {
-      await destroySpec(spec, ctx.pgAdmin);
     }
+
+    ctx.log(`query: measuring ${contenders.length} list/stats contenders, interleaved`);
+    const results = await measureInterleaved(contenders, { rounds, warmup });
+    for (const [key, value] of Object.entries(results)) ctx.fig(key, value);
+
+    // Peak memory of walking 10,000 sessions with a cursor, each in a fresh child process.
+    if (ctx.walk) {
+      for (const w of walks) ctx.fig(w.key, await walkInChild(w.kind, w.target, w.filter, w.expect));
+    }
+  } finally {
+    for (const close of closers.reverse()) await close();
   }
 }
