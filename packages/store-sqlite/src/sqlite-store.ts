@@ -52,7 +52,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SessionStore {
     migrate(db);
   } catch (error) {
     if (owns && db.open) db.close();
-    const translated = translateError(error, "Opening the database", parsed.busyTimeoutMs);
+    const translated = translateError(error, `open ${JSON.stringify(db.name)}`, parsed.busyTimeoutMs);
     if (isSessionKitError(translated)) throw translated;
     throw errors.io(STORE_NAME, `open the database ${JSON.stringify(db.name)}`, error);
   }

@@ -17,7 +17,7 @@ describe("store-sqlite across processes", () => {
     await holder.request({ command: "hold" });
     const error = await store.commit(session.id, { events: [{ type: "x" }] }).catch((e: unknown) => e);
     expect(isSessionKitError(error, "ERR_STORE_BUSY")).toBe(true);
-    expect((error as Error).message).toContain("150 ms");
+    expect((error as Error).message).toMatch(/^\[store-sqlite\] The database \(needed to commit to session "session_[\w-]+"\) stayed locked for 150 ms/);
     expect(((error as Error).cause as { code?: string }).code).toMatch(/^SQLITE_BUSY/);
     await holder.request({ command: "release" });
     expect((await store.get(session.id))?.version).toBe(1);
@@ -137,6 +137,28 @@ describe("store-sqlite across processes", () => {
       expect(next.version).toBe(n + 1);
     }
     expect((await store.list({ limit: 100 })).corrupt).toEqual([]);
+    await store.close();
+  });
+
+  it("opening an old-schema database while another process holds the write lock fails with ERR_STORE_BUSY after busyTimeoutMs, and succeeds later", async () => {
+    const file = dbFile(tempDir());
+    const old = new Database(file);
+    old.pragma("journal_mode = WAL");
+    migrate(old, 1);
+    old.close();
+    const holder = await forkFixture("lock-holder");
+    await holder.request({ command: "open", file });
+    await holder.request({ command: "hold" });
+    let error: unknown;
+    try {
+      createSqliteStore({ filename: file, busyTimeoutMs: 100 });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(isSessionKitError(error, "ERR_STORE_BUSY")).toBe(true);
+    await holder.request({ command: "release" });
+    const store = createSqliteStore({ filename: file, busyTimeoutMs: 100 });
+    expect(await store.count()).toBe(0);
     await store.close();
   });
 
