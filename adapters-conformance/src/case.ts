@@ -32,6 +32,8 @@ export interface ChildStore
   command(name: string, args?: unknown[]): Promise<unknown>;
   /** Resolves on the next `{ type: "progress" }` message of a running command. */
   nextProgress(): Promise<unknown>;
+  /** The latest progress value received so far (undefined before the first). */
+  lastProgress(): unknown;
   /** Closes the child's store and waits for the process to exit. */
   close(): Promise<void>;
   /** SIGKILL; resolves once the process is gone. */

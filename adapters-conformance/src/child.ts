@@ -52,6 +52,7 @@ export async function startChildStore(
   const progressWaiters: Array<(value: unknown) => void> = [];
   const progressQueue: unknown[] = [];
   let exited = false;
+  let latest: unknown;
   const exitPromise = new Promise<void>((resolve) => {
     child.once("exit", (code, signal) => {
       exited = true;
@@ -67,6 +68,7 @@ export async function startChildStore(
     "message",
     (message: { id?: number; type?: string; ok?: boolean; value?: unknown; error?: never }) => {
       if (message.type === "progress") {
+        latest = message.value;
         const waiter = progressWaiters.shift();
         if (waiter) waiter(message.value);
         else progressQueue.push(message.value);
@@ -132,6 +134,7 @@ export async function startChildStore(
     prune: call("prune"),
     importSession: call("importSession"),
     command: (name, args = []) => request({ command: name, args }),
+    lastProgress: () => latest,
     nextProgress() {
       if (progressQueue.length > 0) return Promise.resolve(progressQueue.shift());
       if (exited) return Promise.reject(new Error("child process has exited"));
