@@ -70,7 +70,10 @@ export function createFsCore(options: ResolvedFsStoreOptions) {
     try {
       return load(id);
     } catch (error) {
-      if (isSessionKitError(error, "ERR_CORRUPT_RECORD")) {
+      if (
+        isSessionKitError(error, "ERR_CORRUPT_RECORD") ||
+        isSessionKitError(error, "ERR_UNSUPPORTED_RECORD_VERSION")
+      ) {
         try {
           index.intent(id);
         } catch {}

@@ -152,7 +152,7 @@ function parseLine(text: string, id: string, component: string): LogLine {
   let line: unknown;
   try {
     line = JSON.parse(text);
-  } catch (error) {
+  } catch {
     throw retryable(errors.corrupt(component, id, "a committed line of log.jsonl is not valid JSON"));
   }
   const value = line as LogLine;

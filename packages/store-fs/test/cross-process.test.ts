@@ -15,7 +15,8 @@ describe("store-fs: several processes on one directory", () => {
     await Promise.all(workers.map((worker) => worker.waitFor("ready")));
     for (const worker of workers) worker.child.stdin?.end("go\n");
     // The parent commits too, through the async face, while the children run.
-    for (let n = 0; n < 50; n++) await store.commit(session.id, { events: [{ type: "tool_call", data: { worker: "parent", n } }] });
+    for (let n = 0; n < 50; n++)
+      await store.commit(session.id, { events: [{ type: "tool_call", data: { worker: "parent", n } }] });
     const codes = await Promise.all(workers.map((worker) => worker.exited));
     expect(codes).toEqual([0, 0, 0, 0]);
     const full = await store.getWithHistory(session.id);
@@ -55,9 +56,15 @@ describe("store-fs: several processes on one directory", () => {
     const store = createFsStore({ dir, durability: "none", lockTimeoutMs: 100 });
     const { session } = await store.create({ mode: "m", task: "t" });
     for (let i = 0; i < 20; i++) {
-      expect(await codeOf(store.commit(session.id, { expectedVersion: 99, events: [{ type: "x" }] }))).toBe("ERR_VERSION_CONFLICT");
-      expect(await codeOf(() => store.sync().commit(session.id, { patch: { maxIterations: 0 } }))).toBe("ERR_INVALID_INPUT");
-      expect(await codeOf(() => store.sync().commit(session.id, { expectedVersion: 7 }))).toBe("ERR_VERSION_CONFLICT");
+      expect(await codeOf(store.commit(session.id, { expectedVersion: 99, events: [{ type: "x" }] }))).toBe(
+        "ERR_VERSION_CONFLICT",
+      );
+      expect(await codeOf(() => store.sync().commit(session.id, { patch: { maxIterations: 0 } }))).toBe(
+        "ERR_INVALID_INPUT",
+      );
+      expect(await codeOf(() => store.sync().commit(session.id, { expectedVersion: 7 }))).toBe(
+        "ERR_VERSION_CONFLICT",
+      );
     }
     expect(existsSync(join(dir, `${session.id}.lock`))).toBe(false);
     expect((await store.commit(session.id, { events: [{ type: "ok" }] })).session.version).toBe(2);
@@ -85,14 +92,18 @@ describe("store-fs: several processes on one directory", () => {
     const { session } = await store.create({ mode: "m", task: "t" });
     lockDirs.push(join(dir, `${session.id}.lock`));
     steal = true;
-    const error = await store.commit(session.id, { events: [{ type: "x" }] }).catch((caught: unknown) => caught);
+    const error = await store
+      .commit(session.id, { events: [{ type: "x" }] })
+      .catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: "ERR_LOCK_COMPROMISED" });
     // The other owner's lock is left alone.
     expect(existsSync(lockDirs[0] as string)).toBe(true);
     rmdirSync(lockDirs[0] as string);
     expect(await store.getWithHistory(session.id)).toMatchObject({ version: 1, history: [] });
     steal = true;
-    expect(await codeOf(() => store.sync().commit(session.id, { events: [{ type: "y" }] }))).toBe("ERR_LOCK_COMPROMISED");
+    expect(await codeOf(() => store.sync().commit(session.id, { events: [{ type: "y" }] }))).toBe(
+      "ERR_LOCK_COMPROMISED",
+    );
     rmdirSync(lockDirs[0] as string);
     expect((await store.commit(session.id, { events: [{ type: "z" }] })).session.version).toBe(2);
     await store.close();
@@ -109,7 +120,10 @@ describe("store-fs: a writer killed with SIGKILL at random points", () => {
     let killedInside = 0;
     const PARALLEL = 4;
     const runOne = async (iteration: number) => {
-      const { session } = face.create({ mode: "m", task: `crash ${iteration}` }, { events: [{ type: "start", data: { i: 0 } }] });
+      const { session } = face.create(
+        { mode: "m", task: `crash ${iteration}` },
+        { events: [{ type: "start", data: { i: 0 } }] },
+      );
       ids.push(session.id);
       const worker = startWorker({
         mode: "loop",
@@ -131,11 +145,15 @@ describe("store-fs: a writer killed with SIGKILL at random points", () => {
       expect(full.eventCount).toBe(full.history.length);
       expect(full.version).toBe(full.eventCount);
       expect(full.iterations).toBe(full.eventCount - 1);
-      expect(full.history.map((event) => event.data.i)).toEqual(Array.from({ length: full.eventCount }, (_, k) => k));
+      expect(full.history.map((event) => event.data.i)).toEqual(
+        Array.from({ length: full.eventCount }, (_, k) => k),
+      );
       if (full.iterations > 0) expect(full.context.i).toBe(full.iterations);
     };
     for (let start = 0; start < ITERATIONS; start += PARALLEL) {
-      await Promise.all(Array.from({ length: Math.min(PARALLEL, ITERATIONS - start) }, (_, k) => runOne(start + k)));
+      await Promise.all(
+        Array.from({ length: Math.min(PARALLEL, ITERATIONS - start) }, (_, k) => runOne(start + k)),
+      );
     }
     // Every session is listed exactly as a direct read sees it, by this handle and a fresh one.
     const fresh = createFsStore({ dir, durability: "none" });
@@ -145,11 +163,16 @@ describe("store-fs: a writer killed with SIGKILL at random points", () => {
       expect(page.items.map((item) => item.id).sort()).toEqual([...ids].sort());
       for (const item of page.items) expect(item.version).toBe((await handle.get(item.id))?.version);
     }
-    expect(readdirSync(dir).filter((name) => name.startsWith(".new.") || name.startsWith(".trash."))).toEqual([]);
+    expect(readdirSync(dir).filter((name) => name.startsWith(".new.") || name.startsWith(".trash."))).toEqual(
+      [],
+    );
     // Locks left inside a critical section are recovered: the next commit succeeds.
     const last = ids[ids.length - 1] as string;
     const before = face.get(last);
-    const after = face.commit(last, { patch: { iterations: (before?.iterations ?? 0) + 1 }, events: [{ type: "iteration", data: { i: before?.eventCount } }] });
+    const after = face.commit(last, {
+      patch: { iterations: (before?.iterations ?? 0) + 1 },
+      events: [{ type: "iteration", data: { i: before?.eventCount } }],
+    });
     expect(after.session.version).toBe((before?.version ?? 0) + 1);
     // Most kills land between commits; some must have hit a critical section (a lock left behind).
     console.info(`store-fs crash test: ${killedInside} of ${ITERATIONS} kills left a lock behind`);

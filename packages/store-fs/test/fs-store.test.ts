@@ -1,6 +1,22 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, truncateSync, writeFileSync, appendFileSync, statSync } from "node:fs";
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
-import { createManualClock, matchesFilter, parseFilter, compareForList, toSummary, type Session } from "@sessionkit/core";
+import {
+  compareForList,
+  createManualClock,
+  matchesFilter,
+  parseFilter,
+  type Session,
+  toSummary,
+} from "@sessionkit/core";
 import { createFsStore } from "@sessionkit/store-fs";
 import { describe, expect, it } from "vitest";
 import { codeOf, tempDir } from "./helpers.js";
@@ -14,7 +30,10 @@ function open(dir = tempDir(), extra: Record<string, unknown> = {}) {
 describe("store-fs: layout and contract basics", () => {
   it("create() writes <dir>/<id>/session.json with schemaVersion 2 and no history inside", async () => {
     const { dir, store } = open();
-    const { session } = await store.create({ mode: "code", task: "t" }, { events: [{ type: "start", data: { a: 1 } }] });
+    const { session } = await store.create(
+      { mode: "code", task: "t" },
+      { events: [{ type: "start", data: { a: 1 } }] },
+    );
     const raw = JSON.parse(readFileSync(join(dir, session.id, "session.json"), "utf8"));
     expect(raw.schemaVersion).toBe(2);
     expect(raw.history).toBeUndefined();
@@ -26,7 +45,13 @@ describe("store-fs: layout and contract basics", () => {
 
   it("capabilities claim persistent, multiHandle, multiProcess, crashSafe and sync", async () => {
     const { store } = open();
-    expect(store.capabilities).toMatchObject({ persistent: true, multiHandle: true, multiProcess: true, crashSafe: true, sync: true });
+    expect(store.capabilities).toMatchObject({
+      persistent: true,
+      multiHandle: true,
+      multiProcess: true,
+      crashSafe: true,
+      sync: true,
+    });
     await store.close();
   });
 
@@ -35,7 +60,10 @@ describe("store-fs: layout and contract basics", () => {
     const { session } = await store.create({ mode: "m", task: "t" });
     for (let i = 1; i <= 10; i++) {
       clock.advance(1);
-      const { session: next } = await store.commit(session.id, { patch: { iterations: i }, events: [{ type: "iteration", data: { i } }] });
+      const { session: next } = await store.commit(session.id, {
+        patch: { iterations: i },
+        events: [{ type: "iteration", data: { i } }],
+      });
       expect(next.version).toBe(i + 1);
       expect(await store.get(session.id)).toEqual(next);
     }
@@ -53,7 +81,10 @@ describe("store-fs: layout and contract basics", () => {
   it("a status change rewrites session.json at once, so tools reading it see the status", async () => {
     const { dir, store } = open();
     const { session } = await store.create({ mode: "m", task: "t" });
-    await store.commit(session.id, { patch: { status: "completed", result: "ok" }, events: [{ type: "complete" }] });
+    await store.commit(session.id, {
+      patch: { status: "completed", result: "ok" },
+      events: [{ type: "complete" }],
+    });
     const raw = JSON.parse(readFileSync(join(dir, session.id, "session.json"), "utf8"));
     expect(raw.status).toBe("completed");
     expect(raw.result).toBe("ok");
@@ -75,7 +106,8 @@ describe("store-fs: layout and contract basics", () => {
     const { store } = open();
     const face = store.sync();
     const { session } = face.create({ mode: "m", task: "t" });
-    for (let i = 0; i < 300; i++) face.commit(session.id, { events: [{ type: "iteration", data: { pad: "y".repeat(300), i } }] });
+    for (let i = 0; i < 300; i++)
+      face.commit(session.id, { events: [{ type: "iteration", data: { pad: "y".repeat(300), i } }] });
     const last = face.readEvents(session.id, { last: 250 });
     expect(last.map((event) => event.seq)).toEqual(Array.from({ length: 250 }, (_, k) => 51 + k));
     expect(face.readEvents(session.id, { last: 1000 }).length).toBe(300);
@@ -97,7 +129,11 @@ describe("store-fs: layout and contract basics", () => {
   it("concurrent in-process commits on one session never lose one another", async () => {
     const { store } = open();
     const { session } = await store.create({ mode: "m", task: "t" });
-    await Promise.all(Array.from({ length: 50 }, (_, n) => store.commit(session.id, { events: [{ type: "x", data: { n } }] })));
+    await Promise.all(
+      Array.from({ length: 50 }, (_, n) =>
+        store.commit(session.id, { events: [{ type: "x", data: { n } }] }),
+      ),
+    );
     const full = await store.getWithHistory(session.id);
     expect(full?.version).toBe(51);
     expect(new Set(full?.history.map((event) => event.data.n)).size).toBe(50);
@@ -145,13 +181,28 @@ describe("store-fs: layout and contract basics", () => {
     expect((await store.prune({ olderThan: cutoff, dryRun: true })).ids).toEqual([old.session.id]);
     expect((await store.prune({ olderThan: cutoff })).ids).toEqual([old.session.id]);
     expect(await store.get(old.session.id)).toBeNull();
-    expect((await store.list()).items.map((item) => item.id).sort()).toEqual([keep.session.id, young.session.id].sort());
+    expect((await store.list()).items.map((item) => item.id).sort()).toEqual(
+      [keep.session.id, young.session.id].sort(),
+    );
     await store.close();
   });
 });
 
 describe("store-fs: ids never reach the filesystem", () => {
-  const bad = ["", ".", "..", "../x", "a/b", "a\\b", "session_\u0000", "session_../../etc", " session_a", "CON", "session_a.lock", ".sessionkit"];
+  const bad = [
+    "",
+    ".",
+    "..",
+    "../x",
+    "a/b",
+    "a\\b",
+    "session_\u0000",
+    "session_../../etc",
+    " session_a",
+    "CON",
+    "session_a.lock",
+    ".sessionkit",
+  ];
   it.each(bad)("refuses %j with ERR_INVALID_ID before any I/O", async (id) => {
     const dir = tempDir();
     const { store } = open(dir);
@@ -187,7 +238,9 @@ describe("store-fs: damage and debris", () => {
     // A second handle learns it from the index too.
     const other = open(dir).store;
     expect((await other.list()).corrupt.map((report) => report.id)).toEqual([bad.session.id]);
-    expect(await codeOf(store.commit(bad.session.id, { events: [{ type: "x" }] }))).toBe("ERR_CORRUPT_RECORD");
+    expect(await codeOf(store.commit(bad.session.id, { events: [{ type: "x" }] }))).toBe(
+      "ERR_CORRUPT_RECORD",
+    );
     expect(await store.delete(bad.session.id)).toBe(true);
     expect((await other.list()).corrupt).toEqual([]);
     expect(await store.get(good.session.id)).toMatchObject({ task: "good" });
@@ -200,7 +253,9 @@ describe("store-fs: damage and debris", () => {
     const bad = await store.create({ mode: "m", task: "bad" });
     writeFileSync(join(dir, bad.session.id, "session.json"), "garbage");
     store.rebuildIndex();
-    expect((await store.list()).corrupt).toEqual([expect.objectContaining({ id: bad.session.id, code: "ERR_CORRUPT_RECORD" })]);
+    expect((await store.list()).corrupt).toEqual([
+      expect.objectContaining({ id: bad.session.id, code: "ERR_CORRUPT_RECORD" }),
+    ]);
     expect((await store.stats()).total).toBe(0);
     await store.close();
   });
@@ -213,10 +268,14 @@ describe("store-fs: damage and debris", () => {
     writeFileSync(file, JSON.stringify({ ...raw, schemaVersion: 99 }));
     const text = readFileSync(file, "utf8");
     expect(await codeOf(store.get(session.id))).toBe("ERR_UNSUPPORTED_RECORD_VERSION");
-    expect(await codeOf(store.commit(session.id, { events: [{ type: "x" }] }))).toBe("ERR_UNSUPPORTED_RECORD_VERSION");
+    expect(await codeOf(store.commit(session.id, { events: [{ type: "x" }] }))).toBe(
+      "ERR_UNSUPPORTED_RECORD_VERSION",
+    );
     expect(readFileSync(file, "utf8")).toBe(text);
     store.rebuildIndex();
-    expect((await store.list()).corrupt).toEqual([expect.objectContaining({ id: session.id, code: "ERR_UNSUPPORTED_RECORD_VERSION" })]);
+    expect((await store.list()).corrupt).toEqual([
+      expect.objectContaining({ id: session.id, code: "ERR_UNSUPPORTED_RECORD_VERSION" }),
+    ]);
     await store.close();
   });
 
@@ -286,19 +345,30 @@ describe("store-fs: the listing index agrees with a full scan", () => {
     const deleted = new Set<string>();
     for (let i = 0; i < 60; i++) {
       const store = i % 2 ? a : b;
-      const { session } = await store.create({ mode: i % 3 ? "code" : "chat", task: `t${i}`, userId: `u${i % 4}` });
+      const { session } = await store.create({
+        mode: i % 3 ? "code" : "chat",
+        task: `t${i}`,
+        userId: `u${i % 4}`,
+      });
       ids.push(session.id);
     }
     for (let round = 0; round < 3; round++) {
       for (const [k, id] of ids.entries()) {
         if (k % (round + 2) === 0 && !deleted.has(id)) {
-          await (k % 2 ? a : b).commit(id, { patch: { status: k % 5 ? "active" : "completed", iterations: round } });
+          await (k % 2 ? a : b).commit(id, {
+            patch: { status: k % 5 ? "active" : "completed", iterations: round },
+          });
         }
       }
       deleted.add(ids[round * 7 + 1] as string);
       await a.delete(ids[round * 7 + 1] as string);
       if (round === 1) a.compactIndex();
-      for (const filter of [{}, { userId: "u1" }, { status: "completed" as const }, { mode: "chat", userId: "u2" }]) {
+      for (const filter of [
+        {},
+        { userId: "u1" },
+        { status: "completed" as const },
+        { mode: "chat", userId: "u2" },
+      ]) {
         const expected = oracle(dir, filter);
         for (const store of [a, b]) {
           const page = await store.list({ ...filter, limit: 1000 });

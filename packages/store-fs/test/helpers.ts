@@ -41,7 +41,9 @@ export interface Worker {
 
 /** Starts test/fixtures/worker.mjs with `config`. */
 export function startWorker(config: Record<string, unknown>): Worker {
-  const child = spawn(process.execPath, [WORKER, JSON.stringify(config)], { stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [WORKER, JSON.stringify(config)], {
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   const lines: string[] = [];
   const waiters: Array<{ line: string; resolve: () => void; reject: (error: Error) => void }> = [];
   let stderr = "";
@@ -66,7 +68,8 @@ export function startWorker(config: Record<string, unknown>): Worker {
   });
   const exited = new Promise<number | null>((resolve) => {
     child.on("exit", (code) => {
-      for (const waiter of waiters.splice(0)) waiter.reject(new Error(`worker exited (${code}) before "${waiter.line}": ${stderr}`));
+      for (const waiter of waiters.splice(0))
+        waiter.reject(new Error(`worker exited (${code}) before "${waiter.line}": ${stderr}`));
       resolve(code);
     });
   });

@@ -26,9 +26,17 @@ function seedFixtures(dir: string) {
     maxIterations: 50,
     context: { branch: "fix/login" },
     history: [
-      { timestamp: "2026-11-20T10:00:00.000Z", type: "start", data: { task: "Fix the login bug", mode: "openhands", workspace: "/repo" } },
+      {
+        timestamp: "2026-11-20T10:00:00.000Z",
+        type: "start",
+        data: { task: "Fix the login bug", mode: "openhands", workspace: "/repo" },
+      },
       { timestamp: "2026-11-20T10:01:00.000Z", type: "iteration", data: {} },
-      { timestamp: "2026-11-20T10:02:00.000Z", type: "tool_call", data: { tool: "bash", args: { cmd: "ls" }, result: "ok" } },
+      {
+        timestamp: "2026-11-20T10:02:00.000Z",
+        type: "tool_call",
+        data: { tool: "bash", args: { cmd: "ls" }, result: "ok" },
+      },
       { timestamp: "2026-11-20T10:05:00.000Z", type: "iteration", data: {} },
     ],
     metadata: { model: "m-1", tokens: { prompt: 1, completion: 2, total: 3 } },
@@ -69,7 +77,10 @@ function seedFixtures(dir: string) {
   for (const session of [active, paused, completed]) writeSeed(dir, session);
   const corruptId = "session_mwubs222_bad0000";
   mkdirSync(join(dir, corruptId));
-  writeFileSync(join(dir, corruptId, "session.json"), '{\n  "id": "session_mwubs222_bad0000",\n  "mode": "open');
+  writeFileSync(
+    join(dir, corruptId, "session.json"),
+    '{\n  "id": "session_mwubs222_bad0000",\n  "mode": "open',
+  );
   return { active, paused, completed, corruptId };
 }
 
@@ -83,7 +94,14 @@ describe("store-fs: sessions the seed module wrote are read in place", () => {
     const { active, paused } = seedFixtures(dir);
     const store = open(dir);
     const got = await store.get(active.id);
-    expect(got).toMatchObject({ id: active.id, status: "active", iterations: 2, maxIterations: 50, version: 1, eventCount: 4 });
+    expect(got).toMatchObject({
+      id: active.id,
+      status: "active",
+      iterations: 2,
+      maxIterations: 50,
+      version: 1,
+      eventCount: 4,
+    });
     expect(got?.context).toEqual({ branch: "fix/login" });
     const gotPaused = await store.get(paused.id);
     expect(gotPaused?.pause).toEqual({ at: "2026-11-21T09:30:00.000Z", reason: "needs review" });
@@ -108,14 +126,19 @@ describe("store-fs: sessions the seed module wrote are read in place", () => {
     const page = await store.list();
     expect(page.items.map((item) => item.id)).toEqual([paused.id, active.id, completed.id]);
     expect(page.corrupt).toEqual([expect.objectContaining({ id: corruptId, code: "ERR_CORRUPT_RECORD" })]);
-    expect((await store.list({ userId: "user-1", status: ["active", "paused"] })).items.map((item) => item.id)).toEqual([
-      paused.id,
-      active.id,
-    ]);
-    expect((await store.list({ createdAfter: "2026-11-20T00:00:00Z", limit: 1 })).items.map((item) => item.id)).toEqual([paused.id]);
+    expect(
+      (await store.list({ userId: "user-1", status: ["active", "paused"] })).items.map((item) => item.id),
+    ).toEqual([paused.id, active.id]);
+    expect(
+      (await store.list({ createdAfter: "2026-11-20T00:00:00Z", limit: 1 })).items.map((item) => item.id),
+    ).toEqual([paused.id]);
     expect(await store.count({ mode: "openhands" })).toBe(2);
     const stats = await store.stats();
-    expect(stats).toMatchObject({ total: 3, byStatus: { active: 1, paused: 1, completed: 1, failed: 0, timeout: 0 }, events: 8 });
+    expect(stats).toMatchObject({
+      total: 3,
+      byStatus: { active: 1, paused: 1, completed: 1, failed: 0, timeout: 0 },
+      events: 8,
+    });
     expect(stats.successRate).toBeCloseTo(100 / 3);
     expect(await codeOf(store.get(corruptId))).toBe("ERR_CORRUPT_RECORD");
     await store.close();
@@ -125,21 +148,35 @@ describe("store-fs: sessions the seed module wrote are read in place", () => {
     const dir = tempDir();
     const { active, paused } = seedFixtures(dir);
     const store = open(dir);
-    const { session } = await store.commit(active.id, { patch: { iterations: 3 }, events: [{ type: "iteration", data: { n: 3 } }] });
+    const { session } = await store.commit(active.id, {
+      patch: { iterations: 3 },
+      events: [{ type: "iteration", data: { n: 3 } }],
+    });
     expect(session).toMatchObject({ version: 2, eventCount: 5, iterations: 3 });
     const raw = JSON.parse(readFileSync(join(dir, active.id, "session.json"), "utf8"));
     expect(raw.schemaVersion).toBe(2);
     expect(raw.history).toBeUndefined();
     expect(existsSync(join(dir, active.id, "log.jsonl"))).toBe(true);
     const full = await store.getWithHistory(active.id);
-    expect(full?.history.map((event) => event.type)).toEqual(["start", "iteration", "tool_call", "iteration", "iteration"]);
+    expect(full?.history.map((event) => event.type)).toEqual([
+      "start",
+      "iteration",
+      "tool_call",
+      "iteration",
+      "iteration",
+    ]);
     expect(full?.history[2]?.data).toEqual({ tool: "bash", args: { cmd: "ls" }, result: "ok" });
     // Continue the paused one: resume it through a commit, as the manager would.
-    const resumed = await store.commit(paused.id, { patch: { status: "active", pause: null }, events: [{ type: "resume" }] });
+    const resumed = await store.commit(paused.id, {
+      patch: { status: "active", pause: null },
+      events: [{ type: "resume" }],
+    });
     expect(resumed.session.pause).toBeUndefined();
     expect(resumed.session.status).toBe("active");
     const other = open(dir);
-    expect((await other.list({ status: "active" })).items.map((item) => item.id).sort()).toEqual([active.id, paused.id].sort());
+    expect((await other.list({ status: "active" })).items.map((item) => item.id).sort()).toEqual(
+      [active.id, paused.id].sort(),
+    );
     expect(await other.getWithHistory(paused.id)).toEqual(await store.getWithHistory(paused.id));
     await store.close();
     await other.close();
@@ -154,7 +191,9 @@ describe("store-fs: sessions the seed module wrote are read in place", () => {
     const store = open(dir);
     expect((await store.getWithHistory(active.id))?.history).toHaveLength(4);
     await store.commit(active.id, { events: [{ type: "learning" }] });
-    expect((await store.getWithHistory(active.id))?.history.map((event) => event.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect((await store.getWithHistory(active.id))?.history.map((event) => event.seq)).toEqual([
+      1, 2, 3, 4, 5,
+    ]);
     await store.close();
   });
 
