@@ -7,5 +7,7 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: "node20",
+  // Keep `node:test` as written: without the prefix Node resolves "test" as a package.
+  removeNodeProtocol: false,
   external: ["vitest", "@sessionkit/core"],
 });
