@@ -66,9 +66,9 @@ export function createFsCore(options: ResolvedFsStoreOptions) {
   };
 
   /** Reads a session; a damaged one is also flagged in the index so every listing reports it. */
-  function read(id: string): LoadedSession | null {
+  function read(id: string, logFd?: number): LoadedSession | null {
     try {
-      return load(id);
+      return loadSession(paths, id, NAME, logFd);
     } catch (error) {
       if (
         isSessionKitError(error, "ERR_CORRUPT_RECORD") ||
@@ -111,34 +111,58 @@ export function createFsCore(options: ResolvedFsStoreOptions) {
     };
   }
 
+  function openLog(id: string): number | undefined {
+    try {
+      return openSync(paths.log(id), "r+");
+    } catch (error) {
+      const code = errnoCode(error);
+      if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+      throw error;
+    }
+  }
+
   function commitLocked(id: string, plan: (current: Session) => CommitPlan, held: HeldLock): Session {
-    let loaded = read(id);
-    if (!loaded) throw errors.notFound(NAME, id);
-    if (loaded.legacyHistory) loaded = migrate(id, loaded);
+    let fd = openLog(id);
+    try {
+      let loaded = read(id, fd);
+      if (!loaded) throw errors.notFound(NAME, id);
+      if (loaded.legacyHistory) {
+        loaded = migrate(id, loaded);
+        if (fd !== undefined) closeSync(fd);
+        fd = openLog(id);
+      }
+      if (fd === undefined) throw errors.corrupt(NAME, id, "log.jsonl is missing");
+      return commitLoaded(id, loaded, plan, held, fd);
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+  }
+
+  function commitLoaded(
+    id: string,
+    loaded: LoadedSession,
+    plan: (current: Session) => CommitPlan,
+    held: HeldLock,
+    fd: number,
+  ): Session {
     const current = loaded.session;
     const { next, events } = plan(current);
     const line = Buffer.from(`${JSON.stringify(diffLine(current, next, events))}\n`, "utf8");
-    const fd = openSync(paths.log(id), "r+");
-    let journalSize = 0;
+    // Bytes past the committed end are a torn line left by a killed writer.
+    if (loaded.logSize > loaded.logEnd) ftruncateSync(fd, loaded.logEnd);
+    held.assertHeld();
+    index.intent(id);
     try {
-      // Bytes past the committed end are a torn line left by a killed writer.
-      if (loaded.logSize > loaded.logEnd) ftruncateSync(fd, loaded.logEnd);
-      held.assertHeld();
-      index.intent(id);
+      writeAll(fd, line, loaded.logEnd);
+      if (durable) fdatasyncSync(fd);
+    } catch (error) {
       try {
-        writeAll(fd, line, loaded.logEnd);
-        if (durable) fdatasyncSync(fd);
-      } catch (error) {
-        try {
-          ftruncateSync(fd, loaded.logEnd);
-        } catch {}
-        try {
-          index.publish(toSummary(current));
-        } catch {}
-        throw error;
-      }
-    } finally {
-      closeSync(fd);
+        ftruncateSync(fd, loaded.logEnd);
+      } catch {}
+      try {
+        index.publish(toSummary(current));
+      } catch {}
+      throw error;
     }
     const logEnd = loaded.logEnd + line.length;
     if (
@@ -151,8 +175,7 @@ export function createFsCore(options: ResolvedFsStoreOptions) {
         writeCheckpoint(id, next, logEnd);
       } catch {}
     }
-    journalSize = index.publish(toSummary(next));
-    deferred = journalSize;
+    deferred = index.publish(toSummary(next));
     return next;
   }
 

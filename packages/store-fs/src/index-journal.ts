@@ -112,12 +112,17 @@ export function createIndex(options: IndexOptions) {
     }
   }
 
-  /** Appends one line; if compaction replaced the journal meanwhile, appends it to the new one too. */
-  function append(line: string): number {
+  /**
+   * Appends one line; if compaction replaced the journal meanwhile, appends it to the new one too.
+   * Intent lines skip that check: compaction keeps every id whose lock directory exists as "read
+   * directly", which covers an intent that landed in a replaced journal.
+   */
+  function append(line: string, checkRotation = true): number {
     const data = Buffer.from(line);
     for (let attempt = 0; ; attempt++) {
       if (writeFd === undefined) openForAppend();
       writeAll(writeFd as number, data, null);
+      if (!checkRotation) return 0;
       let current: { ino: number; size: number } | null = null;
       try {
         current = statSync(paths.journal);
@@ -386,7 +391,7 @@ export function createIndex(options: IndexOptions) {
   return {
     /** Before a commit, under the session lock: readers read this id directly until the summary follows. */
     intent(id: string): number {
-      return append(`{"i":${JSON.stringify(id)},"x":1}\n`);
+      return append(`{"i":${JSON.stringify(id)},"x":1}\n`, false);
     },
     /** After a commit, under the session lock. */
     publish(summary: SessionSummary): number {

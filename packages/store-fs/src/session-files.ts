@@ -58,20 +58,35 @@ export function checkpointBuffer(session: Session, logEnd: number): Buffer {
  * Reads a session: its checkpoint (session.json) and the log lines committed after it. Never
  * reads the history before the checkpoint. Null when there is no session.json.
  */
-export function loadSession(paths: StorePaths, id: string, component: string): LoadedSession | null {
+export function loadSession(
+  paths: StorePaths,
+  id: string,
+  component: string,
+  logFd?: number,
+): LoadedSession | null {
   try {
-    return loadOnce(paths, id, component);
+    return loadOnce(paths, id, component, logFd);
   } catch (error) {
     // A reader can meet a log whose torn tail a writer is truncating, or a session deleted and
     // re-created between its two reads; one more read settles both.
-    if (isSessionKitError(error, "ERR_CORRUPT_RECORD") && error.details.retryable === true) {
-      return loadOnce(paths, id, component);
+    if (
+      isSessionKitError(error, "ERR_CORRUPT_RECORD") &&
+      error.details.retryable === true &&
+      logFd === undefined
+    ) {
+      return loadOnce(paths, id, component, undefined);
     }
     throw error;
   }
 }
 
-function loadOnce(paths: StorePaths, id: string, component: string): LoadedSession | null {
+/** `logFd`: the log already opened by a writer holding the lock (saves an open and a close). */
+function loadOnce(
+  paths: StorePaths,
+  id: string,
+  component: string,
+  logFd: number | undefined,
+): LoadedSession | null {
   let text: string;
   try {
     text = readFileSync(paths.record(id), "utf8");
@@ -106,7 +121,7 @@ function loadOnce(paths: StorePaths, id: string, component: string): LoadedSessi
   }
   let fd: number;
   try {
-    fd = openSync(paths.log(id), "r");
+    fd = logFd ?? openSync(paths.log(id), "r");
   } catch (error) {
     if (errnoCode(error) === "ENOENT") throw retryable(errors.corrupt(component, id, "log.jsonl is missing"));
     throw error;
@@ -139,7 +154,7 @@ function loadOnce(paths: StorePaths, id: string, component: string): LoadedSessi
       checkpointStatus: decoded.session.status,
     };
   } finally {
-    closeSync(fd);
+    if (logFd === undefined) closeSync(fd);
   }
 }
 
