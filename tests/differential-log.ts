@@ -83,7 +83,7 @@ export function generateLog(seed: number, length: number): Op[] {
   };
   const log: Op[] = [];
   for (let k = 0; k < length; k++) {
-    const advance = rng.pick([0, 0, 1, 7, 250, 1000]);
+    const advance = rng.pick([0, 0, 0, 0, 0, 1, 7, 250, 1000]);
     const id = rng.pick(ids);
     const r = rng.next();
     if (r < 0.2) {

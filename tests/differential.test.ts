@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import { createTestContext } from "@sessionkit/conformance";
+import { createMemoryDriver, defineSessionStore } from "@sessionkit/core";
 import { describe, expect, it } from "vitest";
 import { repoAdapters } from "./adapters.js";
 import { generateLog, replay } from "./differential-log.js";
@@ -39,6 +40,33 @@ describe("differential: one seeded log replayed on every adapter gives identical
     const log = generateLog(SEEDS[0]!, LENGTH);
     expect(generateLog(SEEDS[0]!, LENGTH)).toEqual(log);
     expect(new Set(log.map((op) => op.kind)).size).toBe(12);
+  });
+
+  it("is not vacuous: a store whose list drops the id tie-breaker diverges from memory", async () => {
+    const seed = SEEDS[0]!;
+    const expected = await run(0, seed);
+    const handle = createTestContext("diff-mutant");
+    const driver = createMemoryDriver();
+    const store = defineSessionStore(
+      {
+        ...driver,
+        list(filter, after, limit) {
+          const page = driver.list(filter, after, limit) as Awaited<ReturnType<typeof driver.list>>;
+          return {
+            ...page,
+            items: [...page.items].sort(
+              (a, b) =>
+                (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0) ||
+                (a.id < b.id ? -1 : 1),
+            ),
+          };
+        },
+      },
+      { clock: handle.ctx.clock },
+    );
+    const actual = await replay(store, handle.ctx.clock, generateLog(seed, LENGTH));
+    await handle.cleanup();
+    expect(firstDifference(generateLog(seed, LENGTH), expected, actual)).toMatch(/^operation \d+ /);
   });
 
   for (const [index, adapter] of adapters.entries()) {
