@@ -15,6 +15,7 @@ export function isBusyError(error: unknown): boolean {
  */
 export function translateError(error: unknown, what: string, busyTimeoutMs: number): unknown {
   if (error instanceof SessionKitError) return error;
-  if (isBusyError(error)) return errors.busy(STORE_NAME, `The database (needed to ${what})`, busyTimeoutMs, error);
+  if (isBusyError(error))
+    return errors.busy(STORE_NAME, `The database (needed to ${what})`, busyTimeoutMs, error);
   return error;
 }

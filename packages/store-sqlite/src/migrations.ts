@@ -16,7 +16,9 @@ export interface Migration {
  * lone surrogates and NUL included, is stored and compared exactly (UTF-8 would turn a lone
  * surrogate into U+FFFD). `updated_minute` (updated_at cut to the minute) is what the updated-time
  * index holds: it changes at most once a minute, so an append rarely touches that index, while
- * queries still check the exact updated_at.
+ * queries still check the exact updated_at. No index holds event_count: it changes with every
+ * append, and keeping it in an index would cost each append one more page write (about a quarter
+ * of its time) to speed up only the unfiltered statistics scan.
  */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -54,7 +56,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 2,
-    description: "metadata filter index, mode and status list indexes, covering statistics index",
+    description: "metadata filter index, mode and status list indexes",
     up(db) {
       db.exec(`
         CREATE TABLE session_metadata (
@@ -66,7 +68,6 @@ export const MIGRATIONS: readonly Migration[] = [
         CREATE INDEX session_metadata_by_value ON session_metadata (key, value);
         CREATE INDEX sessions_by_mode ON sessions (mode, created_at DESC, id DESC);
         CREATE INDEX sessions_by_status_created ON sessions (status, created_at DESC, id DESC);
-        CREATE INDEX sessions_stats ON sessions (status, mode, iterations, event_count);
       `);
       // Backfill from the records; a record that cannot be parsed gets no metadata rows.
       const insert = db.prepare("INSERT INTO session_metadata (session_id, key, value) VALUES (?, ?, ?)");

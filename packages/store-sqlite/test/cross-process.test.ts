@@ -17,7 +17,9 @@ describe("store-sqlite across processes", () => {
     await holder.request({ command: "hold" });
     const error = await store.commit(session.id, { events: [{ type: "x" }] }).catch((e: unknown) => e);
     expect(isSessionKitError(error, "ERR_STORE_BUSY")).toBe(true);
-    expect((error as Error).message).toMatch(/^\[store-sqlite\] The database \(needed to commit to session "session_[\w-]+"\) stayed locked for 150 ms/);
+    expect((error as Error).message).toMatch(
+      /^\[store-sqlite\] The database \(needed to commit to session "session_[\w-]+"\) stayed locked for 150 ms/,
+    );
     expect(((error as Error).cause as { code?: string }).code).toMatch(/^SQLITE_BUSY/);
     await holder.request({ command: "release" });
     expect((await store.get(session.id))?.version).toBe(1);

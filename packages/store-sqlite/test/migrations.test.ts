@@ -100,8 +100,8 @@ describe("store-sqlite migrations", () => {
     const db = new Database(":memory:");
     migrate(db, 1);
     // Step 2's last statement creates an index of this name, so the step fails after its first statements ran.
-    db.exec("CREATE TABLE sessions_stats (x)");
-    expect(() => migrate(db)).toThrow(/already a table named sessions_stats/);
+    db.exec("CREATE TABLE sessions_by_status_created (x)");
+    expect(() => migrate(db)).toThrow(/already a table named sessions_by_status_created/);
     expect(readSchemaVersion(db)).toBe(1);
     for (const name of ["session_metadata", "sessions_by_mode"]) {
       expect(db.prepare("SELECT name FROM sqlite_master WHERE name = ?").get(name)).toBeUndefined();
