@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { describeConformance } from "@sessionkit/conformance/vitest";
 import { createSqliteStore } from "@sessionkit/store-sqlite";
-import { corruptRow, dbFile, inspectRows } from "./helpers.js";
+import { corruptRow, dbFile, forkFixture, inspectRows } from "./helpers.js";
 
 describeConformance({
   name: "store-sqlite",
@@ -10,4 +10,11 @@ describeConformance({
   childModule: fileURLToPath(new URL("./fixtures/child-store.mjs", import.meta.url)),
   corrupt: (ctx, id, kind) => corruptRow(dbFile(ctx.dir), id, kind),
   inspect: (ctx) => inspectRows(dbFile(ctx.dir)),
+  // A writer SIGKILLed inside an open transaction that half-wrote `id`: uncommitted WAL frames.
+  async plantDebris(ctx, id) {
+    const writer = await forkFixture("lock-holder");
+    await writer.request({ command: "open", file: dbFile(ctx.dir) });
+    await writer.request({ command: "tear", id });
+    await writer.kill();
+  },
 });
