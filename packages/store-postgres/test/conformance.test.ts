@@ -68,17 +68,6 @@ if (pgAvailable) {
           ];
         }),
     },
-    {
-      skip: {
-        // Two things make this case's bound wrong for a server store: it reads the child's progress
-        // oldest first, so with ~1 ms commits the child is several versions past the "acknowledged" one;
-        // and PostgreSQL still finishes a statement a killed client had already sent, so the version can
-        // move once more after the kill. The property (whole old-or-newer state, next writer not blocked)
-        // is tested in test/crash.test.ts, which waits for the dead client's backends to go. Reported.
-        "SS-CC-06":
-          "case bound assumes the parent read the child's newest progress; covered by test/crash.test.ts",
-      },
-    },
   );
 } else {
   describe("@sessionkit/conformance: store-postgres", () => {
