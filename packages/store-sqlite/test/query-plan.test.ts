@@ -68,6 +68,13 @@ describe("store-sqlite query plans", () => {
     },
   );
 
+  it("unfiltered statistics are one sequential scan, never an index walk with a lookup per row", async () => {
+    const file = dbFile(tempDir());
+    await createSqliteStore({ filename: file }).close();
+    const stats = statsSql({});
+    expect(plan(file, stats.sql, stats.params)).toMatch(/^SCAN sessions \|/);
+  });
+
   it("prune searches the (status, updated_minute) index", async () => {
     const file = dbFile(tempDir());
     await createSqliteStore({ filename: file }).close();
