@@ -5,6 +5,7 @@ import {
   createMemoryStore,
   defineSessionStore,
   isSessionKitError,
+  type JsonValue,
   type SessionStore,
 } from "../src/index.js";
 
@@ -299,7 +300,7 @@ describe("memory store: fidelity", () => {
       mode: "m",
       task: "\u0000task\ud800",
       context: matrix,
-      metadata: { matrix },
+      metadata: { matrix: matrix as JsonValue },
     });
     await store.commit(session.id, {
       events: [{ type: "data", data: matrix }],

@@ -37,38 +37,35 @@ function open(ctx: ConformanceContext) {
 }
 
 if (pgAvailable) {
-  describeConformance(
-    {
-      name: "store-postgres",
-      create: open,
-      reopen: open,
-      childModule: fileURLToPath(new URL("./fixtures/child-store.mjs", import.meta.url)),
-      childOptions: { connectionString: PG_URL },
-      corrupt: (ctx, id, kind) =>
-        raw(async (client) => {
-          const { rows } = await client.query(
-            `SELECT record FROM "${ctx.namespace}".sessions WHERE id = $1`,
-            [id],
-          );
-          if (!rows[0]) throw new Error(`no row for ${id}`);
-          await client.query(`UPDATE "${ctx.namespace}".sessions SET record = $2 WHERE id = $1`, [
-            id,
-            DAMAGE[kind](rows[0].record),
-          ]);
-        }),
-      inspect: (ctx) =>
-        raw(async (client) => {
-          const sessions = await client.query(`SELECT id FROM "${ctx.namespace}".sessions ORDER BY id`);
-          const events = await client.query(
-            `SELECT session_id, seq FROM "${ctx.namespace}".events ORDER BY session_id, seq`,
-          );
-          return [
-            ...sessions.rows.map((row) => `sessions:${row.id}`),
-            ...events.rows.map((row) => `events:${row.session_id}:${row.seq}`),
-          ];
-        }),
-    },
-  );
+  describeConformance({
+    name: "store-postgres",
+    create: open,
+    reopen: open,
+    childModule: fileURLToPath(new URL("./fixtures/child-store.mjs", import.meta.url)),
+    childOptions: { connectionString: PG_URL },
+    corrupt: (ctx, id, kind) =>
+      raw(async (client) => {
+        const { rows } = await client.query(`SELECT record FROM "${ctx.namespace}".sessions WHERE id = $1`, [
+          id,
+        ]);
+        if (!rows[0]) throw new Error(`no row for ${id}`);
+        await client.query(`UPDATE "${ctx.namespace}".sessions SET record = $2 WHERE id = $1`, [
+          id,
+          DAMAGE[kind](rows[0].record),
+        ]);
+      }),
+    inspect: (ctx) =>
+      raw(async (client) => {
+        const sessions = await client.query(`SELECT id FROM "${ctx.namespace}".sessions ORDER BY id`);
+        const events = await client.query(
+          `SELECT session_id, seq FROM "${ctx.namespace}".events ORDER BY session_id, seq`,
+        );
+        return [
+          ...sessions.rows.map((row) => `sessions:${row.id}`),
+          ...events.rows.map((row) => `events:${row.session_id}:${row.seq}`),
+        ];
+      }),
+  });
 } else {
   describe("@sessionkit/conformance: store-postgres", () => {
     it.skipIf(process.env.CI !== "true")(
