@@ -157,7 +157,7 @@ async function main() {
   console.log(
     `\n## Targets (ratios from this run${ctx.quick ? "; QUICK MODE: small sizes, indicative only" : ""})\n`,
   );
-  console.log(`${ratios}\n${lostTable}\n`);
+  console.log(`${ratios}\n${lostTable}\n\n${missNotes(targets, ctx)}\n`);
   console.log(`## Figures\n\n${tables}\n`);
   for (const u of ctx.unavailable) console.log(`not available: ${u.id}: ${u.reason}`);
   console.log(

@@ -1,5 +1,18 @@
 // Timing helpers: warm-up + counted rounds, per-op wall time from process.hrtime.bigint(), median of rounds.
 
+import { spawnSync } from "node:child_process";
+import v8 from "node:v8";
+import vm from "node:vm";
+
+v8.setFlagsFromString("--expose-gc");
+/** A full garbage collection, so one contender's garbage is not collected in another's timed loop. */
+const collectGarbage = vm.runInNewContext("gc");
+
+/** Flushes dirty pages of every filesystem (sync(1)); a no-op where there is no `sync` binary. */
+export function flushDisk() {
+  spawnSync("sync", { stdio: "ignore" });
+}
+
 export const now = () => process.hrtime.bigint();
 export const usSince = (t0) => Number(process.hrtime.bigint() - t0) / 1e3;
 
@@ -70,15 +83,19 @@ export function fmtBytes(b) {
  * Measures several contenders in alternation: every round runs each contender once (the order
  * rotates from round to round), so load that drifts during the run hits all of them alike and
  * their ratios stay comparable. A contender is { key, ops, sync?, setup?(r), teardown?(ctx), fn(i, ctx) }
- * (sync: fn returns a value; otherwise each call is awaited). Returns { [key]: summary }.
+ * (sync: fn returns a value; otherwise each call is awaited). `flush` runs sync(1) before each timed
+ * loop. Returns { [key]: summary }.
  */
-export async function measureInterleaved(contenders, { rounds, warmup = 1 }) {
+export async function measureInterleaved(contenders, { rounds, warmup = 1, flush = false }) {
   const perOp = new Map(contenders.map((c) => [c.key, []]));
   for (let r = 0; r < warmup + rounds; r++) {
     const shift = r % contenders.length;
     const order = [...contenders.slice(shift), ...contenders.slice(0, shift)];
     for (const c of order) {
       const ctx = c.setup ? await c.setup(r) : undefined;
+      // Writeback of what setup (or the previous contender) wrote must not land in this timed loop.
+      if (flush) flushDisk();
+      collectGarbage();
       const { ops, fn } = c;
       let us;
       if (c.sync) {
