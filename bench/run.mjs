@@ -10,7 +10,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { ADAPTER_PACKAGES, loadAdapter, PG_URL, SUBJECTS } from "./lib/adapters.mjs";
 import { describeMachine } from "./lib/machine.mjs";
-import { methodText, missNotes } from "./lib/method.mjs";
+import { methodText, missNotes, observations } from "./lib/method.mjs";
 import { renderLost, renderRatios, renderTables } from "./lib/report.mjs";
 import { evaluate, infoDefs, targetDefs } from "./lib/targets.mjs";
 import { runAppend, runRead } from "./lib/w-append.mjs";
@@ -157,7 +157,7 @@ async function main() {
   console.log(
     `\n## Targets (ratios from this run${ctx.quick ? "; QUICK MODE: small sizes, indicative only" : ""})\n`,
   );
-  console.log(`${ratios}\n${lostTable}\n\n${missNotes(targets, ctx)}\n`);
+  console.log(`${ratios}\n${lostTable}\n\n${missNotes(targets, ctx)}\n\n${observations(ctx)}\n`);
   console.log(`## Figures\n\n${tables}\n`);
   for (const u of ctx.unavailable) console.log(`not available: ${u.id}: ${u.reason}`);
   console.log(
@@ -201,6 +201,8 @@ async function main() {
       lostTable,
       "",
       missNotes([...targets], ctx),
+      "",
+      observations(ctx),
       "",
       "## Figures",
       "",

@@ -1,5 +1,5 @@
 // The "Method" section of BENCHMARKS.md, and what is known about each missed target.
-import { fmtUs } from "./measure.mjs";
+import { fmtBytes, fmtUs } from "./measure.mjs";
 import { appendPlan, readPlan } from "./w-append.mjs";
 import { cleanupSize } from "./w-cleanup.mjs";
 import { concPlan } from "./w-conc.mjs";
@@ -18,7 +18,7 @@ export function methodText(ctx) {
     "- **Seed algorithm** (`bench/baseline-seed.mjs`, written here for comparison): the seed module's store rebuilt from `research/seed-behaviour.md`: `<dir>/<id>/session.json` pretty-printed with `JSON.stringify(s, null, 2)` and rewritten in place with `writeFileSync` on every change, no lock; list and stats `readdirSync` and read + parse every file; cleanup lists everything then `rmSync`s. Its append is `addEvent` (get, push, save) with no webhook configured.",
     "- **Bare primitives**: fs: proper-lockfile `lockSync`/`unlockSync` (`realpath: false`) around `appendFileSync` of one JSONL line (plus `fdatasync` to match the fs store's default durability); SQLite: one prepared `INSERT` of one event row in autocommit, WAL, the store's `synchronous` level, table keyed `(session_id, seq)`; PostgreSQL: one named prepared `INSERT` round-trip with `pg` (autocommit), table keyed `(session_id, seq)`, JSONB data.",
     `- **Read**: \`get(id)\` and \`getWithHistory(id)\` round-robin over 10 sessions at history ${readPlan(ctx.quick).join(" and ")}; the seed reads the whole file either way.`,
-    `- **List / stats at scale**: ${sizes.fs} sessions for the seed, memory and fs; ${sizes.sqlite} for SQLite and PostgreSQL (3 events each; 100 users; all five statuses per user). List = \`list({ userId, status, createdAfter, limit: 10 })\` (answers checked against the generator); stats = \`stats()\` over everything. Warm page cache. Seeding (untimed) goes through \`importSession\`: the sync face for embedded stores (fs seeds with durability none: same files), 16 imports in flight for PostgreSQL. The seed's scan is timed for 1 warm-up + 3 rounds of one call.`,
+    `- **List / stats at scale**: ${sizes.fs} sessions for the seed, memory and fs; ${sizes.sqlite} for SQLite and PostgreSQL (3 events each; 100 users; all five statuses per user). List = \`list({ userId, status, createdAfter, limit: 10 })\` (answers checked against the generator); stats = \`stats()\` over everything. Warm page cache. Seeding (untimed) goes through \`importSession\`: the sync face for embedded stores (fs seeds with durability none: same files), 16 imports in flight for PostgreSQL. Every list/stats subject runs in alternation with the others; the seed's scan is one call per round, the others as many calls as fit in ~200 ms.`,
     `- **Concurrency**: ${conc.procs} forked processes, each opening its own store, wait at a start gate, then each awaits ${conc.events} \`commit\`s of one event to the same session. Wall time runs from "go" to the last worker's "done"; ${conc.rounds} rounds, median shown. Afterwards the history is read back: lost = ${conc.procs * conc.events} − distinct (worker, i) pairs found; seq must be 1..n without gaps.`,
     `- **Cleanup**: ${cleanupSize(ctx.quick)} terminal sessions last changed 50+ days before the cutoff among as many recent ones; one \`prune({ olderThan, statuses: [completed, failed, timeout] })\` is timed (sync face where there is one), fresh data each round (1 warm-up + 3 rounds). The seed runs \`cleanupOldSessions(maxAgeMs)\`.`,
     `- **Peak memory**: a fresh child process (\`--expose-gc\`) opens the store, runs \`count()\`, collects garbage, notes RSS, then walks \`list({ limit: 1000, cursor })\` over ${sizes.walk} sessions (on the 100k data sets: the newest ${sizes.walk}, a \`createdAfter\` bound); peak = \`process.resourceUsage().maxRSS\`. The seed child calls \`listSessions()\` once.`,
@@ -49,8 +49,8 @@ const KNOWN = {
     const n = nOf(t.num);
     return `A commit is one BEGIN IMMEDIATE transaction (SELECT the record, UPDATE the session row and its changed index columns, INSERT the event, COMMIT) where the bare primitive is one autocommit INSERT; in a CPU profile ~63% of a commit is inside SQLite and the rest is core's per-commit work (input validation, size checks, decode), which alone costs ${us(F[`append.memory.sync@${n}`])} (the memory store's commit). An isolated probe measured a bare transaction with the same statements at 1.7× the bare INSERT.`;
   },
-  "pg-vs-prim": () =>
-    "A commit is two round-trips (read the row, then one conditional write statement that only applies if the version is unchanged) where the bare INSERT is one; both wait for the WAL flush (synchronous_commit on).",
+  "pg-vs-prim": (_t, F) =>
+    `A commit is two round-trips where the bare INSERT is one: a read of the session row (a \`get\` alone costs ${us(F["get.postgres.async@10"])}), then one conditional statement that updates the session row (record and indexed columns) and inserts the event only if the version is unchanged; both sides wait for the WAL flush (synchronous_commit on).`,
   "sqlite-vs-langgraph-ref": (t, F) => langgraphNote(t, F),
   "sqlite-vs-langgraph-big": (t, F) => langgraphNote(t, F),
 };
@@ -71,7 +71,7 @@ function primNote(t, F) {
 function langgraphNote(t, F) {
   const n = nOf(t.num);
   const put = F[t.num];
-  return `LangGraph's put costs ${us(put)} at ${n} messages (it rewrites the whole history each step). Meeting ${t.target}× would need a SQLite append of ${put ? fmtUs(put.us / t.target) : "–"}; ours costs ${us(F[t.den])}, of which the bare INSERT is ${us(F[`append.prim.sqlite@${n}`])} and core's per-commit work (the memory store's commit) ${us(F[`append.memory.async@${n}`])}. The ratio grows linearly with history: ${((put?.us ?? 0) / (F[t.den]?.us ?? 1)).toFixed(0)}× here.`;
+  return `LangGraph's put costs ${us(put)} at ${n} messages (it rewrites the whole history each step). Meeting ${t.target}× would need a SQLite append of ${put ? fmtUs(put.us / t.target) : "–"}; ours costs ${us(F[t.den])}, of which the bare INSERT is ${us(F[`append.prim.sqlite@${n}`])} and core's per-commit work (the memory store's commit) ${us(F[`append.memory.async@${n}`])}. The ratio grows linearly with history: ${((put?.us ?? 0) / (F[t.den]?.us ?? 1)).toFixed(0)}× here. (\`research/perf/peer-langgraph-sqlite.md\` measured put at 1.8 ms @1000 and 10.2 ms @5000 on this machine; against those figures this append would be ${F[t.den] ? ((n === "1000" ? 1815 : 10201) / F[t.den].us).toFixed(0) : "–"}×.)`;
 }
 
 export function missNotes(targets, ctx) {
@@ -85,4 +85,37 @@ export function missNotes(targets, ctx) {
     );
   }
   return lines.join("\n");
+}
+
+/** A few facts worth reading beside the targets, derived from this run's figures. */
+export function observations(ctx) {
+  const F = ctx.figures;
+  const lines = [];
+  const seedConc = F["conc.seed"];
+  if (seedConc) {
+    const storesLost = ctx.subjects.flatMap((s) => F[`conc.${s.id}`]?.lost ?? []);
+    const total = seedConc.procs * seedConc.events;
+    lines.push(
+      `- The seed algorithm under ${seedConc.procs} processes × ${seedConc.events} appends lost ${seedConc.lost.join(", ")} of ${total} events per round${seedConc.corrupt ? "; its session.json was left torn (unparseable) at the end, so the whole history was lost" : ""}.${storesLost.length && storesLost.every((n) => n === 0) ? " Every store lost none." : ""}`,
+    );
+  }
+  const old = ctx.quick ? 50 : 1000;
+  const seedPrune = F[`cleanup.seed@${old}`];
+  for (const id of ["fs", "fs-none"]) {
+    const f = F[`cleanup.${id}@${old}`];
+    if (f && seedPrune && f.us > seedPrune.us) {
+      lines.push(
+        `- Cleanup: \`${id}\` prune took ${fmtUs(f.us)} for ${old} sessions, ${(f.us / seedPrune.us).toFixed(1)}× the seed's unlocked scan-and-rmSync (${fmtUs(seedPrune.us)}): it locks each session, renames it away${id === "fs" ? ", fsyncs the directory" : ""} and appends a tombstone to the index journal, one session at a time.`,
+      );
+    }
+  }
+  const walk = ctx.quick ? 500 : 10_000;
+  const seedMem = F[`mem.seed@${walk}`];
+  const fsMem = F[`mem.fs@${walk}`];
+  if (seedMem && fsMem) {
+    lines.push(
+      `- Listing ${walk} sessions: the seed's listSessions() raised RSS by ${fmtBytes(seedMem.peakOverIdle)} (it parses every full session, history included); the fs store's cursor walk by ${fmtBytes(Math.max(0, fsMem.peakOverIdle))}.`,
+    );
+  }
+  return lines.length ? ["### Other observations", "", ...lines].join("\n") : "";
 }
