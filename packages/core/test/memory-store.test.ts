@@ -525,3 +525,21 @@ describe("memory store: prune, delete, import, close", () => {
     expect(() => store.sync()).toThrow(/closed/);
   });
 });
+
+describe("memory store: size limit on commits", () => {
+  it("a patch that grows the record past the limit is refused; events-only appends are checked per event", async () => {
+    const store = createMemoryStore({ maxPayloadBytes: 32 * 1024 });
+    const { session } = await store.create({ mode: "m", task: "t", context: { a: "x".repeat(30 * 1024) } });
+    const grow = store.commit(session.id, { patch: { context: { a: "x".repeat(33 * 1024) } } });
+    await expect(grow).rejects.toMatchObject({ code: "ERR_PAYLOAD_TOO_LARGE" });
+    const bigEvent = store.commit(session.id, {
+      events: [{ type: "x", data: { s: "y".repeat(33 * 1024) } }],
+    });
+    await expect(bigEvent).rejects.toMatchObject({ code: "ERR_PAYLOAD_TOO_LARGE" });
+    const { session: next } = await store.commit(session.id, {
+      events: [{ type: "x", data: { s: "small" } }],
+    });
+    expect(next.version).toBe(2);
+    expect((await store.get(session.id))?.context).toEqual(session.context);
+  });
+});
