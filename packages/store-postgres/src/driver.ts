@@ -105,26 +105,53 @@ export function createPostgresDriver(options: PostgresDriverOptions): StoreDrive
     }
   }
 
-  async function readCurrent(db: Db, id: string, lock: boolean): Promise<Session> {
-    const { rows } = await exec<{ record: string }>(db, lock ? "getForUpdate" : "get", [id]);
-    const row = rows[0];
-    if (!row) throw errors.notFound(name, id);
-    return parseSession(id, row.record);
+  /** A session as last read or written by this handle, with the server's digest of its record. */
+  interface Seen {
+    session: Session;
+    digest: string;
   }
 
-  /** Writes `plan` if the row is still at `version`; false when another writer got there first. */
-  async function write(db: Db, version: number, { next, events }: CommitPlan): Promise<boolean> {
+  // The state this handle last committed, per session: an append plans from it and writes in one
+  // round trip. The write is conditioned on version and record digest, so a stale or tampered
+  // entry only costs a failed write and a fresh read; it can never commit a wrong state.
+  const lastSeen = new Map<string, Seen>();
+  const LAST_SEEN_MAX = 10_000;
+
+  function remember(id: string, seen: Seen): void {
+    lastSeen.delete(id);
+    lastSeen.set(id, seen);
+    if (lastSeen.size > LAST_SEEN_MAX) lastSeen.delete(lastSeen.keys().next().value as string);
+  }
+
+  async function readCurrent(db: Db, id: string, lock: boolean): Promise<Seen> {
+    const { rows } = await exec<{ record: string; digest: string }>(
+      db,
+      lock ? "getForUpdate" : "getForCommit",
+      [id],
+    );
+    const row = rows[0];
+    if (!row) throw errors.notFound(name, id);
+    return { session: parseSession(id, row.record), digest: row.digest };
+  }
+
+  /** Writes `plan` if the row is still `seen`; the new digest, or null when it changed meanwhile. */
+  async function write(db: Db, seen: Seen, { next, events }: CommitPlan): Promise<string | null> {
     const row = sessionRow(next);
     if (events.length === 0) {
-      const result = await exec(db, "update", [...row, version]);
-      return result.rowCount === 1;
+      const result = await exec<{ digest: string }>(db, "update", [
+        ...row,
+        seen.session.version,
+        seen.digest,
+      ]);
+      return result.rows[0]?.digest ?? null;
     }
-    const { rows } = await exec<{ n: number }>(db, "updateWithEvents", [
+    const { rows } = await exec<{ digest: string | null }>(db, "updateWithEvents", [
       ...row,
-      version,
+      seen.session.version,
       ...eventArrays(events),
+      seen.digest,
     ]);
-    return rows[0]?.n === 1;
+    return rows[0]?.digest ?? null;
   }
 
   async function list(
@@ -174,6 +201,7 @@ export function createPostgresDriver(options: PostgresDriverOptions): StoreDrive
 
     insert: (session, events, { overwrite }) =>
       run("insert", async () => {
+        lastSeen.delete(session.id);
         const row = sessionRow(session);
         const arrays = eventArrays(events);
         if (!overwrite) {
@@ -197,17 +225,38 @@ export function createPostgresDriver(options: PostgresDriverOptions): StoreDrive
 
     commit: (id, plan) =>
       run("commit", async () => {
-        // Optimistic: read, plan, then one statement that writes only if nobody committed in between.
+        // Optimistic: plan from the state this handle last wrote (or a fresh read), then one
+        // statement that writes only if nobody committed in between.
+        let cached = lastSeen.get(id);
         for (let attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
-          const current = await readCurrent(pool, id, false);
-          const planned = plan(current);
-          if (await write(pool, current.version, planned)) return planned.next;
+          const seen = cached ?? (await readCurrent(pool, id, false));
+          let planned: CommitPlan;
+          try {
+            planned = plan(seen.session);
+          } catch (error) {
+            // A remembered state may be stale (say, an expectedVersion another handle reached): decide on fresh data.
+            if (cached === undefined) throw error;
+            cached = undefined;
+            lastSeen.delete(id);
+            attempt -= 1;
+            continue;
+          }
+          const digest = await write(pool, seen, planned);
+          if (digest !== null) {
+            remember(id, { session: planned.next, digest });
+            return planned.next;
+          }
+          if (cached !== undefined) attempt -= 1; // a stale memory is not a lost race
+          cached = undefined;
+          lastSeen.delete(id);
         }
         // Contended: hold the row lock while planning, which always succeeds.
         return transaction(async (client) => {
-          const current = await readCurrent(client, id, true);
-          const planned = plan(current);
-          if (!(await write(client, current.version, planned))) throw new Error("the locked row changed");
+          const seen = await readCurrent(client, id, true);
+          const planned = plan(seen.session);
+          const digest = await write(client, seen, planned);
+          if (digest === null) throw new Error("the locked row changed");
+          remember(id, { session: planned.next, digest });
           return planned.next;
         });
       }),
@@ -272,6 +321,7 @@ export function createPostgresDriver(options: PostgresDriverOptions): StoreDrive
 
     delete: (id, expectedVersion) =>
       run("delete", async () => {
+        lastSeen.delete(id);
         if (expectedVersion === undefined) return ((await exec(pool, "delete", [id])).rowCount ?? 0) > 0;
         for (;;) {
           if (((await exec(pool, "deleteVersion", [id, expectedVersion])).rowCount ?? 0) > 0) return true;
@@ -286,6 +336,7 @@ export function createPostgresDriver(options: PostgresDriverOptions): StoreDrive
     prune: (statuses, before, dryRun) =>
       run("prune", async () => {
         const { rows } = await exec<{ id: string }>(pool, dryRun ? "pruneDry" : "prune", [statuses, before]);
+        if (!dryRun) for (const row of rows) lastSeen.delete(row.id);
         return rows.map((row) => row.id);
       }),
 

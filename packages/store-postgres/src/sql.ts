@@ -20,12 +20,18 @@ export function statements(s: string) {
        WHERE EXISTS (SELECT 1 FROM ${guard})`;
   return {
     get: `SELECT record FROM ${s}.sessions WHERE id = $1`,
-    getForUpdate: `SELECT record FROM ${s}.sessions WHERE id = $1 FOR UPDATE`,
-    // One statement, one round trip, atomic: the version check, the new state and the events.
-    update: `UPDATE ${s}.sessions SET ${set} WHERE id = $1 AND version = $${n + 1}`,
-    updateWithEvents: `WITH upd AS (UPDATE ${s}.sessions SET ${set} WHERE id = $1 AND version = $${n + 1} RETURNING 1),
+    // The digest is computed by the server on both sides of a commit, so it never depends on
+    // the client's encoding: md5 of the stored record text.
+    getForCommit: `SELECT record, md5(record) AS digest FROM ${s}.sessions WHERE id = $1`,
+    getForUpdate: `SELECT record, md5(record) AS digest FROM ${s}.sessions WHERE id = $1 FOR UPDATE`,
+    // One statement, one round trip, atomic: the version and digest check, the new state and the
+    // events. The digest also refuses to write over a record changed behind the store's back.
+    update: `UPDATE ${s}.sessions SET ${set} WHERE id = $1 AND version = $${n + 1} AND md5(record) = $${n + 2}
+      RETURNING md5(record) AS digest`,
+    updateWithEvents: `WITH upd AS (UPDATE ${s}.sessions SET ${set}
+        WHERE id = $1 AND version = $${n + 1} AND md5(record) = $${n + 4} RETURNING md5(record) AS digest),
       ins AS (${insertEvents(n + 2, n + 3, "upd")})
-      SELECT count(*)::int AS n FROM upd`,
+      SELECT (SELECT digest FROM upd) AS digest`,
     insertNew: `WITH ins AS (INSERT INTO ${s}.sessions (${cols}) VALUES (${typedValues}) ON CONFLICT (id) DO NOTHING RETURNING 1),
       ev AS (${insertEvents(n + 1, n + 2, "ins")})
       SELECT count(*)::int AS n FROM ins`,
