@@ -1,4 +1,4 @@
-import type { Session, SessionStatus, SessionStore, SessionSummary } from "@sessionkit/core";
+import type { Session, SessionFilter, SessionStatus, SessionStore, SessionSummary } from "@sessionkit/core";
 import { createPrng, freshId, input } from "../assertions.js";
 import type { ConformanceContext } from "../harness.js";
 
@@ -17,18 +17,8 @@ export const TRICKY_VALUES = [
   "_",
 ];
 
-/** A plain filter, as the suite's own oracle understands it (independent of core's implementation). */
-export interface OracleFilter {
-  userId?: string;
-  channelId?: string;
-  mode?: string;
-  status?: SessionStatus | SessionStatus[];
-  createdAfter?: string;
-  createdBefore?: string;
-  updatedAfter?: string;
-  updatedBefore?: string;
-  metadata?: Record<string, string | number | boolean | null>;
-}
+/** The contract's filter; the suite matches it with its own oracle, not core's implementation. */
+export type OracleFilter = SessionFilter;
 
 /** The suite's oracle for a filter. */
 export function oracleMatches(row: SessionSummary, filter: OracleFilter): boolean {

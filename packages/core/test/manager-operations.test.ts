@@ -3,24 +3,15 @@ import {
   createManualClock,
   createMemoryStore,
   createSessionManager,
-  isSessionKitError,
   type SessionNotification,
 } from "../src/index.js";
+import { codeOf } from "./outcome.js";
 
 function setup() {
   const clock = createManualClock("2026-11-24T10:00:00.000Z");
   const store = createMemoryStore({ clock });
   const manager = createSessionManager({ store });
   return { clock, store, manager };
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return "resolved";
-  } catch (error) {
-    return isSessionKitError(error) ? error.code : `raw:${String(error)}`;
-  }
 }
 
 describe("manager: start and the lifecycle operations", () => {

@@ -9,6 +9,7 @@ import {
   type SessionStatus,
   TRANSITION_TABLE,
 } from "../src/index.js";
+import { codeOf } from "./outcome.js";
 
 function setup() {
   const clock = createManualClock("2026-11-24T10:00:00.000Z");
@@ -30,15 +31,6 @@ async function inStatus(manager: SessionManager, status: SessionStatus): Promise
       return manager.fail(session.id, "boom");
     case "timeout":
       return manager.incrementIteration(session.id);
-  }
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return "resolved";
-  } catch (error) {
-    return isSessionKitError(error) ? error.code : `raw:${String(error)}`;
   }
 }
 

@@ -8,6 +8,7 @@ import {
   type JsonValue,
   type SessionStore,
 } from "../src/index.js";
+import { codeOf } from "./outcome.js";
 
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -15,15 +16,6 @@ function setup() {
   const clock = createManualClock("2026-11-24T10:00:00.000Z");
   const store = createMemoryStore({ clock });
   return { clock, store };
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return "resolved";
-  } catch (error) {
-    return isSessionKitError(error) ? error.code : `raw:${String(error)}`;
-  }
 }
 
 describe("memory store: create and read", () => {

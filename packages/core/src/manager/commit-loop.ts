@@ -1,9 +1,9 @@
 import type { Clock } from "../clock.js";
 import { describeValue, errors, isSessionKitError, SessionKitError } from "../errors.js";
 import type { Session } from "../model.js";
-import type { CommitResult, SessionStore } from "../store.js";
+import type { CommitInput, CommitResult, SessionStore, SyncSessionStore } from "../store.js";
 import { COMPONENT } from "./schemas.js";
-import type { Decision } from "./transitions.js";
+import { type Decision, decide as decideOperation, type Operation } from "./transitions.js";
 
 /** Runs read-decide-commit loops against one store. */
 export interface Committer {
@@ -30,18 +30,14 @@ export function createCommitter(
         const current = await store.get(id);
         if (current === null) throw errors.notFound(COMPONENT, id);
         const decision = decide(current, clock.now());
-        const hasPatch = Object.keys(decision.patch).length > 0;
-        if (!hasPatch && decision.events.length === 0) {
+        const input = commitInputOf(decision, current.version);
+        if (input === null) {
           if (decision.error) throw decision.error;
           return current;
         }
         let result: CommitResult;
         try {
-          result = await store.commit(id, {
-            expectedVersion: current.version,
-            ...(hasPatch ? { patch: decision.patch } : {}),
-            ...(decision.events.length > 0 ? { events: decision.events } : {}),
-          });
+          result = await store.commit(id, input);
         } catch (error) {
           if (!isSessionKitError(error, "ERR_VERSION_CONFLICT")) throw error;
           if (attempt >= maxRetries) throw busy(id, attempt + 1, error);
@@ -54,6 +50,51 @@ export function createCommitter(
       }
     },
   };
+}
+
+/** The commit a decision asks for, conditioned on the version it was made on; null when it changes nothing. */
+function commitInputOf(decision: Decision, version: number): CommitInput | null {
+  const hasPatch = Object.keys(decision.patch).length > 0;
+  if (!hasPatch && decision.events.length === 0) return null;
+  return {
+    expectedVersion: version,
+    ...(hasPatch ? { patch: decision.patch } : {}),
+    ...(decision.events.length > 0 ? { events: decision.events } : {}),
+  };
+}
+
+/**
+ * The manager's read-decide-commit for a synchronous face (`store.sync()`): the same transition
+ * table and deadline rule, so a sync caller (the seed drop-in) can never decide differently.
+ * Retries at once on a version conflict (another process won); ERR_STORE_BUSY after `maxRetries`.
+ */
+export function applyOperationSync(
+  store: SyncSessionStore,
+  id: string,
+  operation: Operation,
+  options: { clock: Clock; maxRetries?: number },
+): Session {
+  const maxRetries = options.maxRetries ?? 50;
+  for (let attempt = 0; ; attempt++) {
+    const current = store.get(id);
+    if (current === null) throw errors.notFound(COMPONENT, id);
+    const decision = decideOperation(current, operation, options.clock.now());
+    const input = commitInputOf(decision, current.version);
+    if (input === null) {
+      if (decision.error) throw decision.error;
+      return current;
+    }
+    let result: CommitResult;
+    try {
+      result = store.commit(id, input);
+    } catch (error) {
+      if (!isSessionKitError(error, "ERR_VERSION_CONFLICT")) throw error;
+      if (attempt >= maxRetries) throw busy(id, attempt + 1, error);
+      continue;
+    }
+    if (decision.error) throw decision.error;
+    return result.session;
+  }
 }
 
 function busy(id: string, attempts: number, cause: unknown): SessionKitError {

@@ -1,3 +1,11 @@
+export { applyOperationSync } from "./commit-loop.js";
 export * from "./create-manager.js";
-export { type IterationUsage, type TokenUsage, TRANSITION_TABLE } from "./transitions.js";
+export {
+  type Decision,
+  decide,
+  type IterationUsage,
+  type Operation,
+  type TokenUsage,
+  TRANSITION_TABLE,
+} from "./transitions.js";
 export type * from "./types.js";

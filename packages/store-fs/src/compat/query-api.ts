@@ -1,7 +1,13 @@
-import { isValidSessionId, SessionKitError } from "@sessionkit/core";
+import {
+  applyOperationSync,
+  isSessionKitError,
+  isValidSessionId,
+  SessionKitError,
+  toJsonObject,
+} from "@sessionkit/core";
 import { toEvent } from "./convert.js";
 import { COMPONENT, nowMs, syncStore } from "./state.js";
-import { assertAge, listSessions, pruneOlderThan, readAgentSession, retryOnConflict } from "./store-api.js";
+import { assertAge, listSessions, pruneOlderThan, readAgentSession } from "./store-api.js";
 import type { AgentSession, SessionContext, SessionFilter, SessionStatus, SessionSummary } from "./types.js";
 
 const DAY_MS = 86_400_000;
@@ -13,35 +19,34 @@ const DAY_MS = 86_400_000;
  */
 export function updateContext(id: string, context: Record<string, unknown>): AgentSession | null {
   if (!isValidSessionId(id)) return null;
-  const sync = syncStore();
   const set: Record<string, unknown> = {};
   const unset: string[] = [];
   for (const [key, value] of Object.entries(context ?? {})) {
     if (value === undefined) unset.push(key);
     else set[key] = value;
   }
-  const found = retryOnConflict(() => {
-    const current = sync.get(id);
-    if (!current) return false;
-    if (current.status !== "active" && current.status !== "paused") {
+  const sync = syncStore();
+  try {
+    // The manager's own decision (transition table, deadline rule, `context` event), run synchronously.
+    applyOperationSync(
+      sync,
+      id,
+      { kind: "context", set: toJsonObject(set, "context", COMPONENT), unset },
+      { clock: { now: nowMs } },
+    );
+  } catch (error) {
+    if (isSessionKitError(error, "ERR_SESSION_NOT_FOUND")) return null;
+    if (isSessionKitError(error, "ERR_INVALID_TRANSITION")) {
+      const { status } = error.details as { status?: unknown };
       throw new SessionKitError(
         "ERR_INVALID_TRANSITION",
-        `Cannot updateContext on session in status: ${current.status}. [${COMPONENT}] Session "${id}" is finished; its context is kept as it ended.`,
-        { details: { id, status: current.status, operation: "context" } },
+        `Cannot updateContext on session in status: ${String(status)}. ${error.message}`,
+        { cause: error, details: { ...error.details, id } },
       );
     }
-    const merged: Record<string, unknown> = { ...current.context, ...set };
-    for (const key of unset) delete merged[key];
-    const data: Record<string, unknown> = { set };
-    if (unset.length > 0) data.unset = unset;
-    sync.commit(id, {
-      expectedVersion: current.version,
-      patch: { context: merged },
-      events: [{ type: "context", data }],
-    });
-    return true;
-  });
-  return found ? readAgentSession(id, sync) : null;
+    throw error;
+  }
+  return readAgentSession(id, sync);
 }
 
 /** What an agent needs to continue: task, progress, context and the last 10 events (oldest first). */
