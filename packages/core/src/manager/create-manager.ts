@@ -41,7 +41,21 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   let closed = false;
   let closing: Promise<{ undelivered: WebhookDelivery[] }> | undefined;
 
+  // Commits inside a caller's transaction wait for its outcome; close() waits for them too.
+  const unsettled = new Set<Promise<unknown>>();
   function publish(result: CommitResult): void {
+    if (result.settled === undefined) {
+      deliver(result);
+      return;
+    }
+    const waiting = result.settled.then((kept) => {
+      unsettled.delete(waiting);
+      if (kept) deliver(result);
+    });
+    unsettled.add(waiting);
+  }
+
+  function deliver(result: CommitResult): void {
     for (const event of result.events) {
       const notification = toNotification(result.session, event);
       dispatcher?.enqueue(notification);
@@ -119,7 +133,17 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       if (closing) return closing;
       closed = true;
       const { timeoutMs = 10_000 } = parse(closeOptionsSchema, closeOptions ?? {}, "options");
-      closing = (async () => ({ undelivered: dispatcher ? await dispatcher.close(timeoutMs) : [] }))();
+      closing = (async () => {
+        if (unsettled.size > 0) {
+          let timer: NodeJS.Timeout | undefined;
+          const bound = new Promise((resolve) => {
+            timer = setTimeout(resolve, timeoutMs);
+          });
+          await Promise.race([Promise.all(unsettled), bound]);
+          clearTimeout(timer);
+        }
+        return { undelivered: dispatcher ? await dispatcher.close(timeoutMs) : [] };
+      })();
       return closing;
     },
   };
