@@ -21,6 +21,7 @@ export const ERROR_CODES = [
   "ERR_LEASE_LOST",
   "ERR_SESSION_BUSY",
   "ERR_IDEMPOTENCY_CONFLICT",
+  "ERR_MISSING_DEPENDENCY",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
