@@ -4,10 +4,10 @@
 
 // Everything compat/manager exports, as the seed's index re-exported its manager...
 export * from "./manager.js";
+export { cleanupSessions } from "./query-api.js";
 // ...except `cleanupOldSessions`, which the seed's index took from store.ts: milliseconds, with
 // 1..999 refused (see root-cleanup.ts). This explicit export shadows the one of `export *`.
 export { cleanupOldSessions } from "./root-cleanup.js";
-export { cleanupSessions } from "./query-api.js";
 export {
   createSession,
   deleteSession as removeSession,
