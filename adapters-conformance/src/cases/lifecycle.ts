@@ -12,7 +12,7 @@ import {
   type SessionStore,
   verifyWebhookSignature,
 } from "@sessionkit/core";
-import { codeOf } from "../assertions.js";
+import { codeOf, expectDeepEqual, expectEqual } from "../assertions.js";
 import type { CaseDefinition } from "../case.js";
 
 type Observed = Record<string, unknown>;
@@ -241,7 +241,7 @@ export const lifecycleCases: CaseDefinition[] = [
       const expected = await lifecycleScript(reference, refClock);
       await reference.close();
       const actual = await lifecycleScript(store, ctx.clock);
-      assert.deepStrictEqual(actual, expected);
+      expectDeepEqual(actual, expected, "actual");
     },
   },
   {
@@ -254,7 +254,11 @@ export const lifecycleCases: CaseDefinition[] = [
       const reference = createMemoryStore({ clock: createManualClock(ctx.clock.now()) });
       const expected = await transitionMatrix(reference, reference.clock);
       await reference.close();
-      assert.deepStrictEqual(await transitionMatrix(store, ctx.clock), expected);
+      expectDeepEqual(
+        await transitionMatrix(store, ctx.clock),
+        expected,
+        "transitionMatrix(store, ctx.clock)",
+      );
     },
   },
   {
@@ -275,25 +279,25 @@ export const lifecycleCases: CaseDefinition[] = [
           `round ${round}: complete failed: ${String((done as PromiseRejectedResult).reason)}`,
         );
         const types = (await manager.getWithHistory(s.id))!.history.map((ev) => ev.type);
-        if (tool!.status === "fulfilled") assert.deepStrictEqual(types, ["start", "tool_call", "complete"]);
+        if (tool!.status === "fulfilled") expectDeepEqual(types, ["start", "tool_call", "complete"], "types");
         else {
-          assert.equal(codeOf(tool!.reason), "ERR_INVALID_TRANSITION");
-          assert.deepStrictEqual(types, ["start", "complete"]);
+          expectEqual(codeOf(tool!.reason), "ERR_INVALID_TRANSITION", "codeOf(tool!.reason)");
+          expectDeepEqual(types, ["start", "complete"], "types");
         }
         const t = await manager.start({ task: "t", mode: "m", maxIterations: 2 });
         await manager.incrementIteration(t.id);
         const [iteration, learning] = await startTogether(2, (i) =>
           i === 0 ? manager.incrementIteration(t.id) : manager.recordLearning(t.id, `insight ${round}`),
         );
-        assert.equal(iteration!.status, "fulfilled");
+        expectEqual(iteration!.status, "fulfilled", "iteration!.status");
         const full = (await manager.getWithHistory(t.id))!;
-        assert.equal(full.status, "timeout");
+        expectEqual(full.status, "timeout", "full.status");
         const kinds = full.history.map((ev) => ev.type);
         if (learning!.status === "fulfilled") {
-          assert.deepStrictEqual(kinds, ["start", "iteration", "learning", "iteration", "timeout"]);
+          expectDeepEqual(kinds, ["start", "iteration", "learning", "iteration", "timeout"], "kinds");
         } else {
-          assert.equal(codeOf(learning!.reason), "ERR_INVALID_TRANSITION");
-          assert.deepStrictEqual(kinds, ["start", "iteration", "iteration", "timeout"]);
+          expectEqual(codeOf(learning!.reason), "ERR_INVALID_TRANSITION", "codeOf(learning!.reason)");
+          expectDeepEqual(kinds, ["start", "iteration", "iteration", "timeout"], "kinds");
         }
       }
       await manager.close();
@@ -311,11 +315,16 @@ export const lifecycleCases: CaseDefinition[] = [
         const rejected = outcomes.find((o) => o.status === "rejected") as PromiseRejectedResult | undefined;
         assert.equal(rejected, undefined, `an increment failed: ${String(rejected?.reason)}`);
         const full = (await manager.getWithHistory(s.id))!;
-        assert.equal(full.iterations, 50);
+        expectEqual(
+          full.iterations,
+          50,
+          `round ${round}: iterations after 50 concurrent incrementIteration calls (lower means lost increments)`,
+        );
         const seen = full.history.filter((ev) => ev.type === "iteration").map((ev) => ev.data.i as number);
-        assert.deepStrictEqual(
+        expectDeepEqual(
           seen.sort((x, y) => x - y),
           Array.from({ length: 50 }, (_, i) => i),
+          "seen.sort((x, y) => x - y)",
         );
       }
       await manager.close();
@@ -329,18 +338,29 @@ export const lifecycleCases: CaseDefinition[] = [
     async run({ open, reopen, ctx, startTogether }) {
       const one = createSessionManager({ store: await open(), clock: ctx.clock });
       const two = createSessionManager({ store: await reopen(), clock: ctx.clock });
-      const s = await one.start({ task: "t", mode: "m", maxIterations: 1000 });
-      const outcomes = await startTogether(40, (i) =>
-        i % 2 === 0 ? one.incrementIteration(s.id, { i }) : two.recordToolCall(s.id, `tool${i}`, { i }, "ok"),
-      );
-      assert.ok(
-        outcomes.every((o) => o.status === "fulfilled"),
-        "an operation failed",
-      );
-      const full = (await one.getWithHistory(s.id))!;
-      assert.equal(full.iterations, 20);
-      assert.equal(full.history.length, 41);
-      assert.equal(full.metadata?.toolsUsed?.length, 20);
+      // A few rounds, so the seeded offsets give more than one interleaving.
+      for (let round = 0; round < 3; round++) {
+        const s = await one.start({ task: "t", mode: "m", maxIterations: 1000 });
+        const outcomes = await startTogether(40, (i) =>
+          i % 2 === 0
+            ? one.incrementIteration(s.id, { i })
+            : two.recordToolCall(s.id, `tool${i}`, { i }, "ok"),
+        );
+        const failed = outcomes.find((o) => o.status === "rejected") as PromiseRejectedResult | undefined;
+        assert.equal(failed, undefined, `round ${round}: an operation failed: ${String(failed?.reason)}`);
+        const full = (await one.getWithHistory(s.id))!;
+        expectEqual(full.iterations, 20, `round ${round}: iterations after 20 increments over two managers`);
+        expectEqual(
+          full.history.length,
+          41,
+          `round ${round}: history length, expected start + 20 iterations + 20 tool calls`,
+        );
+        expectEqual(
+          full.metadata?.toolsUsed?.length,
+          20,
+          `round ${round}: metadata.toolsUsed entries after 20 tool calls`,
+        );
+      }
       await one.close();
       await two.close();
     },
@@ -391,7 +411,7 @@ export const lifecycleCases: CaseDefinition[] = [
       const s = await manager.start({ task: "t", mode: "m" });
       await manager.complete(s.id, "done");
       const { undelivered } = await manager.close({ timeoutMs: 10_000 });
-      assert.deepStrictEqual(undelivered, []);
+      expectDeepEqual(undelivered, [], "undelivered");
       const expected = {
         id: `${s.id}:2`,
         event: "complete",
@@ -399,7 +419,7 @@ export const lifecycleCases: CaseDefinition[] = [
         statusInStore: "completed",
         result: "done",
       };
-      assert.deepStrictEqual(seen, [expected, expected]);
+      expectDeepEqual(seen, [expected, expected], "seen");
     },
   },
 ];
