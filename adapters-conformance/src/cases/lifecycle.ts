@@ -265,7 +265,7 @@ export const lifecycleCases: CaseDefinition[] = [
     id: "SS-LC-03",
     group: "SS-LC",
     title:
-      "Promise.all([complete, recordToolCall]) and ([incrementIteration at the limit, recordLearning]): every success is in the history",
+      "Promise.all([complete, recordToolCall]) and ([incrementIteration at the limit, recordLearning]): neither rejects, every event is in the history",
     async run({ open, ctx, iterations, startTogether }) {
       const manager = createSessionManager({ store: await open(), clock: ctx.clock });
       for (let round = 0; round < iterations; round++) {
@@ -278,27 +278,33 @@ export const lifecycleCases: CaseDefinition[] = [
           "fulfilled",
           `round ${round}: complete failed: ${String((done as PromiseRejectedResult).reason)}`,
         );
+        // Event-only records are never refused for timing: both calls succeed, whichever commits first.
+        assert.equal(tool!.status, "fulfilled", `round ${round}: recordToolCall failed after complete`);
         const types = (await manager.getWithHistory(s.id))!.history.map((ev) => ev.type);
-        if (tool!.status === "fulfilled") expectDeepEqual(types, ["start", "tool_call", "complete"], "types");
-        else {
-          expectEqual(codeOf(tool!.reason), "ERR_INVALID_TRANSITION", "codeOf(tool!.reason)");
-          expectDeepEqual(types, ["start", "complete"], "types");
-        }
+        assert.deepStrictEqual(
+          [...types].sort(),
+          ["complete", "start", "tool_call"],
+          `round ${round}: events`,
+        );
         const t = await manager.start({ task: "t", mode: "m", maxIterations: 2 });
         await manager.incrementIteration(t.id);
         const [iteration, learning] = await startTogether(2, (i) =>
           i === 0 ? manager.incrementIteration(t.id) : manager.recordLearning(t.id, `insight ${round}`),
         );
-        expectEqual(iteration!.status, "fulfilled", "iteration!.status");
+        expectEqual(iteration!.status, "fulfilled", `round ${round}: incrementIteration at the limit`);
         const full = (await manager.getWithHistory(t.id))!;
-        expectEqual(full.status, "timeout", "full.status");
+        expectEqual(full.status, "timeout", `round ${round}: status after incrementIteration at the limit`);
+        assert.equal(
+          learning!.status,
+          "fulfilled",
+          `round ${round}: recordLearning failed after the timeout`,
+        );
         const kinds = full.history.map((ev) => ev.type);
-        if (learning!.status === "fulfilled") {
-          expectDeepEqual(kinds, ["start", "iteration", "learning", "iteration", "timeout"], "kinds");
-        } else {
-          expectEqual(codeOf(learning!.reason), "ERR_INVALID_TRANSITION", "codeOf(learning!.reason)");
-          expectDeepEqual(kinds, ["start", "iteration", "iteration", "timeout"], "kinds");
-        }
+        assert.deepStrictEqual(
+          [...kinds].sort(),
+          ["iteration", "iteration", "learning", "start", "timeout"],
+          `round ${round}: events`,
+        );
       }
       await manager.close();
     },
