@@ -71,7 +71,10 @@ describe("the README's shared-server harness", () => {
         "SELECT nspname FROM pg_namespace WHERE nspname = ANY($1::text[])",
         [[...namespaces]],
       );
-      expect(left.map((row) => row.nspname), "schemas left on the server after the run").toEqual([]);
+      expect(
+        left.map((row) => row.nspname),
+        "schemas left on the server after the run",
+      ).toEqual([]);
     },
   );
 });

@@ -23,7 +23,10 @@ async function honestRun(harness: ConformanceHarness) {
 function expectSeveralInterleavings(interleavings: Map<string, Set<string>>, atLeast: string[]) {
   for (const id of atLeast) expect(interleavings.has(id), `${id} ran no race round`).toBe(true);
   for (const [id, seen] of interleavings) {
-    expect(seen.size, `${id}: distinct interleavings (settle order and outcomes) over its rounds`).toBeGreaterThan(1);
+    expect(
+      seen.size,
+      `${id}: distinct interleavings (settle order and outcomes) over its rounds`,
+    ).toBeGreaterThan(1);
   }
 }
 
@@ -60,7 +63,11 @@ describe("the suite tests itself", () => {
 
   for (const mutant of mutants) {
     it(`catches a store that ${mutant.name}: exactly ${mutant.red.join(", ")} turn red`, async () => {
-      const report = await runConformance(mutant.harness, { ...options, seed: MUTANT_SEED, ...mutant.options });
+      const report = await runConformance(mutant.harness, {
+        ...options,
+        seed: MUTANT_SEED,
+        ...mutant.options,
+      });
       const red = report.failed.map((failure) => failure.id);
       console.log(`${mutant.harness.name}: red ${red.join(", ")}`);
       expect(red.filter((id) => !id.startsWith("SS-LC-")).sort()).toEqual([...mutant.red].sort());
@@ -71,7 +78,9 @@ describe("the suite tests itself", () => {
     const gap = mutants.find((mutant) => mutant.harness.name === "mutant-prune-gap")!;
     const run = () => runConformance(gap.harness, { iterations: 25, seed: 7, groups: ["SS-CL"] });
     const first = (await run()).failed.find((failure) => failure.id === "SS-CL-07");
-    expect(first?.error).toMatch(/\(race seed 7; last race round \d+, side offsets \[[^\]]+\]; pass \{ seed: 7 \}/);
+    expect(first?.error).toMatch(
+      /\(race seed 7; last race round \d+, side offsets \[[^\]]+\]; pass \{ seed: 7 \}/,
+    );
     const again = (await run()).failed.find((failure) => failure.id === "SS-CL-07");
     expect(again?.error).toBe(first?.error);
   });
