@@ -1,10 +1,10 @@
 import type { Clock } from "../clock.js";
-import { errors, SessionKitError } from "../errors.js";
+import { describeValue, errors, SessionKitError } from "../errors.js";
 import { assertSessionId } from "../ids.js";
 import type { Session, SessionEvent } from "../model.js";
 import type { SessionStore } from "../store.js";
-import { COMPONENT, cleanupInputSchema, parse, resumeOptionsSchema } from "./schemas.js";
-import { decide } from "./transitions.js";
+import { COMPONENT, cleanupInputSchema, parse } from "./schemas.js";
+import { isSessionResumable, sessionDuration, sessionProgress } from "./session-facts.js";
 import type { SessionManager } from "./types.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -22,8 +22,17 @@ export function managerClosed(): SessionKitError {
   );
 }
 
-function progressOf(session: Session): number {
-  return Math.min(100, (session.iterations / session.maxIterations) * 100);
+/** The instant `maxAgeDays` before `nowMs`; ERR_INVALID_QUERY when it lies before the JS date range. */
+function cutoff(nowMs: number, maxAgeDays: number): string {
+  const at = new Date(nowMs - maxAgeDays * DAY_MS);
+  if (Number.isNaN(at.getTime())) {
+    throw new SessionKitError(
+      "ERR_INVALID_QUERY",
+      `[${COMPONENT}] Expected \`maxAgeDays\` to give a cutoff within the date range (about 100,000,000 days back at most), got ${describeValue(maxAgeDays)}. Pass a smaller age.`,
+      { details: { field: "maxAgeDays", value: maxAgeDays } },
+    );
+  }
+  return at.toISOString();
 }
 
 type ReadOps = Pick<
@@ -83,7 +92,7 @@ export function readOps(
         ...(session.workspace === undefined ? {} : { workspace: session.workspace }),
         iterations: session.iterations,
         maxIterations: session.maxIterations,
-        progress: progressOf(session),
+        progress: sessionProgress(session),
         context: session.context,
         recentHistory,
         status: session.status,
@@ -93,9 +102,7 @@ export function readOps(
     async isResumable(id, options) {
       const session = await read(id);
       if (session === null) return false;
-      const parsed = parse(resumeOptionsSchema, options ?? {}, "options");
-      // Exactly the decision resume() would take now, without committing it.
-      return decide(session, { kind: "resume", ...parsed }, clock.now()).error === undefined;
+      return isSessionResumable(session, { ...options, nowMs: clock.now() });
     },
 
     async stats(filter) {
@@ -107,7 +114,7 @@ export function readOps(
       guard();
       const input = parse(cleanupInputSchema, options ?? {}, "options");
       const maxAgeDays = input.maxAgeDays ?? 30;
-      const olderThan = input.olderThan ?? new Date(clock.now() - maxAgeDays * DAY_MS).toISOString();
+      const olderThan = input.olderThan ?? cutoff(clock.now(), maxAgeDays);
       return store.prune({
         olderThan,
         ...(input.statuses === undefined ? {} : { statuses: input.statuses }),
@@ -124,13 +131,12 @@ export function readOps(
     async duration(id) {
       const session = await read(id);
       if (session === null) return null;
-      const end = session.endedAt === undefined ? clock.now() : Date.parse(session.endedAt);
-      return Math.max(0, end - Date.parse(session.createdAt));
+      return sessionDuration(session, clock.now());
     },
 
     async progress(id) {
       const session = await read(id);
-      return session === null ? null : progressOf(session);
+      return session === null ? null : sessionProgress(session);
     },
   };
 }

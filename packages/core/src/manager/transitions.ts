@@ -1,7 +1,8 @@
 import { describeValue, SessionKitError } from "../errors.js";
 import type { JsonObject } from "../json.js";
-import type { NewEvent, Session, SessionMetadata, SessionStatus } from "../model.js";
+import type { NewEvent, Session, SessionStatus } from "../model.js";
 import type { SessionPatch } from "../store.js";
+import { accumulateUsage, withToolUsed } from "./accounting.js";
 
 /** Token counts an iteration used; every field is added to `metadata.tokens`. */
 export interface TokenUsage {
@@ -43,20 +44,35 @@ export const TRANSITION_TABLE: Readonly<
   Record<OperationKind, Partial<Record<SessionStatus, SessionStatus>>>
 > = {
   pause: { active: "paused", timeout: "paused" },
-  resume: { paused: "active", timeout: "active" },
+  // active → active changes nothing (no event): resuming a running session is a no-op.
+  resume: { active: "active", paused: "active", timeout: "active" },
   complete: { active: "completed", paused: "completed" },
   fail: { active: "failed", paused: "failed" },
   // active → timeout when the iteration reaches the budget (see decide).
   iterate: { active: "active" },
-  record: { active: "active", paused: "paused" },
+  // Event-only records are an audit trail: appended in every status, the state stays final.
+  record: {
+    active: "active",
+    paused: "paused",
+    completed: "completed",
+    failed: "failed",
+    timeout: "timeout",
+  },
   context: { active: "active", paused: "paused" },
 };
+
+/** Who asks for an operation: the caller's owner id, when the manager has one (see ownership). */
+export interface Actor {
+  owner?: string;
+}
 
 /** What the manager commits for one operation; `error` is thrown after committing the rest. */
 export interface Decision {
   patch: SessionPatch;
   events: NewEvent[];
   error?: SessionKitError;
+  /** Set when nothing is committed and this earlier result is returned instead (an idempotent replay). */
+  replay?: Session;
 }
 
 const OPERATION_NAMES: Record<OperationKind, string> = {
@@ -96,7 +112,7 @@ export function deadlinePassed(session: Session, nowMs: number): boolean {
  * atomically, or an error. A passed deadline first turns the session into `timeout` (committed
  * even when the operation itself is then refused, so the history explains the state).
  */
-export function decide(session: Session, op: Operation, nowMs: number): Decision {
+export function decide(session: Session, op: Operation, nowMs: number, _actor: Actor = {}): Decision {
   const at = new Date(nowMs).toISOString();
   let current = session;
   const patch: SessionPatch = {};
@@ -151,7 +167,11 @@ function apply(session: Session, op: Operation, nowMs: number, at: string): Deci
       const iterations = session.iterations + 1;
       const data = op.usage === undefined ? op.data : { ...op.data, usage: op.usage as JsonObject };
       const patch: SessionPatch = { iterations };
-      if (op.usage !== undefined) patch.metadata = accumulate(session.metadata, op.usage);
+      if (op.usage !== undefined) {
+        const metadata = accumulateUsage(session, op.usage);
+        if (metadata instanceof SessionKitError) return metadata;
+        patch.metadata = metadata;
+      }
       const events: NewEvent[] = [{ type: "iteration", data }];
       if (iterations >= session.maxIterations) {
         Object.assign(patch, { status: "timeout", endedAt: at } satisfies SessionPatch);
@@ -165,10 +185,8 @@ function apply(session: Session, op: Operation, nowMs: number, at: string): Deci
     case "record": {
       const patch: SessionPatch = {};
       if (op.type === "tool_call" && typeof op.data.tool === "string" && op.data.tool.length > 0) {
-        const used = session.metadata?.toolsUsed ?? [];
-        if (!used.includes(op.data.tool)) {
-          patch.metadata = { ...session.metadata, toolsUsed: [...used, op.data.tool] };
-        }
+        const metadata = withToolUsed(session, op.data.tool);
+        if (metadata !== undefined) patch.metadata = metadata;
       }
       return { patch, events: [{ type: op.type, data: op.data }] };
     }
@@ -187,6 +205,18 @@ function resume(
   op: Extract<Operation, { kind: "resume" }>,
   nowMs: number,
 ): Decision | SessionKitError {
+  if (session.status === "active") {
+    const changes =
+      op.extendIterations !== undefined || op.maxIterations !== undefined || op.deadlineAt !== undefined;
+    if (changes) {
+      return invalidTransition(
+        session,
+        "resume",
+        "it is already active; resume options apply only to a paused or timed-out session",
+      );
+    }
+    return { patch: {}, events: [] };
+  }
   let maxIterations = session.maxIterations;
   if (op.maxIterations !== undefined) maxIterations = op.maxIterations;
   if (op.extendIterations !== undefined) maxIterations += op.extendIterations;
@@ -218,24 +248,4 @@ function resume(
     data.deadlineAt = deadlineAt ?? null;
   }
   return { patch, events: [{ type: "resume", data }] };
-}
-
-function accumulate(metadata: SessionMetadata | undefined, usage: IterationUsage): SessionMetadata {
-  const out: SessionMetadata = { ...metadata };
-  if (usage.model !== undefined) out.model = usage.model;
-  if (usage.cost !== undefined) out.cost = (out.cost ?? 0) + usage.cost;
-  if (usage.tokens !== undefined) {
-    const add = typeof usage.tokens === "number" ? { total: usage.tokens } : usage.tokens;
-    const old = out.tokens ?? { prompt: 0, completion: 0, total: 0 };
-    const prompt = old.prompt + (add.prompt ?? 0);
-    const completion = old.completion + (add.completion ?? 0);
-    const total = old.total + (add.total ?? (add.prompt ?? 0) + (add.completion ?? 0));
-    out.tokens = { prompt, completion, total };
-  }
-  if (usage.toolsUsed !== undefined) {
-    const used = [...(out.toolsUsed ?? [])];
-    for (const tool of usage.toolsUsed) if (!used.includes(tool)) used.push(tool);
-    out.toolsUsed = used;
-  }
-  return out;
 }

@@ -1,3 +1,4 @@
+import type { Dispatcher } from "undici";
 import type { Clock } from "../clock.js";
 import type { JsonObject } from "../json.js";
 import type { AgentSession, Session, SessionEvent, SessionStatus, SessionSummary } from "../model.js";
@@ -8,12 +9,13 @@ import type {
   SessionPage,
   SessionStats,
   SessionStore,
+  SyncSessionStore,
 } from "../store.js";
 import type { ExportSessionsOptions, ImportSessionsOptions, TransferProgress } from "../transfer.js";
 import type { WebhookDelivery } from "../webhooks/dispatcher.js";
 import type { WebhookConfig } from "../webhooks/options.js";
 import type { SessionNotification } from "../webhooks/payload.js";
-import type { IterationUsage } from "./transitions.js";
+import type { IterationUsage, Operation } from "./transitions.js";
 
 /** Options of createSessionManager. */
 export interface SessionManagerOptions {
@@ -23,6 +25,11 @@ export interface SessionManagerOptions {
   clock?: Clock;
   /** Webhook targets notified after each commit (default: none). */
   webhooks?: WebhookConfig | WebhookConfig[];
+  /**
+   * The undici Dispatcher webhooks are sent through (a ProxyAgent, custom TLS or DNS). Default:
+   * the manager's own Agent, destroyed by close(). One you pass is never closed by the manager.
+   */
+  webhookDispatcher?: Dispatcher;
   /** Re-reads after a version conflict before giving up with ERR_STORE_BUSY (default 50). */
   maxCommitRetries?: number;
   /** Events in getContext().recentHistory (default 10). */
@@ -75,7 +82,7 @@ export interface SessionContext {
   workspace?: string;
   iterations: number;
   maxIterations: number;
-  /** iterations / maxIterations × 100, capped at 100. */
+  /** `sessionProgress(session)`: iterations / maxIterations × 100, capped at 100. */
   progress: number;
   context: JsonObject;
   /** The last `recentHistorySize` events, oldest first. */
@@ -148,5 +155,30 @@ export interface SessionManager {
     listener: (payload: ManagerEventMap[K]) => unknown,
   ): () => void;
   on(event: string, listener: (notification: SessionNotification) => unknown): () => void;
+  /**
+   * The synchronous face of this manager over `store.sync()` (embedded stores only; else
+   * ERR_UNSUPPORTED_CAPABILITY): the same decisions, loop and notifications as the async calls.
+   */
+  sync(): SyncSessionManager;
   close(options?: { timeoutMs?: number }): Promise<{ undelivered: WebhookDelivery[] }>;
+}
+
+/**
+ * The manager's mutating calls, synchronous: one read-decide-commit loop with the async face, and
+ * the same webhooks and listener events after each commit (the seed drop-in uses it).
+ */
+export interface SyncSessionManager {
+  readonly store: SyncSessionStore;
+  /** Decides and commits one already-built operation (see `Operation`). */
+  apply(id: string, operation: Operation): Session;
+  start(input: StartSessionInput): Session;
+  pause(id: string, reason?: string): Session;
+  resume(id: string, options?: ResumeOptions): Session;
+  complete(id: string, result?: string): Session;
+  fail(id: string, error: string | Error): Session;
+  incrementIteration(id: string, data?: Record<string, unknown>, options?: IterationOptions): Session;
+  recordToolCall(id: string, tool: string, args?: unknown, result?: unknown): Session;
+  recordLearning(id: string, insight: string, expertiseFile?: string): Session;
+  addEvent(id: string, type: string, data?: Record<string, unknown>): Session;
+  updateContext(id: string, partial: Record<string, unknown>): Session;
 }

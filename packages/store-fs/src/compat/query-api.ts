@@ -1,12 +1,14 @@
 import {
-  applyOperationSync,
+  isSessionResumable as coreIsResumable,
   isSessionKitError,
   isValidSessionId,
   SessionKitError,
+  sessionDuration,
+  sessionProgress,
   toJsonObject,
 } from "@sessionkit/core";
-import { toEvent } from "./convert.js";
-import { COMPONENT, nowMs, syncStore } from "./state.js";
+import { contextView, stripPauseView, toEvent } from "./convert.js";
+import { COMPONENT, manager, nowMs, syncStore } from "./state.js";
 import { assertAge, listSessions, pruneOlderThan, readAgentSession } from "./store-api.js";
 import type { AgentSession, SessionContext, SessionFilter, SessionStatus, SessionSummary } from "./types.js";
 
@@ -19,21 +21,25 @@ const DAY_MS = 86_400_000;
  */
 export function updateContext(id: string, context: Record<string, unknown>): AgentSession | null {
   if (!isValidSessionId(id)) return null;
+  const sync = syncStore();
+  let given = context ?? {};
+  if ("pausedAt" in given || "pauseReason" in given) {
+    // Written back from a paused session's view: those keys are the pause, not context.
+    const current = sync.get(id);
+    if (current) given = stripPauseView(given, current.pause, current.context);
+  }
   const set: Record<string, unknown> = {};
   const unset: string[] = [];
-  for (const [key, value] of Object.entries(context ?? {})) {
+  for (const [key, value] of Object.entries(given)) {
     if (value === undefined) unset.push(key);
     else set[key] = value;
   }
-  const sync = syncStore();
   try {
-    // The manager's own decision (transition table, deadline rule, `context` event), run synchronously.
-    applyOperationSync(
-      sync,
-      id,
-      { kind: "context", set: toJsonObject(set, "context", COMPONENT), unset },
-      { clock: { now: nowMs } },
-    );
+    // The manager's own synchronous face: its decision (transition table, deadline rule, `context`
+    // event), its commit loop, and its webhooks and listener events.
+    manager()
+      .sync()
+      .apply(id, { kind: "context", set: toJsonObject(set, "context", COMPONENT), unset });
   } catch (error) {
     if (isSessionKitError(error, "ERR_SESSION_NOT_FOUND")) return null;
     if (isSessionKitError(error, "ERR_INVALID_TRANSITION")) {
@@ -63,7 +69,7 @@ export function getSessionContext(id: string): SessionContext | null {
     workspace: session.workspace,
     iterations: session.iterations,
     maxIterations: session.maxIterations,
-    context: session.context,
+    context: contextView(session),
     recentHistory: recent.map(toEvent),
     status: session.status,
   };
@@ -72,16 +78,14 @@ export function getSessionContext(id: string): SessionContext | null {
 }
 
 /**
- * True exactly when resumeSession(id) would succeed: the session is paused (or timed out) with
- * iteration budget left and no passed deadline. The seed also said yes for active sessions,
- * which resumeSession then refused.
+ * The seed's answer, from the manager's own decision (`isSessionResumable` of core): true for
+ * active sessions (resumeSession returns them unchanged) and paused ones; false for missing,
+ * completed, failed and timed-out sessions.
  */
 export function isSessionResumable(id: string): boolean {
   if (!isValidSessionId(id)) return false;
   const session = syncStore().get(id);
-  if (!session || (session.status !== "paused" && session.status !== "timeout")) return false;
-  if (session.iterations >= session.maxIterations) return false;
-  return session.deadlineAt === undefined || Date.parse(session.deadlineAt) > nowMs();
+  return session !== null && coreIsResumable(session, { nowMs: nowMs() });
 }
 
 function byStatus(status: SessionStatus, filter?: Omit<SessionFilter, "status">): SessionSummary[] {
@@ -113,20 +117,21 @@ export function getTimedOutSessions(filter?: Omit<SessionFilter, "status">): Ses
   return byStatus("timeout", filter);
 }
 
-/** Milliseconds from creation to the end (or the last change, while running); null if missing. */
+/**
+ * Milliseconds from creation to the end, or to now while it runs (core's sessionDuration; the
+ * seed measured to updatedAt); null if missing.
+ */
 export function getSessionDuration(id: string): number | null {
   if (!isValidSessionId(id)) return null;
   const session = syncStore().get(id);
-  if (!session) return null;
-  return Date.parse(session.endedAt ?? session.updatedAt) - Date.parse(session.createdAt);
+  return session === null ? null : sessionDuration(session, nowMs());
 }
 
-/** iterations / maxIterations × 100; null if missing. */
+/** iterations / maxIterations × 100, not capped, as in the seed (core's sessionProgress); null if missing. */
 export function getSessionProgress(id: string): number | null {
   if (!isValidSessionId(id)) return null;
   const session = syncStore().get(id);
-  if (!session) return null;
-  return (session.iterations / session.maxIterations) * 100;
+  return session === null ? null : sessionProgress(session, { capped: false });
 }
 
 /** Deletes finished sessions last changed more than `maxAgeDays` **days** ago (default 30); returns how many. */
