@@ -18,6 +18,10 @@ export const ERROR_CODES = [
   "ERR_STORE_IO",
   "ERR_LOCK_COMPROMISED",
   "ERR_WEBHOOK_CONFIG",
+  "ERR_LEASE_LOST",
+  "ERR_SESSION_BUSY",
+  "ERR_IDEMPOTENCY_CONFLICT",
+  "ERR_MISSING_DEPENDENCY",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
