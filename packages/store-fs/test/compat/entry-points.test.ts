@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { isSessionKitError } from "@sessionkit/core";
+import { createSessionManager, isSessionKitError } from "@sessionkit/core";
+import { createFsStore } from "@sessionkit/store-fs";
 import * as root from "@sessionkit/store-fs/compat";
 import * as manager from "@sessionkit/store-fs/compat/manager";
 import * as store from "@sessionkit/store-fs/compat/store";
@@ -132,5 +133,21 @@ describe("per-file entry points mirror the seed's files", () => {
     }
     // cleanupSessions takes days everywhere.
     expect(root.cleanupSessions(30)).toBe(0);
+  });
+
+  it("isSessionResumable of an active session is false while another live owner holds it", async () => {
+    const { dir } = useFreshStore();
+    const { id } = await manager.startSession("owned elsewhere", "developer");
+    const other = createFsStore({ dir });
+    const owner = createSessionManager({ store: other });
+    try {
+      await owner.claim(id);
+      expect(manager.isSessionResumable(id)).toBe(false);
+      await owner.release(id);
+      expect(manager.isSessionResumable(id)).toBe(true);
+    } finally {
+      await owner.close();
+      await other.close();
+    }
   });
 });
