@@ -2,6 +2,7 @@ import { closeSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, renameSyn
 import { join } from "node:path";
 import {
   addToAggregate,
+  type CheckDelete,
   type CommitPlan,
   compareForList,
   emptyAggregate,
@@ -18,7 +19,7 @@ import {
   type StoreCapabilities,
   type StoreDriver,
   toSummary,
-} from "@sessionkit/core";
+} from "@sessionkit/core/driver";
 import { errnoCode, fsyncDir, removeQuietly, writeAll, writeFileAtomic, writeNewFile } from "./fsio.js";
 import { createIndex } from "./index-journal.js";
 import { createLockManager, type HeldLock } from "./lock.js";
@@ -237,12 +238,11 @@ export function createFsCore(options: ResolvedFsStoreOptions) {
     if (trash) removeQuietly(trash);
   }
 
-  function deleteLocked(id: string, expectedVersion: number | undefined, held: HeldLock): boolean {
-    if (expectedVersion !== undefined) {
+  function deleteLocked(id: string, check: CheckDelete | undefined, held: HeldLock): boolean {
+    if (check) {
       const loaded = read(id);
       if (!loaded) return false;
-      if (loaded.session.version !== expectedVersion)
-        throw errors.conflict(NAME, id, expectedVersion, loaded.session.version);
+      check(loaded.session);
     } else {
       try {
         statSync(paths.record(id));
@@ -323,9 +323,9 @@ export function createFsCore(options: ResolvedFsStoreOptions) {
       count(filter) {
         return matching(filter).rows.length;
       },
-      delete(id, expectedVersion) {
+      delete(id, check) {
         return settle(
-          withLock(id, (held) => deleteLocked(id, expectedVersion, held)),
+          withLock(id, (held) => deleteLocked(id, check, held)),
           afterWrite,
         );
       },

@@ -17,7 +17,7 @@ import {
   isSessionKitError,
   type SessionSummary,
   toSummary,
-} from "@sessionkit/core";
+} from "@sessionkit/core/driver";
 import { errnoCode, removeQuietly, writeAll, writeFileAtomic } from "./fsio.js";
 import type { LockManager } from "./lock.js";
 import { isSessionEntry, type StorePaths, token } from "./paths.js";

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import { statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { resolve } from "node:path";
-import { errors, SessionKitError } from "@sessionkit/core";
+import { errors, SessionKitError } from "@sessionkit/core/driver";
 import lockfile from "proper-lockfile";
 
 const MAX_BACKOFF_MS = 25;

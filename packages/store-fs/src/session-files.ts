@@ -7,7 +7,7 @@ import {
   type Session,
   type SessionEvent,
   type SessionKitError,
-} from "@sessionkit/core";
+} from "@sessionkit/core/driver";
 import { errnoCode } from "./fsio.js";
 import type { StorePaths } from "./paths.js";
 

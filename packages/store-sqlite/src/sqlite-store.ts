@@ -5,7 +5,7 @@ import {
   isSessionKitError,
   type SessionStore,
   type StoreCapabilities,
-} from "@sessionkit/core";
+} from "@sessionkit/core/driver";
 import Database from "better-sqlite3";
 import type { SqliteDatabase } from "./database.js";
 import { STORE_NAME, translateError } from "./errors.js";

@@ -1,10 +1,5 @@
-import {
-  applyOperationSync,
-  isSessionKitError,
-  isValidSessionId,
-  SessionKitError,
-  toJsonObject,
-} from "@sessionkit/core";
+import { applyOperationSync, isSessionKitError, isValidSessionId, SessionKitError } from "@sessionkit/core";
+import { toJsonObject } from "@sessionkit/core/driver";
 import { toEvent } from "./convert.js";
 import { COMPONENT, nowMs, syncStore } from "./state.js";
 import { assertAge, listSessions, pruneOlderThan, readAgentSession } from "./store-api.js";
