@@ -172,6 +172,14 @@ assert.deepEqual(compat.getSession(s.id).history.map((e) => e.type), ["start", "
 assert.equal(compat.findSessions({ userId: "u1" }).length, 1);
 assert.equal(compat.getStats().successRate, 100);
 assert.equal(compat.deleteSession(""), false);
+// The per-file entry points share the root's configured store; compat/manager's cleanup takes days.
+const manager = await import("@sessionkit/store-fs/compat/manager");
+const store = await import("@sessionkit/store-fs/compat/store");
+const t = await manager.startSession("Per file", "developer");
+assert.equal(store.getSession(t.id).id, t.id);
+await manager.completeSession(t.id, "ok");
+assert.equal(manager.cleanupOldSessions(30), 0);
+assert.equal(compat.listSessions().length, 2);
 await compat.closeSessionStore();
 const pg = await import("@sessionkit/store-postgres");
 assert.equal(typeof pg.createPostgresStore, "function");

@@ -45,48 +45,37 @@ for (const adapter of adapters) {
       return;
     }
 
-    it(`Promise.all([complete, recordToolCall]) × ${ROUNDS}: every reported success is in the history`, async () => {
+    it(`Promise.all([complete, recordToolCall]) × ${ROUNDS}: neither rejects, every event is in the history`, async () => {
       await withManagers(adapter, async (one, two) => {
         const other = two ?? one;
         for (let round = 0; round < ROUNDS; round++) {
           const s = await one.start({ task: "t", mode: "m" });
-          const [done, tool] = await Promise.allSettled([
+          await Promise.all([
             one.complete(s.id, "done"),
             other.recordToolCall(s.id, "bash", { round }, "ok"),
           ]);
-          expect(done.status).toBe("fulfilled");
           const full = (await one.getWithHistory(s.id))!;
           const types = full.history.map((e) => e.type);
-          if (tool.status === "fulfilled") expect(types).toEqual(["start", "tool_call", "complete"]);
-          else {
-            expect((tool.reason as { code?: string }).code).toBe("ERR_INVALID_TRANSITION");
-            expect(types).toEqual(["start", "complete"]);
-          }
+          expect([...types].sort()).toEqual(["complete", "start", "tool_call"]);
           expect(full).toMatchObject({ status: "completed", result: "done" });
         }
       });
     });
 
-    it(`Promise.all([incrementIteration at the limit, recordLearning]) × ${ROUNDS}: every reported success is in the history`, async () => {
+    it(`Promise.all([incrementIteration at the limit, recordLearning]) × ${ROUNDS}: neither rejects, every event is in the history`, async () => {
       await withManagers(adapter, async (one, two) => {
         const other = two ?? one;
         for (let round = 0; round < ROUNDS; round++) {
           const s = await one.start({ task: "t", mode: "m", maxIterations: 2 });
           await one.incrementIteration(s.id);
-          const [iteration, learning] = await Promise.allSettled([
+          await Promise.all([
             one.incrementIteration(s.id, { round }),
             other.recordLearning(s.id, `insight ${round}`, "expertise.md"),
           ]);
-          expect(iteration.status).toBe("fulfilled");
           const full = (await one.getWithHistory(s.id))!;
           const types = full.history.map((e) => e.type);
           expect(full).toMatchObject({ status: "timeout", iterations: 2 });
-          if (learning.status === "fulfilled") {
-            expect(types).toEqual(["start", "iteration", "learning", "iteration", "timeout"]);
-          } else {
-            expect((learning.reason as { code?: string }).code).toBe("ERR_INVALID_TRANSITION");
-            expect(types).toEqual(["start", "iteration", "iteration", "timeout"]);
-          }
+          expect([...types].sort()).toEqual(["iteration", "iteration", "learning", "start", "timeout"]);
         }
       });
     });

@@ -66,9 +66,9 @@ export function createSessionCommands({ manager, admins = [] }) {
     async resume({ userId, options }) {
       const session = await ownSession(userId, options.session_id);
       if (!session) return notFound(options.session_id);
-      if (!(await manager.isResumable(session.id))) {
-        return `Cannot resume: the session is ${session.status}${session.status === "active" ? " already" : ""}.`;
-      }
+      // Resuming an active session is a no-op in the manager; tell the user rather than claim a resume.
+      if (session.status === "active") return "Cannot resume: the session is active already.";
+      if (!(await manager.isResumable(session.id))) return `Cannot resume: the session is ${session.status}.`;
       try {
         await manager.resume(session.id);
         return `Resumed \`${session.id}\`.`;

@@ -261,7 +261,7 @@ export const lifecycleCases: CaseDefinition[] = [
     id: "SS-LC-03",
     group: "SS-LC",
     title:
-      "Promise.all([complete, recordToolCall]) and ([incrementIteration at the limit, recordLearning]): every success is in the history",
+      "Promise.all([complete, recordToolCall]) and ([incrementIteration at the limit, recordLearning]): neither rejects, every event is in the history",
     async run({ open, ctx, iterations, startTogether }) {
       const manager = createSessionManager({ store: await open(), clock: ctx.clock });
       for (let round = 0; round < iterations; round++) {
@@ -274,12 +274,14 @@ export const lifecycleCases: CaseDefinition[] = [
           "fulfilled",
           `round ${round}: complete failed: ${String((done as PromiseRejectedResult).reason)}`,
         );
+        // Event-only records are never refused for timing: both calls succeed, whichever commits first.
+        assert.equal(tool!.status, "fulfilled", `round ${round}: recordToolCall failed after complete`);
         const types = (await manager.getWithHistory(s.id))!.history.map((ev) => ev.type);
-        if (tool!.status === "fulfilled") assert.deepStrictEqual(types, ["start", "tool_call", "complete"]);
-        else {
-          assert.equal(codeOf(tool!.reason), "ERR_INVALID_TRANSITION");
-          assert.deepStrictEqual(types, ["start", "complete"]);
-        }
+        assert.deepStrictEqual(
+          [...types].sort(),
+          ["complete", "start", "tool_call"],
+          `round ${round}: events`,
+        );
         const t = await manager.start({ task: "t", mode: "m", maxIterations: 2 });
         await manager.incrementIteration(t.id);
         const [iteration, learning] = await startTogether(2, (i) =>
@@ -288,13 +290,17 @@ export const lifecycleCases: CaseDefinition[] = [
         assert.equal(iteration!.status, "fulfilled");
         const full = (await manager.getWithHistory(t.id))!;
         assert.equal(full.status, "timeout");
+        assert.equal(
+          learning!.status,
+          "fulfilled",
+          `round ${round}: recordLearning failed after the timeout`,
+        );
         const kinds = full.history.map((ev) => ev.type);
-        if (learning!.status === "fulfilled") {
-          assert.deepStrictEqual(kinds, ["start", "iteration", "learning", "iteration", "timeout"]);
-        } else {
-          assert.equal(codeOf(learning!.reason), "ERR_INVALID_TRANSITION");
-          assert.deepStrictEqual(kinds, ["start", "iteration", "iteration", "timeout"]);
-        }
+        assert.deepStrictEqual(
+          [...kinds].sort(),
+          ["iteration", "iteration", "learning", "start", "timeout"],
+          `round ${round}: events`,
+        );
       }
       await manager.close();
     },

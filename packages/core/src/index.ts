@@ -12,11 +12,16 @@ export { createSessionId, isValidSessionId } from "./ids.js";
 export type { JsonObject, JsonValue } from "./json.js";
 export { createSessionManager } from "./manager/create-manager.js";
 export {
+  type Actor,
   applyOperationSync,
   type Decision,
   decide,
   type IterationUsage,
+  isSessionResumable,
   type Operation,
+  type ResumableOptions,
+  sessionDuration,
+  sessionProgress,
   type TokenUsage,
   TRANSITION_TABLE,
 } from "./manager/index.js";

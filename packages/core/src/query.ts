@@ -1,6 +1,7 @@
 import type { ListPosition, ParsedFilter, StatsAggregate } from "./driver.js";
 import { METADATA_KEY_PATTERN } from "./driver-kit.js";
 import { describeValue, SessionKitError } from "./errors.js";
+import { isValidSessionId } from "./ids.js";
 import { SESSION_STATUSES, type SessionSummary } from "./model.js";
 import type { ListQuery, MetadataFilterValue, SessionFilter, SessionStats } from "./store.js";
 
@@ -200,7 +201,9 @@ export function decodeCursor(cursor: string, filter: ParsedFilter, component: st
     typeof value !== "object" ||
     value.v !== 1 ||
     typeof value.c !== "string" ||
-    typeof value.i !== "string" ||
+    !isValidSessionId(value.i) ||
+    // A stored instant is plain ISO text: control characters (NUL among them) only come from a forgery.
+    /[\u0000-\u001f]/.test(value.c) ||
     Number.isNaN(Date.parse(value.c))
   ) {
     throw fail("not a cursor");

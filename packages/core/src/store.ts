@@ -89,6 +89,12 @@ export interface CommitInput {
 export interface CommitResult {
   session: Session;
   events: SessionEvent[];
+  /**
+   * Present only when the commit ran inside a transaction the caller owns (a SQLite database you
+   * opened, with your own BEGIN): true once that transaction commits, false if it rolls back. Never
+   * rejects. The manager holds listeners and webhooks for such a commit until it settles true.
+   */
+  settled?: Promise<boolean>;
 }
 
 /** Which events to read. Bounds are inclusive; all are optional. */

@@ -6,7 +6,7 @@ import {
   isSessionKitError,
 } from "../src/index.js";
 
-const ROUNDS = 100;
+const ROUNDS = 200;
 
 function setup(maxCommitRetries?: number) {
   const store = createMemoryStore({ clock: createManualClock() });
@@ -17,50 +17,38 @@ function setup(maxCommitRetries?: number) {
 }
 
 describe("read-decide-commit: no caller's update is ever lost", () => {
-  it(`Promise.all([complete, recordToolCall]) × ${ROUNDS}: every success is in the history, losers are refused cleanly`, async () => {
+  it(`Promise.all([complete, recordToolCall]) × ${ROUNDS}: never rejects, both events in the history, status completed`, async () => {
     const { manager } = setup();
     for (let round = 0; round < ROUNDS; round++) {
       const s = await manager.start({ task: "t", mode: "m" });
-      const [complete, tool] = await Promise.allSettled([
+      await Promise.all([
         manager.complete(s.id, "done"),
         manager.recordToolCall(s.id, "bash", { round }, "ok"),
       ]);
-      expect(complete.status).toBe("fulfilled");
       const full = (await manager.getWithHistory(s.id))!;
       const types = full.history.map((e) => e.type);
       expect(types.filter((t) => t === "complete")).toHaveLength(1);
-      expect(full.status).toBe("completed");
-      expect(full.result).toBe("done");
-      if (tool.status === "fulfilled") {
-        expect(types).toEqual(["start", "tool_call", "complete"]);
-      } else {
-        expect(isSessionKitError(tool.reason, "ERR_INVALID_TRANSITION")).toBe(true);
-        expect(types).toEqual(["start", "complete"]);
-      }
+      expect(types.filter((t) => t === "tool_call")).toHaveLength(1);
+      expect(full).toMatchObject({ status: "completed", result: "done", metadata: { toolsUsed: ["bash"] } });
       expect(full.history.map((e) => e.seq)).toEqual(types.map((_, i) => i + 1));
     }
   });
 
-  it(`Promise.all([incrementIteration at the limit, recordLearning]) × ${ROUNDS}: both kept or the loser refused`, async () => {
+  it(`Promise.all([incrementIteration at the limit, recordLearning]) × ${ROUNDS}: never rejects, both kept, status timeout`, async () => {
     const { manager } = setup();
     for (let round = 0; round < ROUNDS; round++) {
       const s = await manager.start({ task: "t", mode: "m", maxIterations: 2 });
       await manager.incrementIteration(s.id);
-      const [iteration, learning] = await Promise.allSettled([
+      await Promise.all([
         manager.incrementIteration(s.id, { round }),
         manager.recordLearning(s.id, `insight ${round}`, "expertise.md"),
       ]);
-      expect(iteration.status).toBe("fulfilled");
       const full = (await manager.getWithHistory(s.id))!;
       const types = full.history.map((e) => e.type);
       expect(full).toMatchObject({ status: "timeout", iterations: 2 });
       expect(types.filter((t) => t === "timeout")).toHaveLength(1);
-      if (learning.status === "fulfilled") {
-        expect(types).toEqual(["start", "iteration", "learning", "iteration", "timeout"]);
-      } else {
-        expect(isSessionKitError(learning.reason, "ERR_INVALID_TRANSITION")).toBe(true);
-        expect(types).toEqual(["start", "iteration", "iteration", "timeout"]);
-      }
+      expect(types.filter((t) => t === "learning")).toHaveLength(1);
+      expect(types.slice(0, 2)).toEqual(["start", "iteration"]);
     }
   });
 

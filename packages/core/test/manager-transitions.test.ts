@@ -41,7 +41,7 @@ const ROWS: Array<{
   name: string;
   op: Op;
   event: string | null;
-  to: Record<SessionStatus, SessionStatus | null>;
+  to: Record<SessionStatus, SessionStatus | null | "noop">;
 }> = [
   {
     name: "pause",
@@ -53,7 +53,8 @@ const ROWS: Array<{
     name: "resume",
     op: (m, id) => m.resume(id),
     event: "resume",
-    to: { active: null, paused: "active", completed: null, failed: null, timeout: null },
+    // From active: a no-op (tested below), so neither a transition nor a refusal.
+    to: { active: "noop", paused: "active", completed: null, failed: null, timeout: null },
   },
   {
     name: "resume with extendIterations",
@@ -83,19 +84,19 @@ const ROWS: Array<{
     name: "recordToolCall",
     op: (m, id) => m.recordToolCall(id, "bash", { cmd: "ls" }, { code: 0 }),
     event: "tool_call",
-    to: { active: "active", paused: "paused", completed: null, failed: null, timeout: null },
+    to: { active: "active", paused: "paused", completed: "completed", failed: "failed", timeout: "timeout" },
   },
   {
     name: "recordLearning",
     op: (m, id) => m.recordLearning(id, "insight", "expertise/dev.md"),
     event: "learning",
-    to: { active: "active", paused: "paused", completed: null, failed: null, timeout: null },
+    to: { active: "active", paused: "paused", completed: "completed", failed: "failed", timeout: "timeout" },
   },
   {
     name: "addEvent (custom)",
     op: (m, id) => m.addEvent(id, "custom_event", { a: 1 }),
     event: "custom_event",
-    to: { active: "active", paused: "paused", completed: null, failed: null, timeout: null },
+    to: { active: "active", paused: "paused", completed: "completed", failed: "failed", timeout: "timeout" },
   },
   {
     name: "updateContext",
@@ -111,6 +112,7 @@ describe("transition table: every operation from every status", () => {
   for (const row of ROWS) {
     for (const from of STATUSES) {
       const to = row.to[from];
+      if (to === "noop") continue;
       if (to !== null) {
         it(`${row.name} from ${from} → ${to}, writing a \`${row.event}\` event in the same commit`, async () => {
           const { manager } = setup();
@@ -145,11 +147,51 @@ describe("transition table: every operation from every status", () => {
 
   it("the exported TRANSITION_TABLE matches the rows tested here", () => {
     expect(TRANSITION_TABLE.pause).toEqual({ active: "paused", timeout: "paused" });
-    expect(TRANSITION_TABLE.resume).toEqual({ paused: "active", timeout: "active" });
+    expect(TRANSITION_TABLE.resume).toEqual({ active: "active", paused: "active", timeout: "active" });
     expect(TRANSITION_TABLE.complete).toEqual({ active: "completed", paused: "completed" });
     expect(TRANSITION_TABLE.fail).toEqual({ active: "failed", paused: "failed" });
     expect(Object.keys(TRANSITION_TABLE.iterate)).toEqual(["active"]);
+    expect(TRANSITION_TABLE.record).toEqual({
+      active: "active",
+      paused: "paused",
+      completed: "completed",
+      failed: "failed",
+      timeout: "timeout",
+    });
+    expect(Object.keys(TRANSITION_TABLE.context)).toEqual(["active", "paused"]);
   });
+
+  it("resume of an active session returns it unchanged: no event, no new version", async () => {
+    const { manager } = setup();
+    const before = await manager.start({ task: "t", mode: "m" });
+    expect(await manager.resume(before.id)).toEqual(before);
+    expect(await manager.getWithHistory(before.id)).toMatchObject({ version: before.version, eventCount: 1 });
+    expect(await codeOf(manager.resume(before.id, { extendIterations: 2 }))).toBe("ERR_INVALID_TRANSITION");
+  });
+
+  for (const from of ["completed", "failed", "timeout"] as const) {
+    it(`an event-only record on a ${from} session keeps status, result, error, iterations and endedAt`, async () => {
+      const { manager, clock } = setup();
+      const before = await inStatus(manager, from);
+      clock.advance(1000);
+      await manager.recordToolCall(before.id, "late_tool", { a: 1 }, "r");
+      await manager.recordLearning(before.id, "late insight");
+      const after = await manager.addEvent(before.id, "audit_note", { n: 1 });
+      const keep = [
+        "status",
+        "result",
+        "error",
+        "iterations",
+        "maxIterations",
+        "endedAt",
+        "context",
+      ] as const;
+      for (const key of keep) expect(after[key]).toEqual(before[key]);
+      expect(after.metadata?.toolsUsed).toEqual(["late_tool"]);
+      const types = (await manager.getWithHistory(before.id))!.history.slice(-3).map((e) => e.type);
+      expect(types).toEqual(["tool_call", "learning", "audit_note"]);
+    });
+  }
 });
 
 describe("isResumable agrees with resume", () => {

@@ -80,3 +80,14 @@ export function errnoCode(error: unknown): string | undefined {
   const code = (error as NodeJS.ErrnoException | null)?.code;
   return typeof code === "string" ? code : undefined;
 }
+
+/** Opens `path`, or undefined when it (or a directory on the way) does not exist. */
+export function openIfExists(path: string, flags: string | number): number | undefined {
+  try {
+    return openSync(path, flags);
+  } catch (error) {
+    const code = errnoCode(error);
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw error;
+  }
+}

@@ -3,14 +3,10 @@ import {
   existsSync,
   constants as fsConstants,
   fstatSync,
-  linkSync,
   mkdirSync,
   openSync,
   readdirSync,
-  readFileSync,
-  renameSync,
   statSync,
-  unlinkSync,
 } from "node:fs";
 import {
   type CorruptRecordReport,
@@ -18,13 +14,13 @@ import {
   type SessionSummary,
   toSummary,
 } from "@sessionkit/core/driver";
-import { errnoCode, removeQuietly, writeAll, writeFileAtomic } from "./fsio.js";
+import { errnoCode, openIfExists, writeAll } from "./fsio.js";
+import { createCompaction } from "./index-compaction.js";
+import { foldJournalText, type IndexEntry, installJournal, journalGen, readSnapshot } from "./index-files.js";
 import type { LockManager } from "./lock.js";
-import { isSessionEntry, type StorePaths, token } from "./paths.js";
-import { type LoadedSession, readRange } from "./session-files.js";
-
-/** An index entry: the summary a writer published, or `null` while a write is in flight or the record is damaged. */
-type Entry = SessionSummary | null;
+import { readRange } from "./log-lines.js";
+import { isSessionEntry, type StorePaths } from "./paths.js";
+import type { LoadedSession } from "./session-load.js";
 
 /** What list, count, stats and prune work on: every session the directory holds, as a full scan would see it. */
 export interface IndexView {
@@ -43,7 +39,6 @@ export interface IndexOptions {
 }
 
 const WAIT_SLOT = new Int32Array(new SharedArrayBuffer(4));
-const DEBRIS_AGE_MS = 10 * 60_000;
 
 /**
  * The listing index: `.sessionkit/index.jsonl`, a journal every writer appends to while it holds
@@ -58,58 +53,34 @@ const DEBRIS_AGE_MS = 10 * 60_000;
 export function createIndex(options: IndexOptions) {
   const { paths, durable, locks, load } = options;
   const compactBytes = options.compactBytes ?? 8 * 1024 * 1024;
-  let map = new Map<string, Entry>();
-  let cacheIno = -1;
-  let cacheOffset = 0;
-  let pending = "";
-  let writeFd: number | undefined;
-  let writeIno = -1;
+  /** The fold of snapshot + journal up to `foldedOffset` of the journal file `foldedIno`. */
+  let folded = new Map<string, IndexEntry>();
+  let foldedIno = -1;
+  let foldedOffset = 0;
+  let unfinished = "";
+  let appendFd: number | undefined;
+  let appendIno = -1;
+  /** Journal size seen by the last append, for compaction once no session lock is held. */
+  let grownTo = 0;
 
   mkdirSync(paths.meta, { recursive: true });
-
-  function readSnapshot(): { gen: number; entries: Array<[string, Entry]> } {
-    try {
-      const parsed = JSON.parse(readFileSync(paths.snapshot, "utf8")) as {
-        gen: number;
-        entries: Array<[string, Entry]>;
-      };
-      if (Number.isSafeInteger(parsed.gen) && Array.isArray(parsed.entries)) return parsed;
-    } catch (error) {
-      if (errnoCode(error) !== "ENOENT" && !(error instanceof SyntaxError)) throw error;
-    }
-    return { gen: 0, entries: [] };
-  }
-
-  /** Puts a journal of generation `gen` in place; replaces the current one when `replace`. */
-  function installJournal(gen: number, replace: boolean): void {
-    const tmp = `${paths.journal}.${token()}.tmp`;
-    const fd = openSync(tmp, "wx");
-    try {
-      writeAll(fd, Buffer.from(`${JSON.stringify({ gen })}\n`), 0);
-    } finally {
-      closeSync(fd);
-    }
-    try {
-      if (replace) renameSync(tmp, paths.journal);
-      else linkSync(tmp, paths.journal);
-    } catch (error) {
-      if (errnoCode(error) !== "EEXIST") throw error;
-    } finally {
-      if (!replace) unlinkSync(tmp);
-    }
-  }
 
   function openForAppend(): void {
     for (;;) {
       try {
-        writeFd = openSync(paths.journal, fsConstants.O_WRONLY | fsConstants.O_APPEND);
-        writeIno = fstatSync(writeFd).ino;
+        appendFd = openSync(paths.journal, fsConstants.O_WRONLY | fsConstants.O_APPEND);
+        appendIno = fstatSync(appendFd).ino;
         return;
       } catch (error) {
         if (errnoCode(error) !== "ENOENT") throw error;
-        installJournal(readSnapshot().gen, false);
+        installJournal(paths, readSnapshot(paths).gen, false);
       }
     }
+  }
+
+  function closeAppendFd(): void {
+    if (appendFd !== undefined) closeSync(appendFd);
+    appendFd = undefined;
   }
 
   /**
@@ -117,77 +88,50 @@ export function createIndex(options: IndexOptions) {
    * Intent lines skip that check: compaction keeps every id whose lock directory exists as "read
    * directly", which covers an intent that landed in a replaced journal.
    */
-  function append(line: string, checkRotation = true): number {
+  function append(line: string, checkRotation = true): void {
     const data = Buffer.from(line);
     for (let attempt = 0; ; attempt++) {
-      if (writeFd === undefined) openForAppend();
-      writeAll(writeFd as number, data, null);
-      if (!checkRotation) return 0;
+      if (appendFd === undefined) openForAppend();
+      writeAll(appendFd as number, data, null);
+      if (!checkRotation) return;
       let current: { ino: number; size: number } | null = null;
       try {
         current = statSync(paths.journal);
       } catch (error) {
         if (errnoCode(error) !== "ENOENT") throw error;
       }
-      if (current && current.ino === writeIno) return current.size;
-      closeSync(writeFd as number);
-      writeFd = undefined;
-      if (attempt > 10) return 0;
-    }
-  }
-
-  function applyText(text: string): void {
-    let pos = 0;
-    for (;;) {
-      const nl = text.indexOf("\n", pos);
-      if (nl < 0) break;
-      const raw = text.slice(pos, nl);
-      pos = nl + 1;
-      let line: { i?: string; s?: SessionSummary; x?: 1; d?: 1 };
-      try {
-        line = JSON.parse(raw);
-      } catch {
-        continue;
+      if (current && current.ino === appendIno) {
+        grownTo = current.size;
+        return;
       }
-      if (typeof line.i !== "string") continue;
-      if (line.d) map.delete(line.i);
-      else if (line.s) map.set(line.i, line.s);
-      else map.set(line.i, null);
+      closeAppendFd();
+      if (attempt > 10) return;
     }
-    pending = text.slice(pos);
   }
 
   /** Loads snapshot + journal from scratch; false if they are of different generations. */
   function loadFull(): boolean {
-    const snapshot = readSnapshot();
-    let fd: number;
-    try {
-      fd = openSync(paths.journal, "r");
-    } catch (error) {
-      if (errnoCode(error) !== "ENOENT") throw error;
-      installJournal(snapshot.gen, false);
+    const snapshot = readSnapshot(paths);
+    const fd = openIfExists(paths.journal, "r");
+    if (fd === undefined) {
+      installJournal(paths, snapshot.gen, false);
       return false;
     }
     try {
       const stat = fstatSync(fd);
       const bytes = readRange(fd, 0, stat.size);
-      const nl = bytes.indexOf(10);
-      let gen = -1;
-      try {
-        gen = (JSON.parse(bytes.toString("utf8", 0, nl)) as { gen: number }).gen;
-      } catch {}
-      if (gen !== snapshot.gen) return false;
-      map = new Map(snapshot.entries);
-      const text = bytes.toString("utf8", nl + 1);
-      applyText(text);
-      cacheIno = stat.ino;
-      cacheOffset = stat.size;
+      if (journalGen(bytes) !== snapshot.gen) return false;
+      folded = new Map(snapshot.entries);
+      unfinished = foldJournalText(folded, bytes.toString("utf8", bytes.indexOf(10) + 1));
+      foldedIno = stat.ino;
+      foldedOffset = stat.size;
       return true;
     } finally {
       closeSync(fd);
     }
   }
 
+  /** Brings the fold up to date: new journal bytes only, or a full load after a rotation. */
   function refresh(): void {
     let stat: { ino: number; size: number };
     try {
@@ -196,20 +140,20 @@ export function createIndex(options: IndexOptions) {
       if (errnoCode(error) !== "ENOENT") throw error;
       stat = { ino: -2, size: 0 };
     }
-    if (stat.ino === cacheIno) {
-      if (stat.size > cacheOffset) {
+    if (stat.ino === foldedIno) {
+      if (stat.size > foldedOffset) {
         const fd = openSync(paths.journal, "r");
         try {
-          const bytes = readRange(fd, cacheOffset, stat.size);
-          cacheOffset += bytes.length;
-          applyText(pending + bytes.toString("utf8"));
+          const bytes = readRange(fd, foldedOffset, stat.size);
+          foldedOffset += bytes.length;
+          unfinished = foldJournalText(folded, unfinished + bytes.toString("utf8"));
         } finally {
           closeSync(fd);
         }
       }
       return;
     }
-    pending = "";
+    unfinished = "";
     // Snapshot and journal of different generations: a compaction is between its two steps
     // (wait for it while it holds the index lock), or one died there (rebuild).
     for (let attempt = 0; attempt < 500; attempt++) {
@@ -217,7 +161,7 @@ export function createIndex(options: IndexOptions) {
       if (!existsSync(paths.indexLock)) break;
       Atomics.wait(WAIT_SLOT, 0, 0, 10);
     }
-    rebuild();
+    compaction.rebuild();
     if (!loadFull()) throw new Error("the listing index could not be loaded after a rebuild");
   }
 
@@ -237,6 +181,18 @@ export function createIndex(options: IndexOptions) {
     }
   }
 
+  const compaction = createCompaction({
+    paths,
+    durable,
+    locks,
+    readDirect,
+    rotate(gen) {
+      installJournal(paths, gen, true);
+      closeAppendFd();
+      foldedIno = -1;
+    },
+  });
+
   /** Every session, as a full scan would see it right now. */
   function view(): IndexView {
     refresh();
@@ -245,7 +201,7 @@ export function createIndex(options: IndexOptions) {
     let unknown = 0;
     for (const name of readdirSync(paths.root)) {
       if (!isSessionEntry(name)) continue;
-      const entry = map.get(name);
+      const entry = folded.get(name);
       if (entry) {
         summaries.push(entry);
         continue;
@@ -254,164 +210,37 @@ export function createIndex(options: IndexOptions) {
       const summary = readDirect(name, corrupt);
       if (summary) summaries.push(summary);
     }
-    if (unknown > 64 || cacheOffset > compactBytes) compact();
+    if (unknown > 64 || foldedOffset > compactBytes) compaction.compact();
     return { summaries, corrupt };
-  }
-
-  /** Replaces the journal by a new generation; returns the old one's descriptor for reading. */
-  function rotate(gen: number): void {
-    installJournal(gen, true);
-    if (writeFd !== undefined) {
-      closeSync(writeFd);
-      writeFd = undefined;
-    }
-  }
-
-  function writeSnapshot(gen: number, entries: Map<string, Entry>): void {
-    const data = Buffer.from(JSON.stringify({ gen, entries: [...entries] }));
-    writeFileAtomic(paths.snapshot, data, durable);
-  }
-
-  function removeDebris(names: string[]): void {
-    const now = Date.now();
-    for (const name of names) {
-      if (!name.startsWith(".new.") && !name.startsWith(".trash.")) continue;
-      try {
-        if (now - statSync(`${paths.root}/${name}`).mtimeMs > DEBRIS_AGE_MS)
-          removeQuietly(`${paths.root}/${name}`);
-      } catch {}
-    }
-  }
-
-  /**
-   * Fills in ids the fold leaves unknown or in flight, by reading them directly. Must run after the
-   * journal rotation: an id whose lock directory exists then may have a writer whose intent line
-   * went to the old journal, so it stays "read directly" (null) until that writer publishes.
-   */
-  function settle(entries: Map<string, Entry>, names: string[], present: Set<string>, all: boolean): void {
-    const locked = new Set(names.filter((name) => name.endsWith(".lock")).map((name) => name.slice(0, -5)));
-    const ignored: CorruptRecordReport[] = [];
-    for (const id of present) {
-      if (locked.has(id)) {
-        entries.set(id, null);
-        continue;
-      }
-      if (!all && entries.get(id)) continue;
-      const summary = readDirect(id, ignored);
-      if (summary) entries.set(id, summary);
-      else if (ignored.some((report) => report.id === id)) entries.set(id, null);
-      else entries.delete(id);
-    }
-  }
-
-  /** Folds the journal into a new snapshot under the index lock; false if another process is at it. */
-  function compact(): boolean {
-    const held = locks.tryAcquire(paths.indexLockTarget, paths.indexLock);
-    if (!held) return false;
-    try {
-      const snapshot = readSnapshot();
-      let fd: number;
-      try {
-        fd = openSync(paths.journal, "r");
-      } catch (error) {
-        if (errnoCode(error) !== "ENOENT") throw error;
-        rebuildLocked(snapshot.gen);
-        return true;
-      }
-      try {
-        const head = readRange(fd, 0, 256);
-        let gen = -1;
-        try {
-          gen = (JSON.parse(head.toString("utf8", 0, head.indexOf(10))) as { gen: number }).gen;
-        } catch {}
-        if (gen !== snapshot.gen) {
-          rebuildLocked(Math.max(gen, snapshot.gen));
-          return true;
-        }
-        rotate(gen + 1);
-        // Writers that still append to the old journal notice the rotation and append again.
-        const bytes = readRange(fd, 0, fstatSync(fd).size);
-        const saved = { map, pending };
-        map = new Map(snapshot.entries);
-        applyText(bytes.toString("utf8", bytes.indexOf(10) + 1));
-        const folded = map;
-        map = saved.map;
-        pending = saved.pending;
-        const names = readdirSync(paths.root);
-        const present = new Set(names.filter(isSessionEntry));
-        for (const id of folded.keys()) if (!present.has(id)) folded.delete(id);
-        settle(folded, names, present, false);
-        writeSnapshot(gen + 1, folded);
-        cacheIno = -1;
-        removeDebris(names);
-        return true;
-      } finally {
-        closeSync(fd);
-      }
-    } finally {
-      held.release();
-    }
-  }
-
-  /** Rebuilds from the session files alone, under the index lock (held by the caller). */
-  function rebuildLocked(afterGen: number): void {
-    const gen = afterGen + 1;
-    rotate(gen);
-    const names = readdirSync(paths.root);
-    const entries = new Map<string, Entry>();
-    settle(entries, names, new Set(names.filter(isSessionEntry)), true);
-    writeSnapshot(gen, entries);
-    cacheIno = -1;
-    removeDebris(names);
-  }
-
-  /** Rebuilds the index from the session files, waiting for the index lock. */
-  function rebuild(): void {
-    const held = locks.acquireSync(paths.indexLockTarget, paths.indexLock, "The listing index");
-    try {
-      let gen = readSnapshot().gen;
-      try {
-        const fd = openSync(paths.journal, "r");
-        try {
-          const head = readRange(fd, 0, 256);
-          gen = Math.max(
-            gen,
-            (JSON.parse(head.toString("utf8", 0, head.indexOf(10))) as { gen: number }).gen,
-          );
-        } finally {
-          closeSync(fd);
-        }
-      } catch {}
-      rebuildLocked(gen);
-    } finally {
-      held.release();
-    }
   }
 
   return {
     /** Before a commit, under the session lock: readers read this id directly until the summary follows. */
-    intent(id: string): number {
-      return append(`{"i":${JSON.stringify(id)},"x":1}\n`, false);
+    intent(id: string): void {
+      append(`{"i":${JSON.stringify(id)},"x":1}\n`, false);
     },
     /** After a commit, under the session lock. */
-    publish(summary: SessionSummary): number {
-      return append(`${JSON.stringify({ i: summary.id, s: summary })}\n`);
+    publish(summary: SessionSummary): void {
+      append(`${JSON.stringify({ i: summary.id, s: summary })}\n`);
     },
     /** After a delete, under the session lock. */
-    tombstone(id: string): number {
-      return append(`{"i":${JSON.stringify(id)},"d":1}\n`);
+    tombstone(id: string): void {
+      append(`{"i":${JSON.stringify(id)},"d":1}\n`);
     },
     view,
-    compact,
-    rebuild,
-    /** Compacts when the journal has grown past the threshold (writers call it after releasing their lock). */
-    maybeCompact(journalSize: number): void {
-      if (journalSize > compactBytes * 2) compact();
+    compact: compaction.compact,
+    rebuild: compaction.rebuild,
+    /** Compacts once the journal has grown past twice the threshold; writers call it after releasing their lock. */
+    compactIfGrown(): void {
+      const size = grownTo;
+      grownTo = 0;
+      if (size > compactBytes * 2) {
+        try {
+          compaction.compact();
+        } catch {}
+      }
     },
-    close(): void {
-      if (writeFd !== undefined) closeSync(writeFd);
-      writeFd = undefined;
-    },
+    close: closeAppendFd,
   };
 }
 

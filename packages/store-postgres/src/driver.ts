@@ -113,7 +113,9 @@ export function createPostgresDriver(options: PostgresDriverOptions): StoreDrive
 
   // The state this handle last committed, per session: an append plans from it and writes in one
   // round trip. The write is conditioned on version and record digest, so a stale or tampered
-  // entry only costs a failed write and a fresh read; it can never commit a wrong state.
+  // entry only costs a failed write and a fresh read; it can never commit a wrong state. Each entry
+  // is a private deep copy: the session a commit returns is the caller's to mutate, and the guard
+  // checks the row, not this memory, so an alias would be written unnoticed (issue 14 #1).
   const lastSeen = new Map<string, Seen>();
   const LAST_SEEN_MAX = 10_000;
 
@@ -243,7 +245,7 @@ export function createPostgresDriver(options: PostgresDriverOptions): StoreDrive
           }
           const digest = await write(pool, seen, planned);
           if (digest !== null) {
-            remember(id, { session: planned.next, digest });
+            remember(id, { session: structuredClone(planned.next), digest });
             return planned.next;
           }
           if (cached !== undefined) attempt -= 1; // a stale memory is not a lost race
@@ -256,7 +258,7 @@ export function createPostgresDriver(options: PostgresDriverOptions): StoreDrive
           const planned = plan(seen.session);
           const digest = await write(client, seen, planned);
           if (digest === null) throw new Error("the locked row changed");
-          remember(id, { session: planned.next, digest });
+          remember(id, { session: structuredClone(planned.next), digest });
           return planned.next;
         });
       }),
@@ -266,7 +268,7 @@ export function createPostgresDriver(options: PostgresDriverOptions): StoreDrive
         const { rows } = await exec<{ body: string | null }>(pool, "readEvents", [
           id,
           fromSeq,
-          toSeq ?? 2147483647,
+          toSeq ?? Number.MAX_SAFE_INTEGER,
         ]);
         if (rows.length === 0) throw errors.notFound(name, id);
         return rows.flatMap((row) => (row.body === null ? [] : [parseEvent(id, row.body)]));

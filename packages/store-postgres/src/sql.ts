@@ -42,11 +42,12 @@ export function statements(s: string) {
     deleteEvents: `DELETE FROM ${s}.events WHERE session_id = $1`,
     insertEvents: `INSERT INTO ${s}.events (session_id, seq, body)
       SELECT $1, t.seq, t.body FROM unnest($2::int[], $3::text[]) AS t(seq, body)`,
+    // Bounds are bigint: callers may ask past 2^31 (an int4 parameter would overflow) and get [].
     // The LEFT JOIN tells "no such session" apart from "no events in range" in the same round trip.
     readEvents: `SELECT e.body FROM ${s}.sessions s LEFT JOIN ${s}.events e
-      ON e.session_id = s.id AND e.seq >= $2 AND e.seq <= $3 WHERE s.id = $1 ORDER BY e.seq`,
+      ON e.session_id = s.id AND e.seq >= $2::bigint AND e.seq <= $3::bigint WHERE s.id = $1 ORDER BY e.seq`,
     readLast: `SELECT e.body FROM ${s}.sessions s LEFT JOIN LATERAL
-      (SELECT seq, body FROM ${s}.events WHERE session_id = s.id ORDER BY seq DESC LIMIT $2) e ON true
+      (SELECT seq, body FROM ${s}.events WHERE session_id = s.id ORDER BY seq DESC LIMIT $2::bigint) e ON true
       WHERE s.id = $1 ORDER BY e.seq`,
     delete: `DELETE FROM ${s}.sessions WHERE id = $1`,
     deleteVersion: `DELETE FROM ${s}.sessions WHERE id = $1 AND version = $2`,

@@ -1,3 +1,4 @@
+import type { CommitResult } from "@sessionkit/core";
 import {
   DEFAULT_MAX_PAYLOAD_BYTES,
   defineSessionStore,
@@ -5,8 +6,10 @@ import {
   isSessionKitError,
   type SessionStore,
   type StoreCapabilities,
+  type SyncSessionStore,
 } from "@sessionkit/core/driver";
 import Database from "better-sqlite3";
+import { type CallerTransactions, createCallerTransactions } from "./caller-transaction.js";
 import type { SqliteDatabase } from "./database.js";
 import { STORE_NAME, translateError } from "./errors.js";
 import { migrate } from "./migrations.js";
@@ -71,5 +74,43 @@ export function createSqliteStore(options: SqliteStoreOptions): SessionStore {
     capabilities,
     busyTimeoutMs: parsed.busyTimeoutMs,
   });
-  return defineSessionStore(driver, parsed.clock ? { clock: parsed.clock } : {});
+  const store = defineSessionStore(driver, parsed.clock ? { clock: parsed.clock } : {});
+  return withCallerTransactions(store, db, createCallerTransactions(db));
+}
+
+/**
+ * Marks commits made inside the caller's own transaction with `settled`, so the manager tells
+ * listeners and webhooks only once that transaction has committed (issue 14 #5).
+ */
+function withCallerTransactions(
+  store: SessionStore,
+  db: SqliteDatabase,
+  tracker: CallerTransactions,
+): SessionStore {
+  // The driver is synchronous, so a commit runs while the wrapper is called: whether the
+  // caller's transaction is open must be read then, not when the promise resolves.
+  const marked = (run: () => Promise<CommitResult>): Promise<CommitResult> => {
+    if (!db.inTransaction) return run();
+    return run().then((result) => tracker.track(result));
+  };
+  const markedSync = (result: CommitResult): CommitResult =>
+    db.inTransaction ? tracker.track(result) : result;
+  const sync = (): SyncSessionStore => {
+    const face = store.sync();
+    return {
+      ...face,
+      create: (input, options) => markedSync(face.create(input, options)),
+      commit: (id, input) => markedSync(face.commit(id, input)),
+    };
+  };
+  return {
+    ...store,
+    create: (input, options) => marked(() => store.create(input, options)),
+    commit: (id, input) => marked(() => store.commit(id, input)),
+    sync,
+    close: () => {
+      tracker.close();
+      return store.close();
+    },
+  };
 }

@@ -5,51 +5,116 @@ import type { CommitInput, CommitResult, SessionStore, SyncSessionStore } from "
 import { COMPONENT } from "./schemas.js";
 import { type Decision, decide as decideOperation, type Operation } from "./transitions.js";
 
-/** Runs read-decide-commit loops against one store. */
-export interface Committer {
-  /**
-   * Reads the session, asks `decide` what to commit, and commits it conditioned on the version it
-   * read. On a version conflict it reads again and decides again, so no concurrent update is lost.
-   */
-  mutate(id: string, decide: (session: Session, nowMs: number) => Decision): Promise<Session>;
+/** Decides what to commit on the session as read at `nowMs`. */
+export type Decide = (session: Session, nowMs: number) => Decision;
+
+/** One effect the loop asks its runner to perform; the runner feeds the outcome back in. */
+type Effect = () => unknown;
+
+/** The store calls the loop needs, sync or async. */
+interface LoopStore {
+  get(id: string): unknown;
+  commit(id: string, input: CommitInput): unknown;
 }
 
 /**
- * Creates the loop. `onCommit` runs after every successful commit (notifications); `maxRetries`
- * bounds the re-reads after conflicts before ERR_STORE_BUSY.
+ * THE read-decide-commit loop, written once for both faces: it yields each store call as an
+ * effect, and a runner (`runSync` or `runAsync`) performs it. Reads the session, asks `decide`,
+ * commits conditioned on the version it read, and on a version conflict reads and decides again,
+ * so no concurrent update is lost. `onCommit` (notifications) runs after every successful commit,
+ * before a decision's error is thrown, so a committed deadline timeout is always published.
  */
-export function createCommitter(
+function* commitLoop(
+  store: LoopStore,
+  id: string,
+  decide: Decide,
+  options: LoopOptions,
+  pause: (attempt: number) => unknown,
+): Generator<Effect, Session, unknown> {
+  for (let attempt = 0; ; attempt++) {
+    const current = (yield () => store.get(id)) as Session | null;
+    if (current === null) throw errors.notFound(COMPONENT, id);
+    const decision = decide(current, options.clock.now());
+    if (decision.replay !== undefined) return decision.replay;
+    const input = commitInputOf(decision, current.version);
+    if (input === null) {
+      if (decision.error) throw decision.error;
+      return current;
+    }
+    let result: CommitResult;
+    try {
+      result = (yield () => store.commit(id, input)) as CommitResult;
+    } catch (error) {
+      if (!isSessionKitError(error, "ERR_VERSION_CONFLICT")) throw error;
+      if (attempt >= options.maxRetries) throw busy(id, attempt + 1, error);
+      yield () => pause(attempt);
+      continue;
+    }
+    options.onCommit?.(result);
+    if (decision.error) throw decision.error;
+    return result.session;
+  }
+}
+
+/** What every loop run needs. */
+export interface LoopOptions {
+  clock: Clock;
+  /** Re-reads after conflicts before ERR_STORE_BUSY. */
+  maxRetries: number;
+  /** Runs after every successful commit (the manager's publisher). */
+  onCommit?: ((result: CommitResult) => void) | undefined;
+}
+
+/** Runs the loop against an async store, with a tiny jittered pause between conflicting attempts. */
+export function mutateAsync(
   store: SessionStore,
-  clock: Clock,
-  maxRetries: number,
-  onCommit: (result: CommitResult) => void,
-): Committer {
-  return {
-    async mutate(id, decide) {
-      for (let attempt = 0; ; attempt++) {
-        const current = await store.get(id);
-        if (current === null) throw errors.notFound(COMPONENT, id);
-        const decision = decide(current, clock.now());
-        const input = commitInputOf(decision, current.version);
-        if (input === null) {
-          if (decision.error) throw decision.error;
-          return current;
-        }
-        let result: CommitResult;
-        try {
-          result = await store.commit(id, input);
-        } catch (error) {
-          if (!isSessionKitError(error, "ERR_VERSION_CONFLICT")) throw error;
-          if (attempt >= maxRetries) throw busy(id, attempt + 1, error);
-          await backoff(attempt);
-          continue;
-        }
-        onCommit(result);
-        if (decision.error) throw decision.error;
-        return result.session;
-      }
-    },
-  };
+  id: string,
+  decide: Decide,
+  options: LoopOptions,
+): Promise<Session> {
+  return runAsync(commitLoop(store, id, decide, options, backoff));
+}
+
+/** Runs the same loop against a sync face; retries at once (another process won the race). */
+export function mutateSync(
+  store: SyncSessionStore,
+  id: string,
+  decide: Decide,
+  options: LoopOptions,
+): Session {
+  return runSync(commitLoop(store, id, decide, options, () => undefined));
+}
+
+/** Drives a loop whose effects return plain values. */
+export function runSync<T>(loop: Generator<Effect, T, unknown>): T {
+  let step = loop.next();
+  while (!step.done) {
+    let value: unknown;
+    try {
+      value = step.value();
+    } catch (error) {
+      step = loop.throw(error);
+      continue;
+    }
+    step = loop.next(value);
+  }
+  return step.value;
+}
+
+/** Drives a loop whose effects may return promises. */
+export async function runAsync<T>(loop: Generator<Effect, T, unknown>): Promise<T> {
+  let step = loop.next();
+  while (!step.done) {
+    let value: unknown;
+    try {
+      value = await step.value();
+    } catch (error) {
+      step = loop.throw(error);
+      continue;
+    }
+    step = loop.next(value);
+  }
+  return step.value;
 }
 
 /** The commit a decision asks for, conditioned on the version it was made on; null when it changes nothing. */
@@ -64,37 +129,22 @@ function commitInputOf(decision: Decision, version: number): CommitInput | null 
 }
 
 /**
- * The manager's read-decide-commit for a synchronous face (`store.sync()`): the same transition
- * table and deadline rule, so a sync caller (the seed drop-in) can never decide differently.
- * Retries at once on a version conflict (another process won); ERR_STORE_BUSY after `maxRetries`.
+ * The manager's decision for one operation on a synchronous face (`store.sync()`). Prefer
+ * `manager.sync()`, which publishes webhooks and listener events; this function publishes only
+ * through `options.onCommit`.
+ * @deprecated Use `manager.sync().apply(id, operation)`.
  */
 export function applyOperationSync(
   store: SyncSessionStore,
   id: string,
   operation: Operation,
-  options: { clock: Clock; maxRetries?: number },
+  options: { clock: Clock; maxRetries?: number; onCommit?: (result: CommitResult) => void },
 ): Session {
-  const maxRetries = options.maxRetries ?? 50;
-  for (let attempt = 0; ; attempt++) {
-    const current = store.get(id);
-    if (current === null) throw errors.notFound(COMPONENT, id);
-    const decision = decideOperation(current, operation, options.clock.now());
-    const input = commitInputOf(decision, current.version);
-    if (input === null) {
-      if (decision.error) throw decision.error;
-      return current;
-    }
-    let result: CommitResult;
-    try {
-      result = store.commit(id, input);
-    } catch (error) {
-      if (!isSessionKitError(error, "ERR_VERSION_CONFLICT")) throw error;
-      if (attempt >= maxRetries) throw busy(id, attempt + 1, error);
-      continue;
-    }
-    if (decision.error) throw decision.error;
-    return result.session;
-  }
+  return mutateSync(store, id, (session, nowMs) => decideOperation(session, operation, nowMs), {
+    clock: options.clock,
+    maxRetries: options.maxRetries ?? 50,
+    onCommit: options.onCommit,
+  });
 }
 
 function busy(id: string, attempts: number, cause: unknown): SessionKitError {

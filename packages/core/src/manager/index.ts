@@ -1,6 +1,13 @@
 export { applyOperationSync } from "./commit-loop.js";
 export * from "./create-manager.js";
 export {
+  isSessionResumable,
+  type ResumableOptions,
+  sessionDuration,
+  sessionProgress,
+} from "./session-facts.js";
+export {
+  type Actor,
   type Decision,
   decide,
   type IterationUsage,

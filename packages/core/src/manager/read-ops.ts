@@ -3,8 +3,8 @@ import { errors, SessionKitError } from "../errors.js";
 import { assertSessionId } from "../ids.js";
 import type { Session, SessionEvent } from "../model.js";
 import type { SessionStore } from "../store.js";
-import { COMPONENT, cleanupInputSchema, parse, resumeOptionsSchema } from "./schemas.js";
-import { decide } from "./transitions.js";
+import { COMPONENT, cleanupInputSchema, parse } from "./schemas.js";
+import { isSessionResumable, sessionDuration, sessionProgress } from "./session-facts.js";
 import type { SessionManager } from "./types.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -20,10 +20,6 @@ export function managerClosed(): SessionKitError {
     "ERR_STORE_CLOSED",
     `[${COMPONENT}] The session manager is closed. Create a new manager instead of reusing a closed one.`,
   );
-}
-
-function progressOf(session: Session): number {
-  return Math.min(100, (session.iterations / session.maxIterations) * 100);
 }
 
 type ReadOps = Pick<
@@ -83,7 +79,7 @@ export function readOps(
         ...(session.workspace === undefined ? {} : { workspace: session.workspace }),
         iterations: session.iterations,
         maxIterations: session.maxIterations,
-        progress: progressOf(session),
+        progress: sessionProgress(session),
         context: session.context,
         recentHistory,
         status: session.status,
@@ -93,9 +89,7 @@ export function readOps(
     async isResumable(id, options) {
       const session = await read(id);
       if (session === null) return false;
-      const parsed = parse(resumeOptionsSchema, options ?? {}, "options");
-      // Exactly the decision resume() would take now, without committing it.
-      return decide(session, { kind: "resume", ...parsed }, clock.now()).error === undefined;
+      return isSessionResumable(session, { ...options, nowMs: clock.now() });
     },
 
     async stats(filter) {
@@ -124,13 +118,12 @@ export function readOps(
     async duration(id) {
       const session = await read(id);
       if (session === null) return null;
-      const end = session.endedAt === undefined ? clock.now() : Date.parse(session.endedAt);
-      return Math.max(0, end - Date.parse(session.createdAt));
+      return sessionDuration(session, clock.now());
     },
 
     async progress(id) {
       const session = await read(id);
-      return session === null ? null : progressOf(session);
+      return session === null ? null : sessionProgress(session);
     },
   };
 }

@@ -43,20 +43,35 @@ export const TRANSITION_TABLE: Readonly<
   Record<OperationKind, Partial<Record<SessionStatus, SessionStatus>>>
 > = {
   pause: { active: "paused", timeout: "paused" },
-  resume: { paused: "active", timeout: "active" },
+  // active → active changes nothing (no event): resuming a running session is a no-op.
+  resume: { active: "active", paused: "active", timeout: "active" },
   complete: { active: "completed", paused: "completed" },
   fail: { active: "failed", paused: "failed" },
   // active → timeout when the iteration reaches the budget (see decide).
   iterate: { active: "active" },
-  record: { active: "active", paused: "paused" },
+  // Event-only records are an audit trail: appended in every status, the state stays final.
+  record: {
+    active: "active",
+    paused: "paused",
+    completed: "completed",
+    failed: "failed",
+    timeout: "timeout",
+  },
   context: { active: "active", paused: "paused" },
 };
+
+/** Who asks for an operation: the caller's owner id, when the manager has one (see ownership). */
+export interface Actor {
+  owner?: string;
+}
 
 /** What the manager commits for one operation; `error` is thrown after committing the rest. */
 export interface Decision {
   patch: SessionPatch;
   events: NewEvent[];
   error?: SessionKitError;
+  /** Set when nothing is committed and this earlier result is returned instead (an idempotent replay). */
+  replay?: Session;
 }
 
 const OPERATION_NAMES: Record<OperationKind, string> = {
@@ -96,7 +111,7 @@ export function deadlinePassed(session: Session, nowMs: number): boolean {
  * atomically, or an error. A passed deadline first turns the session into `timeout` (committed
  * even when the operation itself is then refused, so the history explains the state).
  */
-export function decide(session: Session, op: Operation, nowMs: number): Decision {
+export function decide(session: Session, op: Operation, nowMs: number, _actor: Actor = {}): Decision {
   const at = new Date(nowMs).toISOString();
   let current = session;
   const patch: SessionPatch = {};
@@ -187,6 +202,18 @@ function resume(
   op: Extract<Operation, { kind: "resume" }>,
   nowMs: number,
 ): Decision | SessionKitError {
+  if (session.status === "active") {
+    const changes =
+      op.extendIterations !== undefined || op.maxIterations !== undefined || op.deadlineAt !== undefined;
+    if (changes) {
+      return invalidTransition(
+        session,
+        "resume",
+        "it is already active; resume options apply only to a paused or timed-out session",
+      );
+    }
+    return { patch: {}, events: [] };
+  }
   let maxIterations = session.maxIterations;
   if (op.maxIterations !== undefined) maxIterations = op.maxIterations;
   if (op.extendIterations !== undefined) maxIterations += op.extendIterations;

@@ -8,12 +8,13 @@ import type {
   SessionPage,
   SessionStats,
   SessionStore,
+  SyncSessionStore,
 } from "../store.js";
 import type { ExportSessionsOptions, ImportSessionsOptions, TransferProgress } from "../transfer.js";
 import type { WebhookDelivery } from "../webhooks/dispatcher.js";
 import type { WebhookConfig } from "../webhooks/options.js";
 import type { SessionNotification } from "../webhooks/payload.js";
-import type { IterationUsage } from "./transitions.js";
+import type { IterationUsage, Operation } from "./transitions.js";
 
 /** Options of createSessionManager. */
 export interface SessionManagerOptions {
@@ -75,7 +76,7 @@ export interface SessionContext {
   workspace?: string;
   iterations: number;
   maxIterations: number;
-  /** iterations / maxIterations × 100, capped at 100. */
+  /** `sessionProgress(session)`: iterations / maxIterations × 100, capped at 100. */
   progress: number;
   context: JsonObject;
   /** The last `recentHistorySize` events, oldest first. */
@@ -148,5 +149,30 @@ export interface SessionManager {
     listener: (payload: ManagerEventMap[K]) => unknown,
   ): () => void;
   on(event: string, listener: (notification: SessionNotification) => unknown): () => void;
+  /**
+   * The synchronous face of this manager over `store.sync()` (embedded stores only; else
+   * ERR_UNSUPPORTED_CAPABILITY): the same decisions, loop and notifications as the async calls.
+   */
+  sync(): SyncSessionManager;
   close(options?: { timeoutMs?: number }): Promise<{ undelivered: WebhookDelivery[] }>;
+}
+
+/**
+ * The manager's mutating calls, synchronous: one read-decide-commit loop with the async face, and
+ * the same webhooks and listener events after each commit (the seed drop-in uses it).
+ */
+export interface SyncSessionManager {
+  readonly store: SyncSessionStore;
+  /** Decides and commits one already-built operation (see `Operation`). */
+  apply(id: string, operation: Operation): Session;
+  start(input: StartSessionInput): Session;
+  pause(id: string, reason?: string): Session;
+  resume(id: string, options?: ResumeOptions): Session;
+  complete(id: string, result?: string): Session;
+  fail(id: string, error: string | Error): Session;
+  incrementIteration(id: string, data?: Record<string, unknown>, options?: IterationOptions): Session;
+  recordToolCall(id: string, tool: string, args?: unknown, result?: unknown): Session;
+  recordLearning(id: string, insight: string, expertiseFile?: string): Session;
+  addEvent(id: string, type: string, data?: Record<string, unknown>): Session;
+  updateContext(id: string, partial: Record<string, unknown>): Session;
 }

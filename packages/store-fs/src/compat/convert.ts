@@ -2,6 +2,7 @@ import {
   type SessionEvent as CoreEvent,
   type SessionFilter as CoreFilter,
   type SessionSummary as CoreSummary,
+  type PauseInfo,
   type Session,
   SessionKitError,
 } from "@sessionkit/core";
@@ -23,7 +24,7 @@ export function toAgentSession(session: Session, history: CoreEvent[]): AgentSes
     updatedAt: session.updatedAt,
     iterations: session.iterations,
     maxIterations: session.maxIterations,
-    context: session.context,
+    context: contextView(session),
     history: history.map(toEvent),
     result: session.result,
     error: session.error,
@@ -36,6 +37,55 @@ export function toAgentSession(session: Session, history: CoreEvent[]): AgentSes
   };
   for (const key of Object.keys(out)) if (out[key] === undefined) delete out[key];
   return out as unknown as AgentSession;
+}
+
+/**
+ * The session's context as the seed showed it: while paused, `pausedAt` / `pauseReason` from
+ * `session.pause` (the seed wrote them into the context; the bot reads them there). A view only:
+ * the stored context never holds them, and writes strip them again (see stripPauseView).
+ */
+export function contextView(session: Pick<Session, "status" | "pause" | "context">): Record<string, unknown> {
+  if (session.status !== "paused" || session.pause === undefined) return session.context;
+  const view: Record<string, unknown> = { ...session.context, pausedAt: session.pause.at };
+  // The seed stored the raw reason: no reason given, no pauseReason.
+  if (session.pause.reason === undefined) delete view.pauseReason;
+  else view.pauseReason = session.pause.reason;
+  return view;
+}
+
+/**
+ * A context about to be written, without the keys contextView added: a key whose value is the
+ * view's is put back to the stored value (the user's own key of that name) or removed.
+ */
+export function stripPauseView(
+  context: Record<string, unknown>,
+  pause: PauseInfo | undefined,
+  stored: Record<string, unknown>,
+): Record<string, unknown> {
+  if (pause === undefined) return context;
+  const out = { ...context };
+  const shown: Record<string, unknown> = { pausedAt: pause.at, pauseReason: pause.reason };
+  for (const [key, value] of Object.entries(shown)) {
+    if (value === undefined || out[key] !== value) continue;
+    if (Object.hasOwn(stored, key)) out[key] = stored[key];
+    else delete out[key];
+  }
+  return out;
+}
+
+/**
+ * A seed-style pause written by hand (`context.pausedAt = …; status = "paused"; saveSession(s)`):
+ * the pause details move out of the context, as they do when a seed file is read.
+ */
+export function takeSeedPause(context: Record<string, unknown>): PauseInfo | undefined {
+  const at = context.pausedAt;
+  if (typeof at !== "string" || Number.isNaN(Date.parse(at))) return undefined;
+  const reason = context.pauseReason;
+  delete context.pausedAt;
+  delete context.pauseReason;
+  return typeof reason === "string"
+    ? { at: new Date(at).toISOString(), reason }
+    : { at: new Date(at).toISOString() };
 }
 
 /** A stored event in the seed's shape, keeping its seq. */

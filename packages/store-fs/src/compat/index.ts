@@ -1,50 +1,19 @@
-// The seed module's public surface (its index.ts): manager functions, five aliases, and the
-// store-level functions under their own names. `cleanupOldSessions` is the store version
-// (milliseconds) here, exactly as the seed's index exported it; `cleanupSessions` takes days.
+// The seed module's public surface (its index.ts): the manager's functions, five aliases, and the
+// store-level functions under their own names. compat/manager, compat/store and compat/types
+// mirror the seed's files of those names.
+
+// Everything compat/manager exports, as the seed's index re-exported its manager...
+export * from "./manager.js";
+export { cleanupSessions } from "./query-api.js";
+// ...except `cleanupOldSessions`, which the seed's index took from store.ts: milliseconds, with
+// 1..999 refused (see root-cleanup.ts). This explicit export shadows the one of `export *`.
+export { cleanupOldSessions } from "./root-cleanup.js";
 export {
-  addEvent,
-  completeSession,
-  failSession,
-  incrementIteration,
-  pauseSession,
-  type ResumeOptions,
-  recordLearning,
-  recordToolCall,
-  resumeSession,
-  startSession,
-} from "./lifecycle-api.js";
-export {
-  cleanupSessions,
-  getActiveSessions,
-  getCompletedSessions,
-  getFailedSessions,
-  getPausedSessions,
-  getSessionContext,
-  getSessionDuration,
-  getSessionProgress,
-  getTimedOutSessions,
-  isSessionResumable,
-  updateContext,
-} from "./query-api.js";
-export {
-  type CompatOptions,
-  closeSessionStore,
-  configure,
-  configureWebhook,
-  DEFAULT_COMPAT_DIR,
-  getSessionsDir,
-} from "./state.js";
-export {
-  cleanupOldSessions,
   createSession,
-  deleteSession,
   deleteSession as removeSession,
-  getSession,
   getSession as loadSession,
-  getSessionStats,
   getSessionStats as getStats,
   listCorruptSessions,
-  listSessions,
   listSessions as findSessions,
   saveSession,
   updateSession,

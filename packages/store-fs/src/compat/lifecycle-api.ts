@@ -1,7 +1,7 @@
 import { isSessionKitError, isValidSessionId, SessionKitError, type SessionManager } from "@sessionkit/core";
 import { COMPONENT, manager, syncStore } from "./state.js";
 import { readAgentSession } from "./store-api.js";
-import type { AgentSession, CreateSessionOptions } from "./types.js";
+import type { AgentSession, CreateSessionOptions, SessionStatus } from "./types.js";
 
 /** Options of `resumeSession` beyond the seed's: raise the iteration budget (e.g. after a timeout). */
 export interface ResumeOptions {
@@ -33,18 +33,27 @@ function readStatus(id: string): string {
   }
 }
 
-/** Runs a lifecycle step: null for a missing session or an invalid id, the seed's message on an illegal transition. */
+/**
+ * Runs a lifecycle step: null for a missing session or an invalid id, the seed's message on an
+ * illegal transition. When the session already is in `already` (the status this step leads to),
+ * the step is a no-op that returns the session: nothing is written, no event, no webhook.
+ */
 async function transition(
   id: string,
   verb: string,
   run: (m: SessionManager) => Promise<unknown>,
+  already?: SessionStatus,
 ): Promise<AgentSession | null> {
   if (!isValidSessionId(id)) return null;
   try {
     await run(manager());
   } catch (error) {
     if (isSessionKitError(error, "ERR_SESSION_NOT_FOUND")) return null;
-    if (isSessionKitError(error, "ERR_INVALID_TRANSITION")) throw transitionError(verb, id, error);
+    if (isSessionKitError(error, "ERR_INVALID_TRANSITION")) {
+      const { status } = error.details as { status?: unknown };
+      if (already !== undefined && status === already) return readAgentSession(id);
+      throw transitionError(verb, id, error);
+    }
     throw error;
   }
   return readAgentSession(id);
@@ -85,19 +94,30 @@ export function pauseSession(id: string, reason?: string): Promise<AgentSession 
   return transition(id, "pause", (m) => m.pause(id, reason));
 }
 
-/** Resumes a paused session; null if missing; throws "Cannot resume session in status: …" otherwise. */
+/**
+ * Resumes a paused session; null if missing. An active session is returned as it is (no
+ * `resume` event, no webhook; the seed threw here while isSessionResumable said yes). Other
+ * statuses throw "Cannot resume session in status: …"; with options, an active session throws too.
+ */
 export function resumeSession(id: string, options?: ResumeOptions): Promise<AgentSession | null> {
-  return transition(id, "resume", (m) => m.resume(id, options));
+  return transition(id, "resume", (m) => m.resume(id, options), options === undefined ? "active" : undefined);
 }
 
-/** Completes a session with its result; null if missing; a finished session cannot be completed again. */
+/**
+ * Completes a session with its result; null if missing. Completing a completed session again
+ * returns it unchanged (the seed added a second `complete`); other finished sessions throw.
+ */
 export function completeSession(id: string, result: string): Promise<AgentSession | null> {
-  return transition(id, "complete", (m) => m.complete(id, result));
+  return transition(id, "complete", (m) => m.complete(id, result), "completed");
 }
 
-/** Fails a session with an error message; null if missing; a finished session cannot be failed. */
+/**
+ * Fails a session with an error message; null if missing. Failing a failed session again returns
+ * it unchanged (the seed's SessionAwareAgent fails twice on an agent error); other finished
+ * sessions throw.
+ */
 export function failSession(id: string, error: string): Promise<AgentSession | null> {
-  return transition(id, "fail", (m) => m.fail(id, error));
+  return transition(id, "fail", (m) => m.fail(id, error), "failed");
 }
 
 /**

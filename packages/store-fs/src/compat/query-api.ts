@@ -1,6 +1,12 @@
-import { applyOperationSync, isSessionKitError, isValidSessionId, SessionKitError } from "@sessionkit/core";
+import {
+  applyOperationSync,
+  decide,
+  isSessionKitError,
+  isValidSessionId,
+  SessionKitError,
+} from "@sessionkit/core";
 import { toJsonObject } from "@sessionkit/core/driver";
-import { toEvent } from "./convert.js";
+import { contextView, stripPauseView, toEvent } from "./convert.js";
 import { COMPONENT, nowMs, syncStore } from "./state.js";
 import { assertAge, listSessions, pruneOlderThan, readAgentSession } from "./store-api.js";
 import type { AgentSession, SessionContext, SessionFilter, SessionStatus, SessionSummary } from "./types.js";
@@ -14,13 +20,19 @@ const DAY_MS = 86_400_000;
  */
 export function updateContext(id: string, context: Record<string, unknown>): AgentSession | null {
   if (!isValidSessionId(id)) return null;
+  const sync = syncStore();
+  let given = context ?? {};
+  if ("pausedAt" in given || "pauseReason" in given) {
+    // Written back from a paused session's view: those keys are the pause, not context.
+    const current = sync.get(id);
+    if (current) given = stripPauseView(given, current.pause, current.context);
+  }
   const set: Record<string, unknown> = {};
   const unset: string[] = [];
-  for (const [key, value] of Object.entries(context ?? {})) {
+  for (const [key, value] of Object.entries(given)) {
     if (value === undefined) unset.push(key);
     else set[key] = value;
   }
-  const sync = syncStore();
   try {
     // The manager's own decision (transition table, deadline rule, `context` event), run synchronously.
     applyOperationSync(
@@ -58,7 +70,7 @@ export function getSessionContext(id: string): SessionContext | null {
     workspace: session.workspace,
     iterations: session.iterations,
     maxIterations: session.maxIterations,
-    context: session.context,
+    context: contextView(session),
     recentHistory: recent.map(toEvent),
     status: session.status,
   };
@@ -67,16 +79,16 @@ export function getSessionContext(id: string): SessionContext | null {
 }
 
 /**
- * True exactly when resumeSession(id) would succeed: the session is paused (or timed out) with
- * iteration budget left and no passed deadline. The seed also said yes for active sessions,
- * which resumeSession then refused.
+ * The seed's answer: true for an active session (resumeSession returns it unchanged) and
+ * whenever the manager would resume it now (paused, or timed out with budget left); false for
+ * missing, completed and failed sessions.
  */
 export function isSessionResumable(id: string): boolean {
   if (!isValidSessionId(id)) return false;
   const session = syncStore().get(id);
-  if (!session || (session.status !== "paused" && session.status !== "timeout")) return false;
-  if (session.iterations >= session.maxIterations) return false;
-  return session.deadlineAt === undefined || Date.parse(session.deadlineAt) > nowMs();
+  if (!session) return false;
+  if (session.status === "active") return true;
+  return decide(session, { kind: "resume" }, nowMs()).error === undefined;
 }
 
 function byStatus(status: SessionStatus, filter?: Omit<SessionFilter, "status">): SessionSummary[] {

@@ -11,7 +11,7 @@ import {
   type SyncSessionStore,
 } from "@sessionkit/core";
 import { describeValue } from "@sessionkit/core/driver";
-import { parseSeedFilter, toAgentSession, toSeedSummary } from "./convert.js";
+import { parseSeedFilter, stripPauseView, takeSeedPause, toAgentSession, toSeedSummary } from "./convert.js";
 import { COMPONENT, nowIso, nowMs, syncStore } from "./state.js";
 import type {
   AgentSession,
@@ -25,7 +25,6 @@ import type {
 const MAX_ATTEMPTS = 50;
 const PAGE = 1000;
 const reportedCorrupt = new Set<string>();
-let warnedMilliseconds = false;
 
 /** Runs a read-decide-commit step until it lands without a version conflict. */
 export function retryOnConflict<T>(step: () => T): T {
@@ -96,7 +95,9 @@ export function updateSession(id: string, update: UpdateSessionOptions): AgentSe
       iterations: update.iterations,
       result: update.result,
       error: update.error,
-      context: update.context ? { ...current.context, ...update.context } : undefined,
+      context: update.context
+        ? { ...current.context, ...stripPauseView(update.context, current.pause, current.context) }
+        : undefined,
       metadata: update.metadata ? { ...(current.metadata ?? {}), ...update.metadata } : undefined,
     });
     sync.commit(id, { expectedVersion: current.version, patch });
@@ -139,6 +140,12 @@ export function saveSession(session: AgentSession): void {
     }
     const now = nowIso();
     const terminal = isTerminalStatus(session.status);
+    // The context the caller read may hold the pause view (pausedAt / pauseReason): not stored.
+    const context = stripPauseView(session.context ?? {}, session.pause ?? current.pause, current.context);
+    const pause =
+      session.status !== "paused"
+        ? null
+        : (session.pause ?? current.pause ?? takeSeedPause(context) ?? { at: now });
     const patch: SessionPatch = {
       status: session.status,
       iterations: session.iterations,
@@ -148,11 +155,11 @@ export function saveSession(session: AgentSession): void {
       userId: session.userId ?? null,
       channelId: session.channelId ?? null,
       workspace: session.workspace ?? null,
-      context: session.context ?? {},
+      context,
       metadata: session.metadata ?? null,
       result: session.result ?? null,
       error: session.error ?? null,
-      pause: session.status === "paused" ? (session.pause ?? current.pause ?? { at: now }) : null,
+      pause,
       endedAt: terminal ? (session.endedAt ?? current.endedAt ?? now) : null,
     };
     return sync.commit(session.id, { expectedVersion: current.version, patch, events: newEvents });
@@ -218,15 +225,9 @@ export function deleteSession(id: string): boolean {
   return syncStore().delete(id);
 }
 
-/** Deletes finished sessions last changed more than `maxAgeMs` **milliseconds** ago; returns how many. */
+/** Deletes finished sessions last changed more than `maxAgeMs` **milliseconds** ago (the seed's store.ts); returns how many. */
 export function cleanupOldSessions(maxAgeMs: number): number {
   assertAge(maxAgeMs, "maxAgeMs", "milliseconds", "For days use cleanupSessions(days).");
-  if (maxAgeMs > 0 && maxAgeMs < 1000 && !warnedMilliseconds) {
-    warnedMilliseconds = true;
-    console.warn(
-      `[${COMPONENT}] cleanupOldSessions(${maxAgeMs}) takes milliseconds (as the seed's index exported it); use cleanupSessions(days) for days.`,
-    );
-  }
   return pruneOlderThan(maxAgeMs);
 }
 

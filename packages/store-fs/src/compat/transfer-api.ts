@@ -5,6 +5,7 @@ import {
   type Session,
 } from "@sessionkit/core";
 import { decodeRecord } from "@sessionkit/core/driver";
+import { stripPauseView } from "./convert.js";
 import { COMPONENT, syncStore } from "./state.js";
 import { readAgentSession } from "./store-api.js";
 import type { AgentSession } from "./types.js";
@@ -57,8 +58,12 @@ function splitImport(record: Record<string, unknown>, id: string): { session: Se
     typeof record.eventCount === "number" &&
     history?.every((event) => typeof event?.seq === "number") === true;
   if (isSessionkit) {
-    const { history: events, ...session } = record;
-    return { session: session as unknown as Session, events: events as CoreEvent[] };
+    const { history: events, ...session } = record as unknown as Session & { history: CoreEvent[] };
+    // An export of a paused session shows the pause view in its context; store it without.
+    if (session.context && typeof session.context === "object") {
+      session.context = stripPauseView(session.context, session.pause, {}) as Session["context"];
+    }
+    return { session, events };
   }
   const { version: _v, eventCount: _c, endedAt: _e, pause: _p, deadlineAt: _d, ...seed } = record;
   const decoded = decodeRecord(seed, id, COMPONENT);

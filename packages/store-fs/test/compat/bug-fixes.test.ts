@@ -5,7 +5,6 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { isSessionKitError } from "@sessionkit/core";
 import {
   addEvent,
   cleanupOldSessions,
@@ -31,6 +30,7 @@ import {
   recordToolCall,
   removeSession,
   resumeSession,
+  saveSession,
   startSession,
   updateContext,
 } from "@sessionkit/store-fs/compat";
@@ -60,37 +60,29 @@ describe("lost updates (seed: Promise.all dropped events)", () => {
     }
   });
 
-  it("completeSession racing recordToolCall: the tool call is stored before completion or refused, never lost", async () => {
+  it("completeSession racing recordToolCall: both succeed and both events are in the history", async () => {
     useFreshStore();
     for (let round = 0; round < 10; round++) {
       const { id } = await startSession(`race ${round}`, "developer");
-      const [completed, tool] = await Promise.allSettled([
+      await Promise.all([
         completeSession(id, "done"),
         recordToolCall(id, "bash", { command: "npm test" }, { exitCode: 0 }),
       ]);
-      expect(completed.status).toBe("fulfilled");
       const seen = types(id);
       expect(count(seen, "complete")).toBe(1);
-      if (tool.status === "fulfilled") {
-        expect(seen).toEqual(["start", "tool_call", "complete"]);
-      } else {
-        expect(isSessionKitError(tool.reason, "ERR_INVALID_TRANSITION")).toBe(true);
-        expect(seen).toEqual(["start", "complete"]);
-      }
+      expect(count(seen, "tool_call")).toBe(1);
       expect(getSession(id)).toMatchObject({ status: "completed", result: "done" });
     }
   });
 });
 
 describe("state machine (seed: terminal sessions could change)", () => {
-  it("a finished session cannot be completed again, failed, or iterated into timeout", async () => {
+  it("a finished session is not completed twice, failed, or iterated into timeout", async () => {
     useFreshStore();
     const { id } = await startSession("t", "developer", { maxIterations: 1 });
-    await completeSession(id, "first");
-    await expect(completeSession(id, "second")).rejects.toMatchObject({
-      code: "ERR_INVALID_TRANSITION",
-      message: expect.stringMatching(/^Cannot complete session in status: completed/),
-    });
+    const first = await completeSession(id, "first");
+    // Repeating the call that finished it returns it unchanged: no second event, no throw.
+    expect(await completeSession(id, "second")).toEqual(first);
     await expect(failSession(id, "late")).rejects.toMatchObject({
       code: "ERR_INVALID_TRANSITION",
       message: expect.stringMatching(/^Cannot fail session in status: completed/),
@@ -110,11 +102,15 @@ describe("state machine (seed: terminal sessions could change)", () => {
     expect(getSessionProgress(id)).toBe(100);
   });
 
-  it("isSessionResumable agrees with resumeSession; a timed-out session is paused for review and resumed with more budget", async () => {
+  it("isSessionResumable agrees with resumeSession (active included); a timed-out session is paused for review and resumed with more budget", async () => {
     useFreshStore();
     const { id } = await startSession("t", "developer", { maxIterations: 2 });
-    expect(isSessionResumable(id)).toBe(false);
-    await expect(resumeSession(id)).rejects.toMatchObject({
+    // Active: resumable, as the seed said, and resumeSession returns it unchanged (the seed threw).
+    expect(isSessionResumable(id)).toBe(true);
+    const running = getSession(id);
+    expect(await resumeSession(id)).toEqual(running);
+    expect(types(id)).toEqual(["start"]);
+    await expect(resumeSession(id, { extendIterations: 1 })).rejects.toMatchObject({
       code: "ERR_INVALID_TRANSITION",
       message: expect.stringMatching(/^Cannot resume session in status: active/),
     });
@@ -283,20 +279,20 @@ describe("inputs the seed misread", () => {
     expect(getSession(done.id)).toBeNull();
     expect(getSession(old.id)).not.toBeNull();
     clock.advance(5_000);
-    const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
     expect(cleanupOldSessions(60_000)).toBe(0);
-    expect(cleanupOldSessions(30)).toBe(1);
-    expect(warn).toHaveBeenCalledTimes(1);
-    warn.mockRestore();
+    expect(cleanupOldSessions(4_000)).toBe(1);
     expect(() => cleanupSessions(Number.NaN)).toThrow(expect.objectContaining({ code: "ERR_INVALID_INPUT" }));
   });
 
   it("pause details no longer overwrite the user's pausedAt / pauseReason context keys", async () => {
     useFreshStore();
     const { id } = await startSession("t", "m", { context: { pausedAt: "mine", pauseReason: "also mine" } });
-    await pauseSession(id, "break");
-    expect(getSession(id)!.context).toEqual({ pausedAt: "mine", pauseReason: "also mine" });
+    const paused = (await pauseSession(id, "break"))!;
+    // While paused the seed's shape shows the pause; the user's own values stay stored.
+    expect(paused.context).toEqual({ pausedAt: paused.pause!.at, pauseReason: "break" });
     expect(getSession(id)!.pause).toMatchObject({ reason: "break" });
+    saveSession(paused);
+    updateContext(id, paused.context);
     await resumeSession(id);
     expect(getSession(id)!.context).toEqual({ pausedAt: "mine", pauseReason: "also mine" });
   });

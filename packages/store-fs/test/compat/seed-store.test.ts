@@ -72,12 +72,17 @@ describe("a sessions directory written by the seed module, opened by the drop-in
       successRate: 20,
     });
 
-    // The seed's pause details move out of the user's context.
-    const paused = getSession(PAUSED)!;
-    expect(paused.context).toEqual({
+    // The seed's pause details live in `pause`; the context shows them as the seed did, as a view.
+    const userContext = {
       currentPhase: "implementation",
       completedSteps: ["analysis", "planning"],
       nextStep: "write_tests",
+    };
+    const paused = getSession(PAUSED)!;
+    expect(paused.context).toEqual({
+      ...userContext,
+      pausedAt: "2025-10-02T10:30:00.000Z",
+      pauseReason: "User requested pause",
     });
     expect(paused.pause).toEqual({ at: "2025-10-02T10:30:00.000Z", reason: "User requested pause" });
     expect(paused.history.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
@@ -89,7 +94,7 @@ describe("a sessions directory written by the seed module, opened by the drop-in
     expect(isSessionResumable(PAUSED)).toBe(true);
     clock.advance(60_000);
     const resumed = await resumeSession(PAUSED);
-    expect(resumed).toMatchObject({ status: "active", context: paused.context });
+    expect(resumed).toMatchObject({ status: "active", context: userContext });
     expect(resumed!.history.at(-1)).toMatchObject({
       type: "resume",
       data: {
@@ -118,7 +123,7 @@ describe("a sessions directory written by the seed module, opened by the drop-in
       expect(after.get(path), path).toBe(text);
     }
     const upgraded = JSON.parse(readFileSync(join(dir, PAUSED, "session.json"), "utf8"));
-    expect(upgraded).toMatchObject({ id: PAUSED, status: "completed" });
+    expect(upgraded).toMatchObject({ id: PAUSED, status: "completed", context: userContext });
 
     // A new handle reads the upgraded session back, history and all.
     await closeSessionStore();

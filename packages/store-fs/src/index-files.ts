@@ -1,0 +1,105 @@
+import { closeSync, linkSync, openSync, readFileSync, renameSync, unlinkSync } from "node:fs";
+import type { SessionSummary } from "@sessionkit/core/driver";
+import { errnoCode, writeAll, writeFileAtomic } from "./fsio.js";
+import { readRange } from "./log-lines.js";
+import { type StorePaths, token } from "./paths.js";
+
+/** An index entry: the summary a writer published, or `null` while a write is in flight or the record is damaged. */
+export type IndexEntry = SessionSummary | null;
+
+/** The folded journal of generation `gen`: every journal before it is inside. */
+export interface IndexSnapshot {
+  gen: number;
+  entries: Array<[string, IndexEntry]>;
+}
+
+/** Reads the snapshot; a missing or unreadable one is the empty generation 0 (rebuilt from the files). */
+export function readSnapshot(paths: StorePaths): IndexSnapshot {
+  try {
+    const parsed = JSON.parse(readFileSync(paths.snapshot, "utf8")) as IndexSnapshot;
+    if (Number.isSafeInteger(parsed.gen) && Array.isArray(parsed.entries)) return parsed;
+  } catch (error) {
+    if (errnoCode(error) !== "ENOENT" && !(error instanceof SyntaxError)) throw error;
+  }
+  return { gen: 0, entries: [] };
+}
+
+/** Replaces the snapshot atomically. */
+export function writeSnapshot(
+  paths: StorePaths,
+  gen: number,
+  entries: Map<string, IndexEntry>,
+  durable: boolean,
+): void {
+  writeFileAtomic(paths.snapshot, Buffer.from(JSON.stringify({ gen, entries: [...entries] })), durable);
+}
+
+/** Puts an empty journal of generation `gen` in place; replaces the current one when `replace`. */
+export function installJournal(paths: StorePaths, gen: number, replace: boolean): void {
+  const tmp = `${paths.journal}.${token()}.tmp`;
+  const fd = openSync(tmp, "wx");
+  try {
+    writeAll(fd, Buffer.from(`${JSON.stringify({ gen })}\n`), 0);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    if (replace) renameSync(tmp, paths.journal);
+    else linkSync(tmp, paths.journal);
+  } catch (error) {
+    if (errnoCode(error) !== "EEXIST") throw error;
+  } finally {
+    if (!replace) unlinkSync(tmp);
+  }
+}
+
+/** The generation in a journal's first line (-1 if unreadable). */
+export function journalGen(bytes: Buffer): number {
+  try {
+    const gen = (JSON.parse(bytes.toString("utf8", 0, bytes.indexOf(10))) as { gen: unknown }).gen;
+    return Number.isSafeInteger(gen) ? (gen as number) : -1;
+  } catch {
+    return -1;
+  }
+}
+
+/** The generation of the journal file at its path (-1 if absent or unreadable). */
+export function readJournalGen(paths: StorePaths): number {
+  let fd: number;
+  try {
+    fd = openSync(paths.journal, "r");
+  } catch (error) {
+    if (errnoCode(error) === "ENOENT") return -1;
+    throw error;
+  }
+  try {
+    return journalGen(readRange(fd, 0, 256));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Folds complete journal lines of `text` into `map` (the last line per id wins); returns the
+ * unfinished tail, to be completed by the next read.
+ */
+export function foldJournalText(map: Map<string, IndexEntry>, text: string): string {
+  let pos = 0;
+  for (;;) {
+    const nl = text.indexOf("\n", pos);
+    if (nl < 0) break;
+    const raw = text.slice(pos, nl);
+    pos = nl + 1;
+    let line: { i?: string; s?: SessionSummary; x?: 1; d?: 1 };
+    try {
+      line = JSON.parse(raw);
+    } catch {
+      continue;
+    }
+    if (typeof line.i !== "string") continue;
+    if (line.d) map.delete(line.i);
+    else if (line.s) map.set(line.i, line.s);
+    else map.set(line.i, null);
+  }
+  return text.slice(pos);
+}
