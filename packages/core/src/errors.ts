@@ -18,6 +18,7 @@ export const ERROR_CODES = [
   "ERR_STORE_IO",
   "ERR_LOCK_COMPROMISED",
   "ERR_WEBHOOK_CONFIG",
+  "ERR_MISSING_DEPENDENCY",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

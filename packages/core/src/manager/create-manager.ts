@@ -37,6 +37,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       : createWebhookDispatcher(configs.map(resolveWebhook), {
           onDelivered: (delivery) => listeners.emit("webhook.delivered", delivery, false),
           onFailed: (delivery) => listeners.emit("webhook.failed", delivery, false),
+          dispatcher: parsed.webhookDispatcher as SessionManagerOptions["webhookDispatcher"],
         });
   let closed = false;
   let closing: Promise<{ undelivered: WebhookDelivery[] }> | undefined;

@@ -1,5 +1,5 @@
 import type { Clock } from "../clock.js";
-import { errors, SessionKitError } from "../errors.js";
+import { describeValue, errors, SessionKitError } from "../errors.js";
 import { assertSessionId } from "../ids.js";
 import type { Session, SessionEvent } from "../model.js";
 import type { SessionStore } from "../store.js";
@@ -20,6 +20,19 @@ export function managerClosed(): SessionKitError {
     "ERR_STORE_CLOSED",
     `[${COMPONENT}] The session manager is closed. Create a new manager instead of reusing a closed one.`,
   );
+}
+
+/** The instant `maxAgeDays` before `nowMs`; ERR_INVALID_QUERY when it lies before the JS date range. */
+function cutoff(nowMs: number, maxAgeDays: number): string {
+  const at = new Date(nowMs - maxAgeDays * DAY_MS);
+  if (Number.isNaN(at.getTime())) {
+    throw new SessionKitError(
+      "ERR_INVALID_QUERY",
+      `[${COMPONENT}] Expected \`maxAgeDays\` to give a cutoff within the date range (about 100,000,000 days back at most), got ${describeValue(maxAgeDays)}. Pass a smaller age.`,
+      { details: { field: "maxAgeDays", value: maxAgeDays } },
+    );
+  }
+  return at.toISOString();
 }
 
 type ReadOps = Pick<
@@ -101,7 +114,7 @@ export function readOps(
       guard();
       const input = parse(cleanupInputSchema, options ?? {}, "options");
       const maxAgeDays = input.maxAgeDays ?? 30;
-      const olderThan = input.olderThan ?? new Date(clock.now() - maxAgeDays * DAY_MS).toISOString();
+      const olderThan = input.olderThan ?? cutoff(clock.now(), maxAgeDays);
       return store.prune({
         olderThan,
         ...(input.statuses === undefined ? {} : { statuses: input.statuses }),

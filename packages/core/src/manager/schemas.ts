@@ -40,6 +40,9 @@ export const managerOptionsSchema = z.strictObject({
   ),
   clock: z.custom<unknown>(hasFunction("now"), "expected a Clock ({ now(): number })").optional(),
   webhooks: z.union([webhookConfigSchema, z.array(webhookConfigSchema)]).optional(),
+  webhookDispatcher: z
+    .custom<unknown>(hasFunction("dispatch"), "expected an undici Dispatcher (e.g. new Agent())")
+    .optional(),
   maxCommitRetries: z.number().int().min(0).max(10_000).optional(),
   recentHistorySize: z.number().int().min(1).max(10_000).optional(),
   onListenerError: z

@@ -1,7 +1,8 @@
 import { describeValue, SessionKitError } from "../errors.js";
 import type { JsonObject } from "../json.js";
-import type { NewEvent, Session, SessionMetadata, SessionStatus } from "../model.js";
+import type { NewEvent, Session, SessionStatus } from "../model.js";
 import type { SessionPatch } from "../store.js";
+import { accumulateUsage, withToolUsed } from "./accounting.js";
 
 /** Token counts an iteration used; every field is added to `metadata.tokens`. */
 export interface TokenUsage {
@@ -166,7 +167,11 @@ function apply(session: Session, op: Operation, nowMs: number, at: string): Deci
       const iterations = session.iterations + 1;
       const data = op.usage === undefined ? op.data : { ...op.data, usage: op.usage as JsonObject };
       const patch: SessionPatch = { iterations };
-      if (op.usage !== undefined) patch.metadata = accumulate(session.metadata, op.usage);
+      if (op.usage !== undefined) {
+        const metadata = accumulateUsage(session, op.usage);
+        if (metadata instanceof SessionKitError) return metadata;
+        patch.metadata = metadata;
+      }
       const events: NewEvent[] = [{ type: "iteration", data }];
       if (iterations >= session.maxIterations) {
         Object.assign(patch, { status: "timeout", endedAt: at } satisfies SessionPatch);
@@ -180,10 +185,8 @@ function apply(session: Session, op: Operation, nowMs: number, at: string): Deci
     case "record": {
       const patch: SessionPatch = {};
       if (op.type === "tool_call" && typeof op.data.tool === "string" && op.data.tool.length > 0) {
-        const used = session.metadata?.toolsUsed ?? [];
-        if (!used.includes(op.data.tool)) {
-          patch.metadata = { ...session.metadata, toolsUsed: [...used, op.data.tool] };
-        }
+        const metadata = withToolUsed(session, op.data.tool);
+        if (metadata !== undefined) patch.metadata = metadata;
       }
       return { patch, events: [{ type: op.type, data: op.data }] };
     }
@@ -245,24 +248,4 @@ function resume(
     data.deadlineAt = deadlineAt ?? null;
   }
   return { patch, events: [{ type: "resume", data }] };
-}
-
-function accumulate(metadata: SessionMetadata | undefined, usage: IterationUsage): SessionMetadata {
-  const out: SessionMetadata = { ...metadata };
-  if (usage.model !== undefined) out.model = usage.model;
-  if (usage.cost !== undefined) out.cost = (out.cost ?? 0) + usage.cost;
-  if (usage.tokens !== undefined) {
-    const add = typeof usage.tokens === "number" ? { total: usage.tokens } : usage.tokens;
-    const old = out.tokens ?? { prompt: 0, completion: 0, total: 0 };
-    const prompt = old.prompt + (add.prompt ?? 0);
-    const completion = old.completion + (add.completion ?? 0);
-    const total = old.total + (add.total ?? (add.prompt ?? 0) + (add.completion ?? 0));
-    out.tokens = { prompt, completion, total };
-  }
-  if (usage.toolsUsed !== undefined) {
-    const used = [...(out.toolsUsed ?? [])];
-    for (const tool of usage.toolsUsed) if (!used.includes(tool)) used.push(tool);
-    out.toolsUsed = used;
-  }
-  return out;
 }

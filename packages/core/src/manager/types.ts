@@ -1,3 +1,4 @@
+import type { Dispatcher } from "undici";
 import type { Clock } from "../clock.js";
 import type { JsonObject } from "../json.js";
 import type { AgentSession, Session, SessionEvent, SessionStatus, SessionSummary } from "../model.js";
@@ -24,6 +25,11 @@ export interface SessionManagerOptions {
   clock?: Clock;
   /** Webhook targets notified after each commit (default: none). */
   webhooks?: WebhookConfig | WebhookConfig[];
+  /**
+   * The undici Dispatcher webhooks are sent through (a ProxyAgent, custom TLS or DNS). Default:
+   * the manager's own Agent, destroyed by close(). One you pass is never closed by the manager.
+   */
+  webhookDispatcher?: Dispatcher;
   /** Re-reads after a version conflict before giving up with ERR_STORE_BUSY (default 50). */
   maxCommitRetries?: number;
   /** Events in getContext().recentHistory (default 10). */

@@ -1,4 +1,4 @@
-import { Agent, request } from "undici";
+import { Agent, type Dispatcher, request } from "undici";
 import type { ResolvedWebhook } from "./options.js";
 import type { SessionNotification } from "./payload.js";
 import { SIGNATURE_HEADER, signWebhook } from "./signature.js";
@@ -19,10 +19,12 @@ export interface WebhookDelivery {
   lastError?: string;
 }
 
-/** Hooks the dispatcher calls; exceptions thrown by them are ignored. */
+/** Hooks the dispatcher calls (exceptions thrown by them are ignored), and what it sends through. */
 export interface DispatcherHooks {
   onDelivered(delivery: WebhookDelivery): void;
   onFailed(delivery: WebhookDelivery): void;
+  /** Sends through this undici Dispatcher, never closing it (default: an own Agent, destroyed on close). */
+  dispatcher?: Dispatcher | undefined;
 }
 
 /** Sends notifications to webhook targets in the background, never blocking the enqueuer. */
@@ -33,6 +35,11 @@ export interface WebhookDispatcher {
   close(timeoutMs: number): Promise<WebhookDelivery[]>;
 }
 
+const CLOSED_BEFORE_DELIVERY = "the manager closed before delivery";
+
+/** How long close() lets aborted requests settle before it reports them undelivered. */
+const ABORT_GRACE_MS = 50;
+
 /** Requests in flight per target; the rest wait in an in-memory FIFO. */
 const MAX_IN_FLIGHT = 16;
 
@@ -41,7 +48,7 @@ export function createWebhookDispatcher(
   targets: ResolvedWebhook[],
   hooks: DispatcherHooks,
 ): WebhookDispatcher {
-  const agent = new Agent({ keepAliveTimeout: 4000 });
+  const agent = hooks.dispatcher ?? new Agent({ keepAliveTimeout: 4000 });
   const stop = new AbortController();
   const failed: WebhookDelivery[] = [];
   const live = new Set<WebhookDelivery>();
@@ -66,6 +73,20 @@ export function createWebhookDispatcher(
     }
   }
 
+  let pumpScheduled = false;
+  /**
+   * Starts deliveries on the next turn of the event loop, never inside enqueue: serialising and
+   * signing a large body then runs after the committing caller's promise has settled, not in its await.
+   */
+  function schedulePump(): void {
+    if (pumpScheduled) return;
+    pumpScheduled = true;
+    setImmediate(() => {
+      pumpScheduled = false;
+      for (const queue of queues) pump(queue);
+    });
+  }
+
   function pump(queue: (typeof queues)[number]): void {
     while (!stop.signal.aborted && queue.running < MAX_IN_FLIGHT && queue.waiting.length > 0) {
       const delivery = queue.waiting.shift()!;
@@ -78,20 +99,28 @@ export function createWebhookDispatcher(
     }
   }
 
+  /** Settles a delivery once: a late outcome of a request that close() already reported changes nothing. */
+  function finish(delivery: WebhookDelivery, state: "delivered" | "failed", lastError?: string): void {
+    if (delivery.state !== "pending") return;
+    delivery.state = state;
+    if (lastError !== undefined) delivery.lastError ??= lastError;
+    if (state === "failed") failed.push(delivery);
+  }
+
   async function deliver(target: ResolvedWebhook, delivery: WebhookDelivery): Promise<void> {
     const body = JSON.stringify(delivery.payload);
     while (!stop.signal.aborted) {
       delivery.attempts += 1;
       const outcome = await attempt(target, delivery, body);
+      if (delivery.state !== "pending") return;
       if (outcome.ok) {
-        delivery.state = "delivered";
+        finish(delivery, "delivered");
         call(hooks.onDelivered, delivery);
         return;
       }
       if (stop.signal.aborted) break;
       if (!outcome.retry || delivery.attempts >= target.maxAttempts) {
-        delivery.state = "failed";
-        failed.push(delivery);
+        finish(delivery, "failed");
         call(hooks.onFailed, delivery);
         return;
       }
@@ -99,9 +128,7 @@ export function createWebhookDispatcher(
       const wait = outcome.retryAfterMs ?? Math.random() * ceiling;
       await sleep(Math.min(wait, target.maxMs), stop.signal);
     }
-    delivery.state = "failed";
-    delivery.lastError ??= "the manager closed before delivery";
-    failed.push(delivery);
+    finish(delivery, "failed", CLOSED_BEFORE_DELIVERY);
   }
 
   async function attempt(
@@ -163,32 +190,46 @@ export function createWebhookDispatcher(
         };
         live.add(delivery);
         queue.waiting.push(delivery);
-        pump(queue);
       }
+      schedulePump();
     },
     async close(timeoutMs) {
       closed = true;
-      if (live.size > 0) {
-        const idle = new Promise<void>((resolve) => idleWaiters.push(resolve));
-        const timer = new AbortController();
-        // This timer is referenced: it keeps the process alive while unreferenced retry timers drain.
-        await Promise.race([idle, sleep(timeoutMs, timer.signal, true)]);
-        timer.abort();
-      }
+      // Referenced timers: they keep the process alive while unreferenced retry timers drain.
+      if (live.size > 0) await untilIdleOr(timeoutMs);
       stop.abort();
       for (const queue of queues) {
         for (const delivery of queue.waiting.splice(0)) {
-          delivery.state = "failed";
-          delivery.lastError = "the manager closed before delivery";
-          failed.push(delivery);
+          finish(delivery, "failed", CLOSED_BEFORE_DELIVERY);
           settle(delivery);
         }
       }
-      if (live.size > 0) await new Promise<void>((resolve) => idleWaiters.push(resolve));
-      await agent.destroy().catch(() => undefined);
+      // An aborted request settles at once, except where no signal reaches (a DNS lookup that never
+      // answers): after a short grace, such a request is reported undelivered and left behind.
+      if (live.size > 0) await untilIdleOr(ABORT_GRACE_MS);
+      for (const delivery of [...live]) {
+        finish(
+          delivery,
+          "failed",
+          "the manager closed while the request was in flight (it may still arrive)",
+        );
+        settle(delivery);
+      }
+      if (hooks.dispatcher === undefined) {
+        const destroyed = agent.destroy().catch(() => undefined);
+        await Promise.race([destroyed, sleep(ABORT_GRACE_MS, new AbortController().signal, true)]);
+      }
       return [...failed];
     },
   };
+
+  /** Waits until no delivery is live, or `ms` passed. */
+  async function untilIdleOr(ms: number): Promise<void> {
+    const idle = new Promise<void>((resolve) => idleWaiters.push(resolve));
+    const timer = new AbortController();
+    await Promise.race([idle, sleep(ms, timer.signal, true)]);
+    timer.abort();
+  }
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts; keeps the process alive only if `ref`. */

@@ -95,12 +95,13 @@ export function pauseSession(id: string, reason?: string): Promise<AgentSession 
 }
 
 /**
- * Resumes a paused session; null if missing. An active session is returned as it is (no
- * `resume` event, no webhook; the seed threw here while isSessionResumable said yes). Other
- * statuses throw "Cannot resume session in status: …"; with options, an active session throws too.
+ * Resumes a paused session; null if missing. An active session is returned as it is (the
+ * manager's no-op resume: no `resume` event, no webhook; the seed threw here while
+ * isSessionResumable said yes). Other statuses, and options on an active session, throw
+ * "Cannot resume session in status: …".
  */
 export function resumeSession(id: string, options?: ResumeOptions): Promise<AgentSession | null> {
-  return transition(id, "resume", (m) => m.resume(id, options), options === undefined ? "active" : undefined);
+  return transition(id, "resume", (m) => m.resume(id, options));
 }
 
 /**

@@ -1,13 +1,14 @@
 import {
-  applyOperationSync,
-  decide,
+  isSessionResumable as coreIsResumable,
   isSessionKitError,
   isValidSessionId,
   SessionKitError,
+  sessionDuration,
+  sessionProgress,
 } from "@sessionkit/core";
 import { toJsonObject } from "@sessionkit/core/driver";
 import { contextView, stripPauseView, toEvent } from "./convert.js";
-import { COMPONENT, nowMs, syncStore } from "./state.js";
+import { COMPONENT, manager, nowMs, syncStore } from "./state.js";
 import { assertAge, listSessions, pruneOlderThan, readAgentSession } from "./store-api.js";
 import type { AgentSession, SessionContext, SessionFilter, SessionStatus, SessionSummary } from "./types.js";
 
@@ -34,13 +35,11 @@ export function updateContext(id: string, context: Record<string, unknown>): Age
     else set[key] = value;
   }
   try {
-    // The manager's own decision (transition table, deadline rule, `context` event), run synchronously.
-    applyOperationSync(
-      sync,
-      id,
-      { kind: "context", set: toJsonObject(set, "context", COMPONENT), unset },
-      { clock: { now: nowMs } },
-    );
+    // The manager's own synchronous face: its decision (transition table, deadline rule, `context`
+    // event), its commit loop, and its webhooks and listener events.
+    manager()
+      .sync()
+      .apply(id, { kind: "context", set: toJsonObject(set, "context", COMPONENT), unset });
   } catch (error) {
     if (isSessionKitError(error, "ERR_SESSION_NOT_FOUND")) return null;
     if (isSessionKitError(error, "ERR_INVALID_TRANSITION")) {
@@ -79,16 +78,14 @@ export function getSessionContext(id: string): SessionContext | null {
 }
 
 /**
- * The seed's answer: true for an active session (resumeSession returns it unchanged) and
- * whenever the manager would resume it now (paused, or timed out with budget left); false for
- * missing, completed and failed sessions.
+ * The seed's answer, from the manager's own decision (`isSessionResumable` of core): true for
+ * active sessions (resumeSession returns them unchanged) and paused ones; false for missing,
+ * completed, failed and timed-out sessions.
  */
 export function isSessionResumable(id: string): boolean {
   if (!isValidSessionId(id)) return false;
   const session = syncStore().get(id);
-  if (!session) return false;
-  if (session.status === "active") return true;
-  return decide(session, { kind: "resume" }, nowMs()).error === undefined;
+  return session !== null && coreIsResumable(session, { nowMs: nowMs() });
 }
 
 function byStatus(status: SessionStatus, filter?: Omit<SessionFilter, "status">): SessionSummary[] {
@@ -120,20 +117,21 @@ export function getTimedOutSessions(filter?: Omit<SessionFilter, "status">): Ses
   return byStatus("timeout", filter);
 }
 
-/** Milliseconds from creation to the end (or the last change, while running); null if missing. */
+/**
+ * Milliseconds from creation to the end, or to now while it runs (core's sessionDuration; the
+ * seed measured to updatedAt); null if missing.
+ */
 export function getSessionDuration(id: string): number | null {
   if (!isValidSessionId(id)) return null;
   const session = syncStore().get(id);
-  if (!session) return null;
-  return Date.parse(session.endedAt ?? session.updatedAt) - Date.parse(session.createdAt);
+  return session === null ? null : sessionDuration(session, nowMs());
 }
 
-/** iterations / maxIterations × 100; null if missing. */
+/** iterations / maxIterations × 100, not capped, as in the seed (core's sessionProgress); null if missing. */
 export function getSessionProgress(id: string): number | null {
   if (!isValidSessionId(id)) return null;
   const session = syncStore().get(id);
-  if (!session) return null;
-  return (session.iterations / session.maxIterations) * 100;
+  return session === null ? null : sessionProgress(session, { capped: false });
 }
 
 /** Deletes finished sessions last changed more than `maxAgeDays` **days** ago (default 30); returns how many. */

@@ -1,0 +1,174 @@
+import { once } from "node:events";
+import { createReadStream, createWriteStream } from "node:fs";
+import { createInterface } from "node:readline";
+import type { Writable } from "node:stream";
+import {
+  type ExportRecord,
+  exportSessions,
+  isSessionKitError,
+  parseExportHeader,
+  SessionKitError,
+} from "@sessionkit/core";
+import { type Command, Option } from "commander";
+import { EXIT } from "../errors.js";
+import { addFilterOptions, type FilterOptions, filterFrom } from "../options.js";
+import { forEachLimited } from "../pool.js";
+import type { Wrap } from "../program.js";
+
+interface ExportOptions extends FilterOptions {
+  out?: string;
+}
+
+interface ImportOptions {
+  in?: string;
+  onConflict: "skip" | "fail" | "overwrite";
+}
+
+/** Writes a line, waiting for the stream to drain when it asks to. */
+async function writeLine(stream: Writable, line: string): Promise<void> {
+  if (!stream.write(`${line}\n`)) await once(stream, "drain");
+}
+
+/** `sessionkit export` and `sessionkit import`: the store as JSON Lines, and back. */
+export function registerTransfer(program: Command, wrap: Wrap): void {
+  const exporter = program
+    .command("export")
+    .description("Write sessions with their histories as JSON Lines (a header, then one session per line).")
+    .option("-o, --out <file>", "write to this file instead of stdout");
+  addFilterOptions(exporter)
+    .addHelpText(
+      "after",
+      "\nExamples:\n  sessionkit export > sessions.jsonl\n  sessionkit export --store sqlite:./sessions.db --status completed -o done.jsonl",
+    )
+    .action(
+      wrap<ExportOptions>(async ({ out, open }, options) => {
+        const { store } = await open({ create: false });
+        const stream = options.out ? createWriteStream(options.out) : process.stdout;
+        let corrupt = 0;
+        let sessions = -1;
+        for await (const line of exportSessions(store, {
+          filter: filterFrom(options),
+          onCorrupt(report) {
+            corrupt += 1;
+            out.note(`warning ${report.code}: ${report.id} was not exported: ${report.message}`);
+          },
+        })) {
+          await writeLine(stream, line);
+          sessions += 1;
+        }
+        if (stream !== process.stdout) {
+          stream.end();
+          await once(stream, "finish");
+        }
+        out.note(
+          `exported ${sessions} sessions${corrupt > 0 ? `; ${corrupt} damaged ones skipped (run sessionkit verify)` : ""}`,
+        );
+        return corrupt > 0 ? EXIT.problems : EXIT.ok;
+      }),
+    );
+
+  program
+    .command("import")
+    .description("Restore sessions from a JSON Lines export, exactly (ids, timestamps, versions, histories).")
+    .option("-i, --in <file>", "read this file instead of stdin")
+    .addOption(
+      new Option("--on-conflict <mode>", "a session id the store already has: skip it, fail, or overwrite it")
+        .choices(["skip", "fail", "overwrite"])
+        .default("fail"),
+    )
+    .addHelpText(
+      "after",
+      "\nExamples:\n  sessionkit import --store sqlite:./sessions.db < sessions.jsonl\n  sessionkit import -i sessions.jsonl --on-conflict skip",
+    )
+    .action(
+      wrap<ImportOptions>(async ({ out, open }, options) => {
+        const { store } = await open({ create: true });
+        const input = options.in ? createReadStream(options.in) : process.stdin;
+        const totals = { imported: 0, skipped: 0, events: 0 };
+        let header = false;
+        let lineNumber = 0;
+        let batch: ExportRecord[] = [];
+        const flush = async () => {
+          await forEachLimited(batch, 8, async (record) => {
+            try {
+              await store.importSession(record.session, record.events, {
+                overwrite: options.onConflict === "overwrite",
+              });
+              totals.imported += 1;
+              totals.events += record.events.length;
+            } catch (error) {
+              if (options.onConflict !== "skip" || !isSessionKitError(error, "ERR_SESSION_EXISTS"))
+                throw error;
+              totals.skipped += 1;
+            }
+          });
+          batch = [];
+        };
+        try {
+          for await (const raw of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
+            lineNumber += 1;
+            if (raw.trim() === "") continue;
+            if (!header) {
+              parseExportHeader(raw);
+              header = true;
+              continue;
+            }
+            batch.push(parseRecord(raw, lineNumber));
+            if (batch.length >= 64) await flush();
+          }
+          await flush();
+        } catch (error) {
+          if (isSessionKitError(error, "ERR_SESSION_EXISTS")) {
+            throw new SessionKitError(
+              "ERR_SESSION_EXISTS",
+              `${error.message.replace(/ Use a new id.*$/, "")} ${totals.imported} sessions were imported before it. Run again with --on-conflict skip (keep what the store has) or overwrite.`,
+              { cause: error, details: { ...error.details, imported: totals.imported } },
+            );
+          }
+          throw error;
+        }
+        if (!header)
+          throw new SessionKitError(
+            "ERR_INVALID_INPUT",
+            "[cli] The input is empty: no export header. Pipe in a file written by `sessionkit export`.",
+          );
+        if (out.format === "table")
+          out.note(
+            `imported ${totals.imported} sessions (${totals.events} events), skipped ${totals.skipped}`,
+          );
+        else out.json(totals);
+        return;
+      }),
+    );
+}
+
+function parseRecord(line: string, lineNumber: number): ExportRecord {
+  let record: ExportRecord;
+  try {
+    record = JSON.parse(line) as ExportRecord;
+  } catch (cause) {
+    throw new SessionKitError(
+      "ERR_INVALID_INPUT",
+      `[cli] Line ${lineNumber} of the export is not JSON. The file is damaged; sessions before it were imported.`,
+      {
+        cause,
+        details: { line: lineNumber },
+      },
+    );
+  }
+  if (
+    record === null ||
+    typeof record !== "object" ||
+    typeof record.session !== "object" ||
+    !Array.isArray(record.events)
+  ) {
+    throw new SessionKitError(
+      "ERR_INVALID_INPUT",
+      `[cli] Expected line ${lineNumber} to hold {session, events}. The file is damaged; sessions before it were imported.`,
+      {
+        details: { line: lineNumber },
+      },
+    );
+  }
+  return record;
+}

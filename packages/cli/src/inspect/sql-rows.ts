@@ -1,0 +1,176 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { isSessionKitError, type Session, type SessionStore } from "@sessionkit/core";
+import { decodeRecord, RECORD_SCHEMA_VERSION } from "@sessionkit/core/driver";
+import type { Finding, RepairStep } from "./types.js";
+
+/** The columns of a sessions row that must agree with its record (as both SQL stores write them: JSON text for user strings). */
+export interface RowColumns {
+  id: string;
+  record: string;
+  status: string;
+  mode: string;
+  user_id: string | null;
+  channel_id: string | null;
+  created_at: string;
+  updated_at: string;
+  iterations: number | string;
+  event_count: number;
+  version?: number;
+}
+
+/** count, min and max seq of a session's event rows. */
+export interface EventSpan {
+  count: number;
+  min: number;
+  max: number;
+}
+
+const text = (value: string | undefined) => (value === undefined ? null : JSON.stringify(value));
+
+/** Checks one row: its record decodes, its columns agree with it, its events run 1..eventCount. */
+export function checkRow(row: RowColumns, span: EventSpan | undefined, where: string): Finding[] {
+  const { id } = row;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(row.record);
+  } catch {
+    return [{ kind: "corrupt-record", id, where, detail: "the record column is not valid JSON" }];
+  }
+  const schemaVersion = (raw as { schemaVersion?: unknown } | null)?.schemaVersion;
+  if (typeof schemaVersion === "number" && schemaVersion > RECORD_SCHEMA_VERSION) {
+    return [
+      {
+        kind: "unknown-record-version",
+        id,
+        where,
+        detail: `record schema ${schemaVersion}, newer than ${RECORD_SCHEMA_VERSION} which this release reads`,
+      },
+    ];
+  }
+  let session: Session;
+  try {
+    session = decodeRecord(raw, id, "cli").session;
+  } catch (error) {
+    const kind = isSessionKitError(error, "ERR_UNSUPPORTED_RECORD_VERSION")
+      ? "unknown-record-version"
+      : "corrupt-record";
+    return [
+      {
+        kind,
+        id,
+        where,
+        detail: isSessionKitError(error) ? String(error.details.reason ?? error.message) : String(error),
+      },
+    ];
+  }
+  const findings: Finding[] = [];
+  const expected: Array<[string, unknown, unknown]> = [
+    ["status", row.status, session.status],
+    ["mode", row.mode, text(session.mode)],
+    ["user_id", row.user_id, text(session.userId)],
+    ["channel_id", row.channel_id, text(session.channelId)],
+    ["created_at", row.created_at, session.createdAt],
+    ["updated_at", row.updated_at, session.updatedAt],
+    ["iterations", Number(row.iterations), session.iterations],
+    ["event_count", Number(row.event_count), session.eventCount],
+  ];
+  if (row.version !== undefined) expected.push(["version", Number(row.version), session.version]);
+  const differs = expected.filter(([, actual, wanted]) => actual !== wanted).map(([name]) => name);
+  if (differs.length > 0)
+    findings.push({
+      kind: "row-drift",
+      id,
+      where,
+      detail: `columns ${differs.join(", ")} disagree with the record`,
+    });
+  const count = span?.count ?? 0;
+  if (count > 0 && (span?.min !== 1 || span.max !== count)) {
+    findings.push({
+      kind: "seq-gap",
+      id,
+      where: `${where} events`,
+      detail: `${count} event rows with seq ${span?.min}..${span?.max}`,
+    });
+  }
+  if (count !== session.eventCount && !findings.some((finding) => finding.kind === "seq-gap")) {
+    findings.push({
+      kind: "seq-gap",
+      id,
+      where: `${where} events`,
+      detail: `${count} event rows, the record counts ${session.eventCount}`,
+    });
+  }
+  return findings;
+}
+
+/** The repair plan shared by the SQL stores: quarantine unreadable rows, rewrite drifted ones from their record. */
+export function planSql(findings: Finding[], quarantine: string): RepairStep[] {
+  const steps: RepairStep[] = [];
+  const seen = new Set<string>();
+  for (const finding of findings) {
+    const { id } = finding;
+    const key = `${finding.kind === "unknown-record-version" ? "corrupt-record" : finding.kind}:${id}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if ((finding.kind === "corrupt-record" || finding.kind === "unknown-record-version") && id) {
+      steps.push({
+        action: "quarantine",
+        id,
+        where: finding.where,
+        detail: `copy the raw row and events to ${quarantine}/, then delete them: ${finding.detail}`,
+      });
+    } else if (finding.kind === "row-drift" && id) {
+      steps.push({
+        action: "rewrite-row",
+        id,
+        where: finding.where,
+        detail: "rewrite the columns (and metadata index) from the record",
+      });
+    } else {
+      steps.push({
+        action: "manual",
+        id,
+        where: finding.where,
+        detail: `${finding.kind}: ${finding.detail}; nothing automatic is safe here`,
+      });
+    }
+  }
+  const order = ["quarantine", "rewrite-row", "manual"];
+  return steps.sort((a, b) => order.indexOf(a.action) - order.indexOf(b.action));
+}
+
+/** Rewrites a row through the store itself, from its record and its event rows (the record is the truth). */
+export async function rewriteRow(store: SessionStore, id: string, record: string): Promise<void> {
+  const session = decodeRecord(JSON.parse(record), id, "cli").session;
+  const events = await store.readEvents(id);
+  await store.importSession(session, events, { overwrite: true });
+}
+
+/** Keeps the raw row in a file before the store deletes it: quarantined, never lost. */
+export async function quarantineRow(
+  store: SessionStore,
+  quarantine: string,
+  id: string,
+  raw: unknown,
+): Promise<string> {
+  mkdirSync(quarantine, { recursive: true });
+  const file = join(quarantine, `${id}.${Date.now()}.json`);
+  writeFileSync(file, `${JSON.stringify(raw, null, 2)}\n`);
+  await store.delete(id);
+  return file;
+}
+
+/** Every table, column or index that differs between what the migrations create (`want`) and what the store has. */
+export function compareSchemas(want: Map<string, string>, have: Map<string, string>): Finding[] {
+  const findings: Finding[] = [];
+  const drift = (where: string, detail: string) =>
+    findings.push({ kind: "schema-drift", id: null, where, detail });
+  for (const [name, definition] of want) {
+    const actual = have.get(name);
+    if (actual === undefined) drift(name, "missing (the migrations create it)");
+    else if (actual !== definition) drift(name, `is "${actual}", the migrations create "${definition}"`);
+  }
+  for (const name of have.keys()) if (!want.has(name)) drift(name, "not created by any migration");
+  return findings;
+}
