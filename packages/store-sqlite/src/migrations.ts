@@ -85,6 +85,21 @@ export const MIGRATIONS: readonly Migration[] = [
       }
     },
   },
+  {
+    version: 3,
+    description: "version column; the columns hold version, event count, updatedAt, status, iterations",
+    // From here on these five columns are the truth and the record keeps their values as of its
+    // last rewrite, so an events-only append writes a few small columns, never the JSON record.
+    // Until now every commit rewrote the record, so record and columns agree: backfill version
+    // from the record. A record that is not JSON gets 0 (reading it fails closed anyway).
+    up(db) {
+      db.exec(`
+        ALTER TABLE sessions ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+        UPDATE sessions SET version = coalesce(json_extract(record, '$.version'), 0)
+          WHERE json_valid(record) AND typeof(json_extract(record, '$.version')) = 'integer';
+      `);
+    },
+  },
 ];
 
 /** The schema version this release writes. */

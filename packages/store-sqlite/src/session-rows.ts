@@ -2,12 +2,17 @@ import { decodeRecord, encodeRecord, errors, type Session, type SessionEvent } f
 import { encodeText, toMinute } from "./encoding.js";
 import { STORE_NAME as name } from "./errors.js";
 
-/** Stands for "differs" where comparing the raw values is cheaper than encoding them. */
-const CHANGED = Symbol("changed");
-
 export interface SessionRow {
   record: string;
+  version: number;
+  event_count: number;
+  updated_at: string;
+  status: Session["status"];
+  iterations: number;
 }
+
+/** The columns a session is read from: the record and the fields its columns hold authoritatively. */
+export const ROW_SELECT = "record, version, event_count, updated_at, status, iterations";
 
 export interface EventRow {
   seq: number | null;
@@ -28,7 +33,14 @@ export const COLUMNS = [
   "iterations",
   "event_count",
   "record",
+  "version",
 ] as const;
+
+/**
+ * Fields whose columns are the truth (schema 3): a commit that changes only these rewrites a few
+ * small columns, never the JSON record, which keeps their values as of its last rewrite.
+ */
+const COLUMN_FIELDS = new Set(["version", "eventCount", "updatedAt", "status", "iterations"]);
 
 /** Column values derived from a session, in the order of COLUMNS. */
 export function columnValues(session: Session): unknown[] {
@@ -43,44 +55,58 @@ export function columnValues(session: Session): unknown[] {
     session.iterations,
     session.eventCount,
     JSON.stringify(encodeRecord(session)),
+    session.version,
   ];
 }
 
+/** True when `next` differs from `current` in a field only the JSON record holds. */
+function recordFieldsDiffer(current: Session, next: Session): boolean {
+  const a = current as unknown as Record<string, unknown>;
+  const b = next as unknown as Record<string, unknown>;
+  for (const key in b) if (!COLUMN_FIELDS.has(key) && a[key] !== b[key]) return true;
+  for (const key in a) if (!COLUMN_FIELDS.has(key) && !(key in b)) return true;
+  return false;
+}
+
 /**
- * Which columns of a session row a commit changes, and their new values. Only changed columns are
- * written, so an append does not touch the indexes of columns it leaves alone.
+ * Which columns of a session row a commit changes, and their new values (in COLUMNS order). An
+ * events-only append writes version, event_count and updated_at (updated_minute once a minute);
+ * the record is serialised and written only when a field outside the columns changed.
  */
 export function changedColumns(
   current: Session,
-  currentRecord: string,
   next: Session,
-): { mask: number; values: unknown[]; record: string } {
-  const after = columnValues(next);
-  const before = [
-    current.userId === next.userId ? after[0] : CHANGED,
-    current.channelId === next.channelId ? after[1] : CHANGED,
-    current.mode === next.mode ? after[2] : CHANGED,
-    current.status,
-    current.createdAt,
-    current.updatedAt,
-    toMinute(current.updatedAt),
-    current.iterations,
-    current.eventCount,
-    currentRecord,
-  ];
+): { mask: number; values: unknown[]; record: string | undefined } {
   let mask = 0;
   const values: unknown[] = [];
-  for (let i = 0; i < COLUMNS.length; i++) {
-    if (after[i] === before[i]) continue;
-    mask |= 1 << i;
-    values.push(after[i]);
+  const put = (index: number, value: unknown) => {
+    mask |= 1 << index;
+    values.push(value);
+  };
+  const rewrite = recordFieldsDiffer(current, next);
+  if (next.userId !== current.userId) put(0, next.userId === undefined ? null : encodeText(next.userId));
+  if (next.channelId !== current.channelId)
+    put(1, next.channelId === undefined ? null : encodeText(next.channelId));
+  if (next.mode !== current.mode) put(2, encodeText(next.mode));
+  if (next.status !== current.status) put(3, next.status);
+  if (next.createdAt !== current.createdAt) put(4, next.createdAt);
+  if (next.updatedAt !== current.updatedAt) {
+    put(5, next.updatedAt);
+    const minute = toMinute(next.updatedAt);
+    if (minute !== toMinute(current.updatedAt)) put(6, minute);
   }
-  return { mask, values, record: after[after.length - 1] as string };
+  if (next.iterations !== current.iterations) put(7, next.iterations);
+  if (next.eventCount !== current.eventCount) put(8, next.eventCount);
+  const record = rewrite ? JSON.stringify(encodeRecord(next)) : undefined;
+  if (record !== undefined) put(9, record);
+  if (next.version !== current.version) put(10, next.version);
+  return { mask, values, record };
 }
 
 /** Parses stored records of one connection into sessions; fails closed on anything damaged. */
 export interface RecordDecoder {
-  decode(id: string, text: string): Session;
+  /** The session a row holds: its record, with the fields the columns hold taken from them. */
+  decode(id: string, row: SessionRow): Session;
   /** Notes a record text this handle wrote, so reading it back skips schema validation. */
   remember(id: string, text: string): void;
   forget(id: string): void;
@@ -96,7 +122,17 @@ export function createRecordDecoder(): RecordDecoder {
     validated.set(id, text);
   };
 
-  function decode(id: string, text: string): Session {
+  function decode(id: string, row: SessionRow): Session {
+    const session = decodeText(id, row.record);
+    session.version = row.version;
+    session.eventCount = row.event_count;
+    session.updatedAt = row.updated_at;
+    session.status = row.status;
+    session.iterations = row.iterations;
+    return session;
+  }
+
+  function decodeText(id: string, text: string): Session {
     let raw: unknown;
     try {
       raw = JSON.parse(text);

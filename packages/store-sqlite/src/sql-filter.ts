@@ -1,6 +1,7 @@
 import type { ListPosition, ParsedFilter } from "@sessionkit/core/driver";
 import { SESSION_STATUSES } from "@sessionkit/core/driver";
 import { encodeScalar, encodeText, toMinute } from "./encoding.js";
+import { ROW_SELECT } from "./session-rows.js";
 
 /** A WHERE clause (without the keyword; "1" when empty) and its parameters. */
 export interface SqlClause {
@@ -68,7 +69,7 @@ export function filterToSql(filter: ParsedFilter, after?: ListPosition): SqlClau
 export function listSql(filter: ParsedFilter, after?: ListPosition): SqlClause {
   const where = filterToSql(filter, after);
   return {
-    sql: `SELECT id, created_at, record FROM sessions WHERE ${where.sql} ORDER BY created_at DESC, id DESC LIMIT ?`,
+    sql: `SELECT id, created_at, ${ROW_SELECT} FROM sessions WHERE ${where.sql} ORDER BY created_at DESC, id DESC LIMIT ?`,
     params: where.params,
   };
 }

@@ -21,6 +21,7 @@ import {
   columnValues,
   createRecordDecoder,
   type EventRow,
+  ROW_SELECT,
   type SessionRow,
   toEvents,
 } from "./session-rows.js";
@@ -39,6 +40,7 @@ export interface SqliteDriverConfig {
 export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
   const { db, busyTimeoutMs } = config;
   const tx = createTransactor(db);
+  // One statement cache for everything: fixed statements, per-mask updates and filter shapes.
   const cache = new Map<string, SqliteStatement>();
   const prepared = (sql: string): SqliteStatement => {
     let statement = cache.get(sql);
@@ -51,23 +53,13 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
     return statement;
   };
 
-  const selectRecord = db.prepare("SELECT record FROM sessions WHERE id = ?");
-  const insertSession = db.prepare(
-    `INSERT INTO sessions (id, ${COLUMNS.join(", ")}) VALUES (?, ${COLUMNS.map(() => "?").join(", ")})`,
-  );
-  const insertEvent = db.prepare(
-    "INSERT INTO events (session_id, seq, timestamp, type, data) VALUES (?, ?, ?, ?, ?)",
-  );
-  const deleteEvents = db.prepare("DELETE FROM events WHERE session_id = ?");
-  const deleteMetadata = db.prepare("DELETE FROM session_metadata WHERE session_id = ?");
-  const insertMetadata = db.prepare("INSERT INTO session_metadata (session_id, key, value) VALUES (?, ?, ?)");
-  const deleteSession = db.prepare("DELETE FROM sessions WHERE id = ?");
-  const selectEvents = db.prepare(
-    "SELECT e.seq, e.timestamp, e.type, e.data FROM sessions s LEFT JOIN events e ON e.session_id = s.id AND e.seq BETWEEN ? AND ? WHERE s.id = ? ORDER BY e.seq",
-  );
-  const selectLastEvents = db.prepare(
-    "SELECT e.seq, e.timestamp, e.type, e.data FROM sessions s LEFT JOIN events e ON e.session_id = s.id WHERE s.id = ? ORDER BY e.seq DESC LIMIT ?",
-  );
+  const SELECT_ROW = `SELECT ${ROW_SELECT} FROM sessions WHERE id = ?`;
+  const INSERT_SESSION = `INSERT INTO sessions (id, ${COLUMNS.join(", ")}) VALUES (?, ${COLUMNS.map(() => "?").join(", ")})`;
+  const INSERT_EVENT = "INSERT INTO events (session_id, seq, timestamp, type, data) VALUES (?, ?, ?, ?, ?)";
+  const SELECT_EVENTS =
+    "SELECT e.seq, e.timestamp, e.type, e.data FROM sessions s LEFT JOIN events e ON e.session_id = s.id AND e.seq BETWEEN ? AND ? WHERE s.id = ? ORDER BY e.seq";
+  const SELECT_LAST_EVENTS =
+    "SELECT e.seq, e.timestamp, e.type, e.data FROM sessions s LEFT JOIN events e ON e.session_id = s.id WHERE s.id = ? ORDER BY e.seq DESC LIMIT ?";
 
   function run<T>(what: string, fn: () => T): T {
     try {
@@ -80,35 +72,38 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
   const { decode, remember, forget } = createRecordDecoder();
 
   function readSession(id: string): Session | null {
-    const row = selectRecord.get(id) as SessionRow | undefined;
-    return row === undefined ? null : decode(id, row.record);
+    const row = prepared(SELECT_ROW).get(id) as SessionRow | undefined;
+    return row === undefined ? null : decode(id, row);
   }
 
-  const updates: SqliteStatement[] = [];
+  // The SET list of an update, by mask of changed columns; few masks occur.
+  const updateSql: string[] = [];
   function updateStatement(mask: number): SqliteStatement {
-    let statement = updates[mask];
-    if (!statement) {
+    let sql = updateSql[mask];
+    if (sql === undefined) {
       const set = COLUMNS.filter((_, i) => mask & (1 << i)).map((column) => `${column} = ?`);
-      statement = db.prepare(`UPDATE sessions SET ${set.join(", ")} WHERE id = ?`);
-      updates[mask] = statement;
+      sql = `UPDATE sessions SET ${set.join(", ")} WHERE id = ?`;
+      updateSql[mask] = sql;
     }
-    return statement;
+    return prepared(sql);
   }
 
   function writeEvents(id: string, events: SessionEvent[]): void {
+    const insertEvent = prepared(INSERT_EVENT);
     for (const event of events)
       insertEvent.run(id, event.seq, event.timestamp, event.type, JSON.stringify(event.data));
   }
 
   function writeMetadata(id: string, metadata: unknown): void {
-    for (const [key, value] of metadataIndexRows(metadata)) insertMetadata.run(id, key, value);
+    const insert = prepared("INSERT INTO session_metadata (session_id, key, value) VALUES (?, ?, ?)");
+    for (const [key, value] of metadataIndexRows(metadata)) insert.run(id, key, value);
   }
 
   function removeSession(id: string): boolean {
-    deleteEvents.run(id);
-    deleteMetadata.run(id);
+    prepared("DELETE FROM events WHERE session_id = ?").run(id);
+    prepared("DELETE FROM session_metadata WHERE session_id = ?").run(id);
     forget(id);
-    return deleteSession.run(id).changes > 0;
+    return prepared("DELETE FROM sessions WHERE id = ?").run(id).changes > 0;
   }
 
   return {
@@ -118,13 +113,13 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
     insert(session, events, { overwrite }) {
       run(`create session "${session.id}"`, () =>
         tx.write(() => {
-          if (selectRecord.get(session.id) !== undefined) {
+          if (prepared(SELECT_ROW).get(session.id) !== undefined) {
             if (!overwrite) throw errors.exists(name, session.id);
             removeSession(session.id);
           }
           const values = columnValues(session);
-          insertSession.run(session.id, ...values);
-          remember(session.id, values[values.length - 1] as string);
+          prepared(INSERT_SESSION).run(session.id, ...values);
+          remember(session.id, values[COLUMNS.indexOf("record")] as string);
           writeEvents(session.id, events);
           writeMetadata(session.id, session.metadata);
         }),
@@ -138,16 +133,16 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
     commit(id, plan) {
       return run(`commit to session "${id}"`, () =>
         tx.write(() => {
-          const row = selectRecord.get(id) as SessionRow | undefined;
+          const row = prepared(SELECT_ROW).get(id) as SessionRow | undefined;
           if (row === undefined) throw errors.notFound(name, id);
-          const current = decode(id, row.record);
+          const current = decode(id, row);
           const { next, events } = plan(current);
-          const { mask, values, record } = changedColumns(current, row.record, next);
+          const { mask, values, record } = changedColumns(current, next);
           if (mask !== 0) updateStatement(mask).run(...values, id);
           writeEvents(id, events);
-          remember(id, record);
+          if (record !== undefined) remember(id, record);
           if (next.metadata !== current.metadata) {
-            deleteMetadata.run(id);
+            prepared("DELETE FROM session_metadata WHERE session_id = ?").run(id);
             writeMetadata(id, next.metadata);
           }
           return next;
@@ -157,13 +152,16 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
 
     readEvents(id, fromSeq, toSeq) {
       return run(`read the events of session "${id}"`, () =>
-        toEvents(id, selectEvents.all(fromSeq, toSeq ?? Number.MAX_SAFE_INTEGER, id) as EventRow[]),
+        toEvents(
+          id,
+          prepared(SELECT_EVENTS).all(fromSeq, toSeq ?? Number.MAX_SAFE_INTEGER, id) as EventRow[],
+        ),
       );
     },
 
     readLastEvents(id, count) {
       return run(`read the events of session "${id}"`, () =>
-        toEvents(id, selectLastEvents.all(id, count) as EventRow[]).reverse(),
+        toEvents(id, prepared(SELECT_LAST_EVENTS).all(id, count) as EventRow[]).reverse(),
       );
     },
 
@@ -176,14 +174,12 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
         for (;;) {
           const query = listSql(filter, position);
           const want = limit - items.length;
-          const rows = prepared(query.sql).all(...query.params, want) as Array<{
-            id: string;
-            created_at: string;
-            record: string;
-          }>;
+          const rows = prepared(query.sql).all(...query.params, want) as Array<
+            SessionRow & { id: string; created_at: string }
+          >;
           for (const row of rows) {
             try {
-              items.push(toSummary(decode(row.id, row.record)));
+              items.push(toSummary(decode(row.id, row)));
             } catch (error) {
               const code = (error as { code?: string }).code;
               if (code !== "ERR_CORRUPT_RECORD" && code !== "ERR_UNSUPPORTED_RECORD_VERSION") throw error;

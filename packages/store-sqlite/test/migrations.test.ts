@@ -1,4 +1,4 @@
-import { isSessionKitError } from "@sessionkit/core";
+import { createManualClock, isSessionKitError } from "@sessionkit/core";
 import {
   createSqliteStore,
   LATEST_SCHEMA_VERSION,
@@ -67,6 +67,66 @@ describe("store-sqlite migrations", () => {
     await store.close();
   });
 
+  it("a schema-2 database gets its version column from the records; then an events-only append writes counters, not the record", async () => {
+    const file = dbFile(tempDir());
+    const old = new Database(file);
+    migrate(old, 2);
+    const insert = old.prepare(
+      "INSERT INTO sessions (id, user_id, channel_id, mode, status, created_at, updated_at, updated_minute, iterations, event_count, record) VALUES (?, NULL, NULL, '\"m\"', 'paused', ?, ?, ?, 2, 0, ?)",
+    );
+    const at = "2026-01-01T00:00:00.000Z";
+    const record = (id: string, version: number) =>
+      JSON.stringify({
+        schemaVersion: 2,
+        ...{ id, mode: "m", task: "t", status: "paused", createdAt: at, updatedAt: at },
+        ...{ iterations: 2, maxIterations: 100, context: { k: 1 }, version, eventCount: 0 },
+      });
+    insert.run("session_v7", at, at, at.slice(0, 16), record("session_v7", 7));
+    insert.run("session_broken", at, at, at.slice(0, 16), "{not json");
+    old.close();
+
+    const store = createSqliteStore({ filename: file, clock: createManualClock("2026-02-01T00:00:00.000Z") });
+    expect((await store.get("session_v7"))?.version).toBe(7);
+    await expect(store.get("session_broken")).rejects.toMatchObject({ code: "ERR_CORRUPT_RECORD" });
+    await expect(
+      store.commit("session_v7", { expectedVersion: 6, events: [{ type: "x" }] }),
+    ).rejects.toMatchObject({
+      code: "ERR_VERSION_CONFLICT",
+    });
+    const before = rawDb(file);
+    const stored = () =>
+      before
+        .prepare("SELECT record, version, event_count, updated_at FROM sessions WHERE id = ?")
+        .get("session_v7");
+    const recordBefore = (stored() as { record: string }).record;
+    const { session } = await store.commit("session_v7", {
+      expectedVersion: 7,
+      events: [{ type: "note", data: { n: 1 } }],
+    });
+    expect(session).toMatchObject({ version: 8, eventCount: 1, updatedAt: "2026-02-01T00:00:00.000Z" });
+    expect(stored()).toEqual({
+      record: recordBefore,
+      version: 8,
+      event_count: 1,
+      updated_at: "2026-02-01T00:00:00.000Z",
+    });
+    // The columns are the truth for these fields; every read agrees with the commit's result.
+    expect(await store.get("session_v7")).toEqual(session);
+    expect(
+      (await store.list({ status: "paused" })).items.find((item) => item.id === "session_v7"),
+    ).toMatchObject({
+      version: 8,
+      eventCount: 1,
+      updatedAt: "2026-02-01T00:00:00.000Z",
+    });
+    // A change to a field only the record holds rewrites it, with every current value.
+    await store.commit("session_v7", { patch: { task: "new task" } });
+    const rewritten = JSON.parse((stored() as { record: string }).record);
+    expect(rewritten).toMatchObject({ task: "new task", version: 9, eventCount: 1, status: "paused" });
+    before.close();
+    await store.close();
+  });
+
   it("a database with a newer schema is refused with ERR_UNSUPPORTED_SCHEMA and left untouched", async () => {
     const file = dbFile(tempDir());
     await createSqliteStore({ filename: file }).close();
@@ -81,7 +141,9 @@ describe("store-sqlite migrations", () => {
       error = caught;
     }
     expect(isSessionKitError(error, "ERR_UNSUPPORTED_SCHEMA")).toBe(true);
-    expect((error as Error).message).toMatch(/schema version 2 or older, got 99.*upgrade/i);
+    expect((error as Error).message).toMatch(
+      new RegExp(`schema version ${LATEST_SCHEMA_VERSION} or older, got 99.*upgrade`, "i"),
+    );
     const after = rawDb(file);
     expect(after.prepare("SELECT * FROM sessionkit_migrations ORDER BY version").all()).toEqual(before);
     after.close();
