@@ -117,6 +117,17 @@ for (const { dir, manifest } of packages) {
     encoding: "utf8",
   }).stdout;
   const leaked = /workspace:/.test(manifestInTarball);
+  if (manifest.name === "@sessionkit/ui") {
+    // The inspector serves its front end from the tarball: the built files must be in it.
+    const listing = spawnSync("tar", ["-tzf", tarball], { encoding: "utf8" }).stdout;
+    const hasWeb =
+      listing.includes("package/dist/web/index.html") && /package\/dist\/web\/assets\/.+\.js/.test(listing);
+    results.push({
+      name: "built front end in @sessionkit/ui",
+      ok: hasWeb,
+      why: hasWeb ? "" : "dist/web/index.html or dist/web/assets/*.js missing from the tarball",
+    });
+  }
   results.push({
     name: `no workspace: ranges in ${manifest.name}`,
     ok: !leaked,
@@ -130,6 +141,7 @@ const install = [
   "@sessionkit/store-fs",
   "@sessionkit/conformance",
   "@sessionkit/store-postgres",
+  "@sessionkit/ui",
 ];
 if (withSqlite) install.push("@sessionkit/store-sqlite");
 const missing = install.filter((name) => !packed.has(name));
@@ -189,6 +201,31 @@ ${withSqlite ? 'assert.equal(typeof (await import("@sessionkit/store-sqlite")).c
 step("drop-in (compat) smoke test", process.execPath, ["compat-smoke.mjs"], {
   cwd: project,
   expect: /compat smoke ok/,
+});
+
+// 3a'. The inspector from its tarball: serves its built page with the token, 401 without it.
+writeFileSync(
+  join(project, "ui-smoke.mjs"),
+  `import assert from "node:assert/strict";
+import { createMemoryStore } from "@sessionkit/core";
+import { startInspector } from "@sessionkit/ui";
+const store = createMemoryStore();
+const inspector = await startInspector({ store });
+const page = await fetch(inspector.url);
+assert.equal(page.status, 200);
+const html = await page.text();
+const script = html.match(/src="\\.?\\/?(assets\\/[^"]+\\.js)"/)[1];
+const asset = await fetch(new URL(script, inspector.url), { headers: { authorization: "Bearer " + inspector.token } });
+assert.equal(asset.status, 200);
+assert.equal((await fetch(inspector.url.replace(/\\?token=.*/, "api/info"))).status, 401);
+await inspector.close();
+await store.close();
+console.log("ui smoke ok");
+`,
+);
+step("inspector (ui) smoke test", process.execPath, ["ui-smoke.mjs"], {
+  cwd: project,
+  expect: /ui smoke ok/,
 });
 
 // 3b. The conformance suite from its tarball, node:test binding, against the memory and fs stores.

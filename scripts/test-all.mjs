@@ -42,11 +42,26 @@ function ensurePostgres() {
   });
 }
 
+// The inspector's end-to-end tests drive Debian's Chromium (packages/ui); install it when missing.
+// Only as root and only with apt-get: the tests never download a browser build of their own.
+function ensureChromium() {
+  if (existsSync(process.env.CHROMIUM_PATH ?? "/usr/bin/chromium")) return;
+  if (process.getuid?.() !== 0) {
+    console.log("Chromium is missing and this is not root: run `apt-get install -y chromium` first.");
+    return;
+  }
+  console.log("Chromium is missing; installing it with apt-get (for the inspector's browser tests).");
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  spawnSync("apt-get", ["update"], { stdio: "inherit", env });
+  spawnSync("apt-get", ["install", "-y", "chromium"], { stdio: "inherit", env });
+}
+
 const built = step("build", "npx", [...pnpm, "run", "build"]);
 if (built) {
   step("typecheck", "npx", [...pnpm, "run", "typecheck"]);
   step("lint", "npx", [...pnpm, "run", "lint"]);
   ensurePostgres();
+  ensureChromium();
   const report = join(tmp, "vitest-report.json");
   rmSync(report, { force: true });
   console.log("\n=== vitest: every project");

@@ -1,0 +1,194 @@
+import { createManualClock, createMemoryStore, isSessionKitError, type SessionStore } from "@sessionkit/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Inspector, startInspector } from "../src/index.js";
+import { seedSessions } from "./helpers/seed.js";
+
+let store: SessionStore;
+let readOnly: Inspector;
+let withActions: Inspector;
+const clock = createManualClock();
+
+beforeAll(async () => {
+  store = createMemoryStore({ clock });
+  await seedSessions(store, clock, 30);
+  readOnly = await startInspector({ store });
+  withActions = await startInspector({ store, allowActions: true });
+});
+afterAll(async () => {
+  await readOnly?.close();
+  await withActions?.close();
+  await store?.close();
+});
+
+// Response bodies are checked field by field below; a loose type keeps those checks short.
+// biome-ignore lint/suspicious/noExplicitAny: test-only JSON access
+const loose = (value: unknown): any => value;
+const base = (inspector: Inspector) => `http://127.0.0.1:${inspector.port}`;
+const auth = (inspector: Inspector) => ({ authorization: `Bearer ${inspector.token}` });
+async function csrfOf(inspector: Inspector): Promise<string> {
+  const info = await (await fetch(`${base(inspector)}/api/info`, { headers: auth(inspector) }))
+    .json()
+    .then(loose);
+  return info.csrfToken;
+}
+
+describe("access", () => {
+  it("binds 127.0.0.1 and prints a URL carrying a random token", () => {
+    expect(readOnly.url).toBe(`http://127.0.0.1:${readOnly.port}/?token=${readOnly.token}`);
+    expect(readOnly.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(withActions.token).not.toBe(readOnly.token);
+  });
+
+  it("answers 401 to every request without the token, pages and API alike", async () => {
+    for (const path of ["/", "/index.html", "/api/info", "/api/sessions", "/api/stats", "/assets/x.js"]) {
+      const response = await fetch(`${base(readOnly)}${path}`);
+      expect(response.status, path).toBe(401);
+      expect((await response.json().then(loose)).error.code).toBe("ERR_UNAUTHORIZED");
+    }
+    const wrong = await fetch(`${base(readOnly)}/api/info?token=${withActions.token}`);
+    expect(wrong.status).toBe(401);
+  });
+
+  it("accepts the printed URL and then the HttpOnly cookie it sets", async () => {
+    const page = await fetch(readOnly.url);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<div id="app">');
+    const cookie = page.headers.get("set-cookie")!;
+    expect(cookie).toContain("HttpOnly");
+    expect(cookie).toContain("SameSite=Strict");
+    expect(page.headers.get("referrer-policy")).toBe("no-referrer");
+    const api = await fetch(`${base(readOnly)}/api/info`, { headers: { cookie: cookie.split(";")[0]! } });
+    expect(api.status).toBe(200);
+    expect((await api.json().then(loose)).allowActions).toBe(false);
+  });
+
+  it("refuses bad options with ERR_INVALID_INPUT before listening", async () => {
+    for (const options of [{ store: {} }, { store, port: -1 }, { store, token: "short" }]) {
+      const error = await startInspector(options as never).catch((failure: unknown) => failure);
+      expect(isSessionKitError(error, "ERR_INVALID_INPUT")).toBe(true);
+    }
+  });
+});
+
+describe("read API answers what the store answers", () => {
+  it("list pages equal store.list pages for the same filter", async () => {
+    const query = { mode: "developer", limit: 4 };
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const expected = await store.list({ ...query, cursor });
+      const url = `${base(readOnly)}/api/sessions?mode=developer&limit=4${cursor ? `&cursor=${cursor}` : ""}`;
+      const got = await (await fetch(url, { headers: auth(readOnly) })).json().then(loose);
+      expect(got.items.map((item: { id: string }) => item.id)).toEqual(expected.items.map((item) => item.id));
+      expect(got.nextCursor).toBe(expected.nextCursor);
+      cursor = expected.nextCursor;
+      pages += 1;
+    } while (cursor);
+    expect(pages).toBe(3);
+  });
+
+  it("passes the store's own validation errors through with their code", async () => {
+    const bad = await fetch(`${base(readOnly)}/api/sessions?status=done`, { headers: auth(readOnly) });
+    expect(bad.status).toBe(400);
+    expect((await bad.json().then(loose)).error.code).toBe("ERR_INVALID_QUERY");
+    const cursor = await fetch(`${base(readOnly)}/api/sessions?cursor=nope`, { headers: auth(readOnly) });
+    expect((await cursor.json().then(loose)).error.code).toBe("ERR_INVALID_CURSOR");
+    const missing = await fetch(`${base(readOnly)}/api/sessions/session_missing`, {
+      headers: auth(readOnly),
+    });
+    expect(missing.status).toBe(404);
+  });
+
+  it("statistics totals equal store.stats for the same filter", async () => {
+    const stats = await (
+      await fetch(`${base(readOnly)}/api/stats?userId=user-1`, { headers: auth(readOnly) })
+    )
+      .json()
+      .then(loose);
+    const expected = await store.stats({ userId: "user-1" });
+    expect(stats.total).toBe(expected.total);
+    expect(stats.byStatus).toEqual(expected.byStatus);
+    const eventSum = Object.values(stats.eventTypes as Record<string, number>).reduce((a, b) => a + b, 0);
+    expect(eventSum).toBe(expected.events);
+  });
+});
+
+describe("actions", () => {
+  it("are refused with 403 ERR_ACTIONS_DISABLED without allowActions, and nothing changes", async () => {
+    const [first] = (await store.list({ status: "active", limit: 1 })).items;
+    const response = await fetch(`${base(readOnly)}/api/actions/pause`, {
+      method: "POST",
+      headers: { ...auth(readOnly), "content-type": "application/json" },
+      body: JSON.stringify({ id: first!.id, confirm: true }),
+    });
+    expect(response.status).toBe(403);
+    expect((await response.json().then(loose)).error.code).toBe("ERR_ACTIONS_DISABLED");
+    expect((await store.get(first!.id))!.status).toBe("active");
+  });
+
+  it("need the CSRF token and a same-origin request", async () => {
+    const [first] = (await store.list({ status: "active", limit: 1 })).items;
+    const body = JSON.stringify({ id: first!.id, confirm: true });
+    const headers = { ...auth(withActions), "content-type": "application/json" };
+    const none = await fetch(`${base(withActions)}/api/actions/pause`, { method: "POST", headers, body });
+    expect(none.status).toBe(403);
+    expect((await none.json().then(loose)).error.code).toBe("ERR_CSRF");
+    const csrf = await csrfOf(withActions);
+    const crossSite = await fetch(`${base(withActions)}/api/actions/pause`, {
+      method: "POST",
+      headers: { ...headers, "x-csrf-token": csrf, origin: "http://evil.example" },
+      body,
+    });
+    expect(crossSite.status).toBe(403);
+    expect((await store.get(first!.id))!.status).toBe("active");
+    const ok = await fetch(`${base(withActions)}/api/actions/pause`, {
+      method: "POST",
+      headers: { ...headers, "x-csrf-token": csrf },
+      body,
+    });
+    expect(ok.status).toBe(200);
+    expect((await store.get(first!.id))!.status).toBe("paused");
+    const events = await store.readEvents(first!.id, { last: 1 });
+    expect(events[0]!.type).toBe("pause");
+  });
+
+  it("go through the manager: an illegal transition is ERR_INVALID_TRANSITION and changes nothing", async () => {
+    const [done] = (await store.list({ status: "completed", limit: 1 })).items;
+    const csrf = await csrfOf(withActions);
+    const response = await fetch(`${base(withActions)}/api/actions/pause`, {
+      method: "POST",
+      headers: { ...auth(withActions), "content-type": "application/json", "x-csrf-token": csrf },
+      body: JSON.stringify({ id: done!.id, confirm: true }),
+    });
+    expect(response.status).toBe(409);
+    expect((await response.json().then(loose)).error.code).toBe("ERR_INVALID_TRANSITION");
+    expect((await store.get(done!.id))!.version).toBe(done!.version);
+  });
+
+  it("prune previews with a dry run and deletes only when confirmed", async () => {
+    const csrf = await csrfOf(withActions);
+    const post = (body: object) =>
+      fetch(`${base(withActions)}/api/actions/prune`, {
+        method: "POST",
+        headers: { ...auth(withActions), "content-type": "application/json", "x-csrf-token": csrf },
+        body: JSON.stringify(body),
+      });
+    const olderThan = "2026-11-21T00:00:00.000Z";
+    const before = await store.count();
+    const preview = await (await post({ olderThan, statuses: ["completed"], dryRun: true }))
+      .json()
+      .then(loose);
+    const expected = await store.prune({ olderThan, statuses: ["completed"], dryRun: true });
+    expect(preview.result).toEqual(expected);
+    expect(expected.count).toBeGreaterThan(0);
+    expect(await store.count()).toBe(before);
+    const unconfirmed = await post({ olderThan, statuses: ["completed"], dryRun: false });
+    expect(unconfirmed.status).toBe(400);
+    expect(await store.count()).toBe(before);
+    const done = await (await post({ olderThan, statuses: ["completed"], dryRun: false, confirm: true }))
+      .json()
+      .then(loose);
+    expect(done.result.ids).toEqual(expected.ids);
+    expect(await store.count()).toBe(before - expected.count);
+  });
+});

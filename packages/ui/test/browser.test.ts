@@ -1,0 +1,339 @@
+import { execFile } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import type { SessionFilter } from "@sessionkit/core";
+import type { BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Inspector, startInspector } from "../src/index.js";
+import { browserProblem, launchBrowser } from "./helpers/browser.js";
+import { seedSessions } from "./helpers/seed.js";
+import { appendMany, openTestStore, type StoreKind, type TestStore } from "./helpers/stores.js";
+
+type Element = { getAttribute(name: string): string | null };
+const run = promisify(execFile);
+const SCREENSHOTS = fileURLToPath(new URL("../screenshots/", import.meta.url));
+const CHILD = fileURLToPath(new URL("./helpers/append-child.mjs", import.meta.url));
+const SEEDED = 60;
+const LONG_HISTORY = 1_234;
+
+const problem = await browserProblem();
+if (problem && process.env.CI === "true") throw new Error(`CI=true and the browser cannot start: ${problem}`);
+
+const rowIds = (page: Page) =>
+  page.$$eval("[data-testid=session-row]", (rows) => rows.map((row) => row.getAttribute("data-id")));
+
+/** Scrolls the virtualised timeline from top to bottom and collects every row it renders, by seq. */
+async function collectTimeline(page: Page): Promise<Map<number, string>> {
+  const seen = new Map<number, string>();
+  const timeline = page.getByTestId("timeline");
+  const height = await timeline.evaluate((el) => el.scrollHeight);
+  for (let top = 0; ; top += 400) {
+    await timeline.evaluate((el, y) => {
+      el.scrollTop = y;
+      el.dispatchEvent(new Event("scroll"));
+    }, top);
+    await page.waitForFunction(() => {
+      // Runs in the page (no DOM types in this program): every rendered row has its event loaded.
+      const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): Iterable<Element> } })
+        .document;
+      return [...doc.querySelectorAll("[data-testid=event-row]")].every((row) =>
+        row.getAttribute("data-type"),
+      );
+    });
+    const rows = await page.$$eval("[data-testid=event-row]", (els) =>
+      els.map((el) => [Number(el.getAttribute("data-seq")), el.getAttribute("data-type") ?? ""] as const),
+    );
+    for (const [seq, type] of rows) seen.set(seq, type);
+    if (top >= height) break;
+  }
+  return seen;
+}
+
+describe.skipIf(problem !== null)("the inspector in headless Chromium", () => {
+  let context: BrowserContext;
+  let closeBrowser: () => Promise<void>;
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    ({ context, close: closeBrowser } = await launchBrowser());
+  });
+  afterAll(async () => closeBrowser?.());
+
+  describe.each<StoreKind>(["fs", "sqlite", "memory"])("on a %s store", (kind) => {
+    let target: TestStore;
+    let inspector: Inspector;
+    let longId: string;
+    let page: Page;
+    const shot = (name: string) =>
+      kind === "fs"
+        ? page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true })
+        : Promise.resolve();
+
+    beforeAll(async () => {
+      target = openTestStore(kind);
+      await seedSessions(target.store, target.clock, SEEDED);
+      target.clock.advance(3_600_000);
+      const long = await target.store.create({ mode: "developer", task: "A long run", userId: "user-long" });
+      longId = long.session.id;
+      await appendMany(target.store, longId, LONG_HISTORY);
+      inspector = await startInspector({ store: target.store, pollIntervalMs: 100 });
+      page = await context.newPage();
+    });
+    afterAll(async () => {
+      await page?.close();
+      await inspector?.close();
+      await target?.dispose();
+    });
+
+    it("lists and pages sessions exactly as store.list does, with counts per status", async () => {
+      await page.goto(inspector.url);
+      await page.getByTestId("session-row").first().waitFor();
+      expect(page.url()).not.toContain("token=");
+      const stats = await target.store.stats();
+      for (const [status, count] of Object.entries(stats.byStatus))
+        expect(await page.getByTestId(`count-${status}`).textContent()).toBe(String(count));
+      expect(await page.getByTestId("count-all").textContent()).toBe(String(SEEDED + 1));
+
+      await page.getByTestId("page-size").selectOption("25");
+      let expected = await target.store.list({ limit: 25 });
+      await expect.poll(() => rowIds(page)).toEqual(expected.items.map((item) => item.id));
+      for (let pageNo = 2; expected.nextCursor; pageNo++) {
+        expected = await target.store.list({ limit: 25, cursor: expected.nextCursor });
+        await page.getByTestId("next-page").click();
+        await expect.poll(() => rowIds(page)).toEqual(expected.items.map((item) => item.id));
+        expect(await page.getByTestId("page-number").textContent()).toBe(`page ${pageNo}`);
+      }
+      expect(await page.getByTestId("next-page").isDisabled()).toBe(true);
+      await page.getByTestId("prev-page").click();
+      const second = await target.store.list({
+        limit: 25,
+        cursor: (await target.store.list({ limit: 25 })).nextCursor,
+      });
+      await expect.poll(() => rowIds(page)).toEqual(second.items.map((item) => item.id));
+      await shot("sessions");
+    });
+
+    it("applies every filter of the query API the way the store does", async () => {
+      const cases: Array<{ fill: Record<string, string>; statuses?: string[]; filter: SessionFilter }> = [
+        { fill: { mode: "developer" }, filter: { mode: "developer" } },
+        {
+          fill: { userId: "user-1", channelId: "chan-1" },
+          filter: { userId: "user-1", channelId: "chan-1" },
+        },
+        { fill: {}, statuses: ["paused", "failed"], filter: { status: ["paused", "failed"] } },
+        {
+          fill: { createdAfter: "2026-11-21T00:00:00.000Z", createdBefore: "2026-11-22T12:00:00.000Z" },
+          filter: { createdAfter: "2026-11-21T00:00:00.000Z", createdBefore: "2026-11-22T12:00:00.000Z" },
+        },
+        {
+          fill: { updatedAfter: "2026-11-23T00:00:00.000Z", metadata: "model=claude, priority=2" },
+          filter: { updatedAfter: "2026-11-23T00:00:00.000Z", metadata: { model: "claude", priority: 2 } },
+        },
+      ];
+      for (const testCase of cases) {
+        await page.goto(`${inspector.url}#/sessions`);
+        await page.getByTestId("filters").waitFor();
+        for (const [name, value] of Object.entries(testCase.fill))
+          await page.fill(`input[name=${name}]`, value);
+        for (const status of testCase.statuses ?? []) await page.check(`input[name=status-${status}]`);
+        await page.getByTestId("apply-filters").click();
+        const expected = await target.store.list({ ...testCase.filter, limit: 50 });
+        expect(expected.items.length, JSON.stringify(testCase.filter)).toBeGreaterThan(0);
+        await expect.poll(() => rowIds(page)).toEqual(expected.items.map((item) => item.id));
+        const counts = await target.store.stats({ ...testCase.filter, status: undefined });
+        await expect.poll(() => page.getByTestId("count-all").textContent()).toBe(String(counts.total));
+      }
+      await shot("sessions-filtered");
+    });
+
+    it("shows a session's state and every event of its timeline, in seq order", async () => {
+      const events = await target.store.readEvents(longId);
+      expect(events).toHaveLength(LONG_HISTORY);
+      await page.goto(`${inspector.url}#/session/${longId}`);
+      await page.getByTestId("session-screen").waitFor();
+      expect(await page.getByTestId("event-total").textContent()).toBe(String(LONG_HISTORY));
+      const seen = await collectTimeline(page);
+      expect([...seen.keys()].sort((a, b) => a - b)).toEqual(events.map((event) => event.seq));
+      for (const event of events) expect(seen.get(event.seq)).toBe(event.type);
+      // Full data on demand: click the first row, its data shows in the detail panel.
+      await page.getByTestId("goto-seq").fill("1");
+      await page.getByTestId("goto-seq").press("Enter");
+      await page.locator("[data-testid=event-row][data-seq='1']").click();
+      await expect.poll(() => page.getByTestId("event-detail").textContent()).toContain("src/file-0.ts");
+
+      const [seeded] = (await target.store.list({ status: "completed", limit: 1 })).items;
+      const full = await target.store.getWithHistory(seeded!.id);
+      await page.goto(`${inspector.url}#/session/${seeded!.id}`);
+      await page.getByTestId("session-screen").waitFor();
+      expect(await page.getByTestId("result").textContent()).toBe(full!.result);
+      expect(await page.getByTestId("progress").textContent()).toContain(
+        `${full!.iterations} / ${full!.maxIterations} iterations`,
+      );
+      expect(await page.getByTestId("context").textContent()).toContain("files");
+      await expect
+        .poll(() =>
+          page.$$eval("[data-testid=event-row]", (rows) => rows.map((row) => row.getAttribute("data-type"))),
+        )
+        .toEqual(full!.history.map((event) => event.type));
+      await shot("session");
+    });
+
+    it("shows an event committed by another writer without a reload", async () => {
+      const [active] = (await target.store.list({ status: "active", limit: 1 })).items;
+      await page.goto(`${inspector.url}#/session/${active!.id}`);
+      await page.getByTestId("session-screen").waitFor();
+      await expect.poll(() => page.getByTestId("live-state").textContent()).toBe("live");
+      await page.getByTestId("follow").check();
+      const before = (await target.store.get(active!.id))!.eventCount;
+      if (target.location) {
+        // A separate Node process opens the same directory or database file and appends.
+        const { stdout } = await run(process.execPath, [CHILD, kind, target.location, active!.id, "probe"]);
+        expect(stdout).toContain(`as event ${before + 1}`);
+      } else {
+        // A memory store lives in one process: the other writer is another handle in this one.
+        await target.store.commit(active!.id, {
+          events: [{ type: "probe", data: { from: "same process" } }],
+        });
+      }
+      const row = page.locator(`[data-testid=event-row][data-seq='${before + 1}']`);
+      await expect.poll(() => row.getAttribute("data-type"), { timeout: 20_000 }).toBe("probe");
+      expect(await page.getByTestId("event-total").textContent()).toBe(String(before + 1));
+      await shot("session-live");
+    });
+
+    it("draws charts whose data adds up to the store's statistics", async () => {
+      await page.goto(`${inspector.url}#/stats`);
+      await page.getByTestId("chart-events").waitFor();
+      await page.waitForFunction(
+        () =>
+          Object.keys((globalThis as { __sessionkitCharts?: object }).__sessionkitCharts ?? {}).length === 6,
+      );
+      const data = await page.evaluate(() => {
+        type ChartData = { labels: unknown[]; datasets: Array<{ label?: string; data: unknown[] }> };
+        const charts = (globalThis as unknown as { __sessionkitCharts: Record<string, { data: ChartData }> })
+          .__sessionkitCharts;
+        const sets = (name: string) =>
+          Object.fromEntries(
+            charts[name]!.data.datasets.map((set) => [
+              set.label,
+              (set.data as Array<number | null>).reduce<number>((sum, value) => sum + (value ?? 0), 0),
+            ]),
+          );
+        return {
+          started: sets("started"),
+          finished: sets("finished"),
+          iterations: sets("iterations"),
+          usage: sets("usage"),
+          events: sets("events"),
+          modes: charts.iterations!.data.labels,
+        };
+      });
+      const stats = await target.store.stats();
+      expect(data.started).toEqual(stats.byStatus);
+      expect(data.finished).toEqual({
+        completed: stats.byStatus.completed,
+        failed: stats.byStatus.failed,
+        timeout: stats.byStatus.timeout,
+      });
+      expect(data.iterations.sessions).toBe(stats.total);
+      expect(data.iterations.iterations).toBe(Math.round(stats.averageIterations * stats.total));
+      expect(data.events.events).toBe(stats.events);
+      expect(data.modes).toEqual(Object.keys(stats.byMode));
+      let cost = 0;
+      let tokens = 0;
+      for (const item of (await target.store.list({ limit: 1000 })).items) {
+        cost += item.metadata?.cost ?? 0;
+        tokens += item.metadata?.tokens?.total ?? 0;
+      }
+      expect(data.usage.cost).toBeCloseTo(cost, 9);
+      expect(data.usage.tokens).toBe(tokens);
+      expect(tokens).toBeGreaterThan(0);
+      await shot("statistics");
+    });
+
+    it("refuses actions without allowActions", async () => {
+      await page.goto(`${inspector.url}#/actions`);
+      await page.getByTestId("actions-disabled").waitFor();
+      const [active] = (await target.store.list({ status: "active", limit: 1 })).items;
+      const status = await page.evaluate(
+        (id) =>
+          fetch("./api/actions/pause", {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ id, confirm: true }),
+          }).then((response) => response.status),
+        active!.id,
+      );
+      expect(status).toBe(403);
+      expect((await target.store.get(active!.id))!.status).toBe("active");
+    });
+  });
+
+  it("answers 401 to a browser without the token", async () => {
+    const target = openTestStore("memory");
+    const inspector = await startInspector({ store: target.store });
+    const page = await context.newPage();
+    try {
+      const response = await page.goto(`http://127.0.0.1:${inspector.port}/`);
+      expect(response!.status()).toBe(401);
+      expect(await page.textContent("body")).toContain("ERR_UNAUTHORIZED");
+    } finally {
+      await page.close();
+      await inspector.close();
+      await target.dispose();
+    }
+  });
+
+  it("pauses, resumes, fails and prunes through the manager with allowActions, each after confirmation", async () => {
+    const target = openTestStore("fs");
+    await seedSessions(target.store, target.clock, 15);
+    const inspector = await startInspector({ store: target.store, allowActions: true });
+    const page = await context.newPage();
+    const shot = (name: string) => page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
+    try {
+      const [active] = (await target.store.list({ status: "active", limit: 1 })).items;
+      await page.goto(`${inspector.url}#/actions?id=${active!.id}`);
+      await page.getByTestId("actions-screen").waitFor();
+      await page.fill("input[name=reason]", "operator check");
+      await page.getByTestId("action-pause").click();
+      await page.getByTestId("confirm-dialog").waitFor();
+      await shot("actions-confirm");
+      await page.getByTestId("confirm-cancel").click();
+      expect((await target.store.get(active!.id))!.status).toBe("active");
+
+      await page.getByTestId("action-pause").click();
+      await page.getByTestId("confirm-ok").click();
+      await expect.poll(() => page.getByTestId("action-outcome").textContent()).toBe("Paused: now paused");
+      const paused = await target.store.get(active!.id);
+      expect(paused!.status).toBe("paused");
+      expect(paused!.pause?.reason).toBe("operator check");
+
+      await page.getByTestId("action-resume").click();
+      await page.getByTestId("confirm-ok").click();
+      await expect.poll(() => page.getByTestId("action-outcome").textContent()).toBe("Resumed: now active");
+      await page.getByTestId("action-fail").click();
+      await page.getByTestId("confirm-ok").click();
+      await expect.poll(() => page.getByTestId("action-outcome").textContent()).toBe("Failed: now failed");
+      const history = await target.store.readEvents(active!.id, { last: 3 });
+      expect(history.map((event) => event.type)).toEqual(["pause", "resume", "error"]);
+
+      const olderThan = "2026-11-21T06:00:00.000Z";
+      await page.fill("input[name=olderThan]", olderThan);
+      await page.getByTestId("prune-preview").click();
+      const expected = await target.store.prune({ olderThan, dryRun: true });
+      expect(expected.count).toBeGreaterThan(0);
+      await expect.poll(() => page.getByTestId("prune-count").textContent()).toBe(String(expected.count));
+      await shot("actions-prune-preview");
+      const before = await target.store.count();
+      await page.getByTestId("prune-run").click();
+      await page.getByTestId("confirm-ok").click();
+      await expect.poll(() => page.getByTestId("action-outcome").textContent()).toBe("Pruned");
+      expect(await target.store.count()).toBe(before - expected.count);
+      for (const id of expected.ids) expect(await target.store.get(id)).toBeNull();
+    } finally {
+      await page.close();
+      await inspector.close();
+      await target.dispose();
+    }
+  });
+});

@@ -1,0 +1,190 @@
+import { useEffect, useState } from "preact/hooks";
+import { api, type ListedSession, type SessionStatus } from "./api.js";
+import { FilterBar, filterParams, STATUSES } from "./filters.js";
+import { shortTime } from "./format.js";
+import { hrefFor, navigate } from "./router.js";
+
+const PAGE_SIZES = [25, 50, 100, 200];
+
+export function StatusBadge(props: { status: SessionStatus }) {
+  return <span class={`badge status-${props.status}`}>{props.status}</span>;
+}
+
+/** Counts per status for the filter without its status part, so every chip shows what it would select. */
+function StatusCounts(props: {
+  filter: Record<string, string>;
+  onPick: (status: string | undefined) => void;
+}) {
+  const [counts, setCounts] = useState<{ total: number; byStatus: Record<SessionStatus, number> } | null>(
+    null,
+  );
+  const { status: _status, ...others } = props.filter;
+  const key = JSON.stringify(others);
+  useEffect(() => {
+    let live = true;
+    api.counts(others).then(
+      (value) => live && setCounts(value),
+      () => live && setCounts(null),
+    );
+    return () => {
+      live = false;
+    };
+  }, [key]);
+  if (!counts) return <div class="counts">…</div>;
+  return (
+    <div class="counts" data-testid="status-counts">
+      <button type="button" class="count" data-status="all" onClick={() => props.onPick(undefined)}>
+        <b data-testid="count-all">{counts.total}</b> all
+      </button>
+      {STATUSES.map((status) => (
+        <button
+          type="button"
+          key={status}
+          class={`count status-${status}`}
+          data-status={status}
+          onClick={() => props.onPick(status)}
+        >
+          <b data-testid={`count-${status}`}>{counts.byStatus[status]}</b> {status}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+/**
+ * The session list: one page at a time, in the store's total order (newest first, ties by id), with
+ * keyset cursors; "previous" walks back through the cursors already seen, so 100,000 sessions cost one
+ * page query per click, never a scan. Mounted with the filter as its key, so a new filter starts
+ * again at the first page (a cursor is bound to the filter it was issued for).
+ */
+export function SessionsScreen(props: { params: Record<string, string> }) {
+  const filter = filterParams(props.params);
+  const filterKey = JSON.stringify(filter);
+  const [limit, setLimit] = useState(Number(props.params.limit ?? 50));
+  const [cursors, setCursors] = useState<Array<string | null>>([null]);
+  const [page, setPage] = useState<{ items: ListedSession[]; nextCursor: string | null } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const cursor = cursors[cursors.length - 1] ?? null;
+
+  useEffect(() => {
+    let live = true;
+    setError(null);
+    api
+      .sessions({ ...filter, limit, cursor: cursor ?? undefined })
+      .then((value) => live && setPage(value))
+      .catch((failure: Error) => {
+        if (!live) return;
+        setError(failure.message);
+        setPage(null);
+      });
+    return () => {
+      live = false;
+    };
+  }, [filterKey, limit, cursor]);
+
+  const apply = (next: Record<string, string>) => navigate("sessions", next);
+  const showOwner = page?.items.some((item) => item.ownership.owner || item.ownership.leaseUntil) ?? false;
+  return (
+    <section>
+      <StatusCounts filter={filter} onPick={(status) => apply({ ...filter, status: status ?? "" })} />
+      <FilterBar key={filterKey} params={props.params} onApply={apply} />
+      {error && (
+        <p class="error" data-testid="error">
+          {error}
+        </p>
+      )}
+      <p class="order-note">Order: newest first (created ↓, then id ↓), the store's total order.</p>
+      <table class="sessions" data-testid="sessions-table">
+        <thead>
+          <tr>
+            <th>id</th>
+            <th>status</th>
+            <th>mode</th>
+            <th>task</th>
+            <th>user</th>
+            <th>channel</th>
+            <th>iterations</th>
+            <th>events</th>
+            <th>created</th>
+            <th>updated</th>
+            {showOwner && <th>owner / lease</th>}
+          </tr>
+        </thead>
+        <tbody>
+          {page?.items.map((item) => (
+            <tr key={item.id} data-testid="session-row" data-id={item.id}>
+              <td class="mono">
+                <a href={hrefFor("session", {}, item.id)}>{item.id}</a>
+              </td>
+              <td>
+                <StatusBadge status={item.status} />
+                {item.ownership.stuck && (
+                  <span class="badge stuck" title="active, but its lease has expired" data-testid="stuck">
+                    stuck
+                  </span>
+                )}
+              </td>
+              <td>{item.mode}</td>
+              <td class="task" title={item.task}>
+                {item.task}
+              </td>
+              <td>{item.userId ?? ""}</td>
+              <td>{item.channelId ?? ""}</td>
+              <td class="num">
+                {item.iterations}/{item.maxIterations}
+              </td>
+              <td class="num">{item.eventCount}</td>
+              <td class="mono">{shortTime(item.createdAt)}</td>
+              <td class="mono">{shortTime(item.updatedAt)}</td>
+              {showOwner && (
+                <td class="mono">
+                  {String(item.ownership.owner?.id ?? "")} {shortTime(item.ownership.leaseUntil)}
+                </td>
+              )}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {page && page.items.length === 0 && <p class="empty">No session matches this filter.</p>}
+      <div class="pager">
+        <button type="button" disabled={cursors.length < 2} onClick={() => setCursors([null])}>
+          First
+        </button>
+        <button
+          type="button"
+          data-testid="prev-page"
+          disabled={cursors.length < 2}
+          onClick={() => setCursors(cursors.slice(0, -1))}
+        >
+          Previous
+        </button>
+        <span data-testid="page-number">page {cursors.length}</span>
+        <button
+          type="button"
+          data-testid="next-page"
+          disabled={!page?.nextCursor}
+          onClick={() => page?.nextCursor && setCursors([...cursors, page.nextCursor])}
+        >
+          Next
+        </button>
+        <label>
+          per page{" "}
+          <select
+            data-testid="page-size"
+            value={limit}
+            onChange={(event) => {
+              setCursors([null]);
+              setLimit(Number((event.target as HTMLSelectElement).value));
+            }}
+          >
+            {PAGE_SIZES.map((size) => (
+              <option key={size} value={size}>
+                {size}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+    </section>
+  );
+}
