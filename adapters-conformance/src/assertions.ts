@@ -110,3 +110,20 @@ export function createPrng(seed: number): {
     pick: (items) => items[Math.floor(next() * items.length)]!,
   };
 }
+
+/** Asserts `actual` is `expected` (strict, Object.is); the message names what was checked and both values. */
+export function expectEqual<T>(actual: unknown, expected: T, what: string): asserts actual is T {
+  if (!Object.is(actual, expected))
+    assert.fail(`${what}: expected ${preview(expected)}, got ${preview(actual)}`);
+}
+
+/** Asserts deep strict equality; the message names what was checked, then node's diff of the two values. */
+export function expectDeepEqual<T>(actual: unknown, expected: T, what: string): asserts actual is T {
+  try {
+    assert.deepStrictEqual(actual, expected);
+  } catch (error) {
+    if (!(error instanceof assert.AssertionError)) throw error;
+    error.message = `${what}: expected ${preview(expected)}, got ${preview(actual)}\n${error.message}`;
+    throw error;
+  }
+}

@@ -56,7 +56,11 @@ export interface CaseEnv {
   reopen(): Promise<SessionStore>;
   /** A store on the same storage served by a child process, killed after the case. */
   child(): Promise<ChildStore>;
-  /** Runs `count` tasks that all start at the same instant (a shared start gate); settles them all. */
+  /**
+   * Runs `count` tasks from a shared start gate; settles them all. Round 0 starts every side at
+   * once, later rounds delay each side by a seeded offset (loop turns or a millisecond or two), so
+   * successive rounds interleave differently; the seed and the offsets are reported on failure.
+   */
   startTogether<T>(count: number, task: (index: number) => Promise<T>): Promise<PromiseSettledResult<T>[]>;
 }
 

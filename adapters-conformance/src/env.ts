@@ -1,8 +1,10 @@
 import type { SessionStore, StoreCapabilities } from "@sessionkit/core";
+import { codeOf } from "./assertions.js";
 import type { CaseEnv, ChildStore } from "./case.js";
 import { startChildStore } from "./child.js";
 import { withDeadline } from "./context.js";
 import type { ConformanceContext, ConformanceHarness } from "./harness.js";
+import { createRaceSchedule, type RaceRound, waitOffset } from "./race.js";
 
 /** Real-time bound for closing a handle in cleanup; a hang here is reported, not waited out. */
 const CLOSE_DEADLINE_MS = 10_000;
@@ -11,6 +13,10 @@ const CLOSE_DEADLINE_MS = 10_000;
 export interface RunSettings {
   iterations: number;
   crashIterations: number;
+  /** The run's seed for race offsets. */
+  seed: number;
+  /** Told about every settled race round. */
+  onRace?: (round: RaceRound) => void;
 }
 
 /** Builds the environment of one case; everything it opens is closed by `ctx`'s cleanups. */
@@ -18,7 +24,10 @@ export function createCaseEnv(
   harness: ConformanceHarness,
   ctx: ConformanceContext,
   settings: RunSettings,
-): CaseEnv & { first(): Promise<SessionStore> } {
+  caseId = "case",
+): CaseEnv & { first(): Promise<SessionStore>; lastRound(): RaceRound | undefined } {
+  const schedule = createRaceSchedule(settings.seed, caseId);
+  let last: RaceRound | undefined;
   let primary: Promise<SessionStore> | undefined;
   let capabilities: StoreCapabilities | undefined;
 
@@ -27,7 +36,7 @@ export function createCaseEnv(
     return store;
   };
 
-  const env: CaseEnv & { first(): Promise<SessionStore> } = {
+  const env: CaseEnv & { first(): Promise<SessionStore>; lastRound(): RaceRound | undefined } = {
     ctx,
     harness,
     get capabilities(): StoreCapabilities {
@@ -46,6 +55,9 @@ export function createCaseEnv(
     first() {
       return env.open();
     },
+    lastRound() {
+      return last;
+    },
     async reopen() {
       if (!harness.reopen) throw new Error("harness has no reopen() hook");
       return track(await harness.reopen(ctx), "harness.reopen()");
@@ -61,13 +73,26 @@ export function createCaseEnv(
       return child;
     },
     async startTogether<T>(count: number, task: (index: number) => Promise<T>) {
+      const { round, offsets } = schedule.next(count);
+      const record: RaceRound = { caseId, round, seed: settings.seed, offsets, settled: [], outcomes: [] };
+      last = record;
       let release!: () => void;
       const gate = new Promise<void>((resolve) => {
         release = resolve;
       });
-      const runs = Array.from({ length: count }, (_, index) => gate.then(() => task(index)));
+      const runs = offsets.map((offset, index) =>
+        gate
+          .then(() => waitOffset(offset))
+          .then(() => task(index))
+          .finally(() => record.settled.push(index)),
+      );
       release();
-      return Promise.allSettled(runs);
+      const outcomes = await Promise.allSettled(runs);
+      record.outcomes = outcomes.map((outcome) =>
+        outcome.status === "fulfilled" ? "ok" : (codeOf(outcome.reason) ?? "error"),
+      );
+      settings.onRace?.(record);
+      return outcomes;
     },
   };
   return env;

@@ -1,4 +1,5 @@
 import type { JsonValue, ManualClock, SessionStore } from "@sessionkit/core";
+import type { RaceRound } from "./race.js";
 
 /** What the suite gives every case: fresh isolated storage coordinates and a manual clock. */
 export interface ConformanceContext {
@@ -64,4 +65,11 @@ export interface ConformanceOptions {
   crashIterations?: number;
   /** Per-case timeout in ms (runConformance and both bindings; default 180000). */
   timeoutMs?: number;
+  /**
+   * Seed of the race offsets (default: SESSIONKIT_CONFORMANCE_SEED, else random per run). A failing
+   * case reports the seed; pass it here to replay the same offsets.
+   */
+  seed?: number;
+  /** Called after every race round (`startTogether`) with its offsets, settle order and outcomes. */
+  onRace?: (round: RaceRound) => void;
 }

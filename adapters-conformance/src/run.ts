@@ -4,6 +4,7 @@ import { allCases } from "./cases/index.js";
 import { createTestContext, withDeadline } from "./context.js";
 import { createCaseEnv, type RunSettings } from "./env.js";
 import type { ConformanceContext, ConformanceHarness, ConformanceOptions } from "./harness.js";
+import { describeRound, resolveSeed } from "./race.js";
 
 /** One runnable case: run() creates its own context (or uses the given one) and cleans up after itself. */
 export interface ConformanceCase {
@@ -66,7 +67,25 @@ export function skipReason(
 }
 
 function settingsOf(options: ConformanceOptions): RunSettings {
-  return { iterations: options.iterations ?? 25, crashIterations: options.crashIterations ?? 100 };
+  return {
+    iterations: options.iterations ?? 25,
+    crashIterations: options.crashIterations ?? 100,
+    seed: resolveSeed(options.seed),
+    ...(options.onRace ? { onRace: options.onRace } : {}),
+  };
+}
+
+/** Appends the race seed and the last round's offsets to a failure, so it can be replayed. */
+function withRaceInfo(error: unknown, line: string): unknown {
+  if (error instanceof Error) {
+    try {
+      error.message = `${error.message}\n${line}`;
+      return error;
+    } catch {
+      // A frozen error: wrap it instead.
+    }
+  }
+  return new Error(`${String(error)}\n${line}`, { cause: error });
 }
 
 function checkOptions(options: ConformanceOptions, ids: Set<string>): void {
@@ -102,15 +121,19 @@ export function conformanceCases(
         const ctx = given ?? handle!.ctx;
         let failure: unknown;
         let failed = false;
+        const env = createCaseEnv(harness, ctx, settings, def.id);
         try {
-          const env = createCaseEnv(harness, ctx, settings);
           const store = await env.first();
           const reason = skipReason(def, harness, store.capabilities, options);
           if (reason !== undefined) throw new ConformanceSkip(reason);
           await def.run(env);
         } catch (error) {
           failed = true;
-          failure = error;
+          const round = env.lastRound();
+          failure =
+            error instanceof ConformanceSkip || round === undefined
+              ? error
+              : withRaceInfo(error, describeRound(round, settings.seed));
         }
         const cleanupErrors = handle ? await handle.cleanup() : [];
         if (failed) throw failure;

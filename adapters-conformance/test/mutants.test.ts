@@ -1,34 +1,87 @@
 import { createMemoryStore } from "@sessionkit/core";
 import { describe, expect, it } from "vitest";
-import { formatReport, runConformance } from "../src/index.js";
+import { type ConformanceHarness, formatReport, type RaceRound, runConformance } from "../src/index.js";
 import { mutants, sharedHarness } from "./mutants/mutants.js";
 
 const options = { iterations: 8, timeoutMs: 8_000 };
+// Mutants replay fixed offsets, so their red sets are exact; honest stores get a fresh seed each run.
+const MUTANT_SEED = 1;
+
+/** Runs the honest `harness` and returns, per race case, the distinct (settle order, outcomes) seen. */
+async function honestRun(harness: ConformanceHarness) {
+  const interleavings = new Map<string, Set<string>>();
+  const onRace = (round: RaceRound) => {
+    const seen = interleavings.get(round.caseId) ?? new Set<string>();
+    seen.add(`${round.settled.join(",")} ${round.outcomes.join(",")}`);
+    interleavings.set(round.caseId, seen);
+  };
+  const report = await runConformance(harness, { ...options, onRace });
+  console.log(formatReport(report));
+  return { report, interleavings };
+}
+
+function expectSeveralInterleavings(interleavings: Map<string, Set<string>>, atLeast: string[]) {
+  for (const id of atLeast) expect(interleavings.has(id), `${id} ran no race round`).toBe(true);
+  for (const [id, seen] of interleavings) {
+    expect(
+      seen.size,
+      `${id}: distinct interleavings (settle order and outcomes) over its rounds`,
+    ).toBeGreaterThan(1);
+  }
+}
 
 describe("the suite tests itself", () => {
-  it("the honest memory store is fully green", async () => {
-    const report = await runConformance(
-      { name: "store-memory", create: (ctx) => createMemoryStore({ clock: ctx.clock }) },
-      options,
-    );
-    console.log(formatReport(report));
+  it("the honest memory store is fully green, and each race case hits more than one interleaving", async () => {
+    const { report, interleavings } = await honestRun({
+      name: "store-memory",
+      create: (ctx) => createMemoryStore({ clock: ctx.clock }),
+    });
     expect(report.failed).toEqual([]);
     expect(report.passed.length).toBeGreaterThan(70);
+    expectSeveralInterleavings(interleavings, [
+      "SS-OCC-03",
+      "SS-OCC-06",
+      "SS-OCC-07",
+      "SS-OCC-09",
+      "SS-EV-04",
+      "SS-EV-08",
+      "SS-CC-02",
+      "SS-CC-03",
+      "SS-ST-04",
+      "SS-CL-07",
+      "SS-LC-03",
+      "SS-LC-04",
+    ]);
   });
 
-  it("an honest shared memory store (persistent, multiHandle, reopen) is fully green", async () => {
-    const report = await runConformance(sharedHarness("store-memory-shared"), options);
-    console.log(formatReport(report));
+  it("an honest shared memory store (persistent, multiHandle, reopen) is fully green, races varied", async () => {
+    const { report, interleavings } = await honestRun(sharedHarness("store-memory-shared"));
     expect(report.failed).toEqual([]);
     expect(report.skipped.filter((skip) => skip.reason.includes("does not claim persistent"))).toEqual([]);
+    expectSeveralInterleavings(interleavings, ["SS-OCC-04", "SS-EV-05", "SS-LC-05"]);
   });
 
   for (const mutant of mutants) {
     it(`catches a store that ${mutant.name}: exactly ${mutant.red.join(", ")} turn red`, async () => {
-      const report = await runConformance(mutant.harness, { ...options, ...mutant.options });
+      const report = await runConformance(mutant.harness, {
+        ...options,
+        seed: MUTANT_SEED,
+        ...mutant.options,
+      });
       const red = report.failed.map((failure) => failure.id);
       console.log(`${mutant.harness.name}: red ${red.join(", ")}`);
       expect(red.filter((id) => !id.startsWith("SS-LC-")).sort()).toEqual([...mutant.red].sort());
     });
   }
+
+  it("a red race case reports its seed and offsets, and the seed replays the same failure", async () => {
+    const gap = mutants.find((mutant) => mutant.harness.name === "mutant-prune-gap")!;
+    const run = () => runConformance(gap.harness, { iterations: 25, seed: 7, groups: ["SS-CL"] });
+    const first = (await run()).failed.find((failure) => failure.id === "SS-CL-07");
+    expect(first?.error).toMatch(
+      /\(race seed 7; last race round \d+, side offsets \[[^\]]+\]; pass \{ seed: 7 \}/,
+    );
+    const again = (await run()).failed.find((failure) => failure.id === "SS-CL-07");
+    expect(again?.error).toBe(first?.error);
+  });
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { expectCode, freshId, input } from "../assertions.js";
+import { expectCode, expectDeepEqual, expectEqual, freshId, input } from "../assertions.js";
 import type { CaseDefinition } from "../case.js";
 
 const KEYS = ["crashSafe", "maxPayloadBytes", "multiHandle", "multiProcess", "persistent", "sync"];
@@ -14,7 +14,7 @@ export const capabilityCases: CaseDefinition[] = [
     async run({ open }) {
       const store = await open();
       const caps = store.capabilities;
-      assert.deepEqual(Object.keys(caps).sort(), KEYS);
+      expectDeepEqual(Object.keys(caps).sort(), KEYS, "Object.keys(caps).sort()");
       for (const key of KEYS.filter((k) => k !== "maxPayloadBytes")) {
         assert.equal(
           typeof caps[key as keyof typeof caps],
@@ -74,7 +74,7 @@ export const capabilityCases: CaseDefinition[] = [
         "undefined",
         "sync().create returned a promise",
       );
-      assert.equal(created.session.id, id);
+      expectEqual(created.session.id, id, "created.session.id");
     },
   },
   {
@@ -96,7 +96,7 @@ export const capabilityCases: CaseDefinition[] = [
         patch: { status: "completed" },
         events: [{ type: "complete", data: { ok: true } }],
       });
-      assert.equal(committed.session.version, 2);
+      expectEqual(committed.session.version, 2, "committed.session.version");
       const pairs: Array<[unknown, unknown, string]> = [
         [face.get(a), await store.get(a), "get"],
         [face.getWithHistory(a), await store.getWithHistory(a), "getWithHistory"],
@@ -118,11 +118,12 @@ export const capabilityCases: CaseDefinition[] = [
         );
         assert.deepStrictEqual(sync, async, `sync().${what} differs from the async face`);
       }
-      assert.equal(face.delete(b), true);
-      assert.equal(await store.get(b), null);
+      expectEqual(face.delete(b), true, "face.delete(b)");
+      expectEqual(await store.get(b), null, "store.get(b)");
       assert.throws(
         () => face.commit(b, { events: [] }),
         (error: { code?: string }) => error.code === "ERR_SESSION_NOT_FOUND",
+        "sync().commit of a deleted session: expected ERR_SESSION_NOT_FOUND",
       );
     },
   },
@@ -134,7 +135,11 @@ export const capabilityCases: CaseDefinition[] = [
     async run({ open, child }) {
       const store = await open();
       const remote = await child();
-      assert.deepStrictEqual(await remote.command("capabilities"), { ...store.capabilities });
+      expectDeepEqual(
+        await remote.command("capabilities"),
+        { ...store.capabilities },
+        'remote.command("capabilities")',
+      );
     },
   },
 ];

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { SessionStore } from "@sessionkit/core";
-import { assertTyped, codeOf, freshId, input } from "../assertions.js";
+import { assertTyped, codeOf, expectEqual, freshId, input } from "../assertions.js";
 import type { CaseDefinition, ChildStore } from "../case.js";
 import { withDeadline } from "../context.js";
 import { assertAppendInvariants } from "./events.js";
@@ -42,7 +42,7 @@ async function assertOldOrNew(store: SessionStore, id: string, low: number, what
       [n, n, n],
       `${what}: torn context`,
     );
-    assert.equal(session.iterations, n);
+    expectEqual(session.iterations, n, "session.iterations");
   }
   assert.equal(
     session.eventCount,
@@ -93,7 +93,7 @@ export const concurrencyCases: CaseDefinition[] = [
       }
       await b.delete(id);
       assert.equal(await a.get(id), null, "a still sees a session b deleted");
-      assert.equal(await a.count(), 0);
+      expectEqual(await a.count(), 0, "a.count()");
       await a.create(input({ id }));
       assert.equal((await b.get(id))?.version, 1, "b serves a stale copy of a re-created session");
     },
@@ -142,17 +142,33 @@ export const concurrencyCases: CaseDefinition[] = [
       "writes to different sessions never refuse each other: 50 concurrent creates and commits all succeed",
     async run(env) {
       const store = await env.open();
-      const ids = Array.from({ length: 50 }, () => freshId("apart"));
-      const outcomes = await env.startTogether(50, async (k) => {
-        await store.create(input({ id: ids[k]! }), { events: [{ type: "start" }] });
-        return store.commit(ids[k]!, { expectedVersion: 1, events: [{ type: "x", data: { k } }] });
-      });
-      for (const outcome of outcomes) {
-        if (outcome.status === "rejected") assertTyped(outcome.reason, "create/commit on distinct ids");
-        assert.equal(outcome.status, "fulfilled", "a write to a distinct session was refused");
+      // A few rounds, so the seeded offsets give more than one interleaving.
+      for (let round = 0; round < 3; round++) {
+        const ids = Array.from({ length: 50 }, () => freshId("apart"));
+        const outcomes = await env.startTogether(50, async (k) => {
+          await store.create(input({ id: ids[k]! }), { events: [{ type: "start" }] });
+          return store.commit(ids[k]!, { expectedVersion: 1, events: [{ type: "x", data: { k } }] });
+        });
+        for (const outcome of outcomes) {
+          if (outcome.status === "rejected") assertTyped(outcome.reason, "create/commit on distinct ids");
+          assert.equal(
+            outcome.status,
+            "fulfilled",
+            `round ${round}: a write to a distinct session was refused`,
+          );
+        }
+        const sessions = 50 * (round + 1);
+        expectEqual(
+          await store.count(),
+          sessions,
+          `round ${round}: count() after ${sessions} concurrent creates`,
+        );
+        expectEqual(
+          (await store.stats()).events,
+          2 * sessions,
+          `round ${round}: stats().events after ${sessions} creates with one event and one commit of one event each`,
+        );
       }
-      assert.equal(await store.count(), 50);
-      assert.equal((await store.stats()).events, 100);
     },
   },
   {
@@ -196,8 +212,8 @@ export const concurrencyCases: CaseDefinition[] = [
       const ok = all.reduce((sum, outcome) => sum + outcome.ok, 0);
       const final = (await store.getWithHistory(id))!;
       assert.equal(final.version, 1 + ok, "lost update across processes");
-      assert.equal(final.eventCount, ok);
-      for (const [index, event] of final.history.entries()) assert.equal(event.seq, index + 1);
+      expectEqual(final.eventCount, ok, "final.eventCount");
+      for (const [index, event] of final.history.entries()) expectEqual(event.seq, index + 1, "event.seq");
       const tags = new Set(
         final.history.map(
           (event) => `${(event.data as { tag: string }).tag}:${(event.data as { k: number }).k}`,
@@ -232,10 +248,11 @@ export const concurrencyCases: CaseDefinition[] = [
           RELEASE_DEADLINE_MS,
           "the commit after a failed one (lock not released?)",
         );
-        assert.equal(session.version, k + 2);
-        assert.equal(
+        expectEqual(session.version, k + 2, "session.version");
+        expectEqual(
           await withDeadline(store.delete(freshId(), { expectedVersion: 1 }), RELEASE_DEADLINE_MS, "delete"),
           false,
+          "withDeadline(store.delete(freshId(), { expectedVersion: 1 }), RELEASE…",
         );
       }
       if (env.capabilities.multiProcess && env.harness.childModule) {
@@ -243,13 +260,14 @@ export const concurrencyCases: CaseDefinition[] = [
         await assert.rejects(
           child.commit(id, { expectedVersion: 1, events: [{ type: "x" }] }),
           (e: { code?: string }) => e.code === "ERR_VERSION_CONFLICT",
+          "a child's commit with a stale version after a failed commit: expected ERR_VERSION_CONFLICT",
         );
         const { session } = await withDeadline(
           store.commit(id, { events: [{ type: "after-child" }] }),
           RELEASE_DEADLINE_MS,
           "commit after a child's failed commit",
         );
-        assert.equal(session.version, 7);
+        expectEqual(session.version, 7, "session.version");
       }
     },
   },
@@ -304,7 +322,10 @@ export const concurrencyCases: CaseDefinition[] = [
         recovery + 2_000,
         `the next writers after ${killed.length} kills (lockRecoveryMs ${recovery})`,
       );
-      assert.ok(Date.now() - started <= recovery + 2_000);
+      assert.ok(
+        Date.now() - started <= recovery + 2_000,
+        `the next writers took ${Date.now() - started} ms after the kills, expected at most lockRecoveryMs ${recovery} + 2000`,
+      );
       for (const [index, result] of next.entries()) {
         const { id, version } = killed[index]!;
         assert.ok(result.session.version >= version + 1, `${id}: version went back after the crash`);
@@ -315,13 +336,17 @@ export const concurrencyCases: CaseDefinition[] = [
           whole.history.map((_, i) => i + 1),
           `${id}: seq not contiguous after the crash`,
         );
-        assert.equal(whole.history.at(-1)?.type, "after-crash");
+        expectEqual(whole.history.at(-1)?.type, "after-crash", "whole.history.at(-1)?.type");
       }
       if (env.harness.reopen) {
         const fresh = await env.reopen();
         for (const [index, { id }] of killed.entries()) {
           if (index < killed.length - 5) continue;
-          assert.equal((await fresh.get(id))?.version, next[index]!.session.version);
+          expectEqual(
+            (await fresh.get(id))?.version,
+            next[index]!.session.version,
+            "(await fresh.get(id))?.version",
+          );
         }
       }
     },
@@ -335,24 +360,37 @@ export const concurrencyCases: CaseDefinition[] = [
     async run(env) {
       const store = await env.open();
       const children = await Promise.all([env.child(), env.child()]);
-      const id = freshId("xpev");
-      await store.create(input({ id }));
       const writers = [store, ...children];
       const batches = 6;
-      await Promise.all(
-        writers.map(async (writer, w) => {
+      // A few rounds, so the seeded offsets give more than one interleaving.
+      for (let round = 0; round < 3; round++) {
+        const id = freshId("xpev");
+        await store.create(input({ id }));
+        const outcomes = await env.startTogether(writers.length, async (w) => {
           for (let k = 0; k < batches; k++) {
-            await writer.commit(id, { events: [{ type: "e", data: { writer: `w${w}`, k } }] });
+            await writers[w]!.commit(id, { events: [{ type: "e", data: { writer: `w${w}`, k } }] });
           }
-        }),
-      );
-      const final = (await store.getWithHistory(id))!;
-      assert.equal(final.eventCount, writers.length * batches);
-      assertAppendInvariants(
-        final.history,
-        new Map(writers.map((_, w) => [`w${w}`, batches] as const)),
-        "cross-process appends",
-      );
+        });
+        for (const outcome of outcomes)
+          if (outcome.status === "rejected") assertTyped(outcome.reason, "cross-process append");
+        const failed = outcomes.filter((outcome) => outcome.status === "rejected").length;
+        assert.equal(
+          failed,
+          0,
+          `round ${round}: ${failed} of ${writers.length} writers had an unconditional append refused, expected 0`,
+        );
+        const final = (await store.getWithHistory(id))!;
+        expectEqual(
+          final.eventCount,
+          writers.length * batches,
+          `round ${round}: eventCount after ${writers.length} writers × ${batches} appends of one event (lower means lost appends)`,
+        );
+        assertAppendInvariants(
+          final.history,
+          new Map(writers.map((_, w) => [`w${w}`, batches] as const)),
+          `round ${round}: cross-process appends`,
+        );
+      }
     },
   },
 ];

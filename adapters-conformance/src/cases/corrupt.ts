@@ -1,10 +1,36 @@
 import assert from "node:assert/strict";
-import { assertTyped, codeOf, expectCode, freshId, input, iso } from "../assertions.js";
+import { existsSync, lstatSync, readdirSync } from "node:fs";
+import { join, relative } from "node:path";
+import {
+  assertTyped,
+  codeOf,
+  expectCode,
+  expectDeepEqual,
+  expectEqual,
+  freshId,
+  input,
+  iso,
+} from "../assertions.js";
 import type { CaseDefinition } from "../case.js";
 import { withDeadline } from "../context.js";
-import type { CorruptionKind } from "../harness.js";
+import type { ConformanceContext, ConformanceHarness, CorruptionKind } from "../harness.js";
 
 const DAMAGE: CorruptionKind[] = ["truncate", "garbage", "wrong-type"];
+
+/** What storage holds: inspect()'s artifacts when the harness has it, and every path under ctx.dir with its size and mtime. */
+async function storageSnapshot(harness: ConformanceHarness, ctx: ConformanceContext): Promise<unknown> {
+  const files: string[] = [];
+  const visit = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      const stat = lstatSync(path);
+      files.push(`${relative(ctx.dir, path)} ${entry.isDirectory() ? "dir" : stat.size} ${stat.mtimeMs}`);
+      if (entry.isDirectory()) visit(path);
+    }
+  };
+  if (existsSync(ctx.dir)) visit(ctx.dir);
+  return { inspected: harness.inspect ? await harness.inspect(ctx) : null, files: files.sort() };
+}
 
 /** SS-CR: corrupt and foreign records fail closed. */
 export const corruptCases: CaseDefinition[] = [
@@ -41,13 +67,17 @@ export const corruptCases: CaseDefinition[] = [
           ["ERR_CORRUPT_RECORD"],
           `list must report the ${kind} record in page.corrupt`,
         );
-        assert.equal((await store.get(healthy))?.id, healthy);
+        expectEqual((await store.get(healthy))?.id, healthy, "(await store.get(healthy))?.id");
         await store.commit(healthy, { events: [{ type: "still-fine" }] });
         assert.equal(await store.delete(id), true, "a corrupt record must be deletable");
-        assert.equal(await store.get(id), null);
-        assert.deepStrictEqual((await store.list({ limit: 1000 })).corrupt, []);
+        expectEqual(await store.get(id), null, "store.get(id)");
+        expectDeepEqual(
+          (await store.list({ limit: 1000 })).corrupt,
+          [],
+          "(await store.list({ limit: 1000 })).corrupt",
+        );
       }
-      assert.equal((await store.get(healthy))?.eventCount, 4);
+      expectEqual((await store.get(healthy))?.eventCount, 4, "(await store.get(healthy))?.eventCount");
     },
   },
   {
@@ -67,9 +97,10 @@ export const corruptCases: CaseDefinition[] = [
         "commit to a future record",
       );
       const page = await store.list();
-      assert.deepStrictEqual(
+      expectDeepEqual(
         page.corrupt.map((entry) => [entry.id, entry.code]),
         [[id, "ERR_UNSUPPORTED_RECORD_VERSION"]],
+        "page.corrupt.map((entry) => [entry.id, entry.code])",
       );
       await expectCode(
         store.get(id),
@@ -105,18 +136,20 @@ export const corruptCases: CaseDefinition[] = [
           assert.fail(`count/stats/prune must keep working beside a corrupt record, got ${codeOf(error)}`);
         }
       }
-      assert.ok((await store.count()) >= 1);
+      const counted = await store.count();
+      assert.ok(counted >= 1, `count() beside a corrupt record: expected at least 1, got ${counted}`);
       await store.importSession(
         { ...session, eventCount: 1 },
         [{ seq: 1, timestamp: session.createdAt, type: "start", data: {} }],
         { overwrite: true },
       );
-      assert.deepStrictEqual(await store.get(id), session);
-      assert.equal(await store.count(), 2);
+      expectDeepEqual(await store.get(id), session, "store.get(id)");
+      expectEqual(await store.count(), 2, "store.count()");
       ctx.clock.advance(1);
-      assert.deepStrictEqual(
+      expectDeepEqual(
         (await store.prune({ olderThan: iso(ctx.clock.now()) })).ids,
         [id, other].sort(),
+        "(await store.prune({ olderThan: iso(ctx.clock.now()) })).ids",
       );
     },
   },
@@ -132,23 +165,32 @@ export const corruptCases: CaseDefinition[] = [
       const ghost = freshId("ghost");
       await store.create(input({ id: live }), { events: [{ type: "start" }] });
       const before = { list: await store.list(), count: await store.count(), stats: await store.stats() };
-      await harness.plantDebris!(ctx, live);
-      await harness.plantDebris!(ctx, ghost);
-      assert.deepStrictEqual(
+      for (const target of [live, ghost]) {
+        const untouched = await storageSnapshot(harness, ctx);
+        await harness.plantDebris!(ctx, target);
+        // A hook that plants nothing would let this case pass without testing anything.
+        assert.notDeepStrictEqual(
+          await storageSnapshot(harness, ctx),
+          untouched,
+          `plantDebris(ctx, ${target}) planted nothing: neither inspect() nor the files under ctx.dir changed`,
+        );
+      }
+      expectDeepEqual(
         { list: await store.list(), count: await store.count(), stats: await store.stats() },
         before,
+        "{ list: await store.list(), count: await store.count(), stats: await …",
       );
-      assert.equal(await store.get(ghost), null);
+      expectEqual(await store.get(ghost), null, "store.get(ghost)");
       const recovery = harness.lockRecoveryMs ?? 15_000;
       const { session } = await withDeadline(
         store.commit(live, { expectedVersion: 1, events: [{ type: "after-debris" }] }),
         recovery + 2_000,
         "commit beside debris",
       );
-      assert.equal(session.version, 2);
+      expectEqual(session.version, 2, "session.version");
       await store.create(input({ id: ghost }));
-      assert.equal((await store.get(ghost))?.version, 1);
-      assert.equal(await store.count(), 2);
+      expectEqual((await store.get(ghost))?.version, 1, "(await store.get(ghost))?.version");
+      expectEqual(await store.count(), 2, "store.count()");
     },
   },
 ];

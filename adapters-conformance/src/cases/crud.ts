@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { Session, SessionEvent } from "@sessionkit/core";
-import { expectCode, freshId, ISO_MS, input, iso } from "../assertions.js";
+import { expectCode, expectDeepEqual, expectEqual, freshId, ISO_MS, input, iso } from "../assertions.js";
 import type { CaseDefinition } from "../case.js";
 
 const SUMMARY_OMITS = ["context", "result", "error", "pause"];
@@ -19,25 +19,33 @@ export const crudCases: CaseDefinition[] = [
         input({ id, userId: "u", channelId: "c", workspace: "/w" }),
       );
       const at = iso(ctx.clock.now());
-      assert.deepStrictEqual(session, {
-        id,
-        userId: "u",
-        channelId: "c",
-        mode: "chat",
-        task: "conformance",
-        workspace: "/w",
-        status: "active",
-        iterations: 0,
-        maxIterations: 100,
-        context: {},
-        createdAt: at,
-        updatedAt: at,
-        version: 1,
-        eventCount: 0,
-      });
-      assert.deepStrictEqual(events, []);
-      assert.deepStrictEqual(await store.get(id), session);
-      assert.deepStrictEqual(await store.getWithHistory(id), { ...session, history: [] });
+      expectDeepEqual(
+        session,
+        {
+          id,
+          userId: "u",
+          channelId: "c",
+          mode: "chat",
+          task: "conformance",
+          workspace: "/w",
+          status: "active",
+          iterations: 0,
+          maxIterations: 100,
+          context: {},
+          createdAt: at,
+          updatedAt: at,
+          version: 1,
+          eventCount: 0,
+        },
+        "session",
+      );
+      expectDeepEqual(events, [], "events");
+      expectDeepEqual(await store.get(id), session, "store.get(id)");
+      expectDeepEqual(
+        await store.getWithHistory(id),
+        { ...session, history: [] },
+        "store.getWithHistory(id)",
+      );
     },
   },
   {
@@ -51,12 +59,20 @@ export const crudCases: CaseDefinition[] = [
         events: [{ type: "start", data: { a: 1 } }, { type: "custom.note" }],
       });
       const at = iso(ctx.clock.now());
-      assert.equal(session.eventCount, 2);
-      assert.deepStrictEqual(events, [
-        { seq: 1, timestamp: at, type: "start", data: { a: 1 } },
-        { seq: 2, timestamp: at, type: "custom.note", data: {} },
-      ]);
-      assert.deepStrictEqual(await store.getWithHistory(id), { ...session, history: events });
+      expectEqual(session.eventCount, 2, "session.eventCount");
+      expectDeepEqual(
+        events,
+        [
+          { seq: 1, timestamp: at, type: "start", data: { a: 1 } },
+          { seq: 2, timestamp: at, type: "custom.note", data: {} },
+        ],
+        "events",
+      );
+      expectDeepEqual(
+        await store.getWithHistory(id),
+        { ...session, history: events },
+        "store.getWithHistory(id)",
+      );
       assert.deepStrictEqual(await store.get(id), session, "get returns the session without its history");
     },
   },
@@ -68,9 +84,13 @@ export const crudCases: CaseDefinition[] = [
       const store = await open();
       const a = await store.create(input());
       const b = await store.create(input());
-      assert.match(a.session.id, /^session_[A-Za-z0-9_-]+$/);
-      assert.notEqual(a.session.id, b.session.id);
-      assert.deepStrictEqual(await store.get(a.session.id), a.session);
+      assert.match(
+        a.session.id,
+        /^session_[A-Za-z0-9_-]+$/,
+        `assigned id ${a.session.id}: expected session_…`,
+      );
+      assert.notEqual(a.session.id, b.session.id, `two creates were assigned the same id ${a.session.id}`);
+      expectDeepEqual(await store.get(a.session.id), a.session, "store.get(a.session.id)");
     },
   },
   {
@@ -80,8 +100,8 @@ export const crudCases: CaseDefinition[] = [
     async run({ open }) {
       const store = await open();
       await store.create(input({ id: freshId() }));
-      assert.strictEqual(await store.get(freshId()), null);
-      assert.strictEqual(await store.getWithHistory(freshId()), null);
+      expectEqual(await store.get(freshId()), null, "store.get(freshId())");
+      expectEqual(await store.getWithHistory(freshId()), null, "store.getWithHistory(freshId())");
     },
   },
   {
@@ -99,7 +119,7 @@ export const crudCases: CaseDefinition[] = [
         "ERR_SESSION_EXISTS",
         "create of a taken id",
       );
-      assert.deepStrictEqual(await store.getWithHistory(id), before);
+      expectDeepEqual(await store.getWithHistory(id), before, "store.getWithHistory(id)");
     },
   },
   {
@@ -148,10 +168,10 @@ export const crudCases: CaseDefinition[] = [
         version: 2,
         eventCount: 0,
       };
-      assert.deepStrictEqual(session, expected);
-      assert.deepStrictEqual(events, []);
+      expectDeepEqual(session, expected, "session");
+      expectDeepEqual(events, [], "events");
       const read = await store.get(id);
-      assert.deepStrictEqual(read, expected);
+      expectDeepEqual(read, expected, "read");
       for (const gone of ["userId", "result", "metadata"])
         assert.ok(!Object.hasOwn(read!, gone), `${gone}: null must remove the field`);
     },
@@ -168,8 +188,8 @@ export const crudCases: CaseDefinition[] = [
         "ERR_SESSION_NOT_FOUND",
         "commit of an unknown id",
       );
-      assert.strictEqual(await store.get(id), null);
-      assert.equal(await store.count(), 0);
+      expectEqual(await store.get(id), null, "store.get(id)");
+      expectEqual(await store.count(), 0, "store.count()");
     },
   },
   {
@@ -182,15 +202,16 @@ export const crudCases: CaseDefinition[] = [
       const other = freshId();
       await store.create(input({ id, userId: "u" }), { events: [{ type: "start" }, { type: "note" }] });
       await store.create(input({ id: other, userId: "u" }));
-      assert.equal(await store.delete(id), true);
-      assert.strictEqual(await store.get(id), null);
-      assert.strictEqual(await store.getWithHistory(id), null);
-      assert.deepStrictEqual(
+      expectEqual(await store.delete(id), true, "store.delete(id)");
+      expectEqual(await store.get(id), null, "store.get(id)");
+      expectEqual(await store.getWithHistory(id), null, "store.getWithHistory(id)");
+      expectDeepEqual(
         (await store.list()).items.map((s) => s.id),
         [other],
+        "(await store.list()).items.map((s) => s.id)",
       );
-      assert.equal(await store.count({ userId: "u" }), 1);
-      assert.equal((await store.stats()).events, 0);
+      expectEqual(await store.count({ userId: "u" }), 1, 'store.count({ userId: "u" })');
+      expectEqual((await store.stats()).events, 0, "(await store.stats()).events");
       await expectCode(store.readEvents(id), "ERR_SESSION_NOT_FOUND", "readEvents after delete");
       await expectCode(
         store.commit(id, { events: [{ type: "x" }] }),
@@ -198,13 +219,17 @@ export const crudCases: CaseDefinition[] = [
         "commit after delete",
       );
       const { session } = await store.create(input({ id }));
-      assert.equal(session.version, 1);
+      expectEqual(session.version, 1, "session.version");
       assert.deepStrictEqual(
         await store.readEvents(id),
         [],
         "a re-created id must not inherit the old history",
       );
-      assert.deepStrictEqual((await store.getWithHistory(id))?.history, []);
+      expectDeepEqual(
+        (await store.getWithHistory(id))?.history,
+        [],
+        "(await store.getWithHistory(id))?.history",
+      );
     },
   },
   {
@@ -214,10 +239,10 @@ export const crudCases: CaseDefinition[] = [
     async run({ open }) {
       const store = await open();
       const id = freshId();
-      assert.strictEqual(await store.delete(id), false);
+      expectEqual(await store.delete(id), false, "store.delete(id)");
       await store.create(input({ id }));
-      assert.strictEqual(await store.delete(id), true);
-      assert.strictEqual(await store.delete(id), false);
+      expectEqual(await store.delete(id), true, "store.delete(id)");
+      expectEqual(await store.delete(id), false, "store.delete(id)");
     },
   },
   {
@@ -243,12 +268,12 @@ export const crudCases: CaseDefinition[] = [
         ctx.clock.advance(1);
         const { session: next } = await store.commit(id, step);
         assert.equal(next.createdAt, createdAt, "commit returned a changed createdAt");
-        assert.equal(next.updatedAt, iso(ctx.clock.now()));
+        expectEqual(next.updatedAt, iso(ctx.clock.now()), "next.updatedAt");
         assert.ok(next.updatedAt > previous, "updatedAt must grow with the clock");
         previous = next.updatedAt;
         const read = await store.get(id);
         assert.equal(read?.createdAt, createdAt, "stored createdAt changed");
-        assert.equal(read?.updatedAt, next.updatedAt);
+        expectEqual(read?.updatedAt, next.updatedAt, "read?.updatedAt");
         const listed = (await store.list()).items.find((item) => item.id === id);
         assert.equal(listed?.createdAt, createdAt, "listed createdAt changed");
       }
@@ -271,14 +296,14 @@ export const crudCases: CaseDefinition[] = [
       (created.session.context as { nested: { list: number[] } }).nested.list.push(4);
       (created.events[0]!.data as { payload: { deep: string } }).payload.deep = "changed";
       const read = await store.getWithHistory(id);
-      assert.deepStrictEqual(read?.context, { nested: { list: [1, 2] } });
-      assert.deepStrictEqual(read?.history[0]?.data, { payload: { deep: "x" } });
+      expectDeepEqual(read?.context, { nested: { list: [1, 2] } }, "read?.context");
+      expectDeepEqual(read?.history[0]?.data, { payload: { deep: "x" } }, "read?.history[0]?.data");
       (read!.metadata!.tags as string[]).push("b");
       read!.history.push({ seq: 2, timestamp: read!.createdAt, type: "fake", data: {} });
       const page = await store.list();
       (page.items[0]!.metadata!.tags as string[]).push("c");
-      assert.deepStrictEqual((await store.get(id))?.metadata, { tags: ["a"] });
-      assert.equal((await store.readEvents(id)).length, 1);
+      expectDeepEqual((await store.get(id))?.metadata, { tags: ["a"] }, "(await store.get(id))?.metadata");
+      expectEqual((await store.readEvents(id)).length, 1, "(await store.readEvents(id)).length");
     },
   },
   {
@@ -307,7 +332,7 @@ export const crudCases: CaseDefinition[] = [
       const expected = Object.fromEntries(
         Object.entries(session).filter(([key]) => !SUMMARY_OMITS.includes(key)),
       );
-      assert.deepStrictEqual(summary, expected);
+      expectDeepEqual(summary, expected, "summary");
     },
   },
   {
@@ -338,24 +363,33 @@ export const crudCases: CaseDefinition[] = [
         { seq: 2, timestamp: "2025-05-06T06:06:06.006Z", type: "pause", data: { why: "r" } },
       ];
       const result = await store.importSession(session, events);
-      assert.deepStrictEqual(result, { session, events });
-      assert.deepStrictEqual(await store.getWithHistory(id), { ...session, history: events });
+      expectDeepEqual(result, { session, events }, "result");
+      expectDeepEqual(
+        await store.getWithHistory(id),
+        { ...session, history: events },
+        "store.getWithHistory(id)",
+      );
       ctx.clock.advance(1);
       const { session: next, events: appended } = await store.commit(id, {
         expectedVersion: 7,
         events: [{ type: "resume" }],
       });
-      assert.equal(next.version, 8);
-      assert.equal(appended[0]?.seq, 3);
+      expectEqual(next.version, 8, "next.version");
+      expectEqual(appended[0]?.seq, 3, "appended[0]?.seq");
       await expectCode(store.importSession(session, events), "ERR_SESSION_EXISTS", "import over a taken id");
       assert.equal((await store.get(id))?.version, 8, "a refused import changes nothing");
       await store.importSession({ ...session, eventCount: 1 }, events.slice(0, 1), { overwrite: true });
-      assert.deepStrictEqual(await store.getWithHistory(id), {
-        ...session,
-        eventCount: 1,
-        history: events.slice(0, 1),
-      });
-      assert.ok((await store.get(id))!.createdAt.match(ISO_MS));
+      expectDeepEqual(
+        await store.getWithHistory(id),
+        {
+          ...session,
+          eventCount: 1,
+          history: events.slice(0, 1),
+        },
+        "store.getWithHistory(id)",
+      );
+      const createdAt = (await store.get(id))!.createdAt;
+      assert.match(createdAt, ISO_MS, `createdAt ${createdAt}: expected ISO-8601 UTC with milliseconds`);
     },
   },
 ];

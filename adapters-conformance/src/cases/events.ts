@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { SessionEvent, SessionStore } from "@sessionkit/core";
-import { assertTyped, expectCode, freshId, input, iso } from "../assertions.js";
+import { assertTyped, expectCode, expectDeepEqual, expectEqual, freshId, input, iso } from "../assertions.js";
 import type { CaseDefinition, CaseEnv } from "../case.js";
 
 type Appender = Pick<SessionStore, "commit">;
@@ -55,7 +55,7 @@ async function concurrentAppends(
     const expected = new Map(Array.from({ length: writers }, (_, w) => [`w${w}`, batch] as const));
     assert.equal(final.eventCount, 1 + writers * batch, "eventCount");
     assert.equal(final.version, 1 + writers, "version");
-    assert.equal(final.history.length, final.eventCount);
+    expectEqual(final.history.length, final.eventCount, "final.history.length");
     assertAppendInvariants(final.history, expected, `round ${round}`);
     for (const outcome of outcomes) {
       if (outcome.status !== "fulfilled") continue;
@@ -87,15 +87,23 @@ export const eventCases: CaseDefinition[] = [
         const { session, events } = await store.commit(id, {
           events: [{ type: "iteration", data: { k } }, { type: "tool_call" }],
         });
-        assert.deepStrictEqual(events, [
-          { seq: 2 + k * 2, timestamp: iso(ctx.clock.now()), type: "iteration", data: { k } },
-          { seq: 3 + k * 2, timestamp: iso(ctx.clock.now()), type: "tool_call", data: {} },
-        ]);
-        assert.equal(session.eventCount, 3 + k * 2);
+        expectDeepEqual(
+          events,
+          [
+            { seq: 2 + k * 2, timestamp: iso(ctx.clock.now()), type: "iteration", data: { k } },
+            { seq: 3 + k * 2, timestamp: iso(ctx.clock.now()), type: "tool_call", data: {} },
+          ],
+          "events",
+        );
+        expectEqual(session.eventCount, 3 + k * 2, "session.eventCount");
         all.push(...events);
       }
-      assert.deepStrictEqual(await store.readEvents(id), all);
-      assert.deepStrictEqual((await store.getWithHistory(id))?.history, all);
+      expectDeepEqual(await store.readEvents(id), all, "store.readEvents(id)");
+      expectDeepEqual(
+        (await store.getWithHistory(id))?.history,
+        all,
+        "(await store.getWithHistory(id))?.history",
+      );
     },
   },
   {
@@ -119,7 +127,7 @@ export const eventCases: CaseDefinition[] = [
         "ERR_PAYLOAD_TOO_LARGE",
         "batch with an oversized event",
       );
-      assert.deepStrictEqual(await store.getWithHistory(id), before);
+      expectDeepEqual(await store.getWithHistory(id), before, "store.getWithHistory(id)");
     },
   },
   {
@@ -136,11 +144,12 @@ export const eventCases: CaseDefinition[] = [
         "ERR_VERSION_CONFLICT",
         "stale append",
       );
-      assert.deepStrictEqual(
+      expectDeepEqual(
         (await store.readEvents(id)).map((event) => event.type),
         ["a"],
+        "(await store.readEvents(id)).map((event) => event.type)",
       );
-      assert.equal((await store.get(id))?.eventCount, 1);
+      expectEqual((await store.get(id))?.eventCount, 1, "(await store.get(id))?.eventCount");
     },
   },
   {
@@ -197,7 +206,7 @@ export const eventCases: CaseDefinition[] = [
         "ERR_SESSION_NOT_FOUND",
         "append to deleted",
       );
-      assert.equal(await store.get(id), null);
+      expectEqual(await store.get(id), null, "store.get(id)");
       await expectCode(store.readEvents(id), "ERR_SESSION_NOT_FOUND", "readEvents of deleted");
     },
   },
@@ -238,11 +247,11 @@ export const eventCases: CaseDefinition[] = [
             (seen.version - 1) * 2,
             "a reader saw a version without its events (or events without their version)",
           );
-          for (const [index, event] of seen.history.entries()) assert.equal(event.seq, index + 1);
+          for (const [index, event] of seen.history.entries()) expectEqual(event.seq, index + 1, "event.seq");
         }
         const final = (await store.get(id))!;
-        assert.equal(final.version, 7);
-        assert.equal(final.eventCount, 12);
+        expectEqual(final.version, 7, "final.version");
+        expectEqual(final.eventCount, 12, "final.eventCount");
       }
     },
   },
@@ -258,17 +267,21 @@ export const eventCases: CaseDefinition[] = [
       });
       const seqs = async (range: Record<string, number>) =>
         (await store.readEvents(id, range)).map((event) => event.seq);
-      assert.deepStrictEqual(await seqs({}), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-      assert.deepStrictEqual(await seqs({ fromSeq: 4 }), [4, 5, 6, 7, 8, 9, 10]);
-      assert.deepStrictEqual(await seqs({ toSeq: 3 }), [1, 2, 3]);
-      assert.deepStrictEqual(await seqs({ fromSeq: 3, toSeq: 5 }), [3, 4, 5]);
-      assert.deepStrictEqual(await seqs({ fromSeq: 2, limit: 3 }), [2, 3, 4]);
-      assert.deepStrictEqual(await seqs({ fromSeq: 9, limit: 5 }), [9, 10]);
-      assert.deepStrictEqual(await seqs({ fromSeq: 2, toSeq: 8, limit: 2 }), [2, 3]);
-      assert.deepStrictEqual(await seqs({ last: 3 }), [8, 9, 10]);
-      assert.deepStrictEqual(await seqs({ last: 50 }), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-      assert.deepStrictEqual(await seqs({ fromSeq: 11 }), []);
-      assert.deepStrictEqual(await seqs({ fromSeq: 5, toSeq: 4 }), []);
+      expectDeepEqual(await seqs({}), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], "seqs({})");
+      expectDeepEqual(await seqs({ fromSeq: 4 }), [4, 5, 6, 7, 8, 9, 10], "seqs({ fromSeq: 4 })");
+      expectDeepEqual(await seqs({ toSeq: 3 }), [1, 2, 3], "seqs({ toSeq: 3 })");
+      expectDeepEqual(await seqs({ fromSeq: 3, toSeq: 5 }), [3, 4, 5], "seqs({ fromSeq: 3, toSeq: 5 })");
+      expectDeepEqual(await seqs({ fromSeq: 2, limit: 3 }), [2, 3, 4], "seqs({ fromSeq: 2, limit: 3 })");
+      expectDeepEqual(await seqs({ fromSeq: 9, limit: 5 }), [9, 10], "seqs({ fromSeq: 9, limit: 5 })");
+      expectDeepEqual(
+        await seqs({ fromSeq: 2, toSeq: 8, limit: 2 }),
+        [2, 3],
+        "seqs({ fromSeq: 2, toSeq: 8, limit: 2 })",
+      );
+      expectDeepEqual(await seqs({ last: 3 }), [8, 9, 10], "seqs({ last: 3 })");
+      expectDeepEqual(await seqs({ last: 50 }), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], "seqs({ last: 50 })");
+      expectDeepEqual(await seqs({ fromSeq: 11 }), [], "seqs({ fromSeq: 11 })");
+      expectDeepEqual(await seqs({ fromSeq: 5, toSeq: 4 }), [], "seqs({ fromSeq: 5, toSeq: 4 })");
       for (const bad of [
         { limit: 0 },
         { fromSeq: 0 },
@@ -284,7 +297,7 @@ export const eventCases: CaseDefinition[] = [
       }
       const empty = freshId();
       await store.create(input({ id: empty }));
-      assert.deepStrictEqual(await store.readEvents(empty, { last: 5 }), []);
+      expectDeepEqual(await store.readEvents(empty, { last: 5 }), [], "store.readEvents(empty, { last: 5 })");
     },
   },
   {
@@ -303,14 +316,18 @@ export const eventCases: CaseDefinition[] = [
       const paged: SessionEvent[] = [];
       for (let from = 1; from <= 2000; from += 333)
         paged.push(...(await store.readEvents(id, { fromSeq: from, limit: 333 })));
-      assert.equal(paged.length, 2000);
+      expectEqual(paged.length, 2000, "paged.length");
       paged.forEach((event, index) => {
-        assert.equal(event.seq, index + 1);
-        assert.equal((event.data as { n: number }).n, index);
+        expectEqual(event.seq, index + 1, "event.seq");
+        expectEqual((event.data as { n: number }).n, index, "(event.data as { n: number }).n");
       });
-      assert.deepStrictEqual(await store.readEvents(id, { last: 2 }), paged.slice(-2));
-      assert.equal((await store.get(id))?.eventCount, 2000);
-      assert.equal((await store.stats()).events, 2000);
+      expectDeepEqual(
+        await store.readEvents(id, { last: 2 }),
+        paged.slice(-2),
+        "store.readEvents(id, { last: 2 })",
+      );
+      expectEqual((await store.get(id))?.eventCount, 2000, "(await store.get(id))?.eventCount");
+      expectEqual((await store.stats()).events, 2000, "(await store.stats()).events");
     },
   },
 ];

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import type { Session, SessionStore } from "@sessionkit/core";
-import { expectCode, freshId, ISO_MS, input } from "../assertions.js";
+import { expectCode, expectDeepEqual, expectEqual, freshId, ISO_MS, input } from "../assertions.js";
 import type { CaseDefinition } from "../case.js";
 
 /** Strings LLM output really contains; every adapter must keep them byte for byte. */
@@ -124,7 +124,11 @@ export const fidelityCases: CaseDefinition[] = [
       await store.create(input({ id, context: proto }));
       const read = (await store.get(id))!.context;
       assert.ok(Object.hasOwn(read, "__proto__"), "an own __proto__ key must stay data");
-      assert.deepStrictEqual(Object.getOwnPropertyDescriptor(read, "__proto__")?.value, { polluted: true });
+      expectDeepEqual(
+        Object.getOwnPropertyDescriptor(read, "__proto__")?.value,
+        { polluted: true },
+        'Object.getOwnPropertyDescriptor(read, "__proto__")?.value',
+      );
       assert.equal(({} as Record<string, unknown>).polluted, undefined, "prototype pollution");
     },
   },
@@ -142,10 +146,10 @@ export const fidelityCases: CaseDefinition[] = [
         events: [{ type: "e", data: context }],
       });
       const read = (await store.getWithHistory(id))!;
-      assert.deepStrictEqual(read.context, expected);
+      expectDeepEqual(read.context, expected, "read.context");
       assert.ok(Object.is((read.context as { d: number }).d, 0), "-0 must be stored as 0");
-      assert.deepStrictEqual(read.metadata, expected);
-      assert.deepStrictEqual(read.history[0]!.data, expected);
+      expectDeepEqual(read.metadata, expected, "read.metadata");
+      expectDeepEqual(read.history[0]!.data, expected, "read.history[0]!.data");
       for (const key of [
         "userId",
         "channelId",
@@ -166,7 +170,7 @@ export const fidelityCases: CaseDefinition[] = [
       const bare = freshId();
       await store.create(input({ id: bare }));
       assert.ok(!Object.hasOwn((await store.get(bare))!, "metadata"), "metadata never set must be absent");
-      assert.deepStrictEqual((await store.get(bare))!.context, {});
+      expectDeepEqual((await store.get(bare))!.context, {}, "(await store.get(bare))!.context");
     },
   },
   {
@@ -201,12 +205,12 @@ export const fidelityCases: CaseDefinition[] = [
             `${field} changed: ${text}`,
           );
         }
-        assert.deepStrictEqual(read.context, context);
-        assert.deepStrictEqual(read.metadata, { [text]: text });
-        assert.deepStrictEqual(read.history[0]!.data, context);
+        expectDeepEqual(read.context, context, "read.context");
+        expectDeepEqual(read.metadata, { [text]: text }, "read.metadata");
+        expectDeepEqual(read.history[0]!.data, context, "read.history[0]!.data");
       }
       assert.equal(await store.count({ userId: "cafe\u0301" }), 1, "NFD must not match NFC");
-      assert.equal(await store.count({ userId: "caf\u00e9" }), 1);
+      expectEqual(await store.count({ userId: "caf\u00e9" }), 1, 'store.count({ userId: "caf\\u00e9" })');
     },
   },
   {
@@ -273,16 +277,16 @@ export const fidelityCases: CaseDefinition[] = [
         }),
         { events: [{ type: "start" }] },
       );
-      assert.equal(session.createdAt, "2026-02-03T04:05:06.001Z");
-      assert.equal(session.deadlineAt, "2026-02-09T22:00:00.000Z");
-      assert.equal(session.pause?.at, "2026-02-03T04:05:06.000Z");
+      expectEqual(session.createdAt, "2026-02-03T04:05:06.001Z", "session.createdAt");
+      expectEqual(session.deadlineAt, "2026-02-09T22:00:00.000Z", "session.deadlineAt");
+      expectEqual(session.pause?.at, "2026-02-03T04:05:06.000Z", "session.pause?.at");
       ctx.clock.advance(998);
       const { session: done } = await store.commit(id, {
         patch: { status: "completed", endedAt: new Date("2026-02-03T04:05:06.999Z") as never, pause: null },
         events: [{ type: "complete" }],
       });
-      assert.equal(done.updatedAt, "2026-02-03T04:05:06.999Z");
-      assert.equal(done.endedAt, "2026-02-03T04:05:06.999Z");
+      expectEqual(done.updatedAt, "2026-02-03T04:05:06.999Z", "done.updatedAt");
+      expectEqual(done.endedAt, "2026-02-03T04:05:06.999Z", "done.endedAt");
       const stamps = [
         ...allTimestamps(session as never),
         ...allTimestamps(done as never),
@@ -291,10 +295,12 @@ export const fidelityCases: CaseDefinition[] = [
         ...events.map((event) => event.timestamp),
         ...(await store.readEvents(id)).map((event) => event.timestamp),
       ];
-      for (const stamp of stamps) assert.match(stamp, ISO_MS);
-      assert.deepStrictEqual(
+      for (const stamp of stamps)
+        assert.match(stamp, ISO_MS, `timestamp ${stamp}: expected ISO-8601 UTC with milliseconds`);
+      expectDeepEqual(
         (await store.readEvents(id)).map((event) => event.timestamp),
         ["2026-02-03T04:05:06.001Z", "2026-02-03T04:05:06.999Z"],
+        "(await store.readEvents(id)).map((event) => event.timestamp)",
       );
       const imported = freshId();
       await store.importSession(
@@ -308,8 +314,8 @@ export const fidelityCases: CaseDefinition[] = [
         [],
       );
       const back = (await store.get(imported))!;
-      assert.equal(back.createdAt, "2025-01-01T00:00:00.000Z");
-      assert.equal(back.updatedAt, "2025-01-01T00:00:00.500Z");
+      expectEqual(back.createdAt, "2025-01-01T00:00:00.000Z", "back.createdAt");
+      expectEqual(back.updatedAt, "2025-01-01T00:00:00.500Z", "back.updatedAt");
     },
   },
   {
@@ -343,13 +349,13 @@ export const fidelityCases: CaseDefinition[] = [
         "ERR_PAYLOAD_TOO_LARGE",
         "create over the limit",
       );
-      assert.equal(await store.get(id), null);
+      expectEqual(await store.get(id), null, "store.get(id)");
       await expectCode(
         store.create(input({ id }), { events: [{ type: "big", data: { over } }] }),
         "ERR_PAYLOAD_TOO_LARGE",
         "first event over the limit",
       );
-      assert.equal(await store.get(id), null);
+      expectEqual(await store.get(id), null, "store.get(id)");
       await store.create(input({ id }), { events: [{ type: "start" }] });
       const before = await store.getWithHistory(id);
       await expectCode(
@@ -362,8 +368,8 @@ export const fidelityCases: CaseDefinition[] = [
         "ERR_PAYLOAD_TOO_LARGE",
         "event over the limit",
       );
-      assert.deepStrictEqual(await store.getWithHistory(id), before);
-      assert.equal(await store.count(), 1);
+      expectDeepEqual(await store.getWithHistory(id), before, "store.getWithHistory(id)");
+      expectEqual(await store.count(), 1, "store.count()");
     },
   },
 ];

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { SessionStore } from "@sessionkit/core";
-import { expectCode, freshId, input } from "../assertions.js";
+import { expectCode, expectDeepEqual, expectEqual, freshId, input } from "../assertions.js";
 import type { CaseDefinition } from "../case.js";
 
 const BAD_IDS: unknown[] = [
@@ -50,9 +50,9 @@ export const idCases: CaseDefinition[] = [
       ];
       for (const id of ids) await store.create(input({ id }), { events: [{ type: "start" }] });
       for (const id of ids) {
-        assert.equal((await store.get(id))?.id, id);
+        expectEqual((await store.get(id))?.id, id, "(await store.get(id))?.id");
         await store.commit(id, { expectedVersion: 1, events: [{ type: "x" }] });
-        assert.equal((await store.readEvents(id)).length, 2);
+        expectEqual((await store.readEvents(id)).length, 2, "(await store.readEvents(id)).length");
       }
       const listed = [];
       let cursor: string | null = null;
@@ -61,9 +61,9 @@ export const idCases: CaseDefinition[] = [
         listed.push(...page.items.map((item) => item.id));
         cursor = page.nextCursor;
       } while (cursor);
-      assert.deepStrictEqual([...listed].sort(), [...ids].sort());
-      for (const id of ids) assert.equal(await store.delete(id), true);
-      assert.equal(await store.count(), 0);
+      expectDeepEqual([...listed].sort(), [...ids].sort(), "[...listed].sort()");
+      for (const id of ids) expectEqual(await store.delete(id), true, "store.delete(id)");
+      expectEqual(await store.count(), 0, "store.count()");
     },
   },
   {
@@ -102,10 +102,10 @@ export const idCases: CaseDefinition[] = [
       const upper = `session_${base.slice(8).toUpperCase()}`;
       await store.create(input({ id: lower, task: "lower" }));
       await store.create(input({ id: upper, task: "upper" }));
-      assert.equal((await store.get(lower))?.task, "lower");
-      assert.equal((await store.get(upper))?.task, "upper");
-      assert.equal(await store.delete(lower), true);
-      assert.equal((await store.get(upper))?.task, "upper");
+      expectEqual((await store.get(lower))?.task, "lower", "(await store.get(lower))?.task");
+      expectEqual((await store.get(upper))?.task, "upper", "(await store.get(upper))?.task");
+      expectEqual(await store.delete(lower), true, "store.delete(lower)");
+      expectEqual((await store.get(upper))?.task, "upper", "(await store.get(upper))?.task");
     },
   },
   {

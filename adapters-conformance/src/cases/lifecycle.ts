@@ -12,7 +12,7 @@ import {
   type SessionStore,
   verifyWebhookSignature,
 } from "@sessionkit/core";
-import { codeOf } from "../assertions.js";
+import { codeOf, expectDeepEqual, expectEqual } from "../assertions.js";
 import type { CaseDefinition } from "../case.js";
 
 type Observed = Record<string, unknown>;
@@ -241,7 +241,7 @@ export const lifecycleCases: CaseDefinition[] = [
       const expected = await lifecycleScript(reference, refClock);
       await reference.close();
       const actual = await lifecycleScript(store, ctx.clock);
-      assert.deepStrictEqual(actual, expected);
+      expectDeepEqual(actual, expected, "actual");
     },
   },
   {
@@ -254,7 +254,11 @@ export const lifecycleCases: CaseDefinition[] = [
       const reference = createMemoryStore({ clock: createManualClock(ctx.clock.now()) });
       const expected = await transitionMatrix(reference, reference.clock);
       await reference.close();
-      assert.deepStrictEqual(await transitionMatrix(store, ctx.clock), expected);
+      expectDeepEqual(
+        await transitionMatrix(store, ctx.clock),
+        expected,
+        "transitionMatrix(store, ctx.clock)",
+      );
     },
   },
   {
@@ -287,9 +291,9 @@ export const lifecycleCases: CaseDefinition[] = [
         const [iteration, learning] = await startTogether(2, (i) =>
           i === 0 ? manager.incrementIteration(t.id) : manager.recordLearning(t.id, `insight ${round}`),
         );
-        assert.equal(iteration!.status, "fulfilled");
+        expectEqual(iteration!.status, "fulfilled", `round ${round}: incrementIteration at the limit`);
         const full = (await manager.getWithHistory(t.id))!;
-        assert.equal(full.status, "timeout");
+        expectEqual(full.status, "timeout", `round ${round}: status after incrementIteration at the limit`);
         assert.equal(
           learning!.status,
           "fulfilled",
@@ -317,11 +321,16 @@ export const lifecycleCases: CaseDefinition[] = [
         const rejected = outcomes.find((o) => o.status === "rejected") as PromiseRejectedResult | undefined;
         assert.equal(rejected, undefined, `an increment failed: ${String(rejected?.reason)}`);
         const full = (await manager.getWithHistory(s.id))!;
-        assert.equal(full.iterations, 50);
+        expectEqual(
+          full.iterations,
+          50,
+          `round ${round}: iterations after 50 concurrent incrementIteration calls (lower means lost increments)`,
+        );
         const seen = full.history.filter((ev) => ev.type === "iteration").map((ev) => ev.data.i as number);
-        assert.deepStrictEqual(
+        expectDeepEqual(
           seen.sort((x, y) => x - y),
           Array.from({ length: 50 }, (_, i) => i),
+          "seen.sort((x, y) => x - y)",
         );
       }
       await manager.close();
@@ -335,18 +344,29 @@ export const lifecycleCases: CaseDefinition[] = [
     async run({ open, reopen, ctx, startTogether }) {
       const one = createSessionManager({ store: await open(), clock: ctx.clock });
       const two = createSessionManager({ store: await reopen(), clock: ctx.clock });
-      const s = await one.start({ task: "t", mode: "m", maxIterations: 1000 });
-      const outcomes = await startTogether(40, (i) =>
-        i % 2 === 0 ? one.incrementIteration(s.id, { i }) : two.recordToolCall(s.id, `tool${i}`, { i }, "ok"),
-      );
-      assert.ok(
-        outcomes.every((o) => o.status === "fulfilled"),
-        "an operation failed",
-      );
-      const full = (await one.getWithHistory(s.id))!;
-      assert.equal(full.iterations, 20);
-      assert.equal(full.history.length, 41);
-      assert.equal(full.metadata?.toolsUsed?.length, 20);
+      // A few rounds, so the seeded offsets give more than one interleaving.
+      for (let round = 0; round < 3; round++) {
+        const s = await one.start({ task: "t", mode: "m", maxIterations: 1000 });
+        const outcomes = await startTogether(40, (i) =>
+          i % 2 === 0
+            ? one.incrementIteration(s.id, { i })
+            : two.recordToolCall(s.id, `tool${i}`, { i }, "ok"),
+        );
+        const failed = outcomes.find((o) => o.status === "rejected") as PromiseRejectedResult | undefined;
+        assert.equal(failed, undefined, `round ${round}: an operation failed: ${String(failed?.reason)}`);
+        const full = (await one.getWithHistory(s.id))!;
+        expectEqual(full.iterations, 20, `round ${round}: iterations after 20 increments over two managers`);
+        expectEqual(
+          full.history.length,
+          41,
+          `round ${round}: history length, expected start + 20 iterations + 20 tool calls`,
+        );
+        expectEqual(
+          full.metadata?.toolsUsed?.length,
+          20,
+          `round ${round}: metadata.toolsUsed entries after 20 tool calls`,
+        );
+      }
       await one.close();
       await two.close();
     },
@@ -397,7 +417,7 @@ export const lifecycleCases: CaseDefinition[] = [
       const s = await manager.start({ task: "t", mode: "m" });
       await manager.complete(s.id, "done");
       const { undelivered } = await manager.close({ timeoutMs: 10_000 });
-      assert.deepStrictEqual(undelivered, []);
+      expectDeepEqual(undelivered, [], "undelivered");
       const expected = {
         id: `${s.id}:2`,
         event: "complete",
@@ -405,7 +425,7 @@ export const lifecycleCases: CaseDefinition[] = [
         statusInStore: "completed",
         result: "done",
       };
-      assert.deepStrictEqual(seen, [expected, expected]);
+      expectDeepEqual(seen, [expected, expected], "seen");
     },
   },
 ];

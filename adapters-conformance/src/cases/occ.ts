@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import type { SessionStore } from "@sessionkit/core";
-import { assertTyped, codeOf, expectCode, freshId, input } from "../assertions.js";
+import {
+  assertTyped,
+  codeOf,
+  expectCode,
+  expectDeepEqual,
+  expectEqual,
+  freshId,
+  input,
+} from "../assertions.js";
 import type { CaseDefinition, CaseEnv, ChildStore } from "../case.js";
 
 type Committer = Pick<SessionStore, "commit">;
@@ -37,15 +45,16 @@ async function casRace(
     assert.equal(winners.length, 1, `round ${round}: expected exactly one winner, got ${winners.length}`);
     const w = winners[0]!;
     const final = await store.getWithHistory(id);
-    assert.equal(final?.version, 3);
-    assert.equal(final?.task, `writer-${w}`);
-    assert.deepStrictEqual(final?.context, { writer: w });
-    assert.deepStrictEqual(
+    expectEqual(final?.version, 3, `round ${round}: version after one winning commit on version 2`);
+    expectEqual(final?.task, `writer-${w}`, `round ${round}: task (the winner was writer ${w})`);
+    expectDeepEqual(final?.context, { writer: w }, `round ${round}: context (the winner was writer ${w})`);
+    expectDeepEqual(
       final?.history.map((event) => [event.seq, event.type, event.data]),
       [
         [1, "warm", {}],
         [2, "won", { writer: w }],
       ],
+      "final?.history.map((event) => [event.seq, event.type, event.data])",
     );
   }
 }
@@ -68,8 +77,8 @@ export const occCases: CaseDefinition[] = [
       ];
       for (const [k, change] of changes.entries()) {
         const { session } = await store.commit(id, change);
-        assert.equal(session.version, k + 2);
-        assert.equal((await store.get(id))?.version, k + 2);
+        expectEqual(session.version, k + 2, "session.version");
+        expectEqual((await store.get(id))?.version, k + 2, "(await store.get(id))?.version");
       }
     },
   },
@@ -106,7 +115,7 @@ export const occCases: CaseDefinition[] = [
         "a conflicting commit changed the session",
       );
       const { session } = await store.commit(id, { expectedVersion: 2, patch: { task: "won" } });
-      assert.equal(session.version, 3);
+      expectEqual(session.version, 3, "session.version");
     },
   },
   {
@@ -164,10 +173,11 @@ export const occCases: CaseDefinition[] = [
         }
         assert.equal(winners.length, 1, `round ${round}: ${winners.length} creates of one id succeeded`);
         const final = await store.getWithHistory(id);
-        assert.equal(final?.task, `writer-${winners[0]}`);
-        assert.deepStrictEqual(
+        expectEqual(final?.task, `writer-${winners[0]}`, "final?.task");
+        expectDeepEqual(
           final?.history.map((event) => event.data),
           [{ w: winners[0] }],
+          "final?.history.map((event) => event.data)",
         );
       }
     },
@@ -192,12 +202,24 @@ export const occCases: CaseDefinition[] = [
         for (const outcome of outcomes)
           if (outcome.status === "rejected") assertTyped(outcome.reason, "unconditional commit");
         const ok = outcomes.filter((outcome) => outcome.status === "fulfilled").length;
-        assert.equal(ok, 8, "unconditional commits must all succeed (wait, never refuse)");
+        assert.equal(
+          ok,
+          8,
+          `round ${round}: ${ok} of 8 unconditional commits succeeded, expected all 8 (wait, never refuse)`,
+        );
         const final = (await store.get(id))!;
-        assert.equal(final.version, 9);
+        expectEqual(
+          final.version,
+          9,
+          `round ${round}: version after 8 unconditional commits on version 1 (a lower one means lost updates)`,
+        );
         const w = final.iterations;
         assert.equal(final.task, `t${w}`, "torn state: task and iterations come from different writers");
-        assert.deepStrictEqual(final.context, { w, mark: `m${w}` });
+        expectDeepEqual(
+          final.context,
+          { w, mark: `m${w}` },
+          `round ${round}: context, expected writer ${w}'s whole patch`,
+        );
       }
     },
   },
@@ -216,9 +238,13 @@ export const occCases: CaseDefinition[] = [
         "ERR_VERSION_CONFLICT",
         "delete with a stale version",
       );
-      assert.deepStrictEqual(await store.getWithHistory(id), before);
-      assert.equal(await store.delete(id, { expectedVersion: 2 }), true);
-      assert.equal(await store.get(id), null);
+      expectDeepEqual(await store.getWithHistory(id), before, "store.getWithHistory(id)");
+      expectEqual(
+        await store.delete(id, { expectedVersion: 2 }),
+        true,
+        "store.delete(id, { expectedVersion: 2 })",
+      );
+      expectEqual(await store.get(id), null, "store.get(id)");
     },
   },
   {
@@ -251,8 +277,8 @@ export const occCases: CaseDefinition[] = [
           }
         }
         const final = await store.get(id);
-        if (deleteOk) assert.equal(final, null);
-        else assert.equal(final?.version, 2);
+        if (deleteOk) expectEqual(final, null, `round ${round}: the session after a successful delete`);
+        else expectEqual(final?.version, 2, `round ${round}: version after the commit won`);
       }
     },
   },

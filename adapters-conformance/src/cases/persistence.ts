@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { SessionStore } from "@sessionkit/core";
-import { freshId, input, iso, walk } from "../assertions.js";
+import { expectDeepEqual, expectEqual, freshId, input, iso, walk } from "../assertions.js";
 import type { CaseDefinition } from "../case.js";
 import { seedDataset } from "./dataset.js";
 
@@ -28,7 +28,7 @@ export const persistenceCases: CaseDefinition[] = [
       const before = await everything(store);
       await store.close();
       const again = await reopen();
-      assert.deepStrictEqual(await everything(again), before);
+      expectDeepEqual(await everything(again), before, "everything(again)");
       const target = rows[1]!;
       const { session } = await again.commit(target.id, {
         expectedVersion: target.version,
@@ -55,9 +55,10 @@ export const persistenceCases: CaseDefinition[] = [
       await store.close();
       const again = await reopen();
       const rest = await again.list({ limit: 1000, cursor: first.nextCursor });
-      assert.deepStrictEqual(
+      expectDeepEqual(
         [...first.items, ...rest.items].map((item) => item.id),
         expected,
+        "[...first.items, ...rest.items].map((item) => item.id)",
       );
     },
   },
@@ -77,17 +78,18 @@ export const persistenceCases: CaseDefinition[] = [
       await store.close();
       for (let k = 0; k < 3; k++) {
         const handle = await reopen();
-        assert.equal(await handle.count(), 1);
+        expectEqual(await handle.count(), 1, "handle.count()");
         assert.equal(await handle.get(pruned), null, "a pruned session came back");
         await handle.commit(id, { expectedVersion: k + 1, events: [{ type: "round", data: { k } }] });
         await handle.close();
       }
       const last = await reopen();
-      assert.deepStrictEqual(
+      expectDeepEqual(
         (await last.readEvents(id)).map((event) => event.seq),
         [1, 2, 3, 4],
+        "(await last.readEvents(id)).map((event) => event.seq)",
       );
-      assert.equal((await last.get(id))?.version, 4);
+      expectEqual((await last.get(id))?.version, 4, "(await last.get(id))?.version");
     },
   },
 ];

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { SessionStatus } from "@sessionkit/core";
-import { expectCode, freshId, input, iso } from "../assertions.js";
+import { expectCode, expectDeepEqual, expectEqual, freshId, input, iso } from "../assertions.js";
 import type { CaseDefinition } from "../case.js";
 
 const ALL: SessionStatus[] = ["active", "paused", "completed", "failed", "timeout"];
@@ -37,11 +37,11 @@ export const pruneCases: CaseDefinition[] = [
         );
       }
       const result = await store.prune({ olderThan: cutoff });
-      assert.deepStrictEqual(result, { count: expected.length, ids: expected, dryRun: false });
+      expectDeepEqual(result, { count: expected.length, ids: expected, dryRun: false }, "result");
       for (const m of Object.values(made)) {
         assert.equal((await store.get(m.id)) === null, expected.includes(m.id), `${m.status} at ${m.at} ms`);
       }
-      assert.equal(await store.count(), Object.keys(made).length - expected.length);
+      expectEqual(await store.count(), Object.keys(made).length - expected.length, "store.count()");
     },
   },
   {
@@ -58,11 +58,11 @@ export const pruneCases: CaseDefinition[] = [
       }
       ctx.clock.advance(1000);
       const result = await store.prune({ olderThan: iso(ctx.clock.now()), statuses: ["paused", "failed"] });
-      assert.deepStrictEqual(result.ids, [ids.get("paused")!, ids.get("failed")!].sort());
-      assert.equal(await store.count(), 3);
+      expectDeepEqual(result.ids, [ids.get("paused")!, ids.get("failed")!].sort(), "result.ids");
+      expectEqual(await store.count(), 3, "store.count()");
       const all = await store.prune({ olderThan: iso(ctx.clock.now()), statuses: ALL });
-      assert.equal(all.count, 3);
-      assert.equal(await store.count(), 0);
+      expectEqual(all.count, 3, "all.count");
+      expectEqual(await store.count(), 0, "store.count()");
     },
   },
   {
@@ -81,10 +81,10 @@ export const pruneCases: CaseDefinition[] = [
       const before = await store.list({ limit: 100 });
       const dry = await store.prune({ olderThan: cutoff, dryRun: true });
       assert.deepStrictEqual(await store.list({ limit: 100 }), before, "a dry run changed the store");
-      assert.equal(await store.stats().then((s) => s.events), 12);
+      expectEqual(await store.stats().then((s) => s.events), 12, "store.stats().then((s) => s.events)");
       const real = await store.prune({ olderThan: cutoff });
-      assert.deepStrictEqual(real.ids, dry.ids);
-      assert.equal(real.count, 7);
+      expectDeepEqual(real.ids, dry.ids, "real.ids");
+      expectEqual(real.count, 7, "real.count");
     },
   },
   {
@@ -98,11 +98,15 @@ export const pruneCases: CaseDefinition[] = [
         events: [{ type: "start" }, { type: "complete" }],
       });
       ctx.clock.advance(5);
-      assert.deepStrictEqual((await store.prune({ olderThan: iso(ctx.clock.now()) })).ids, [id]);
+      expectDeepEqual(
+        (await store.prune({ olderThan: iso(ctx.clock.now()) })).ids,
+        [id],
+        "(await store.prune({ olderThan: iso(ctx.clock.now()) })).ids",
+      );
       await expectCode(store.readEvents(id), "ERR_SESSION_NOT_FOUND", "readEvents of a pruned session");
-      assert.equal((await store.stats()).events, 0);
+      expectEqual((await store.stats()).events, 0, "(await store.stats()).events");
       await store.create(input({ id }));
-      assert.deepStrictEqual(await store.readEvents(id), []);
+      expectDeepEqual(await store.readEvents(id), [], "store.readEvents(id)");
     },
   },
   {
@@ -112,15 +116,27 @@ export const pruneCases: CaseDefinition[] = [
       "edge cutoffs: far future removes every terminal session, epoch 0 nothing, an empty store returns 0; bad input refused",
     async run({ open }) {
       const store = await open();
-      assert.deepStrictEqual(await store.prune({ olderThan: "2100-01-01T00:00:00.000Z" }), {
-        count: 0,
-        ids: [],
-        dryRun: false,
-      });
+      expectDeepEqual(
+        await store.prune({ olderThan: "2100-01-01T00:00:00.000Z" }),
+        {
+          count: 0,
+          ids: [],
+          dryRun: false,
+        },
+        'store.prune({ olderThan: "2100-01-01T00:00:00.000Z" })',
+      );
       for (const status of ALL) await store.create(input({ id: freshId(), status }));
-      assert.equal((await store.prune({ olderThan: 0 })).count, 0);
-      assert.equal((await store.prune({ olderThan: "2100-01-01T00:00:00.000Z" })).count, 3);
-      assert.equal(await store.count(), 2);
+      expectEqual(
+        (await store.prune({ olderThan: 0 })).count,
+        0,
+        "(await store.prune({ olderThan: 0 })).count",
+      );
+      expectEqual(
+        (await store.prune({ olderThan: "2100-01-01T00:00:00.000Z" })).count,
+        3,
+        '(await store.prune({ olderThan: "2100-01-01T00:00:00.000Z" })).count',
+      );
+      expectEqual(await store.count(), 2, "store.count()");
       for (const bad of [
         { olderThan: "soon" },
         { olderThan: "2100-01-01", statuses: [] },
@@ -129,7 +145,7 @@ export const pruneCases: CaseDefinition[] = [
       ]) {
         await expectCode(store.prune(bad as never), "ERR_INVALID_INPUT", `prune(${JSON.stringify(bad)})`);
       }
-      assert.equal(await store.count(), 2);
+      expectEqual(await store.count(), 2, "store.count()");
     },
   },
   {
@@ -184,12 +200,21 @@ export const pruneCases: CaseDefinition[] = [
           );
           await expectCode(store.readEvents(id), "ERR_SESSION_NOT_FOUND", "events of a pruned session");
         } else {
-          assert.equal(committed!.status, "fulfilled");
-          assert.deepStrictEqual(
+          expectEqual(
+            committed!.status,
+            "fulfilled",
+            `round ${round}: the session was kept, so the racing commit`,
+          );
+          expectDeepEqual(
             session.history.map((event) => event.type),
             ["complete", "late"],
+            `round ${round}: history of the kept session`,
           );
-          assert.deepStrictEqual((pruned as PromiseFulfilledResult<{ ids: string[] }>).value.ids, []);
+          expectDeepEqual(
+            (pruned as PromiseFulfilledResult<{ ids: string[] }>).value?.ids,
+            [],
+            `round ${round}: ids prune reported while the session was kept`,
+          );
         }
         await store.delete(id);
       }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { SessionStore } from "@sessionkit/core";
-import { expectCode, freshId, input, iso, walk } from "../assertions.js";
+import { expectCode, expectDeepEqual, expectEqual, freshId, input, iso, walk } from "../assertions.js";
 import type { CaseDefinition } from "../case.js";
 import {
   type OracleFilter,
@@ -58,9 +58,9 @@ export const queryCases: CaseDefinition[] = [
       const store = await open();
       const expected = await seedDataset(store, ctx);
       const page = await store.list({ limit: 1000 });
-      assert.deepStrictEqual(page.items, expected);
-      assert.equal(page.nextCursor, null);
-      assert.deepStrictEqual(page.corrupt, []);
+      expectDeepEqual(page.items, expected, "page.items");
+      expectEqual(page.nextCursor, null, "page.nextCursor");
+      expectDeepEqual(page.corrupt, [], "page.corrupt");
       const defaults = await store.list();
       assert.deepStrictEqual(defaults.items, expected.slice(0, 50), "the default page size is 50");
     },
@@ -101,9 +101,10 @@ export const queryCases: CaseDefinition[] = [
       );
       for (const id of shuffled) await store.create(input({ id }));
       const expected = [...ids].sort().reverse();
-      assert.deepStrictEqual(
+      expectDeepEqual(
         (await store.list()).items.map((item) => item.id),
         expected,
+        "(await store.list()).items.map((item) => item.id)",
       );
       for (const size of [1, 2, 5])
         assert.deepStrictEqual((await walk(store, {}, size)).ids, expected, `cursor walk, page size ${size}`);
@@ -149,10 +150,18 @@ export const queryCases: CaseDefinition[] = [
         1,
         "both bounds equal to createdAt include it",
       );
-      assert.equal(await store.count({ createdAfter: iso(ms + 1) }), 1);
-      assert.equal(await store.count({ createdBefore: iso(ms - 1) }), 1);
-      assert.equal(await store.count({ updatedAfter: at }), 2);
-      assert.equal(await store.count({ updatedBefore: at }), 2);
+      expectEqual(
+        await store.count({ createdAfter: iso(ms + 1) }),
+        1,
+        "store.count({ createdAfter: iso(ms + 1) })",
+      );
+      expectEqual(
+        await store.count({ createdBefore: iso(ms - 1) }),
+        1,
+        "store.count({ createdBefore: iso(ms - 1) })",
+      );
+      expectEqual(await store.count({ updatedAfter: at }), 2, "store.count({ updatedAfter: at })");
+      expectEqual(await store.count({ updatedBefore: at }), 2, "store.count({ updatedBefore: at })");
       assert.equal(
         await store.count({
           createdAfter: "2026-04-01T12:00:00.000+02:00",
@@ -319,17 +328,22 @@ export const queryCases: CaseDefinition[] = [
     title: "an empty store and a filter matching nothing give an empty page with no cursor",
     async run({ open }) {
       const store = await open();
-      assert.deepStrictEqual(await store.list(), { items: [], nextCursor: null, corrupt: [] });
-      assert.equal(await store.count(), 0);
+      expectDeepEqual(await store.list(), { items: [], nextCursor: null, corrupt: [] }, "store.list()");
+      expectEqual(await store.count(), 0, "store.count()");
       await store.create(input({ id: freshId(), userId: "someone" }));
-      assert.deepStrictEqual(await store.list({ userId: "someone else" }), {
-        items: [],
-        nextCursor: null,
-        corrupt: [],
-      });
-      assert.deepStrictEqual(
+      expectDeepEqual(
+        await store.list({ userId: "someone else" }),
+        {
+          items: [],
+          nextCursor: null,
+          corrupt: [],
+        },
+        'store.list({ userId: "someone else" })',
+      );
+      expectDeepEqual(
         await store.list({ userId: "someone", limit: 1 }).then((page) => page.nextCursor),
         null,
+        'store.list({ userId: "someone", limit: 1 }).then((page) => page.nextC…',
       );
     },
   },
@@ -381,13 +395,13 @@ export const queryCases: CaseDefinition[] = [
       }
       const names = async (value: string | number | boolean | null) =>
         (await store.list({ metadata: { v: value } })).items.map((item) => idOf.get(item.id)).sort();
-      assert.deepStrictEqual(await names(1), ["one"]);
-      assert.deepStrictEqual(await names("1"), ["oneString"]);
-      assert.deepStrictEqual(await names(0), ["zero"]);
-      assert.deepStrictEqual(await names(false), ["false"]);
-      assert.deepStrictEqual(await names(null), ["null"]);
-      assert.deepStrictEqual(await names(1.5), ["float"]);
-      assert.equal(await store.count({ metadata: { deep: 1 } }), 0);
+      expectDeepEqual(await names(1), ["one"], "names(1)");
+      expectDeepEqual(await names("1"), ["oneString"], 'names("1")');
+      expectDeepEqual(await names(0), ["zero"], "names(0)");
+      expectDeepEqual(await names(false), ["false"], "names(false)");
+      expectDeepEqual(await names(null), ["null"], "names(null)");
+      expectDeepEqual(await names(1.5), ["float"], "names(1.5)");
+      expectEqual(await store.count({ metadata: { deep: 1 } }), 0, "store.count({ metadata: { deep: 1 } })");
     },
   },
 ];

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { SessionStats, SessionSummary } from "@sessionkit/core";
-import { freshId, input, iso, walk } from "../assertions.js";
+import { expectDeepEqual, expectEqual, freshId, input, iso, walk } from "../assertions.js";
 import type { CaseDefinition } from "../case.js";
 import { oracleMatches, seedDataset } from "./dataset.js";
 
@@ -35,8 +35,8 @@ export const statsCases: CaseDefinition[] = [
     title: "stats() of an empty store: every count zero, averages zero, byMode empty",
     async run({ open }) {
       const store = await open();
-      assert.deepStrictEqual(await store.stats(), oracleStats([]));
-      assert.deepStrictEqual(await store.stats({ mode: "chat" }), oracleStats([]));
+      expectDeepEqual(await store.stats(), oracleStats([]), "store.stats()");
+      expectDeepEqual(await store.stats({ mode: "chat" }), oracleStats([]), 'store.stats({ mode: "chat" })');
     },
   },
   {
@@ -49,8 +49,8 @@ export const statsCases: CaseDefinition[] = [
       const gone = rows.filter((_, k) => k % 7 === 0);
       for (const row of gone) await store.delete(row.id);
       const left = rows.filter((row) => !gone.includes(row));
-      assert.deepStrictEqual(await store.stats(), oracleStats(left));
-      assert.equal(await store.count(), left.length);
+      expectDeepEqual(await store.stats(), oracleStats(left), "store.stats()");
+      expectEqual(await store.count(), left.length, "store.count()");
     },
   },
   {
@@ -89,19 +89,37 @@ export const statsCases: CaseDefinition[] = [
     title: "after concurrent writers finish, stats() is exact (no drift in counters)",
     async run(env) {
       const store = await env.open();
-      const ids = Array.from({ length: 6 }, () => freshId("st"));
-      for (const id of ids) await store.create(input({ id }));
-      await env.startTogether(24, (k) =>
-        store.commit(ids[k % ids.length]!, {
-          patch: { iterations: k },
-          events: [{ type: "a" }, { type: "b" }],
-        }),
-      );
-      const stats = await store.stats();
-      assert.equal(stats.total, 6);
-      assert.equal(stats.events, 48);
-      const sessions = await Promise.all(ids.map((id) => store.get(id)));
-      assert.equal(stats.averageIterations, sessions.reduce((sum, s) => sum + s!.iterations, 0) / 6);
+      // A few rounds, so the seeded offsets give more than one interleaving.
+      for (let round = 0; round < 3; round++) {
+        const ids = Array.from({ length: 6 }, () => freshId("st"));
+        for (const id of ids) await store.create(input({ id }));
+        const outcomes = await env.startTogether(24, (k) =>
+          store.commit(ids[k % ids.length]!, {
+            patch: { iterations: k },
+            events: [{ type: "a" }, { type: "b" }],
+          }),
+        );
+        const failed = outcomes.filter((outcome) => outcome.status === "rejected").length;
+        expectEqual(failed, 0, `round ${round}: unconditional commits refused (of 24)`);
+        const stats = await store.stats();
+        expectEqual(
+          stats.total,
+          6,
+          `round ${round}: stats().total after 24 concurrent commits on 6 sessions`,
+        );
+        expectEqual(
+          stats.events,
+          48,
+          `round ${round}: stats().events after 24 concurrent commits of 2 events (lower means lost or uncounted events)`,
+        );
+        const sessions = await Promise.all(ids.map((id) => store.get(id)));
+        expectEqual(
+          stats.averageIterations,
+          sessions.reduce((sum, s) => sum + s!.iterations, 0) / 6,
+          `round ${round}: stats().averageIterations against the sessions' own iterations`,
+        );
+        for (const id of ids) await store.delete(id);
+      }
     },
   },
   {
@@ -119,16 +137,17 @@ export const statsCases: CaseDefinition[] = [
         events: [{ type: "complete" }],
       });
       let stats = await store.stats();
-      assert.deepStrictEqual(
+      expectDeepEqual(
         [stats.total, stats.byStatus.completed, stats.events, stats.successRate, stats.averageIterations],
         [2, 1, 2, 50, 2],
+        "[stats.total, stats.byStatus.completed, stats.events, stats.successRa…",
       );
       await store.delete(b);
       stats = await store.stats();
-      assert.deepStrictEqual(stats.byMode, { x: 1 });
+      expectDeepEqual(stats.byMode, { x: 1 }, "stats.byMode");
       ctx.clock.advance(10);
       await store.prune({ olderThan: iso(ctx.clock.now()) });
-      assert.deepStrictEqual(await store.stats(), oracleStats([]));
+      expectDeepEqual(await store.stats(), oracleStats([]), "store.stats()");
     },
   },
 ];

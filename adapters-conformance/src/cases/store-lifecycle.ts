@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { SessionStore } from "@sessionkit/core";
-import { assertTyped, codeOf, expectCode, freshId, input, iso } from "../assertions.js";
+import { assertTyped, codeOf, expectCode, expectEqual, freshId, input, iso } from "../assertions.js";
 import type { CaseDefinition } from "../case.js";
 import { withDeadline } from "../context.js";
 
@@ -48,10 +48,10 @@ export const storeLifecycleCases: CaseDefinition[] = [
       ctx.clock.set("2031-07-04T05:06:07.089Z");
       assert.equal(store.clock.now(), ctx.clock.now(), "store.clock must be the injected clock");
       const { session } = await store.create(input({ id: freshId() }));
-      assert.equal(session.createdAt, "2031-07-04T05:06:07.089Z");
+      expectEqual(session.createdAt, "2031-07-04T05:06:07.089Z", "session.createdAt");
       ctx.clock.advance(1001);
       const { session: next } = await store.commit(session.id, { patch: { iterations: 1 } });
-      assert.equal(next.updatedAt, iso(ctx.clock.now()));
+      expectEqual(next.updatedAt, iso(ctx.clock.now()), "next.updatedAt");
     },
   },
   {
@@ -113,7 +113,7 @@ export const storeLifecycleCases: CaseDefinition[] = [
           1 + committed,
           "every commit that resolved before close() is stored, and no other",
         );
-        assert.equal((await again.readEvents(id)).length, committed);
+        expectEqual((await again.readEvents(id)).length, committed, "(await again.readEvents(id)).length");
       }
     },
   },
@@ -153,8 +153,12 @@ export const storeLifecycleCases: CaseDefinition[] = [
         10_000,
         "commit after failures",
       );
-      assert.equal(session.version, 2);
-      assert.equal(codeOf(await store.get(id).then(() => undefined)), undefined);
+      expectEqual(session.version, 2, "session.version");
+      expectEqual(
+        codeOf(await store.get(id).then(() => undefined)),
+        undefined,
+        "codeOf(await store.get(id).then(() => undefined))",
+      );
       await withDeadline(store.close(), 10_000, "close() after failures");
     },
   },

@@ -198,7 +198,7 @@ export const mutants: Array<{
         },
       };
     }),
-    red: ["SS-CRUD-05", "SS-CRUD-13", "SS-OCC-06", "SS-OCC-07", "SS-EV-05", "SS-CC-01"],
+    red: ["SS-CRUD-05", "SS-CRUD-13", "SS-OCC-04", "SS-OCC-06", "SS-OCC-07", "SS-EV-05", "SS-CC-01"],
   },
   {
     name: "loses an event in a concurrent batch",
@@ -251,6 +251,36 @@ export const mutants: Array<{
     red: ["SS-CL-01"],
   },
   {
+    name: "prunes by re-reading, then deleting unconditionally (a one-round-trip gap)",
+    harness: harnessOf("mutant-prune-gap", () => {
+      const driver = asyncMemoryDriver();
+      return {
+        ...driver,
+        async prune(statuses, before, dryRun) {
+          const candidates = (await driver.prune(statuses, before, true)) as string[];
+          if (dryRun) return candidates;
+          const removed: string[] = [];
+          for (const id of candidates) {
+            const current = (await driver.get(id)) as Session | null;
+            if (!current || !statuses.includes(current.status) || !(current.updatedAt < before)) continue;
+            await tick(); // the round trip between the re-read and the delete
+            await driver.delete(id, undefined);
+            removed.push(id);
+          }
+          return removed;
+        },
+      };
+    }),
+    red: ["SS-CL-07"],
+    // The window is one loop turn wide: at the default 25 rounds nearly every seed hits it.
+    options: { iterations: 25 },
+  },
+  {
+    name: "has a plantDebris hook that plants nothing",
+    harness: { ...harnessOf("mutant-no-debris", createMemoryDriver), plantDebris: () => undefined },
+    red: ["SS-CR-04"],
+  },
+  {
     name: "returns undefined on a miss",
     harness: harnessOf("mutant-undefined-miss", () => {
       const driver = createMemoryDriver();
@@ -262,6 +292,7 @@ export const mutants: Array<{
       "SS-CRUD-07",
       "SS-CRUD-08",
       "SS-OCC-08",
+      "SS-OCC-09",
       "SS-EV-07",
       "SS-CL-01",
       "SS-CL-07",

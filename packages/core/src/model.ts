@@ -29,6 +29,9 @@ export const CORE_EVENT_TYPES = [
   "error",
   "timeout",
   "context",
+  "claim",
+  "release",
+  "crash",
 ] as const;
 export type CoreEventType = (typeof CORE_EVENT_TYPES)[number];
 
@@ -54,6 +57,25 @@ export interface PauseInfo {
   reason?: string;
 }
 
+/** The process that owns an active session (see the manager's ownership). */
+export interface SessionOwner {
+  /** The owner's id (one per manager unless given). */
+  id: string;
+  /** `os.hostname()` of the owning process. */
+  host: string;
+  pid: number;
+  /** When the owning process started (from /proc on Linux), so a reused pid is not taken for the owner. */
+  startedAt: string;
+  /** The fencing token: the session version of the commit that claimed it; grows with every claim. */
+  generation: number;
+}
+
+/** One remembered idempotent operation: a digest of the request and the version its commit produced. */
+export interface OperationRecord {
+  digest: string;
+  version: number;
+}
+
 /** A session's state, without its history. Every timestamp is ISO-8601 UTC with milliseconds. */
 export interface Session {
   id: string;
@@ -77,6 +99,12 @@ export interface Session {
   error?: string;
   pause?: PauseInfo;
   metadata?: SessionMetadata;
+  /** The live owner, when the session is claimed (ownership is opt-in per manager). */
+  owner?: SessionOwner;
+  /** Until when the owner's lease holds; a sweeper may take the session over after it. */
+  leaseUntil?: string;
+  /** Recent operation ids → request digest and resulting version (idempotency; bounded). */
+  operations?: Record<string, OperationRecord>;
   /** Grows by exactly one with every committed change; the basis of optimistic concurrency. */
   version: number;
   /** Number of events in the history; the last event's `seq`. */
@@ -84,7 +112,10 @@ export interface Session {
 }
 
 /** What listing returns: a session without context, result, error and pause details. */
-export type SessionSummary = Omit<Session, "context" | "result" | "error" | "pause">;
+export type SessionSummary = Omit<
+  Session,
+  "context" | "result" | "error" | "pause" | "owner" | "leaseUntil" | "operations"
+>;
 
 /** One history entry. `seq` starts at 1 and is contiguous within a session. */
 export interface SessionEvent {

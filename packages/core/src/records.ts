@@ -37,6 +37,19 @@ export const storedSessionSchema = z.object({
   error: z.string().optional(),
   pause: pauseSchema.optional(),
   metadata: jsonObject.optional(),
+  owner: z
+    .object({
+      id: z.string(),
+      host: z.string(),
+      pid: z.number().int(),
+      startedAt: isoTimestamp,
+      generation: z.number().int().min(1),
+    })
+    .optional(),
+  leaseUntil: isoTimestamp.optional(),
+  operations: z
+    .record(z.string(), z.object({ digest: z.string(), version: z.number().int().min(1) }))
+    .optional(),
   version: z.number().int().min(1),
   eventCount: z.number().int().min(0),
 });

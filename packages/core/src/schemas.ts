@@ -32,6 +32,17 @@ const json = (path: string) =>
   });
 
 const pauseSchema = z.strictObject({ at: isoInstantSchema, reason: z.string().optional() });
+const ownerSchema = z.strictObject({
+  id: z.string().min(1).max(200),
+  host: z.string().max(255),
+  pid: z.number().int(),
+  startedAt: isoInstantSchema,
+  generation: z.number().int().min(1),
+});
+const operationsSchema = z.record(
+  z.string().min(1).max(200),
+  z.strictObject({ digest: z.string().min(1).max(128), version: z.number().int().min(1) }),
+);
 const statusSchema = z.enum(SESSION_STATUSES);
 const optionalText = z.string().nullable().optional();
 
@@ -53,6 +64,9 @@ export const createSessionInputSchema = z.strictObject({
   error: z.string().optional(),
   pause: pauseSchema.optional(),
   endedAt: isoInstantSchema.optional(),
+  owner: ownerSchema.optional(),
+  leaseUntil: isoInstantSchema.optional(),
+  operations: operationsSchema.optional(),
 });
 
 /** A state patch. */
@@ -72,6 +86,9 @@ export const sessionPatchSchema = z.strictObject({
   error: optionalText,
   pause: pauseSchema.nullable().optional(),
   endedAt: isoInstantSchema.nullable().optional(),
+  owner: ownerSchema.nullable().optional(),
+  leaseUntil: isoInstantSchema.nullable().optional(),
+  operations: operationsSchema.nullable().optional(),
 });
 
 /** A new event. */

@@ -2,10 +2,12 @@ import type { Clock } from "./clock.js";
 import type { JsonValue } from "./json.js";
 import type {
   NewEvent,
+  OperationRecord,
   PauseInfo,
   Session,
   SessionEvent,
   SessionMetadata,
+  SessionOwner,
   SessionStatus,
   SessionSummary,
 } from "./model.js";
@@ -52,6 +54,9 @@ export interface CreateSessionInput {
   error?: string;
   pause?: PauseInfo;
   endedAt?: string;
+  owner?: SessionOwner;
+  leaseUntil?: string;
+  operations?: Record<string, OperationRecord>;
 }
 
 /**
@@ -74,6 +79,10 @@ export interface SessionPatch {
   error?: string | null;
   pause?: PauseInfo | null;
   endedAt?: string | null;
+  /** Ownership fields: the manager writes them; stores persist them with the rest of the state. */
+  owner?: SessionOwner | null;
+  leaseUntil?: string | null;
+  operations?: Record<string, OperationRecord> | null;
 }
 
 /** One atomic change: an optional state patch and events, conditioned on a version if given. */

@@ -1,5 +1,10 @@
+<<<<<<< HEAD
 import { closeSync, fstatSync, readdirSync, statSync } from "node:fs";
 import type { CorruptRecordReport, SessionSummary } from "@sessionkit/core/driver";
+=======
+import { closeSync, fstatSync, statSync } from "node:fs";
+import type { CorruptRecordReport, SessionSummary } from "@sessionkit/core/driver";
+>>>>>>> main
 import { openIfExists, removeQuietly } from "./fsio.js";
 import {
   foldJournalText,
@@ -7,6 +12,7 @@ import {
   journalGen,
   readJournalGen,
   readSnapshot,
+  readStoreDir,
   writeSnapshot,
 } from "./index-files.js";
 import type { LockManager } from "./lock.js";
@@ -70,7 +76,7 @@ export function createCompaction(options: CompactionOptions) {
 
   /** Starts generation `gen` from `entries` (folded, or empty for a rebuild from the files alone). */
   function install(gen: number, entries: Map<string, IndexEntry>, all: boolean): void {
-    const names = readdirSync(paths.root);
+    const names = readStoreDir(paths);
     settle(entries, names, all);
     writeSnapshot(paths, gen, entries, durable);
     removeDebris(names);

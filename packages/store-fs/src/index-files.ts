@@ -1,5 +1,19 @@
+<<<<<<< HEAD
 import { closeSync, linkSync, openSync, readFileSync, renameSync, unlinkSync } from "node:fs";
 import type { SessionSummary } from "@sessionkit/core/driver";
+=======
+import {
+  closeSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+} from "node:fs";
+import type { SessionSummary } from "@sessionkit/core/driver";
+>>>>>>> main
 import { errnoCode, writeAll, writeFileAtomic } from "./fsio.js";
 import { readRange } from "./log-lines.js";
 import { type StorePaths, token } from "./paths.js";
@@ -37,7 +51,15 @@ export function writeSnapshot(
 /** Puts an empty journal of generation `gen` in place; replaces the current one when `replace`. */
 export function installJournal(paths: StorePaths, gen: number, replace: boolean): void {
   const tmp = `${paths.journal}.${token()}.tmp`;
-  const fd = openSync(tmp, "wx");
+  let fd: number;
+  try {
+    fd = openSync(tmp, "wx");
+  } catch (error) {
+    if (errnoCode(error) !== "ENOENT") throw error;
+    // The store's directory was removed while open: the index starts again from the files.
+    mkdirSync(paths.meta, { recursive: true });
+    fd = openSync(tmp, "wx");
+  }
   try {
     writeAll(fd, Buffer.from(`${JSON.stringify({ gen })}\n`), 0);
   } finally {
@@ -102,4 +124,14 @@ export function foldJournalText(map: Map<string, IndexEntry>, text: string): str
     else map.set(line.i, null);
   }
   return text.slice(pos);
+}
+
+/** The entries of the store's directory; none when it was removed. */
+export function readStoreDir(paths: StorePaths): string[] {
+  try {
+    return readdirSync(paths.root);
+  } catch (error) {
+    if (errnoCode(error) === "ENOENT") return [];
+    throw error;
+  }
 }

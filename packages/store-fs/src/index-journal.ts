@@ -5,7 +5,6 @@ import {
   fstatSync,
   mkdirSync,
   openSync,
-  readdirSync,
   statSync,
 } from "node:fs";
 import {
@@ -16,7 +15,14 @@ import {
 } from "@sessionkit/core/driver";
 import { errnoCode, openIfExists, writeAll } from "./fsio.js";
 import { createCompaction } from "./index-compaction.js";
-import { foldJournalText, type IndexEntry, installJournal, journalGen, readSnapshot } from "./index-files.js";
+import {
+  foldJournalText,
+  type IndexEntry,
+  installJournal,
+  journalGen,
+  readSnapshot,
+  readStoreDir,
+} from "./index-files.js";
 import type { LockManager } from "./lock.js";
 import { readRange } from "./log-lines.js";
 import { isSessionEntry, type StorePaths } from "./paths.js";
@@ -199,7 +205,7 @@ export function createIndex(options: IndexOptions) {
     const summaries: SessionSummary[] = [];
     const corrupt: CorruptRecordReport[] = [];
     let unknown = 0;
-    for (const name of readdirSync(paths.root)) {
+    for (const name of readStoreDir(paths)) {
       if (!isSessionEntry(name)) continue;
       const entry = folded.get(name);
       if (entry) {

@@ -1,8 +1,13 @@
 import * as fs from "node:fs";
-import { statSync } from "node:fs";
+import { mkdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
+<<<<<<< HEAD
 import { resolve } from "node:path";
 import { errors, SessionKitError } from "@sessionkit/core/driver";
+=======
+import { dirname, resolve } from "node:path";
+import { errors, SessionKitError } from "@sessionkit/core/driver";
+>>>>>>> main
 import lockfile from "proper-lockfile";
 
 const MAX_BACKOFF_MS = 25;
@@ -45,21 +50,40 @@ export function createLockManager(options: LockManagerOptions) {
   function tryAcquire(target: string, lockPath: string): HeldLock | null {
     let release: () => void;
     try {
-      release = lockfile.lockSync(target, {
-        realpath: false,
-        lockfilePath: lockPath,
-        stale: staleMs,
-        fs: lockFs,
-        // The update timer only runs between our synchronous critical sections; if it finds the
-        // lock taken over it lands here, and the next check of this lock reports it.
-        onCompromised: (error) => {
-          compromised.set(lockPath, error);
-        },
-      });
+      release = lockOnce(target, lockPath);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ELOCKED") return null;
-      throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ELOCKED") return null;
+      if (code !== "ENOENT") throw error;
+      // The directory holding the lock was removed (the store's root, by an operator): recreate it.
+      mkdirSync(dirname(lockPath), { recursive: true });
+      try {
+        release = lockOnce(target, lockPath);
+      } catch (again) {
+        const code = (again as NodeJS.ErrnoException).code;
+        // ENOENT now is a takeover race (another process removed the lock we just made): retry later.
+        if (code === "ELOCKED" || code === "ENOENT") return null;
+        throw again;
+      }
     }
+    return held(target, lockPath, release);
+  }
+
+  function lockOnce(target: string, lockPath: string): () => void {
+    return lockfile.lockSync(target, {
+      realpath: false,
+      lockfilePath: lockPath,
+      stale: staleMs,
+      fs: lockFs,
+      // The update timer only runs between our synchronous critical sections; if it finds the
+      // lock taken over it lands here, and the next check of this lock reports it.
+      onCompromised: (error) => {
+        compromised.set(lockPath, error);
+      },
+    });
+  }
+
+  function held(target: string, lockPath: string, release: () => void): HeldLock {
     compromised.delete(lockPath);
     let mtimeMs = ownMtime(target) ?? lockMtime(lockPath);
     let released = false;

@@ -1,3 +1,4 @@
+import { isSessionKitError } from "../errors.js";
 import { assertSessionId } from "../ids.js";
 import type { Session } from "../model.js";
 import type { CommitResult, SessionStore } from "../store.js";
@@ -9,15 +10,32 @@ import {
 } from "../webhooks/dispatcher.js";
 import { resolveWebhook } from "../webhooks/options.js";
 import { toNotification } from "../webhooks/payload.js";
-import { mutateAsync } from "./commit-loop.js";
+import { createClaims } from "./claims.js";
+import { type LoopOptions, mutateAsync } from "./commit-loop.js";
+import { assertOperationId, replayStart, requestDigest, START_OPERATION } from "./idempotency.js";
 import { createListeners } from "./listeners.js";
 import { buildStart, operationMethods, operationOf, type RunCall } from "./operations.js";
+import { resolveOwnership } from "./ownership-options.js";
+import { thisProcess } from "./process-identity.js";
 import { findPage, listAll } from "./queries.js";
 import { managerClosed, readOps } from "./read-ops.js";
-import { COMPONENT, closeOptionsSchema, managerOptionsSchema, parse } from "./schemas.js";
+import {
+  COMPONENT,
+  claimOptionsSchema,
+  closeOptionsSchema,
+  managerOptionsSchema,
+  parse,
+  sweeperOptionsSchema,
+  sweepOptionsSchema,
+} from "./schemas.js";
+import { sweepOnce } from "./sweeper.js";
 import { createSyncFace } from "./sync-face.js";
-import { decide } from "./transitions.js";
-import type { SessionManager, SessionManagerOptions, SyncSessionManager } from "./types.js";
+import type {
+  SessionManager,
+  SessionManagerOptions,
+  StartSessionInput,
+  SyncSessionManager,
+} from "./types.js";
 
 /** Creates a lifecycle manager over a store: the one place lifecycle rules live. */
 export function createSessionManager(options: SessionManagerOptions): SessionManager {
@@ -64,25 +82,57 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     }
   }
 
-  const loopOptions = { clock, maxRetries: parsed.maxCommitRetries ?? 50, onCommit: publish };
+  const ownership = resolveOwnership(parsed.ownership as SessionManagerOptions["ownership"]);
+  const loopOptions: LoopOptions = {
+    clock,
+    maxRetries: parsed.maxCommitRetries ?? 50,
+    onCommit: (result) => {
+      claims.track(result);
+      publish(result);
+    },
+  };
+  const claims = createClaims(store, loopOptions, ownership.ownerId, ownership.leaseMs, (id, error) =>
+    listeners.emit("lease.lost", { id, error }, false),
+  );
+  const sweepers = new Set<() => void>();
 
   function guard(): void {
     if (closed) throw managerClosed();
   }
 
   /** Validates the id and the call's arguments (before any I/O), then runs the shared loop. */
-  const run: RunCall<Promise<Session>> = (call, id, args) => {
+  const run: RunCall<Promise<Session>> = (call, id, args, callOptions) => {
     try {
       guard();
       assertSessionId(id, COMPONENT);
+      const operationId = callOptions?.operationId;
+      assertOperationId(operationId);
       const operation = operationOf(call, args);
-      return mutateAsync(store, id, (session, nowMs) => decide(session, operation, nowMs), loopOptions);
+      return mutateAsync(store, id, claims.decider(id, operation, operationId, call), loopOptions).catch(
+        (error: unknown) => {
+          if (isSessionKitError(error, "ERR_LEASE_LOST")) claims.lose(id);
+          throw error;
+        },
+      );
     } catch (error) {
       return Promise.reject(error);
     }
   };
 
-  const reads = readOps(store, clock, parsed.recentHistorySize ?? 10, guard);
+  /** The create() call of start(): claimed when ownership is on, its digest kept when the id is the caller's. */
+  function prepareStart(input: StartSessionInput) {
+    const nowMs = clock.now();
+    const { create, events } = buildStart(input, nowMs);
+    const digest = requestDigest(START_OPERATION, input);
+    if (create.id !== undefined) create.operations = { [START_OPERATION]: { digest, version: 1 } };
+    if (ownership.claimOnStart) {
+      create.owner = { ...thisProcess(), id: ownership.ownerId, generation: 1 };
+      create.leaseUntil = new Date(nowMs + ownership.leaseMs).toISOString();
+    }
+    return { create, events, digest };
+  }
+
+  const reads = readOps(store, clock, parsed.recentHistorySize ?? 10, guard, ownership.ownerId);
   let syncFace: SyncSessionManager | undefined;
 
   return {
@@ -91,17 +141,64 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
 
     async start(input) {
       guard();
-      const { create, events } = buildStart(input, clock.now());
-      const result = await store.create(create, { events });
-      publish(result);
-      return result.session;
+      const { create, events, digest } = prepareStart(input);
+      try {
+        const result = await store.create(create, { events });
+        loopOptions.onCommit?.(result);
+        return result.session;
+      } catch (error) {
+        if (create.id === undefined || !isSessionKitError(error, "ERR_SESSION_EXISTS")) throw error;
+        return replayStart(error, await store.get(create.id), digest);
+      }
+    },
+
+    claim(id, claimOptions) {
+      guard();
+      assertSessionId(id, COMPONENT);
+      const { owner, leaseMs } = parse(claimOptionsSchema, claimOptions ?? {}, "options");
+      return claims.claim(id, owner, leaseMs ?? ownership.leaseMs);
+    },
+
+    release(id) {
+      guard();
+      assertSessionId(id, COMPONENT);
+      return claims.release(id);
+    },
+
+    ownerId: ownership.ownerId,
+
+    sweep(sweepOptions) {
+      guard();
+      return sweepOnce(store, loopOptions, parse(sweepOptionsSchema, sweepOptions ?? {}, "options"));
+    },
+
+    startSweeper(sweeperOptions) {
+      guard();
+      const { intervalMs, ...rest } = parse(sweeperOptionsSchema, sweeperOptions, "options");
+      let running = false;
+      const timer = setInterval(() => {
+        if (running || closed) return;
+        running = true;
+        sweepOnce(store, loopOptions, rest)
+          .catch((error: unknown) => listeners.emit("sweep.failed", { error }, false))
+          .finally(() => {
+            running = false;
+          });
+      }, intervalMs);
+      timer.unref();
+      const stop = () => {
+        clearInterval(timer);
+        sweepers.delete(stop);
+      };
+      sweepers.add(stop);
+      return stop;
     },
 
     ...operationMethods(run),
 
     sync() {
       guard();
-      syncFace ??= createSyncFace(store.sync(), { ...loopOptions, guard });
+      syncFace ??= createSyncFace(store.sync(), { ...loopOptions, guard, claims, prepareStart });
       return syncFace;
     },
 
@@ -134,7 +231,9 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       if (closing) return closing;
       closed = true;
       const { timeoutMs = 10_000 } = parse(closeOptionsSchema, closeOptions ?? {}, "options");
+      for (const stop of [...sweepers]) stop();
       closing = (async () => {
+        await claims.close(timeoutMs);
         if (unsettled.size > 0) {
           let timer: NodeJS.Timeout | undefined;
           const bound = new Promise((resolve) => {

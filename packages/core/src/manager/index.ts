@@ -1,5 +1,8 @@
 export { applyOperationSync } from "./commit-loop.js";
 export * from "./create-manager.js";
+export { OPERATION_ID_RETENTION } from "./idempotency.js";
+export type { CrashStatus, OwnershipOperation } from "./ownership.js";
+export { DEFAULT_LEASE_MS } from "./ownership-options.js";
 export {
   isSessionResumable,
   type ResumableOptions,

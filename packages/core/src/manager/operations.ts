@@ -154,28 +154,44 @@ function instantAfter(nowMs: number, ms: number): string {
   return at.toISOString();
 }
 
+/** Per-call options every mutating call takes last. */
+export interface CallOptions {
+  /**
+   * Makes the call idempotent: a replay with the same id and the same request returns the session
+   * without committing anything; the same id with another request is ERR_IDEMPOTENCY_CONFLICT.
+   */
+  operationId?: string;
+}
+
 /** Runs one mutating call on a session: validate, build the operation, decide and commit. */
 export type RunCall<R> = <K extends OperationCall>(
   call: K,
   id: string,
   args: Parameters<(typeof buildOperation)[K]>,
+  options: CallOptions | undefined,
 ) => R;
 
 /** The mutating calls of a face (async or sync), each mapped onto `run`, so both faces take the same arguments. */
 export function operationMethods<R>(run: RunCall<R>) {
   return {
-    pause: (id: string, reason?: string) => run("pause", id, [reason]),
-    resume: (id: string, options?: ResumeOptions) => run("resume", id, [options]),
-    complete: (id: string, result?: string) => run("complete", id, [result]),
-    fail: (id: string, error: string | Error) => run("fail", id, [error]),
-    incrementIteration: (id: string, data?: Record<string, unknown>, options?: IterationOptions) =>
-      run("incrementIteration", id, [data, options]),
-    recordToolCall: (id: string, tool: string, args?: unknown, result?: unknown) =>
-      run("recordToolCall", id, [tool, args, result]),
-    recordLearning: (id: string, insight: string, expertiseFile?: string) =>
-      run("recordLearning", id, [insight, expertiseFile]),
-    addEvent: (id: string, type: string, data?: Record<string, unknown>) => run("addEvent", id, [type, data]),
-    updateContext: (id: string, partial: Record<string, unknown>) => run("updateContext", id, [partial]),
+    pause: (id: string, reason?: string, call?: CallOptions) => run("pause", id, [reason], call),
+    resume: (id: string, options?: ResumeOptions, call?: CallOptions) => run("resume", id, [options], call),
+    complete: (id: string, result?: string, call?: CallOptions) => run("complete", id, [result], call),
+    fail: (id: string, error: string | Error, call?: CallOptions) => run("fail", id, [error], call),
+    incrementIteration: (
+      id: string,
+      data?: Record<string, unknown>,
+      options?: IterationOptions,
+      call?: CallOptions,
+    ) => run("incrementIteration", id, [data, options], call),
+    recordToolCall: (id: string, tool: string, args?: unknown, result?: unknown, call?: CallOptions) =>
+      run("recordToolCall", id, [tool, args, result], call),
+    recordLearning: (id: string, insight: string, expertiseFile?: string, call?: CallOptions) =>
+      run("recordLearning", id, [insight, expertiseFile], call),
+    addEvent: (id: string, type: string, data?: Record<string, unknown>, call?: CallOptions) =>
+      run("addEvent", id, [type, data], call),
+    updateContext: (id: string, partial: Record<string, unknown>, call?: CallOptions) =>
+      run("updateContext", id, [partial], call),
   };
 }
 

@@ -54,6 +54,7 @@ export function readOps(
   clock: Clock,
   recentHistorySize: number,
   guard: () => void,
+  ownerId: string,
 ): ReadOps {
   async function read(id: string): Promise<Session | null> {
     guard();
@@ -102,7 +103,7 @@ export function readOps(
     async isResumable(id, options) {
       const session = await read(id);
       if (session === null) return false;
-      return isSessionResumable(session, { ...options, nowMs: clock.now() });
+      return isSessionResumable(session, { ...options, nowMs: clock.now(), owner: ownerId });
     },
 
     async stats(filter) {

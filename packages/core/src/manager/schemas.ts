@@ -32,6 +32,28 @@ const hasFunction = (name: string) => (value: unknown) =>
   value !== null &&
   typeof (value as Record<string, unknown>)[name] === "function";
 
+const ownerIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,199}$/, "expected an owner id (letters, digits, _ . : @ -)");
+/** Leases from 100 ms to a day; heartbeats run every lease/3. */
+const leaseMsSchema = z.number().int().min(100).max(86_400_000);
+const crashStatusSchema = z.enum(["paused", "failed", "timeout"]);
+
+/** Options of manager.claim(). */
+export const claimOptionsSchema = z.strictObject({
+  owner: ownerIdSchema.optional(),
+  leaseMs: leaseMsSchema.optional(),
+});
+
+/** Options of manager.sweep(). */
+export const sweepOptionsSchema = z.strictObject({ status: crashStatusSchema.optional() });
+
+/** Options of manager.startSweeper(). */
+export const sweeperOptionsSchema = z.strictObject({
+  intervalMs: z.number().int().min(10).max(86_400_000),
+  status: crashStatusSchema.optional(),
+});
+
 /** Options of createSessionManager. */
 export const managerOptionsSchema = z.strictObject({
   store: z.custom<unknown>(
@@ -44,6 +66,16 @@ export const managerOptionsSchema = z.strictObject({
     .custom<unknown>(hasFunction("dispatch"), "expected an undici Dispatcher (e.g. new Agent())")
     .optional(),
   maxCommitRetries: z.number().int().min(0).max(10_000).optional(),
+  ownership: z
+    .union([
+      z.boolean(),
+      z.strictObject({
+        ownerId: ownerIdSchema.optional(),
+        leaseMs: leaseMsSchema.optional(),
+        claimOnStart: z.boolean().optional(),
+      }),
+    ])
+    .optional(),
   recentHistorySize: z.number().int().min(1).max(10_000).optional(),
   onListenerError: z
     .custom<unknown>((value) => typeof value === "function", "expected a function")

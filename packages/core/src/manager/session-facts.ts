@@ -1,4 +1,5 @@
 import type { Session } from "../model.js";
+import { ownerProcessGone } from "./process-identity.js";
 import { parse, resumeOptionsSchema } from "./schemas.js";
 import { decide } from "./transitions.js";
 import type { ResumeOptions } from "./types.js";
@@ -37,15 +38,15 @@ export interface ResumableOptions extends ResumeOptions {
 }
 
 /**
- * True exactly when `resume` would succeed now with these options: an active session (a no-op
- * resume; false when a live owner other than `owner` holds it), a paused one, and a timed-out
- * one only when the options raise its budget or deadline. The same decision function as
+ * True exactly when `resume` would succeed now with these options: an active or paused session
+ * unless a live owner other than `owner` holds it (lease running, and on this host its process
+ * alive), and a timed-out one only when the options raise its budget or deadline. The same decision function as
  * `manager.resume`, not committed, so the two cannot disagree. (The seed said true for active and
  * paused, and its resume then refused active sessions.)
  */
 export function isSessionResumable(session: Session, options: ResumableOptions): boolean {
   const { nowMs, owner, ...resume } = options;
   const parsed = parse(resumeOptionsSchema, resume, "options");
-  const actor = owner === undefined ? {} : { owner };
+  const actor = { ownerGone: ownerProcessGone, ...(owner === undefined ? {} : { owner }) };
   return decide(session, { kind: "resume", ...parsed }, nowMs, actor).error === undefined;
 }

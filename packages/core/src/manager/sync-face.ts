@@ -1,11 +1,14 @@
+import { isSessionKitError } from "../errors.js";
 import { assertSessionId } from "../ids.js";
-import type { Session } from "../model.js";
-import type { SyncSessionStore } from "../store.js";
+import type { NewEvent, Session } from "../model.js";
+import type { CreateSessionInput, SyncSessionStore } from "../store.js";
+import type { Claims } from "./claims.js";
 import { type LoopOptions, mutateSync } from "./commit-loop.js";
-import { buildStart, operationMethods, operationOf, type RunCall } from "./operations.js";
+import { assertOperationId, replayStart } from "./idempotency.js";
+import { operationMethods, operationOf, type RunCall } from "./operations.js";
 import { COMPONENT } from "./schemas.js";
-import { decide, type Operation } from "./transitions.js";
-import type { SyncSessionManager } from "./types.js";
+import type { Operation } from "./transitions.js";
+import type { StartSessionInput, SyncSessionManager } from "./types.js";
 
 /**
  * The manager's synchronous face over `store.sync()`: the same operation builders, the same
@@ -14,31 +17,50 @@ import type { SyncSessionManager } from "./types.js";
  */
 export function createSyncFace(
   store: SyncSessionStore,
-  options: LoopOptions & { guard: () => void },
+  options: LoopOptions & {
+    guard: () => void;
+    claims: Claims;
+    prepareStart: (input: StartSessionInput) => {
+      create: CreateSessionInput;
+      events: NewEvent[];
+      digest: string;
+    };
+  },
 ): SyncSessionManager {
-  const { guard, ...loop } = options;
+  const { guard, claims, prepareStart, ...loop } = options;
 
-  function apply(id: string, operation: Operation): Session {
+  function commit(id: string, operation: Operation, operationId?: string, call?: string): Session {
     guard();
     assertSessionId(id, COMPONENT);
-    return mutateSync(store, id, (session, nowMs) => decide(session, operation, nowMs), loop);
+    assertOperationId(operationId);
+    try {
+      return mutateSync(store, id, claims.decider(id, operation, operationId, call), loop);
+    } catch (error) {
+      if (isSessionKitError(error, "ERR_LEASE_LOST")) claims.lose(id);
+      throw error;
+    }
   }
 
-  const run: RunCall<Session> = (call, id, args) => {
+  const run: RunCall<Session> = (call, id, args, callOptions) => {
     guard();
     assertSessionId(id, COMPONENT);
-    return apply(id, operationOf(call, args));
+    return commit(id, operationOf(call, args), callOptions?.operationId, call);
   };
 
   return {
     store,
-    apply,
+    apply: (id, operation) => commit(id, operation),
     start(input) {
       guard();
-      const { create, events } = buildStart(input, loop.clock.now());
-      const result = store.create(create, { events });
-      loop.onCommit?.(result);
-      return result.session;
+      const { create, events, digest } = prepareStart(input);
+      try {
+        const result = store.create(create, { events });
+        loop.onCommit?.(result);
+        return result.session;
+      } catch (error) {
+        if (create.id === undefined || !isSessionKitError(error, "ERR_SESSION_EXISTS")) throw error;
+        return replayStart(error, store.get(create.id), digest);
+      }
     },
     ...operationMethods(run),
   };

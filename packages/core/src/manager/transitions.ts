@@ -3,6 +3,10 @@ import type { JsonObject } from "../json.js";
 import type { NewEvent, Session, SessionStatus } from "../model.js";
 import type { SessionPatch } from "../store.js";
 import { accumulateUsage, withToolUsed } from "./accounting.js";
+import { priorOperation, rememberOperation } from "./idempotency.js";
+import { type Actor, decideOwnership, fence, type OwnershipOperation, releaseOnEnd } from "./ownership.js";
+
+export type { Actor };
 
 /** Token counts an iteration used; every field is added to `metadata.tokens`. */
 export interface TokenUsage {
@@ -31,7 +35,8 @@ export type Operation =
   | { kind: "fail"; error: string }
   | { kind: "iterate"; data: JsonObject; usage?: IterationUsage }
   | { kind: "record"; type: string; data: JsonObject }
-  | { kind: "context"; set: JsonObject; unset: string[] };
+  | { kind: "context"; set: JsonObject; unset: string[] }
+  | OwnershipOperation;
 
 export type OperationKind = Operation["kind"];
 
@@ -59,12 +64,19 @@ export const TRANSITION_TABLE: Readonly<
     timeout: "timeout",
   },
   context: { active: "active", paused: "paused" },
+  // Ownership (see ownership.ts): claims and heartbeats of a running or paused session; release
+  // anywhere; the sweeper's crash only of an active session (→ paused, or its crash policy's status).
+  claim: { active: "active", paused: "paused" },
+  heartbeat: { active: "active", paused: "paused" },
+  release: {
+    active: "active",
+    paused: "paused",
+    completed: "completed",
+    failed: "failed",
+    timeout: "timeout",
+  },
+  crash: { active: "paused" },
 };
-
-/** Who asks for an operation: the caller's owner id, when the manager has one (see ownership). */
-export interface Actor {
-  owner?: string;
-}
 
 /** What the manager commits for one operation; `error` is thrown after committing the rest. */
 export interface Decision {
@@ -83,6 +95,10 @@ const OPERATION_NAMES: Record<OperationKind, string> = {
   iterate: "incrementIteration",
   record: "record an event on",
   context: "updateContext on",
+  claim: "claim",
+  heartbeat: "heartbeat",
+  release: "release",
+  crash: "mark as crashed",
 };
 
 /** ERR_INVALID_TRANSITION naming the session, its status and the operation. */
@@ -112,7 +128,28 @@ export function deadlinePassed(session: Session, nowMs: number): boolean {
  * atomically, or an error. A passed deadline first turns the session into `timeout` (committed
  * even when the operation itself is then refused, so the history explains the state).
  */
-export function decide(session: Session, op: Operation, nowMs: number, _actor: Actor = {}): Decision {
+export function decide(session: Session, op: Operation, nowMs: number, actor: Actor = {}): Decision {
+  const { operationId, digest } = actor;
+  if (operationId !== undefined && digest !== undefined) {
+    const prior = priorOperation(session, operationId, digest);
+    if (prior === "replay") return { patch: {}, events: [], replay: session };
+    if (prior instanceof SessionKitError) return { patch: {}, events: [], error: prior };
+  }
+  const fenced = fence(session, op.kind, nowMs, actor);
+  if (fenced) return { patch: {}, events: [], error: fenced };
+  const decision = decideLifecycle(session, op, nowMs, actor);
+  releaseOnEnd(session, decision.patch);
+  const commits = Object.keys(decision.patch).length > 0 || decision.events.length > 0;
+  if (operationId !== undefined && digest !== undefined && decision.error === undefined && commits) {
+    decision.patch.operations = rememberOperation(session, operationId, {
+      digest,
+      version: session.version + 1,
+    });
+  }
+  return decision;
+}
+
+function decideLifecycle(session: Session, op: Operation, nowMs: number, actor: Actor): Decision {
   const at = new Date(nowMs).toISOString();
   let current = session;
   const patch: SessionPatch = {};
@@ -132,13 +169,28 @@ export function decide(session: Session, op: Operation, nowMs: number, _actor: A
     delete current.pause;
   }
   const next = TRANSITION_TABLE[op.kind][current.status];
-  if (next === undefined) return { patch, events, error: invalidTransition(current, op.kind) };
+  if (next === undefined) {
+    // A sweeper's crash of a session that moved on is not an error: there is nothing left to sweep.
+    if (op.kind === "crash" || (op.kind === "release" && current.owner === undefined))
+      return { patch, events };
+    return { patch, events, error: invalidTransition(current, op.kind) };
+  }
+  if (op.kind === "claim" || op.kind === "heartbeat" || op.kind === "release" || op.kind === "crash") {
+    const step = decideOwnership(current, op, nowMs, actor);
+    if (step === null) return { patch, events };
+    return { patch: { ...patch, ...step.patch }, events: [...events, ...step.events] };
+  }
   const step = apply(current, op, nowMs, at);
   if (step instanceof SessionKitError) return { patch, events, error: step };
   return { patch: { ...patch, ...step.patch }, events: [...events, ...step.events] };
 }
 
-function apply(session: Session, op: Operation, nowMs: number, at: string): Decision | SessionKitError {
+function apply(
+  session: Session,
+  op: Exclude<Operation, OwnershipOperation>,
+  nowMs: number,
+  at: string,
+): Decision | SessionKitError {
   switch (op.kind) {
     case "pause": {
       const data: JsonObject = { reason: op.reason ?? "User requested pause" };

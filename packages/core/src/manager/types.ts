@@ -15,7 +15,12 @@ import type { ExportSessionsOptions, ImportSessionsOptions, TransferProgress } f
 import type { WebhookDelivery } from "../webhooks/dispatcher.js";
 import type { WebhookConfig } from "../webhooks/options.js";
 import type { SessionNotification } from "../webhooks/payload.js";
+import type { CallOptions } from "./operations.js";
+import type { OwnershipOptions } from "./ownership-options.js";
+import type { SweepOptions, SweepResult } from "./sweeper.js";
 import type { IterationUsage, Operation } from "./transitions.js";
+
+export type { CallOptions, OwnershipOptions, SweepOptions, SweepResult };
 
 /** Options of createSessionManager. */
 export interface SessionManagerOptions {
@@ -36,6 +41,12 @@ export interface SessionManagerOptions {
   recentHistorySize?: number;
   /** Called when an in-process listener throws or rejects (default: console.error). */
   onListenerError?: (error: unknown, eventName: string) => void;
+  /**
+   * Ownership (default off): `true` or options make start() claim each new session for this
+   * manager, with a lease its heartbeats extend. Off, the manager still claims on `claim()`, and
+   * sessions nobody claimed work exactly as without ownership. See the README's ownership model.
+   */
+  ownership?: boolean | OwnershipOptions;
 }
 
 /** Input of start(). */
@@ -111,25 +122,58 @@ export interface FindQuery extends ListQuery {
 export interface ManagerEventMap {
   "webhook.delivered": WebhookDelivery;
   "webhook.failed": WebhookDelivery;
+  /** A claim of this manager was taken over (its writes to the session now fail with ERR_LEASE_LOST). */
+  "lease.lost": { id: string; error: unknown };
+  /** A background sweep (startSweeper) failed; the next one runs as scheduled. */
+  "sweep.failed": { error: unknown };
+}
+
+/** Options of claim(). */
+export interface ClaimOptions {
+  /** Claim as this owner id (default: the manager's ownerId). */
+  owner?: string;
+  /** Lease length in ms (default: the manager's, 15000). */
+  leaseMs?: number;
 }
 
 /** The lifecycle API: every mutation is read-decide-commit with optimistic-concurrency retry. */
 export interface SessionManager {
   readonly store: SessionStore;
   start(input: StartSessionInput): Promise<Session>;
-  pause(id: string, reason?: string): Promise<Session>;
-  resume(id: string, options?: ResumeOptions): Promise<Session>;
-  complete(id: string, result?: string): Promise<Session>;
-  fail(id: string, error: string | Error): Promise<Session>;
+  pause(id: string, reason?: string, call?: CallOptions): Promise<Session>;
+  resume(id: string, options?: ResumeOptions, call?: CallOptions): Promise<Session>;
+  complete(id: string, result?: string, call?: CallOptions): Promise<Session>;
+  fail(id: string, error: string | Error, call?: CallOptions): Promise<Session>;
   incrementIteration(
     id: string,
     data?: Record<string, unknown>,
     options?: IterationOptions,
+    call?: CallOptions,
   ): Promise<Session>;
-  recordToolCall(id: string, tool: string, args?: unknown, result?: unknown): Promise<Session>;
-  recordLearning(id: string, insight: string, expertiseFile?: string): Promise<Session>;
-  addEvent(id: string, type: string, data?: Record<string, unknown>): Promise<Session>;
-  updateContext(id: string, partial: Record<string, unknown>): Promise<Session>;
+  recordToolCall(
+    id: string,
+    tool: string,
+    args?: unknown,
+    result?: unknown,
+    call?: CallOptions,
+  ): Promise<Session>;
+  recordLearning(id: string, insight: string, expertiseFile?: string, call?: CallOptions): Promise<Session>;
+  addEvent(id: string, type: string, data?: Record<string, unknown>, call?: CallOptions): Promise<Session>;
+  updateContext(id: string, partial: Record<string, unknown>, call?: CallOptions): Promise<Session>;
+  /**
+   * Takes ownership of an unowned, expired or dead-owner session (ERR_SESSION_BUSY naming a live
+   * owner): a new generation, a lease, a `claim` event; heartbeats every leaseMs/3 until release,
+   * close or loss (ERR_LEASE_LOST on the next write).
+   */
+  claim(id: string, options?: ClaimOptions): Promise<Session>;
+  /** Gives up this manager's claim on the session (a `release` event); a no-op without one. */
+  release(id: string): Promise<Session>;
+  /** The owner id this manager claims as. */
+  readonly ownerId: string;
+  /** One sweep: marks crashed every active session whose lease expired or whose same-host owner died. */
+  sweep(options?: SweepOptions): Promise<SweepResult>;
+  /** Sweeps every `intervalMs` (timer unref'd) until the returned stop function or close(). */
+  startSweeper(options: SweepOptions & { intervalMs: number }): () => void;
   getContext(id: string): Promise<SessionContext | null>;
   isResumable(id: string, options?: ResumeOptions): Promise<boolean>;
   get(id: string): Promise<Session | null>;
@@ -172,13 +216,18 @@ export interface SyncSessionManager {
   /** Decides and commits one already-built operation (see `Operation`). */
   apply(id: string, operation: Operation): Session;
   start(input: StartSessionInput): Session;
-  pause(id: string, reason?: string): Session;
-  resume(id: string, options?: ResumeOptions): Session;
-  complete(id: string, result?: string): Session;
-  fail(id: string, error: string | Error): Session;
-  incrementIteration(id: string, data?: Record<string, unknown>, options?: IterationOptions): Session;
-  recordToolCall(id: string, tool: string, args?: unknown, result?: unknown): Session;
-  recordLearning(id: string, insight: string, expertiseFile?: string): Session;
-  addEvent(id: string, type: string, data?: Record<string, unknown>): Session;
-  updateContext(id: string, partial: Record<string, unknown>): Session;
+  pause(id: string, reason?: string, call?: CallOptions): Session;
+  resume(id: string, options?: ResumeOptions, call?: CallOptions): Session;
+  complete(id: string, result?: string, call?: CallOptions): Session;
+  fail(id: string, error: string | Error, call?: CallOptions): Session;
+  incrementIteration(
+    id: string,
+    data?: Record<string, unknown>,
+    options?: IterationOptions,
+    call?: CallOptions,
+  ): Session;
+  recordToolCall(id: string, tool: string, args?: unknown, result?: unknown, call?: CallOptions): Session;
+  recordLearning(id: string, insight: string, expertiseFile?: string, call?: CallOptions): Session;
+  addEvent(id: string, type: string, data?: Record<string, unknown>, call?: CallOptions): Session;
+  updateContext(id: string, partial: Record<string, unknown>, call?: CallOptions): Session;
 }

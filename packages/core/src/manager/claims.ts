@@ -1,0 +1,155 @@
+import { isSessionKitError } from "../errors.js";
+import type { Session } from "../model.js";
+import type { CommitResult, SessionStore } from "../store.js";
+import { type Decide, type LoopOptions, mutateAsync } from "./commit-loop.js";
+import { requestDigest } from "./idempotency.js";
+import type { Actor } from "./ownership.js";
+import { ownerProcessGone, thisProcess } from "./process-identity.js";
+import { decide, type Operation } from "./transitions.js";
+
+/** A claim this manager holds (or held: `lost` after someone else claimed, until claimed again). */
+interface Claim {
+  generation: number;
+  owner: string;
+  leaseMs: number;
+  lost: boolean;
+  timer?: NodeJS.Timeout;
+}
+
+/** The claims one manager holds on sessions, their heartbeats, and the actor every decision runs as. */
+export interface Claims {
+  /** The owner id this manager claims as by default. */
+  readonly ownerId: string;
+  /** The actor for a decision on `id` (with the request digest when an operation id is given). */
+  actorFor(id: string, call: string, operation: unknown, operationId: string | undefined): Actor;
+  /** A decide function for one operation on `id`, fenced by this manager's claim. */
+  decider(id: string, operation: Operation, operationId?: string, call?: string): Decide;
+  /** Follows a commit: starts, refreshes or ends the claim it shows. */
+  track(result: CommitResult): void;
+  /** Marks the claim on `id` lost (ERR_LEASE_LOST): later writes stay fenced until a new claim. */
+  lose(id: string): void;
+  /** Claims `id` for `owner` (default: this manager's id) with a heartbeat every leaseMs/3. */
+  claim(id: string, owner: string | undefined, leaseMs: number): Promise<Session>;
+  /** Gives the claim on `id` up (a no-op without one). */
+  release(id: string): Promise<Session>;
+  /** Stops every heartbeat and releases every live claim, within `timeoutMs`. */
+  close(timeoutMs: number): Promise<void>;
+}
+
+/** Creates the claim registry of one manager. `onLost` hears of every claim lost to someone else. */
+export function createClaims(
+  store: SessionStore,
+  loop: LoopOptions,
+  ownerId: string,
+  defaultLeaseMs: number,
+  onLost: (id: string, error: unknown) => void,
+): Claims {
+  const claims = new Map<string, Claim>();
+
+  function actorFor(id: string, call: string, operation: unknown, operationId: string | undefined): Actor {
+    const claim = claims.get(id);
+    const actor: Actor = { owner: claim?.owner ?? ownerId, ownerGone: ownerProcessGone };
+    if (claim !== undefined) actor.generation = claim.generation;
+    if (operationId !== undefined) {
+      actor.operationId = operationId;
+      actor.digest = requestDigest(call, operation);
+    }
+    return actor;
+  }
+
+  function decider(id: string, operation: Operation, operationId?: string, call = operation.kind): Decide {
+    return (session, nowMs) => decide(session, operation, nowMs, actorFor(id, call, operation, operationId));
+  }
+
+  function stop(claim: Claim | undefined): void {
+    if (claim?.timer) clearInterval(claim.timer);
+    if (claim) delete claim.timer;
+  }
+
+  function heartbeat(id: string, claim: Claim): void {
+    if (claim.lost) return;
+    mutateAsync(store, id, decider(id, { kind: "heartbeat", leaseMs: claim.leaseMs }), loop).then(
+      () => undefined,
+      (error: unknown) => {
+        if (isSessionKitError(error, "ERR_LEASE_LOST")) lose(id, error);
+        else if (
+          isSessionKitError(error, "ERR_SESSION_NOT_FOUND") ||
+          isSessionKitError(error, "ERR_INVALID_TRANSITION")
+        ) {
+          stop(claims.get(id));
+          claims.delete(id);
+        }
+        // Anything else (a busy store) is retried on the next beat, well before the lease runs out.
+      },
+    );
+  }
+
+  function lose(id: string, error?: unknown): void {
+    const claim = claims.get(id);
+    if (claim === undefined || claim.lost) return;
+    claim.lost = true;
+    stop(claim);
+    onLost(id, error);
+  }
+
+  function track(result: CommitResult): void {
+    const { session } = result;
+    const claim = claims.get(session.id);
+    const owner = session.owner;
+    if (owner !== undefined && (owner.id === claim?.owner || (claim === undefined && owner.id === ownerId))) {
+      if (claim !== undefined && claim.generation === owner.generation && !claim.lost) return;
+      stop(claim);
+      const leaseMs = session.leaseUntil
+        ? Date.parse(session.leaseUntil) - Date.parse(session.updatedAt)
+        : defaultLeaseMs;
+      const next: Claim = { generation: owner.generation, owner: owner.id, leaseMs, lost: false };
+      // unref'd: a heartbeat never keeps a process alive on its own.
+      next.timer = setInterval(() => heartbeat(session.id, next), Math.max(1, Math.floor(leaseMs / 3)));
+      next.timer.unref();
+      claims.set(session.id, next);
+      return;
+    }
+    // The session ended (terminal commits clear the owner) or was released: the claim is over.
+    if (claim !== undefined && !claim.lost && owner === undefined) {
+      stop(claim);
+      claims.delete(session.id);
+    }
+  }
+
+  return {
+    ownerId,
+    actorFor,
+    decider,
+    track,
+    lose: (id) => lose(id),
+    async claim(id, owner, leaseMs) {
+      const identity = thisProcess();
+      const operation: Operation = { kind: "claim", owner: { ...identity, id: owner ?? ownerId }, leaseMs };
+      // A claim is fenced by nothing but the live-owner rule: a lost claim may be taken again.
+      const current = claims.get(id);
+      if (current?.lost) claims.delete(id);
+      return mutateAsync(store, id, decider(id, operation), loop);
+    },
+    async release(id) {
+      const claim = claims.get(id);
+      stop(claim);
+      const session = await mutateAsync(store, id, decider(id, { kind: "release" }), loop);
+      claims.delete(id);
+      return session;
+    },
+    async close(timeoutMs) {
+      const live = [...claims].filter(([, claim]) => !claim.lost);
+      for (const [, claim] of claims) stop(claim);
+      if (live.length === 0) return;
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      });
+      const releases = live.map(([id]) =>
+        mutateAsync(store, id, decider(id, { kind: "release" }), loop).catch(() => undefined),
+      );
+      await Promise.race([Promise.all(releases), bound]);
+      clearTimeout(timer);
+    },
+  };
+}

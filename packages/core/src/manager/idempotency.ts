@@ -1,0 +1,100 @@
+import { createHash } from "node:crypto";
+import { describeValue, SessionKitError } from "../errors.js";
+import type { OperationRecord, Session } from "../model.js";
+import { COMPONENT } from "./schemas.js";
+
+/**
+ * Operation ids remembered per session: the most recent 128 (the `start` entry is kept for the
+ * session's life). A replay older than that is treated as a new request. The map lives in the
+ * session record, so it commits atomically with the change and survives a crash.
+ */
+export const OPERATION_ID_RETENTION = 128;
+
+/** Operation ids are short identifiers, like event types. */
+export const OPERATION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
+
+/** The key of the creation request among a session's operations. */
+export const START_OPERATION = "start";
+
+/** A digest of a request (the call and its parsed arguments); only this is stored, never the payload. */
+export function requestDigest(call: string, args: unknown): string {
+  return createHash("sha256")
+    .update(call)
+    .update("\0")
+    .update(canonicalJson(args))
+    .digest("hex")
+    .slice(0, 32);
+}
+
+/** JSON with object keys sorted, so equal requests digest equally whatever their key order. */
+function canonicalJson(value: unknown): string {
+  if (value === undefined) return "null";
+  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
+  if (value instanceof Date) return JSON.stringify(value.toISOString());
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+}
+
+/** ERR_INVALID_INPUT unless `operationId` is a valid id (or absent). */
+export function assertOperationId(operationId: unknown): void {
+  if (operationId === undefined) return;
+  if (typeof operationId !== "string" || !OPERATION_ID_PATTERN.test(operationId)) {
+    throw new SessionKitError(
+      "ERR_INVALID_INPUT",
+      `[${COMPONENT}] Expected \`operationId\` to match ${OPERATION_ID_PATTERN}, got ${describeValue(operationId)}. Pass a short id that names this request (letters, digits, _ . : -).`,
+      { details: { field: "operationId" } },
+    );
+  }
+}
+
+/**
+ * What an earlier commit of `operationId` says about this request: "new" when the id is unknown,
+ * "replay" when the same request was committed, or an ERR_IDEMPOTENCY_CONFLICT when the id was
+ * used for a different request.
+ */
+export function priorOperation(
+  session: Session,
+  operationId: string,
+  digest: string,
+): "new" | "replay" | SessionKitError {
+  const record = session.operations?.[operationId];
+  if (record === undefined) return "new";
+  if (record.digest === digest) return "replay";
+  return new SessionKitError(
+    "ERR_IDEMPOTENCY_CONFLICT",
+    `[${COMPONENT}] Operation id ${describeValue(operationId)} was already used on session ${describeValue(session.id)} for a different request (committed at version ${record.version}). Nothing was changed; use a new operation id for a new request.`,
+    { details: { id: session.id, operationId, version: record.version } },
+  );
+}
+
+/**
+ * The operations map after remembering `operationId`, dropping the oldest (lowest version) beyond
+ * the retention. Age is the version, not key order, which JSON stores (jsonb) do not keep.
+ */
+export function rememberOperation(
+  session: Session,
+  operationId: string,
+  record: OperationRecord,
+): Record<string, OperationRecord> {
+  const next: Record<string, OperationRecord> = { ...session.operations, [operationId]: record };
+  const ids = Object.keys(next)
+    .filter((id) => id !== START_OPERATION)
+    .sort((a, b) => next[a]!.version - next[b]!.version);
+  for (const id of ids.slice(0, Math.max(0, ids.length - OPERATION_ID_RETENTION))) delete next[id];
+  return next;
+}
+
+/**
+ * start() with a caller-given id that is taken: the session itself when it was created by the
+ * same request (an idempotent replay), ERR_IDEMPOTENCY_CONFLICT when by another one, and the
+ * store's ERR_SESSION_EXISTS when it was not created by a manager's start.
+ */
+export function replayStart(exists: unknown, session: Session | null, digest: string): Session {
+  const prior = session === null ? "new" : priorOperation(session, START_OPERATION, digest);
+  if (prior === "replay") return session!;
+  if (prior instanceof SessionKitError) throw prior;
+  throw exists;
+}
