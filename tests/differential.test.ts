@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import { createTestContext } from "@sessionkit/conformance";
-import { createMemoryDriver, defineSessionStore } from "@sessionkit/core";
+import { createMemoryDriver, defineSessionStore } from "@sessionkit/core/driver";
 import { describe, expect, it } from "vitest";
 import { repoAdapters } from "./adapters.js";
 import { generateLog, replay } from "./differential-log.js";

@@ -5,7 +5,7 @@ import {
   isSessionKitError,
   type Session,
   type StoreDriver,
-} from "@sessionkit/core";
+} from "@sessionkit/core/driver";
 import type { ConformanceContext, ConformanceHarness, ConformanceOptions } from "../../src/index.js";
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -113,7 +113,7 @@ export const mutants: Array<{
         },
         list(filter, after, limit) {
           const { items, corrupt } = driver.list(filter, undefined, 1_000_000) as Awaited<
-            ReturnType<StoreDriver["list"]>
+            ReturnType<NonNullable<StoreDriver["list"]>>
           >;
           items.sort((a, b) =>
             a.createdAt === b.createdAt
@@ -194,7 +194,7 @@ export const mutants: Array<{
         },
         prune(statuses, before, dryRun) {
           cache.clear();
-          return driver.prune(statuses, before, dryRun);
+          return driver.prune!(statuses, before, dryRun);
         },
       };
     }),

@@ -4,22 +4,16 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  addToAggregate,
-  compareForList,
-  decodeEvent,
-  decodeRecord,
+  corruptReport,
   defineSessionStore,
-  emptyAggregate,
   encodeRecord,
   errors,
-  isAfterPosition,
-  isSessionKitError,
-  matchesFilter,
-  toSummary,
-} from "@sessionkit/core";
+  parseEventText,
+  parseRecordText,
+} from "@sessionkit/core/driver";
 
 const NAME = "store-json-file";
-const FORMAT = "sessionkit-example-json-store/1";
+const FORMAT = "sessionkit-example-json-store/2";
 
 /** The file a store in `dir` keeps its sessions in. */
 export function storeFile(dir) {
@@ -48,37 +42,9 @@ export function createJsonFileDriver({ dir }) {
     writeFileSync(temp, JSON.stringify(db));
     renameSync(temp, file);
   }
-  function decode(id, entry) {
-    let raw;
-    try {
-      raw = JSON.parse(entry.record);
-    } catch (error) {
-      throw errors.corrupt(NAME, id, "the record is not valid JSON", error);
-    }
-    return decodeRecord(raw, id, NAME).session;
-  }
-  function decodeEvents(id, entry) {
-    try {
-      return JSON.parse(entry.events).map((event) => decodeEvent(event, id, NAME));
-    } catch (error) {
-      if (isSessionKitError(error)) throw error;
-      throw errors.corrupt(NAME, id, "the history is not valid JSON", error);
-    }
-  }
-  /** Healthy sessions, plus a report of every damaged one. */
-  function scan(db) {
-    const sessions = [];
-    const corrupt = [];
-    for (const [id, entry] of Object.entries(db.sessions)) {
-      try {
-        sessions.push(decode(id, entry));
-      } catch (error) {
-        if (!isSessionKitError(error)) throw error;
-        corrupt.push({ id, code: error.code, message: error.message });
-      }
-    }
-    return { sessions, corrupt };
-  }
+  // Record and events are kept as JSON text, so one damaged entry never hides the others.
+  const decode = (id, entry) => parseRecordText(entry.record, id, NAME);
+  const decodeEvents = (id, entry) => entry.events.map((text) => parseEventText(text, id, NAME));
 
   return {
     name: NAME,
@@ -95,7 +61,7 @@ export function createJsonFileDriver({ dir }) {
       if (!overwrite && Object.hasOwn(db.sessions, session.id)) throw errors.exists(NAME, session.id);
       db.sessions[session.id] = {
         record: JSON.stringify(encodeRecord(session)),
-        events: JSON.stringify(events),
+        events: events.map((event) => JSON.stringify(event)),
       };
       save(db);
     },
@@ -110,7 +76,7 @@ export function createJsonFileDriver({ dir }) {
       const { next, events } = plan(decode(id, entry));
       db.sessions[id] = {
         record: JSON.stringify(encodeRecord(next)),
-        events: JSON.stringify([...decodeEvents(id, entry), ...events]),
+        events: [...entry.events, ...events.map((event) => JSON.stringify(event))],
       };
       save(db);
       return next;
@@ -122,44 +88,27 @@ export function createJsonFileDriver({ dir }) {
         (event) => event.seq >= fromSeq && (toSeq === undefined || event.seq <= toSeq),
       );
     },
-    list(filter, after, limit) {
-      const { sessions, corrupt } = scan(load());
-      const items = sessions
-        .filter((session) => matchesFilter(session, filter) && (!after || isAfterPosition(session, after)))
-        .sort(compareForList)
-        .slice(0, limit)
-        .map(toSummary);
-      return { items, corrupt };
+    // The store derives list, count, stats and prune from this.
+    scan() {
+      const sessions = [];
+      const corrupt = [];
+      for (const [id, entry] of Object.entries(load().sessions)) {
+        try {
+          sessions.push(decode(id, entry));
+        } catch (error) {
+          corrupt.push(corruptReport(error, id));
+        }
+      }
+      return { sessions, corrupt };
     },
-    stats(filter) {
-      const aggregate = emptyAggregate();
-      for (const session of scan(load()).sessions)
-        if (matchesFilter(session, filter)) addToAggregate(aggregate, session);
-      return aggregate;
-    },
-    delete(id, expectedVersion) {
+    delete(id, check) {
       const db = load();
       const entry = db.sessions[id];
       if (!entry) return false;
-      if (expectedVersion !== undefined) {
-        const current = decode(id, entry);
-        if (current.version !== expectedVersion)
-          throw errors.conflict(NAME, id, expectedVersion, current.version);
-      }
+      check?.(decode(id, entry));
       delete db.sessions[id];
       save(db);
       return true;
-    },
-    prune(statuses, before, dryRun) {
-      const db = load();
-      const ids = scan(db)
-        .sessions.filter((session) => statuses.includes(session.status) && session.updatedAt < before)
-        .map((session) => session.id);
-      if (!dryRun && ids.length > 0) {
-        for (const id of ids) delete db.sessions[id];
-        save(db);
-      }
-      return ids;
     },
     close() {},
   };

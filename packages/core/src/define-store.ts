@@ -1,10 +1,12 @@
 import { z } from "zod";
 import { type Clock, systemClock } from "./clock.js";
-import type { CommitPlan, MaybePromise, StoreDriver } from "./driver.js";
+import type { CheckDelete, CommitPlan, MaybePromise, StoreDriver } from "./driver.js";
+import { chain, isPromise } from "./driver-kit.js";
 import { errors, isSessionKitError, SessionKitError } from "./errors.js";
 import { assertSessionId, createSessionId } from "./ids.js";
 import { type Session, type SessionEvent, TERMINAL_STATUSES } from "./model.js";
 import { encodeCursor, parseFilter, parseListQuery, statsFromAggregate } from "./query.js";
+import { scanQueries } from "./scan-queries.js";
 import {
   commitInputSchema,
   createSessionInputSchema,
@@ -38,14 +40,12 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
 export interface DefineStoreOptions {
   /** Where timestamps come from (default: the system clock). */
   clock?: Clock;
-}
-
-function isPromise<T>(value: MaybePromise<T>): value is Promise<T> {
-  return typeof (value as Promise<T> | null)?.then === "function";
-}
-
-function chain<T, U>(value: MaybePromise<T>, next: (value: T) => MaybePromise<U>): MaybePromise<U> {
-  return isPromise(value) ? value.then(next) : next(value);
+  /**
+   * A synchronous twin of `driver` on the same storage, used by `store.sync()` (when the main
+   * driver answers with promises, say to wait for locks without blocking). Its name and
+   * capabilities are ignored; closing the store closes both.
+   */
+  syncDriver?: StoreDriver;
 }
 
 /** Patch fields whose values have a bounded size (numbers, statuses, timestamps). */
@@ -62,6 +62,7 @@ const createOptionsSchema = z.strictObject({ events: z.array(newEventSchema).max
  */
 export function defineSessionStore(driver: StoreDriver, options: DefineStoreOptions = {}): SessionStore {
   const name = driver.name;
+  const syncDriver = options.syncDriver;
   const clock = options.clock ?? systemClock;
   const capabilities = Object.freeze({ ...driver.capabilities });
   const maxBytes = capabilities.maxPayloadBytes;
@@ -87,199 +88,212 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
     return errors.io(name, action, error);
   }
 
-  const ops = {
-    create(input: CreateSessionInput, createOptions?: { events?: unknown[] }): MaybePromise<CommitResult> {
-      const parsed = parseInput(createSessionInputSchema, input, "input", name);
-      const { events: newEvents = [] } = parseInput(
-        createOptionsSchema,
-        createOptions ?? {},
-        "options",
-        name,
-      );
-      const id = parsed.id ?? createSessionId();
-      const at = now();
-      const session: Session = dropUndefined({
-        ...parsed,
-        id,
-        status: parsed.status ?? "active",
-        iterations: parsed.iterations ?? 0,
-        maxIterations: parsed.maxIterations ?? 100,
-        context: parsed.context ?? {},
-        createdAt: at,
-        updatedAt: at,
-        version: 1,
-        eventCount: newEvents.length,
-      });
-      const events = newEvents.map((event, index) => ({
-        seq: index + 1,
-        timestamp: at,
-        type: event.type,
-        data: event.data ?? {},
-      }));
-      checkSize("The record", session, id);
-      for (const event of events) checkSize(`Event ${event.seq}`, event, id);
-      return chain(driver.insert(session, events, { overwrite: false }), () => ({ session, events }));
-    },
+  const ops = makeOps(driver);
+  const syncOps = syncDriver ? makeOps(syncDriver) : ops;
 
-    get(id: string): MaybePromise<Session | null> {
-      assertSessionId(id, name);
-      return driver.get(id);
-    },
-
-    getWithHistory(id: string): MaybePromise<(Session & { history: SessionEvent[] }) | null> {
-      assertSessionId(id, name);
-      return chain(driver.get(id), (session) => {
-        if (session === null) return null;
-        if (session.eventCount === 0) return { ...session, history: [] };
-        const read = chain(driver.readEvents(id, 1, session.eventCount), (history) => ({
-          ...session,
-          history,
-        }));
-        if (!isPromise(read)) return read;
-        return read.catch((error: unknown) => {
-          if (isSessionKitError(error, "ERR_SESSION_NOT_FOUND")) return null;
-          throw error;
-        });
-      });
-    },
-
-    commit(id: string, input: CommitInput): MaybePromise<CommitResult> {
-      assertSessionId(id, name);
-      const parsed = parseInput(commitInputSchema, input ?? {}, "input", name);
-      let appended: SessionEvent[] = [];
-      const patchKeys = Object.keys(parsed.patch ?? {});
-      const plan = (current: Session): CommitPlan => {
-        if (parsed.expectedVersion !== undefined && current.version !== parsed.expectedVersion) {
-          throw errors.conflict(name, id, parsed.expectedVersion, current.version);
-        }
+  function makeOps(driver: StoreDriver) {
+    const derived = driver.list && driver.stats && driver.prune ? undefined : scanQueries(driver);
+    const list = driver.list?.bind(driver) ?? derived!.list;
+    const stats = driver.stats?.bind(driver) ?? derived!.stats;
+    const prune = driver.prune?.bind(driver) ?? derived!.prune;
+    const count = driver.count?.bind(driver) ?? (derived?.count as StoreDriver["count"]);
+    return {
+      create(input: CreateSessionInput, createOptions?: { events?: unknown[] }): MaybePromise<CommitResult> {
+        const parsed = parseInput(createSessionInputSchema, input, "input", name);
+        const { events: newEvents = [] } = parseInput(
+          createOptionsSchema,
+          createOptions ?? {},
+          "options",
+          name,
+        );
+        const id = parsed.id ?? createSessionId();
         const at = now();
-        const next: Session = { ...current };
-        const record = next as unknown as Record<string, unknown>;
-        for (const [key, value] of Object.entries(parsed.patch ?? {})) {
-          if (value === undefined) continue;
-          if (value === null) delete record[key];
-          else record[key] = value;
-        }
-        const newEvents = parsed.events ?? [];
-        appended = newEvents.map((event, index) => ({
-          seq: current.eventCount + index + 1,
+        const session: Session = dropUndefined({
+          ...parsed,
+          id,
+          status: parsed.status ?? "active",
+          iterations: parsed.iterations ?? 0,
+          maxIterations: parsed.maxIterations ?? 100,
+          context: parsed.context ?? {},
+          createdAt: at,
+          updatedAt: at,
+          version: 1,
+          eventCount: newEvents.length,
+        });
+        const events = newEvents.map((event, index) => ({
+          seq: index + 1,
           timestamp: at,
           type: event.type,
           data: event.data ?? {},
         }));
-        next.version = current.version + 1;
-        next.updatedAt = at;
-        next.eventCount = current.eventCount + appended.length;
-        // Only fields a patch sets can grow a record past the limit (counters add a few bytes at
-        // most), so an events-only append never re-serialises the whole state: O(1) per append.
-        if (patchKeys.some((key) => !FIXED_SIZE_FIELDS.has(key))) checkSize("The record", next, id);
-        for (const event of appended) checkSize(`Event ${event.seq}`, event, id);
-        return { next, events: appended };
-      };
-      return chain(driver.commit(id, plan), (session) => ({ session, events: appended }));
-    },
+        checkSize("The record", session, id);
+        for (const event of events) checkSize(`Event ${event.seq}`, event, id);
+        return chain(driver.insert(session, events, { overwrite: false }), () => ({ session, events }));
+      },
 
-    readEvents(id: string, range?: EventRange): MaybePromise<SessionEvent[]> {
-      assertSessionId(id, name);
-      const parsed = parseInput(eventRangeSchema, range ?? {}, "range", name);
-      if (parsed.last !== undefined) {
-        const last = parsed.last;
-        if (driver.readLastEvents) return driver.readLastEvents(id, last);
+      get(id: string): MaybePromise<Session | null> {
+        assertSessionId(id, name);
+        return driver.get(id);
+      },
+
+      getWithHistory(id: string): MaybePromise<(Session & { history: SessionEvent[] }) | null> {
+        assertSessionId(id, name);
         return chain(driver.get(id), (session) => {
-          if (session === null) throw errors.notFound(name, id);
-          const from = Math.max(1, session.eventCount - last + 1);
-          return chain(driver.readEvents(id, from, undefined), (events) => events.slice(-last));
+          if (session === null) return null;
+          if (session.eventCount === 0) return { ...session, history: [] };
+          const read = chain(driver.readEvents(id, 1, session.eventCount), (history) => ({
+            ...session,
+            history,
+          }));
+          if (!isPromise(read)) return read;
+          return read.catch((error: unknown) => {
+            if (isSessionKitError(error, "ERR_SESSION_NOT_FOUND")) return null;
+            throw error;
+          });
         });
-      }
-      const from = parsed.fromSeq ?? 1;
-      let to = parsed.toSeq;
-      if (parsed.limit !== undefined) to = Math.min(to ?? Number.MAX_SAFE_INTEGER, from + parsed.limit - 1);
-      return driver.readEvents(id, from, to);
-    },
+      },
 
-    list(query?: ListQuery): MaybePromise<SessionPage> {
-      const { filter, after, limit } = parseListQuery(query, name);
-      return chain(driver.list(filter, after, limit + 1), ({ items, corrupt }) => {
-        const more = items.length > limit;
-        const page = more ? items.slice(0, limit) : items;
-        const last = page[page.length - 1];
-        return {
-          items: page,
-          nextCursor: more && last ? encodeCursor(last, filter) : null,
-          corrupt,
+      commit(id: string, input: CommitInput): MaybePromise<CommitResult> {
+        assertSessionId(id, name);
+        const parsed = parseInput(commitInputSchema, input ?? {}, "input", name);
+        let appended: SessionEvent[] = [];
+        const patchKeys = Object.keys(parsed.patch ?? {});
+        const plan = (current: Session): CommitPlan => {
+          if (parsed.expectedVersion !== undefined && current.version !== parsed.expectedVersion) {
+            throw errors.conflict(name, id, parsed.expectedVersion, current.version);
+          }
+          const at = now();
+          const next: Session = { ...current };
+          const record = next as unknown as Record<string, unknown>;
+          for (const [key, value] of Object.entries(parsed.patch ?? {})) {
+            if (value === undefined) continue;
+            if (value === null) delete record[key];
+            else record[key] = value;
+          }
+          const newEvents = parsed.events ?? [];
+          appended = newEvents.map((event, index) => ({
+            seq: current.eventCount + index + 1,
+            timestamp: at,
+            type: event.type,
+            data: event.data ?? {},
+          }));
+          next.version = current.version + 1;
+          next.updatedAt = at;
+          next.eventCount = current.eventCount + appended.length;
+          // Only fields a patch sets can grow a record past the limit (counters add a few bytes at
+          // most), so an events-only append never re-serialises the whole state: O(1) per append.
+          if (patchKeys.some((key) => !FIXED_SIZE_FIELDS.has(key))) checkSize("The record", next, id);
+          for (const event of appended) checkSize(`Event ${event.seq}`, event, id);
+          return { next, events: appended };
         };
-      });
-    },
+        return chain(driver.commit(id, plan), (session) => ({ session, events: appended }));
+      },
 
-    count(filter?: SessionFilter): MaybePromise<number> {
-      const parsed = parseFilter(filter, name);
-      return driver.count
-        ? driver.count(parsed)
-        : chain(driver.stats(parsed), (aggregate) => aggregate.total);
-    },
+      readEvents(id: string, range?: EventRange): MaybePromise<SessionEvent[]> {
+        assertSessionId(id, name);
+        const parsed = parseInput(eventRangeSchema, range ?? {}, "range", name);
+        if (parsed.last !== undefined) {
+          const last = parsed.last;
+          if (driver.readLastEvents) return driver.readLastEvents(id, last);
+          return chain(driver.get(id), (session) => {
+            if (session === null) throw errors.notFound(name, id);
+            const from = Math.max(1, session.eventCount - last + 1);
+            return chain(driver.readEvents(id, from, undefined), (events) => events.slice(-last));
+          });
+        }
+        const from = parsed.fromSeq ?? 1;
+        let to = parsed.toSeq;
+        if (parsed.limit !== undefined) to = Math.min(to ?? Number.MAX_SAFE_INTEGER, from + parsed.limit - 1);
+        return driver.readEvents(id, from, to);
+      },
 
-    stats(filter?: SessionFilter): MaybePromise<SessionStats> {
-      const parsed = parseFilter(filter, name);
-      return chain(driver.stats(parsed), statsFromAggregate);
-    },
+      list(query?: ListQuery): MaybePromise<SessionPage> {
+        const { filter, after, limit } = parseListQuery(query, name);
+        return chain(list(filter, after, limit + 1), ({ items, corrupt }) => {
+          const more = items.length > limit;
+          const page = more ? items.slice(0, limit) : items;
+          const last = page[page.length - 1];
+          return {
+            items: page,
+            nextCursor: more && last ? encodeCursor(last, filter) : null,
+            corrupt,
+          };
+        });
+      },
 
-    delete(id: string, deleteOptions?: DeleteOptions): MaybePromise<boolean> {
-      assertSessionId(id, name);
-      const parsed = parseInput(deleteOptionsSchema, deleteOptions ?? {}, "options", name);
-      return driver.delete(id, parsed.expectedVersion);
-    },
+      count(filter?: SessionFilter): MaybePromise<number> {
+        const parsed = parseFilter(filter, name);
+        return count ? count(parsed) : chain(stats(parsed), (aggregate) => aggregate.total);
+      },
 
-    prune(input: PruneInput): MaybePromise<PruneResult> {
-      const parsed = parseInput(pruneInputSchema, input, "input", name);
-      const statuses = parsed.statuses ?? [...TERMINAL_STATUSES];
-      const dryRun = parsed.dryRun ?? false;
-      return chain(driver.prune([...new Set(statuses)], parsed.olderThan, dryRun), (ids) => {
-        const sorted = [...ids].sort();
-        return { count: sorted.length, ids: sorted, dryRun };
-      });
-    },
+      stats(filter?: SessionFilter): MaybePromise<SessionStats> {
+        const parsed = parseFilter(filter, name);
+        return chain(stats(parsed), statsFromAggregate);
+      },
 
-    importSession(
-      session: Session,
-      events: SessionEvent[],
-      importOptions?: ImportOptions,
-    ): MaybePromise<CommitResult> {
-      if (session && typeof session === "object") assertSessionId((session as Session).id, name);
-      const parsedSession = dropUndefined(
-        parseInput(importedSessionSchema, session, "session", name),
-      ) as Session;
-      if (!Array.isArray(events))
-        throw errors.invalidInput(name, "`events` to be an array", events, "Pass the exported history.");
-      const parsedEvents = events.map((event, index) =>
-        parseInput(importedEventSchema, event, `events[${index}]`, name),
-      );
-      const { overwrite = false } = parseInput(importOptionsSchema, importOptions ?? {}, "options", name);
-      parsedEvents.forEach((event, index) => {
-        if (event.seq !== index + 1) {
+      delete(id: string, deleteOptions?: DeleteOptions): MaybePromise<boolean> {
+        assertSessionId(id, name);
+        const parsed = parseInput(deleteOptionsSchema, deleteOptions ?? {}, "options", name);
+        const expected = parsed.expectedVersion;
+        if (expected === undefined) return driver.delete(id);
+        const check: CheckDelete = (current) => {
+          if (current.version !== expected) throw errors.conflict(name, id, expected, current.version);
+        };
+        return driver.delete(id, check);
+      },
+
+      prune(input: PruneInput): MaybePromise<PruneResult> {
+        const parsed = parseInput(pruneInputSchema, input, "input", name);
+        const statuses = parsed.statuses ?? [...TERMINAL_STATUSES];
+        const dryRun = parsed.dryRun ?? false;
+        return chain(prune([...new Set(statuses)], parsed.olderThan, dryRun), (ids) => {
+          const sorted = [...ids].sort();
+          return { count: sorted.length, ids: sorted, dryRun };
+        });
+      },
+
+      importSession(
+        session: Session,
+        events: SessionEvent[],
+        importOptions?: ImportOptions,
+      ): MaybePromise<CommitResult> {
+        if (session && typeof session === "object") assertSessionId((session as Session).id, name);
+        const parsedSession = dropUndefined(
+          parseInput(importedSessionSchema, session, "session", name),
+        ) as Session;
+        if (!Array.isArray(events))
+          throw errors.invalidInput(name, "`events` to be an array", events, "Pass the exported history.");
+        const parsedEvents = events.map((event, index) =>
+          parseInput(importedEventSchema, event, `events[${index}]`, name),
+        );
+        const { overwrite = false } = parseInput(importOptionsSchema, importOptions ?? {}, "options", name);
+        parsedEvents.forEach((event, index) => {
+          if (event.seq !== index + 1) {
+            throw errors.invalidInput(
+              name,
+              `events[${index}].seq to be ${index + 1}`,
+              event.seq,
+              "Histories are contiguous from seq 1.",
+            );
+          }
+        });
+        if (parsedSession.eventCount !== parsedEvents.length) {
           throw errors.invalidInput(
             name,
-            `events[${index}].seq to be ${index + 1}`,
-            event.seq,
-            "Histories are contiguous from seq 1.",
+            `session.eventCount to equal the ${parsedEvents.length} events given`,
+            parsedSession.eventCount,
+            "Export the session together with its whole history.",
           );
         }
-      });
-      if (parsedSession.eventCount !== parsedEvents.length) {
-        throw errors.invalidInput(
-          name,
-          `session.eventCount to equal the ${parsedEvents.length} events given`,
-          parsedSession.eventCount,
-          "Export the session together with its whole history.",
-        );
-      }
-      checkSize("The record", parsedSession, parsedSession.id);
-      for (const event of parsedEvents) checkSize(`Event ${event.seq}`, event, parsedSession.id);
-      return chain(driver.insert(parsedSession, parsedEvents, { overwrite }), () => ({
-        session: parsedSession,
-        events: parsedEvents,
-      }));
-    },
-  };
+        checkSize("The record", parsedSession, parsedSession.id);
+        for (const event of parsedEvents) checkSize(`Event ${event.seq}`, event, parsedSession.id);
+        return chain(driver.insert(parsedSession, parsedEvents, { overwrite }), () => ({
+          session: parsedSession,
+          events: parsedEvents,
+        }));
+      },
+    };
+  }
 
   type Ops = typeof ops;
 
@@ -310,7 +324,7 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
   function runSync<K extends keyof Ops>(action: K, args: Parameters<Ops[K]>): Awaited<ReturnType<Ops[K]>> {
     if (closed) throw errors.closed(name);
     try {
-      const result: unknown = (ops[action] as (...a: unknown[]) => unknown)(...args);
+      const result: unknown = (syncOps[action] as (...a: unknown[]) => unknown)(...args);
       if (isPromise(result as MaybePromise<unknown>)) {
         (result as Promise<unknown>).catch(() => undefined);
         throw new SessionKitError(
@@ -368,6 +382,7 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
         await Promise.allSettled([...inflight]);
         try {
           await driver.close();
+          if (syncDriver && syncDriver !== driver) await syncDriver.close();
         } catch (error) {
           throw wrap(error, "close");
         }

@@ -9,13 +9,14 @@ export interface ParsedFilter {
   userId?: string;
   channelId?: string;
   mode?: string;
+  /** De-duplicated, in SESSION_STATUSES order. */
   statuses?: SessionStatus[];
-  /** Inclusive bounds on createdAt / updatedAt. */
+  /** Inclusive bounds on createdAt / updatedAt, as `YYYY-MM-DDTHH:mm:ss.sssZ` (compare as text). */
   createdFrom?: string;
   createdTo?: string;
   updatedFrom?: string;
   updatedTo?: string;
-  /** Sorted by key. */
+  /** Top-level metadata keys (each matching METADATA_KEY_PATTERN) and the values they must equal; sorted by key. */
   metadata?: Array<[string, MetadataFilterValue]>;
 }
 
@@ -36,40 +37,117 @@ export interface StatsAggregate {
 
 /** What the wrapper asks a driver to persist for one commit. */
 export interface CommitPlan {
+  /** The whole next state: version = current.version + 1, eventCount grown by `events.length`. */
   next: Session;
+  /** The events to append, numbered current.eventCount + 1, + 2, …; may be empty. */
   events: SessionEvent[];
 }
 
 /**
+ * Decides a commit from the current state. It is pure: it reads only its argument and the clock,
+ * touches no storage and keeps no state between calls, so a driver may call it any number of
+ * times (once per attempt). It throws a SessionKitError to refuse (ERR_VERSION_CONFLICT,
+ * ERR_PAYLOAD_TOO_LARGE, …); the driver then changes nothing and rethrows that error as it is.
+ */
+export type PlanCommit = (current: Session) => CommitPlan;
+
+/**
+ * Decides whether a delete may go ahead, from the current state; pure like PlanCommit. It throws
+ * (ERR_VERSION_CONFLICT, or a private error of the wrapper's prune) to refuse; the driver then
+ * deletes nothing and rethrows the error as it is.
+ */
+export type CheckDelete = (current: Session) => void;
+
+/** Everything a driver holds, for the wrapper to filter, order, count and prune itself. */
+export interface ScanResult {
+  /** Every readable session (or its summary). The wrapper never changes these objects. */
+  sessions: Iterable<SessionSummary>;
+  /** Records that could not be read (see corruptReport()); reported by list, skipped elsewhere. */
+  corrupt?: CorruptRecordReport[];
+}
+
+/**
  * The small interface an adapter implements; `defineSessionStore` turns it into a full
- * SessionStore. Inputs arrive validated (ids, payloads, queries, sizes, closed state), so a
- * driver only persists. Every method may be sync or async; a sync driver also gets `store.sync()`.
- * Throw SessionKitError for contract outcomes (not found, exists, corrupt, busy); anything else
- * is wrapped as ERR_STORE_IO.
+ * SessionStore. Import it from `@sessionkit/core/driver`.
+ *
+ * **What the wrapper already did.** Every input arrives validated: ids match SESSION_ID_PATTERN,
+ * payloads are plain JSON within `capabilities.maxPayloadBytes`, queries are parsed, the store is
+ * open. Timestamps, versions and seq numbers are computed by the wrapper (inside `plan`). A driver
+ * only persists and reads back, byte for byte (NUL, lone surrogates and a `__proto__` key included).
+ *
+ * **Errors.** Throw a SessionKitError for contract outcomes: ERR_SESSION_NOT_FOUND,
+ * ERR_SESSION_EXISTS, ERR_CORRUPT_RECORD / ERR_UNSUPPORTED_RECORD_VERSION (a stored record that
+ * does not decode: use parseRecordText), ERR_STORE_BUSY (a lock not obtained in time). Anything
+ * else (a raw I/O or driver error) is wrapped by the store as ERR_STORE_IO.
+ *
+ * **Sync or async.** Every method may return a value or a promise. A driver whose methods all
+ * answer synchronously may claim `capabilities.sync`; the store then offers `store.sync()`.
+ *
+ * **Queries.** Implement either `scan()` (the wrapper derives list, count, stats and prune from it,
+ * by reading everything: fine for small or in-memory stores), or `list`, `stats` and `prune`
+ * (with an index). When both exist, the methods win and `scan` is unused.
+ *
+ * **Exclusivity.** "Exclusively" below means: between reading the current state and persisting,
+ * no other commit, insert or delete of the same session lands, in this handle, another handle or
+ * another process (as far as `capabilities` claim). A lock gives it; so does a conditional write
+ * ("only if the version is still N") that is retried from a fresh read when it loses.
+ *
+ * **Capabilities** oblige you to: `persistent`: data survives close() and a new driver on the same
+ * storage. `multiHandle`: two drivers on one storage in one process see each other's writes at
+ * once, and exclusivity holds between them. `multiProcess`: the same across processes (the
+ * conformance suite forks real children: give it a `childModule`). `crashSafe`: a process killed
+ * at any instant leaves each session at its old or its new state, never torn, never with a
+ * partial batch of events. `sync`: every method answers without a promise. `maxPayloadBytes`: you
+ * store records and events up to this size of JSON text.
  */
 export interface StoreDriver {
   /** Short name, the prefix of error messages ("store-fs"). */
   readonly name: string;
+  /** What the store promises; tested by the conformance suite. */
   readonly capabilities: StoreCapabilities;
-  /** Persist a new session and its events atomically; ERR_SESSION_EXISTS if the id is taken (unless overwrite). */
+  /**
+   * Persists a new session and its events atomically (all or nothing). ERR_SESSION_EXISTS if the
+   * id is taken, unless `overwrite`: then the old session and all its events are replaced at once.
+   * `session.eventCount === events.length` and events are numbered from 1.
+   */
   insert(session: Session, events: SessionEvent[], options: { overwrite: boolean }): MaybePromise<void>;
   /** The session, null if absent; ERR_CORRUPT_RECORD / ERR_UNSUPPORTED_RECORD_VERSION if unreadable. */
   get(id: string): MaybePromise<Session | null>;
   /**
-   * Exclusively for this session (no other commit, delete or insert of it in between, in any
-   * process): read the current session, call `plan(current)`, persist `next` and append `events`
-   * atomically, return `next`. If `plan` throws, change nothing and rethrow. ERR_SESSION_NOT_FOUND if absent.
+   * Exclusively for this session: reads the current state, calls `plan(current)`, persists
+   * `next` and appends `events` atomically (all or nothing), and returns `next`.
+   * - ERR_SESSION_NOT_FOUND if the session is absent (`plan` is not called).
+   * - If `plan` throws, nothing changes; rethrow its error unchanged.
+   * - `plan` is pure: a driver without locks may call it, write conditionally ("only if still at
+   *   current.version"), and on losing the race read again and call `plan` again with the new state.
+   *   Only the plan whose write succeeded counts. Never persist a plan made from a state that is
+   *   no longer current.
+   * - The objects `plan` returns belong to the driver; the wrapper copies what it hands out.
    */
-  commit(id: string, plan: (current: Session) => CommitPlan): MaybePromise<Session>;
-  /** Events with fromSeq <= seq <= toSeq (toSeq undefined: to the end), ascending. ERR_SESSION_NOT_FOUND if absent. */
+  commit(id: string, plan: PlanCommit): MaybePromise<Session>;
+  /**
+   * Events with fromSeq <= seq <= toSeq (toSeq undefined: to the end), ascending, as stored.
+   * An empty array when the range holds none; ERR_SESSION_NOT_FOUND if the session is absent.
+   * Bounds may be any safe integer ≥ 1.
+   */
   readEvents(id: string, fromSeq: number, toSeq: number | undefined): MaybePromise<SessionEvent[]>;
-  /** Optional fast path for the last `count` events (oldest first). */
+  /** Optional fast path for the last `count` events (oldest first); ERR_SESSION_NOT_FOUND if absent. */
   readLastEvents?(id: string, count: number): MaybePromise<SessionEvent[]>;
   /**
-   * Up to `limit` summaries matching `filter`, ordered createdAt desc then id desc, strictly after
-   * `after` in that order when given; plus any damaged records met.
+   * Deletes the session and all its events atomically; false if it was absent.
+   * - Without `check`: works on a corrupt record too (it is how a user removes one).
+   * - With `check`: exclusively, as for commit, reads the current state and calls `check(current)`;
+   *   if it throws, deletes nothing and rethrows unchanged. Like `plan` it is pure and may be called
+   *   again after a lost race. A record that does not decode throws its ERR_CORRUPT_RECORD.
    */
-  list(
+  delete(id: string, check?: CheckDelete): MaybePromise<boolean>;
+  /** Everything the store holds, for stores without an index (see "Queries" above). */
+  scan?(): MaybePromise<ScanResult>;
+  /**
+   * Up to `limit` summaries matching `filter`, ordered createdAt desc then id desc, strictly after
+   * `after` in that order when given; plus any damaged records met (see collectPage()).
+   */
+  list?(
     filter: ParsedFilter,
     after: ListPosition | undefined,
     limit: number,
@@ -77,20 +155,22 @@ export interface StoreDriver {
     items: SessionSummary[];
     corrupt: CorruptRecordReport[];
   }>;
-  /** Aggregates over the sessions matching `filter`. */
-  stats(filter: ParsedFilter): MaybePromise<StatsAggregate>;
+  /** Aggregates over the sessions matching `filter` (see foldStats()). */
+  stats?(filter: ParsedFilter): MaybePromise<StatsAggregate>;
   /** How many sessions match `filter` (defaults to stats().total when absent). */
   count?(filter: ParsedFilter): MaybePromise<number>;
   /**
-   * Delete the session and its events; false if absent. With `expectedVersion`, read it under the
-   * same exclusivity as commit and throw ERR_VERSION_CONFLICT if it differs. Must work on corrupt
-   * records when no version is expected.
+   * Ids of sessions with a status in `statuses` and updatedAt < `before` (text comparison of
+   * normalised instants), deleted unless dryRun. Each deletion is decided again exclusively (a
+   * session committed in between is kept); a damaged record is skipped. Any order.
    */
-  delete(id: string, expectedVersion: number | undefined): MaybePromise<boolean>;
-  /** Ids (ascending) of sessions with a status in `statuses` and updatedAt < `before`; deleted unless dryRun. */
-  prune(statuses: SessionStatus[], before: string, dryRun: boolean): MaybePromise<string[]>;
-  /** Release resources this driver opened. */
+  prune?(statuses: SessionStatus[], before: string, dryRun: boolean): MaybePromise<string[]>;
+  /** Releases what this driver opened. Called once, after every operation in flight settled. */
   close(): MaybePromise<void>;
 }
+
+/** A driver whose queries are all present (an indexed driver, or one completed from scan()). */
+export type IndexedStoreDriver = StoreDriver &
+  Required<Pick<StoreDriver, "list" | "stats" | "count" | "prune">>;
 
 export type { SessionEvent };

@@ -32,22 +32,48 @@ export interface SessionKitErrorOptions {
   details?: Record<string, unknown>;
 }
 
+/**
+ * The brand every SessionKitError carries. A registered symbol is the same in every copy of
+ * core, so an adapter built against one installed copy and a manager from another still
+ * recognise each other's errors (instanceof alone would not: each copy has its own class).
+ */
+const BRAND: unique symbol = Symbol.for("sessionkit.error") as never;
+
+function isBranded(value: unknown): value is SessionKitError {
+  return (
+    value !== null &&
+    typeof value === "object" &&
+    (value as { [BRAND]?: unknown })[BRAND] === true &&
+    typeof (value as { code?: unknown }).code === "string"
+  );
+}
+
 /** The one error class of sessionkit: branch on `code`, read `details` for the facts. */
 export class SessionKitError extends Error {
   override readonly name = "SessionKitError";
   readonly code: ErrorCode;
   readonly details: Record<string, unknown>;
+  /** Marks the error as sessionkit's across copies of the package (see isSessionKitError). */
+  readonly [BRAND] = true;
 
   constructor(code: ErrorCode, message: string, options: SessionKitErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.details = options.details ?? {};
   }
+
+  /** `instanceof SessionKitError` holds for errors made by any installed copy of core. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isBranded(value);
+  }
 }
 
-/** True when `error` is a SessionKitError, optionally with the given code. */
+/**
+ * True when `error` is a SessionKitError (from any installed copy of core: compared by brand and
+ * `code`, not by class), optionally with the given code.
+ */
 export function isSessionKitError(error: unknown, code?: ErrorCode): error is SessionKitError {
-  return error instanceof SessionKitError && (code === undefined || error.code === code);
+  return isBranded(error) && (code === undefined || error.code === code);
 }
 
 /** Renders a value for an error message: short, quoted, control characters escaped. */

@@ -1,15 +1,72 @@
-export * from "./clock.js";
-export * from "./define-store.js";
-export type * from "./driver.js";
-export * from "./errors.js";
-export * from "./ids.js";
-export * from "./json.js";
-export * from "./manager/index.js";
-export * from "./memory-store.js";
-export * from "./model.js";
-export * from "./query.js";
-export * from "./records.js";
-export * from "./schemas.js";
+// The application-facing surface of @sessionkit/core. Adapter authors import `@sessionkit/core/driver`.
+export { type Clock, createManualClock, isoNow, type ManualClock, systemClock } from "./clock.js";
+export { DEFAULT_MAX_PAYLOAD_BYTES } from "./define-store.js";
+export {
+  ERROR_CODES,
+  type ErrorCode,
+  isSessionKitError,
+  SessionKitError,
+  type SessionKitErrorOptions,
+} from "./errors.js";
+export { createSessionId, isValidSessionId } from "./ids.js";
+export type { JsonObject, JsonValue } from "./json.js";
+export { createSessionManager } from "./manager/create-manager.js";
+export {
+  type Actor,
+  applyOperationSync,
+  type Decision,
+  decide,
+  type IterationUsage,
+  isSessionResumable,
+  type Operation,
+  type ResumableOptions,
+  sessionDuration,
+  sessionProgress,
+  type TokenUsage,
+  TRANSITION_TABLE,
+} from "./manager/index.js";
+export type * from "./manager/types.js";
+export { createMemoryStore, type MemoryStoreOptions, memoryStoreCapabilities } from "./memory-store.js";
+export {
+  type AgentSession,
+  CORE_EVENT_TYPES,
+  type CoreEventType,
+  EVENT_TYPE_PATTERN,
+  isTerminalStatus,
+  type NewEvent,
+  type PauseInfo,
+  SESSION_STATUSES,
+  type Session,
+  type SessionEvent,
+  type SessionMetadata,
+  type SessionStatus,
+  type SessionSummary,
+  TERMINAL_STATUSES,
+  type TerminalStatus,
+} from "./model.js";
 export type * from "./store.js";
-export * from "./transfer.js";
-export * from "./webhooks/index.js";
+export {
+  copySessions,
+  EXPORT_FORMAT,
+  EXPORT_FORMAT_VERSION,
+  type ExportHeader,
+  type ExportRecord,
+  type ExportSessionsOptions,
+  exportSessions,
+  type ImportSessionsOptions,
+  importSessions,
+  parseExportHeader,
+  type TransferProgress,
+} from "./transfer.js";
+export {
+  DEFAULT_SIGNATURE_TOLERANCE_MS,
+  DEFAULT_WEBHOOK_EVENTS,
+  type SessionNotification,
+  SIGNATURE_HEADER,
+  signWebhook,
+  type VerifyWebhookInput,
+  verifyWebhookSignature,
+  WEBHOOK_PAYLOAD_VERSION,
+  type WebhookConfig,
+  type WebhookDelivery,
+} from "./webhooks/index.js";

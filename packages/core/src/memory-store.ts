@@ -1,9 +1,9 @@
 import type { Clock } from "./clock.js";
 import { DEFAULT_MAX_PAYLOAD_BYTES, defineSessionStore } from "./define-store.js";
-import type { StoreDriver } from "./driver.js";
+import type { IndexedStoreDriver, StoreDriver } from "./driver.js";
 import { errors } from "./errors.js";
-import { type Session, type SessionEvent, toSummary } from "./model.js";
-import { addToAggregate, compareForList, emptyAggregate, isAfterPosition, matchesFilter } from "./query.js";
+import type { Session, SessionEvent } from "./model.js";
+import { scanQueries } from "./scan-queries.js";
 import type { SessionStore, StoreCapabilities } from "./store.js";
 
 export interface MemoryStoreOptions {
@@ -29,15 +29,15 @@ export const memoryStoreCapabilities: StoreCapabilities = Object.freeze({
 });
 
 /**
- * The in-memory driver: the reference every adapter is compared with. Records are copied on the
- * way in and out, so callers never share objects with the store.
+ * The in-memory driver: the reference every adapter is compared with. It implements only scan()
+ * for queries. Records are copied on the way in and out, so callers never share objects with it.
  */
-export function createMemoryDriver(options: MemoryStoreOptions = {}): StoreDriver {
+export function createMemoryDriver(options: MemoryStoreOptions = {}): IndexedStoreDriver {
   const name = "store-memory";
   const entries = new Map<string, Entry>();
   const clone = <T>(value: T): T => structuredClone(value);
 
-  return {
+  const driver: StoreDriver = {
     name,
     capabilities: {
       ...memoryStoreCapabilities,
@@ -65,43 +65,24 @@ export function createMemoryDriver(options: MemoryStoreOptions = {}): StoreDrive
       const end = toSeq === undefined ? entry.events.length : Math.min(toSeq, entry.events.length);
       return fromSeq > end ? [] : clone(entry.events.slice(fromSeq - 1, end));
     },
-    list(filter, after, limit) {
-      const rows = [];
-      for (const { session } of entries.values()) {
-        if (!matchesFilter(session, filter)) continue;
-        if (after && !isAfterPosition(session, after)) continue;
-        rows.push(session);
-      }
-      rows.sort(compareForList);
-      return { items: rows.slice(0, limit).map((session) => clone(toSummary(session))), corrupt: [] };
+    scan() {
+      const sessions: Session[] = [];
+      for (const entry of entries.values()) sessions.push(entry.session);
+      return { sessions };
     },
-    stats(filter) {
-      const aggregate = emptyAggregate();
-      for (const { session } of entries.values()) {
-        if (matchesFilter(session, filter)) addToAggregate(aggregate, session);
-      }
-      return aggregate;
-    },
-    delete(id, expectedVersion) {
+    delete(id, check) {
       const entry = entries.get(id);
       if (!entry) return false;
-      if (expectedVersion !== undefined && entry.session.version !== expectedVersion) {
-        throw errors.conflict(name, id, expectedVersion, entry.session.version);
-      }
+      check?.(entry.session);
       return entries.delete(id);
-    },
-    prune(statuses, before, dryRun) {
-      const ids: string[] = [];
-      for (const { session } of entries.values()) {
-        if (statuses.includes(session.status) && session.updatedAt < before) ids.push(session.id);
-      }
-      if (!dryRun) for (const id of ids) entries.delete(id);
-      return ids;
     },
     close() {
       entries.clear();
     },
   };
+  // The queries derived from scan() are attached, so code that wraps this driver (tests, mutants)
+  // can call them as on any indexed driver; they are the wrapper's own reference semantics.
+  return { ...driver, ...scanQueries(driver) };
 }
 
 /** An in-memory SessionStore: for tests, prototypes and as the reference adapter. Nothing survives the process. */

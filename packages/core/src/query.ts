@@ -1,12 +1,12 @@
 import type { ListPosition, ParsedFilter, StatsAggregate } from "./driver.js";
+import { METADATA_KEY_PATTERN } from "./driver-kit.js";
 import { describeValue, SessionKitError } from "./errors.js";
 import { isValidSessionId } from "./ids.js";
-import { SESSION_STATUSES, type SessionStatus, type SessionSummary } from "./model.js";
+import { SESSION_STATUSES, type SessionSummary } from "./model.js";
 import type { ListQuery, MetadataFilterValue, SessionFilter, SessionStats } from "./store.js";
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 1000;
-const METADATA_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 const FILTER_KEYS = new Set([
   "userId",
   "channelId",
@@ -94,8 +94,8 @@ export function parseFilter(
     const entries: Array<[string, MetadataFilterValue]> = [];
     for (const key of Object.keys(metadata).sort()) {
       const value = metadata[key];
-      if (!METADATA_KEY.test(key))
-        throw invalidQuery(component, "metadata key", key, `a key matching ${METADATA_KEY}`);
+      if (!METADATA_KEY_PATTERN.test(key))
+        throw invalidQuery(component, "metadata key", key, `a key matching ${METADATA_KEY_PATTERN}`);
       const ok =
         value === null ||
         typeof value === "string" ||
@@ -228,26 +228,6 @@ export function parseListQuery(
   }
   const after = cursor === undefined || cursor === null ? undefined : decodeCursor(cursor, filter, component);
   return { filter, after, limit: pageSize };
-}
-
-/** An aggregate with every status at zero. */
-export function emptyAggregate(): StatsAggregate {
-  return {
-    total: 0,
-    byStatus: { active: 0, paused: 0, completed: 0, failed: 0, timeout: 0 },
-    byMode: {},
-    iterationsSum: 0,
-    eventsSum: 0,
-  };
-}
-
-/** Adds one session to an aggregate (reference implementation for in-memory drivers). */
-export function addToAggregate(aggregate: StatsAggregate, session: SessionSummary): void {
-  aggregate.total += 1;
-  aggregate.byStatus[session.status as SessionStatus] += 1;
-  aggregate.byMode[session.mode] = (aggregate.byMode[session.mode] ?? 0) + 1;
-  aggregate.iterationsSum += session.iterations;
-  aggregate.eventsSum += session.eventCount;
 }
 
 /** Derives the public statistics from an aggregate, identically for every adapter. */

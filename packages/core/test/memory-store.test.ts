@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { createMemoryDriver, defineSessionStore } from "../src/driver-entry.js";
 import {
   createManualClock,
-  createMemoryDriver,
   createMemoryStore,
-  defineSessionStore,
   isSessionKitError,
   type JsonValue,
   type SessionStore,

@@ -1,14 +1,12 @@
 import { describe, expect, it } from "vitest";
+import { decodeRecord, encodeRecord, RECORD_SCHEMA_VERSION } from "../src/driver-entry.js";
 import {
   copySessions,
   createManualClock,
   createMemoryStore,
-  decodeRecord,
-  encodeRecord,
   exportSessions,
   importSessions,
   isSessionKitError,
-  RECORD_SCHEMA_VERSION,
 } from "../src/index.js";
 
 function seedRecord(overrides: Record<string, unknown> = {}) {

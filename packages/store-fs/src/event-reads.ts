@@ -1,5 +1,5 @@
 import { closeSync, openSync } from "node:fs";
-import { errors, type SessionEvent } from "@sessionkit/core";
+import { errors, type SessionEvent } from "@sessionkit/core/driver";
 import { parseLine, readRange } from "./log-lines.js";
 import type { StorePaths } from "./paths.js";
 import type { LoadedSession } from "./session-load.js";

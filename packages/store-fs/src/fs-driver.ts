@@ -11,7 +11,7 @@ import {
   type StatsAggregate,
   type StoreCapabilities,
   type StoreDriver,
-} from "@sessionkit/core";
+} from "@sessionkit/core/driver";
 import { readLastLoggedEvents, readLoggedEvents } from "./event-reads.js";
 import { createIndex } from "./index-journal.js";
 import { createLockManager } from "./lock.js";
@@ -90,7 +90,7 @@ export function createFsCore(options: ResolvedFsStoreOptions) {
         return aggregate;
       },
       count: (filter) => matching(filter).rows.length,
-      delete: (id, expectedVersion) => run(id, (held) => ops.remove(id, expectedVersion, held)),
+      delete: (id, check) => run(id, (held) => ops.remove(id, check, held)),
       prune(statuses, before, dryRun) {
         const candidates = index
           .view()

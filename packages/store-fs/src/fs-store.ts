@@ -1,4 +1,4 @@
-import { defineSessionStore, errors, type SessionStore } from "@sessionkit/core";
+import { defineSessionStore, errors, type SessionStore } from "@sessionkit/core/driver";
 import { createFsCore } from "./fs-driver.js";
 import { type FsStoreOptions, parseFsStoreOptions } from "./options.js";
 
@@ -25,9 +25,11 @@ export function createFsStore(options: FsStoreOptions): FsSessionStore {
   } catch (error) {
     throw errors.io("store-fs", `open the store directory ${JSON.stringify(resolved.dir)}`, error);
   }
-  const clock = resolved.clock ? { clock: resolved.clock } : {};
-  const asyncStore = defineSessionStore(core.asyncDriver, clock);
-  const syncStore = defineSessionStore(core.syncDriver, clock);
+  // One wrapper: the async driver waits for locks without blocking, store.sync() uses its sync twin.
+  const store = defineSessionStore(core.asyncDriver, {
+    ...(resolved.clock ? { clock: resolved.clock } : {}),
+    syncDriver: core.syncDriver,
+  });
   let closed = false;
 
   function guarded(action: string, fn: () => void): void {
@@ -40,12 +42,8 @@ export function createFsStore(options: FsStoreOptions): FsSessionStore {
   }
 
   return {
-    ...asyncStore,
+    ...store,
     dir: resolved.dir,
-    sync() {
-      if (closed) throw errors.closed("store-fs");
-      return syncStore.sync();
-    },
     rebuildIndex() {
       guarded("rebuild the listing index", () => core.index.rebuild());
     },
@@ -54,7 +52,7 @@ export function createFsStore(options: FsStoreOptions): FsSessionStore {
     },
     async close() {
       closed = true;
-      await Promise.all([asyncStore.close(), syncStore.close()]);
+      await store.close();
       core.close();
     },
   };

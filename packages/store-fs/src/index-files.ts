@@ -1,3 +1,7 @@
+<<<<<<< HEAD
+import { closeSync, linkSync, openSync, readFileSync, renameSync, unlinkSync } from "node:fs";
+import type { SessionSummary } from "@sessionkit/core/driver";
+=======
 import {
   closeSync,
   linkSync,
@@ -8,7 +12,8 @@ import {
   renameSync,
   unlinkSync,
 } from "node:fs";
-import type { SessionSummary } from "@sessionkit/core";
+import type { SessionSummary } from "@sessionkit/core/driver";
+>>>>>>> main
 import { errnoCode, writeAll, writeFileAtomic } from "./fsio.js";
 import { readRange } from "./log-lines.js";
 import { type StorePaths, token } from "./paths.js";

@@ -12,7 +12,7 @@ import {
   isSessionKitError,
   type SessionSummary,
   toSummary,
-} from "@sessionkit/core";
+} from "@sessionkit/core/driver";
 import { errnoCode, openIfExists, writeAll } from "./fsio.js";
 import { createCompaction } from "./index-compaction.js";
 import {

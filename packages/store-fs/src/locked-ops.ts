@@ -1,6 +1,7 @@
 import { closeSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, renameSync, statSync } from "node:fs";
 import { join } from "node:path";
 import {
+  type CheckDelete,
   type CommitPlan,
   errors,
   isSessionKitError,
@@ -8,7 +9,7 @@ import {
   type SessionEvent,
   type SessionStatus,
   toSummary,
-} from "@sessionkit/core";
+} from "@sessionkit/core/driver";
 import {
   errnoCode,
   fsyncDir,
@@ -222,13 +223,12 @@ export function createLockedOps(options: LockedOpsOptions) {
       if (trash) removeQuietly(trash);
     },
 
-    /** Deletes the session; with `expectedVersion`, only at that version (ERR_VERSION_CONFLICT). */
-    remove(id: string, expectedVersion: number | undefined, held: HeldLock): boolean {
-      if (expectedVersion !== undefined) {
+    /** Deletes the session; with `check`, only if it accepts the state read under the lock. */
+    remove(id: string, check: CheckDelete | undefined, held: HeldLock): boolean {
+      if (check) {
         const loaded = read(id);
         if (!loaded) return false;
-        if (loaded.session.version !== expectedVersion)
-          throw errors.conflict(component, id, expectedVersion, loaded.session.version);
+        check(loaded.session);
       } else if (!exists(id)) {
         return false;
       }

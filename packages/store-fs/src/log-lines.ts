@@ -1,5 +1,5 @@
 import { readSync } from "node:fs";
-import { errors, type Session, type SessionEvent, type SessionKitError } from "@sessionkit/core";
+import { errors, type Session, type SessionEvent, type SessionKitError } from "@sessionkit/core/driver";
 
 /** One line of log.jsonl: the version it produces, the changed fields, removed fields, events. */
 export interface LogLine {

@@ -1,4 +1,4 @@
-import { type Clock, DEFAULT_MAX_PAYLOAD_BYTES, SessionKitError } from "@sessionkit/core";
+import { type Clock, DEFAULT_MAX_PAYLOAD_BYTES, SessionKitError } from "@sessionkit/core/driver";
 import { z } from "zod";
 
 /** How hard the store works to survive a power loss (a killed process is always survived). */

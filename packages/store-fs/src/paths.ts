@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { SESSION_ID_PATTERN } from "@sessionkit/core";
+import { SESSION_ID_PATTERN } from "@sessionkit/core/driver";
 
 /** The files of one store directory. Every name that is not a session id is never a session. */
 export function storePaths(root: string) {

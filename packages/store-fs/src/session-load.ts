@@ -6,7 +6,7 @@ import {
   isSessionKitError,
   type Session,
   type SessionEvent,
-} from "@sessionkit/core";
+} from "@sessionkit/core/driver";
 import { errnoCode } from "./fsio.js";
 import { applyLine, parseLine, readRange, retryable } from "./log-lines.js";
 import type { StorePaths } from "./paths.js";

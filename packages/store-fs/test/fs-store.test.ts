@@ -9,14 +9,8 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import {
-  compareForList,
-  createManualClock,
-  matchesFilter,
-  parseFilter,
-  type Session,
-  toSummary,
-} from "@sessionkit/core";
+import { createManualClock, type Session } from "@sessionkit/core";
+import { compareForList, matchesFilter, parseFilter, toSummary } from "@sessionkit/core/driver";
 import { createFsStore } from "@sessionkit/store-fs";
 import { describe, expect, it } from "vitest";
 import { codeOf, tempDir } from "./helpers.js";

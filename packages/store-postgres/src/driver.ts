@@ -13,7 +13,7 @@ import {
   type StoreCapabilities,
   type StoreDriver,
   toSummary,
-} from "@sessionkit/core";
+} from "@sessionkit/core/driver";
 import { eventArrays, fromTextKey, sessionRow } from "./encode.js";
 import { quoteSchema } from "./migrations.js";
 import { isRetryable, toStoreError } from "./pg-errors.js";
@@ -157,8 +157,8 @@ export function createPostgresDriver(options: PostgresDriverOptions): StoreDrive
   }
 
   async function list(
-    filter: Parameters<StoreDriver["list"]>[0],
-    after: Parameters<StoreDriver["list"]>[1],
+    filter: Parameters<NonNullable<StoreDriver["list"]>>[0],
+    after: Parameters<NonNullable<StoreDriver["list"]>>[1],
     limit: number,
   ) {
     const items: SessionSummary[] = [];
@@ -321,17 +321,18 @@ export function createPostgresDriver(options: PostgresDriverOptions): StoreDrive
         return Number(rows[0]?.n ?? 0);
       }),
 
-    delete: (id, expectedVersion) =>
+    delete: (id, check) =>
       run("delete", async () => {
         lastSeen.delete(id);
-        if (expectedVersion === undefined) return ((await exec(pool, "delete", [id])).rowCount ?? 0) > 0;
+        if (check === undefined) return ((await exec(pool, "delete", [id])).rowCount ?? 0) > 0;
+        // Optimistic, like commit: check a fresh read, delete only if the row is still at that version.
         for (;;) {
-          if (((await exec(pool, "deleteVersion", [id, expectedVersion])).rowCount ?? 0) > 0) return true;
-          const { rows } = await exec<{ version: number }>(pool, "version", [id]);
+          const { rows } = await exec<{ record: string }>(pool, "get", [id]);
           const row = rows[0];
           if (!row) return false;
-          // Equal again only if an import rewound it in between; try the delete once more.
-          if (row.version !== expectedVersion) throw errors.conflict(name, id, expectedVersion, row.version);
+          const current = parseSession(id, row.record);
+          check(current);
+          if (((await exec(pool, "deleteVersion", [id, current.version])).rowCount ?? 0) > 0) return true;
         }
       }),
 

@@ -1,4 +1,9 @@
-import { encodeRecord, type MetadataFilterValue, type Session, type SessionEvent } from "@sessionkit/core";
+import {
+  encodeRecord,
+  type MetadataFilterValue,
+  type Session,
+  type SessionEvent,
+} from "@sessionkit/core/driver";
 
 // Filter keys the query layer accepts; other stored keys can never be asked for, so they stay out of the index.
 const METADATA_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;

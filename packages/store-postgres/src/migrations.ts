@@ -1,4 +1,4 @@
-import { SessionKitError } from "@sessionkit/core";
+import { SessionKitError } from "@sessionkit/core/driver";
 import type { PoolClientLike, PoolLike } from "./pool.js";
 
 /** One numbered schema change; `sql(schema)` gets the already-quoted schema name. */

@@ -1,4 +1,4 @@
-import { type Clock, parseInput } from "@sessionkit/core";
+import { type Clock, parseInput } from "@sessionkit/core/driver";
 import { z } from "zod";
 import type { PoolLike } from "./pool.js";
 

@@ -1,4 +1,4 @@
-import { errors, isSessionKitError, SessionKitError } from "@sessionkit/core";
+import { errors, isSessionKitError, SessionKitError } from "@sessionkit/core/driver";
 
 const BUSY_CODES = new Set(["40001", "40P01", "55P03", "57014"]);
 const UNREACHABLE_CODES = new Set([

@@ -1,4 +1,4 @@
-import type { ListPosition, ParsedFilter } from "@sessionkit/core";
+import type { ListPosition, ParsedFilter } from "@sessionkit/core/driver";
 import { metadataFilter, SESSION_COLUMNS, textKey } from "./encode.js";
 
 /** The SQL text of every statement, built once per schema. */

@@ -4,7 +4,7 @@ import {
   SessionKitError,
   type SessionStore,
   type StoreCapabilities,
-} from "@sessionkit/core";
+} from "@sessionkit/core/driver";
 import pg from "pg";
 import { createPostgresDriver } from "./driver.js";
 import { LATEST_SCHEMA_VERSION, migrate, quoteSchema } from "./migrations.js";

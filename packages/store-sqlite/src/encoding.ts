@@ -1,4 +1,4 @@
-import type { MetadataFilterValue } from "@sessionkit/core";
+import type { MetadataFilterValue } from "@sessionkit/core/driver";
 
 const METADATA_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 

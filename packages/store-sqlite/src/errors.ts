@@ -1,4 +1,4 @@
-import { errors, SessionKitError } from "@sessionkit/core";
+import { errors, SessionKitError } from "@sessionkit/core/driver";
 
 /** The prefix of every message this package writes. */
 export const STORE_NAME = "store-sqlite";

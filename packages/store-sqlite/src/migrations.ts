@@ -1,4 +1,4 @@
-import { SessionKitError } from "@sessionkit/core";
+import { SessionKitError } from "@sessionkit/core/driver";
 import type { SqliteDatabase } from "./database.js";
 import { metadataIndexRows } from "./encoding.js";
 import { STORE_NAME } from "./errors.js";

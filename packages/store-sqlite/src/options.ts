@@ -1,4 +1,9 @@
-import { type Clock, DEFAULT_MAX_PAYLOAD_BYTES, describeValue, SessionKitError } from "@sessionkit/core";
+import {
+  type Clock,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  describeValue,
+  SessionKitError,
+} from "@sessionkit/core/driver";
 import { z } from "zod";
 import type { SqliteDatabase } from "./database.js";
 import { STORE_NAME } from "./errors.js";

@@ -1,4 +1,4 @@
-import { decodeRecord, encodeRecord, errors, type Session, type SessionEvent } from "@sessionkit/core";
+import { decodeRecord, encodeRecord, errors, type Session, type SessionEvent } from "@sessionkit/core/driver";
 import { encodeText, toMinute } from "./encoding.js";
 import { STORE_NAME as name } from "./errors.js";
 

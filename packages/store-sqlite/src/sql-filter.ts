@@ -1,5 +1,5 @@
-import type { ListPosition, ParsedFilter } from "@sessionkit/core";
-import { SESSION_STATUSES } from "@sessionkit/core";
+import type { ListPosition, ParsedFilter } from "@sessionkit/core/driver";
+import { SESSION_STATUSES } from "@sessionkit/core/driver";
 import { encodeScalar, encodeText, toMinute } from "./encoding.js";
 import { ROW_SELECT } from "./session-rows.js";
 

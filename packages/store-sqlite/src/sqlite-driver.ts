@@ -11,7 +11,7 @@ import {
   type StoreCapabilities,
   type StoreDriver,
   toSummary,
-} from "@sessionkit/core";
+} from "@sessionkit/core/driver";
 import type { SqliteDatabase, SqliteStatement } from "./database.js";
 import { metadataIndexRows } from "./encoding.js";
 import { STORE_NAME as name, translateError } from "./errors.js";
@@ -224,14 +224,13 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
       });
     },
 
-    delete(id, expectedVersion) {
+    delete(id, check) {
       return run(`delete session "${id}"`, () =>
         tx.write(() => {
-          if (expectedVersion !== undefined) {
+          if (check) {
             const current = readSession(id);
             if (current === null) return false;
-            if (current.version !== expectedVersion)
-              throw errors.conflict(name, id, expectedVersion, current.version);
+            check(current);
           }
           return removeSession(id);
         }),

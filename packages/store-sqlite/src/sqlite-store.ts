@@ -1,5 +1,5 @@
+import type { CommitResult } from "@sessionkit/core";
 import {
-  type CommitResult,
   DEFAULT_MAX_PAYLOAD_BYTES,
   defineSessionStore,
   errors,
@@ -7,7 +7,7 @@ import {
   type SessionStore,
   type StoreCapabilities,
   type SyncSessionStore,
-} from "@sessionkit/core";
+} from "@sessionkit/core/driver";
 import Database from "better-sqlite3";
 import { type CallerTransactions, createCallerTransactions } from "./caller-transaction.js";
 import type { SqliteDatabase } from "./database.js";

@@ -1,4 +1,4 @@
-import type { ParsedFilter } from "@sessionkit/core";
+import type { ParsedFilter } from "@sessionkit/core/driver";
 import { createSqliteStore } from "@sessionkit/store-sqlite";
 import { describe, expect, it } from "vitest";
 import { countSql, listSql, pruneWhere, statsSql } from "../src/sql-filter.js";

@@ -1,4 +1,5 @@
-import { errors, type SessionEvent } from "@sessionkit/core";
+import type { SessionEvent } from "@sessionkit/core";
+import { errors } from "@sessionkit/core/driver";
 import type { Command } from "commander";
 import { parseCount } from "../options.js";
 import { clip, type Output, paintStatus } from "../output.js";

@@ -1,4 +1,5 @@
-import { errors, type SessionEvent, SessionKitError, type SessionStore } from "@sessionkit/core";
+import { type SessionEvent, SessionKitError, type SessionStore } from "@sessionkit/core";
+import { errors } from "@sessionkit/core/driver";
 import type { Command } from "commander";
 import { usageError } from "../errors.js";
 import { parseCount } from "../options.js";

@@ -9,7 +9,8 @@ import {
   truncateSync,
 } from "node:fs";
 import { join } from "node:path";
-import { SESSION_ID_PATTERN, type SessionSummary, SUMMARY_KEYS, toSummary } from "@sessionkit/core";
+import type { SessionSummary } from "@sessionkit/core";
+import { SESSION_ID_PATTERN, SUMMARY_KEYS, toSummary } from "@sessionkit/core/driver";
 import type { FsSessionStore } from "@sessionkit/store-fs";
 import lockfile from "proper-lockfile";
 import { canonicalJson } from "../checksum.js";

@@ -2,11 +2,11 @@ import {
   type SessionEvent as CoreEvent,
   type SessionFilter as CoreFilter,
   type SessionSummary as CoreSummary,
-  describeValue,
   type PauseInfo,
   type Session,
   SessionKitError,
 } from "@sessionkit/core";
+import { describeValue } from "@sessionkit/core/driver";
 import { COMPONENT } from "./state.js";
 import type { AgentSession, SessionEvent, SessionFilter, SessionSummary } from "./types.js";
 

@@ -5,8 +5,8 @@ import {
   SessionKitError,
   sessionDuration,
   sessionProgress,
-  toJsonObject,
 } from "@sessionkit/core";
+import { toJsonObject } from "@sessionkit/core/driver";
 import { contextView, stripPauseView, toEvent } from "./convert.js";
 import { COMPONENT, manager, nowMs, syncStore } from "./state.js";
 import { assertAge, listSessions, pruneOlderThan, readAgentSession } from "./store-api.js";

@@ -2,12 +2,12 @@ import { resolve } from "node:path";
 import {
   type Clock,
   createSessionManager,
-  describeValue,
   SessionKitError,
   type SessionManager,
   type SessionStore,
   type SyncSessionStore,
 } from "@sessionkit/core";
+import { describeValue } from "@sessionkit/core/driver";
 import { z } from "zod";
 import { createFsStore } from "../index.js";
 import type { CompatConfig } from "./types.js";

@@ -1,6 +1,5 @@
 import {
   type SessionSummary as CoreSummary,
-  describeValue,
   EVENT_TYPE_PATTERN,
   isSessionKitError,
   isTerminalStatus,
@@ -11,6 +10,7 @@ import {
   type SessionPatch,
   type SyncSessionStore,
 } from "@sessionkit/core";
+import { describeValue } from "@sessionkit/core/driver";
 import { parseSeedFilter, stripPauseView, takeSeedPause, toAgentSession, toSeedSummary } from "./convert.js";
 import { COMPONENT, nowIso, nowMs, syncStore } from "./state.js";
 import type {

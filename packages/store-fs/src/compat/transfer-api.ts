@@ -1,10 +1,10 @@
 import {
   type SessionEvent as CoreEvent,
-  decodeRecord,
   isSessionKitError,
   isValidSessionId,
   type Session,
 } from "@sessionkit/core";
+import { decodeRecord } from "@sessionkit/core/driver";
 import { stripPauseView } from "./convert.js";
 import { COMPONENT, syncStore } from "./state.js";
 import { readAgentSession } from "./store-api.js";

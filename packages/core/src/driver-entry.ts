@@ -1,0 +1,76 @@
+// `@sessionkit/core/driver`: everything an adapter needs, and nothing an application does.
+export type { Clock } from "./clock.js";
+export { DEFAULT_MAX_PAYLOAD_BYTES, type DefineStoreOptions, defineSessionStore } from "./define-store.js";
+export type {
+  CheckDelete,
+  CommitPlan,
+  IndexedStoreDriver,
+  ListPosition,
+  MaybePromise,
+  ParsedFilter,
+  PlanCommit,
+  ScanResult,
+  StatsAggregate,
+  StoreDriver,
+} from "./driver.js";
+export {
+  addToAggregate,
+  chain,
+  collectPage,
+  corruptReport,
+  emptyAggregate,
+  foldStats,
+  indexableMetadata,
+  isCorruptRecordError,
+  isPromise,
+  METADATA_KEY_PATTERN,
+  type PageSource,
+  parseEventText,
+  parseRecordText,
+  type StatsGroup,
+} from "./driver-kit.js";
+export {
+  describeValue,
+  type ErrorCode,
+  errors,
+  isSessionKitError,
+  SessionKitError,
+} from "./errors.js";
+export { assertSessionId, isValidSessionId, SESSION_ID_PATTERN } from "./ids.js";
+export {
+  isPlainObject,
+  type JsonObject,
+  type JsonValue,
+  jsonEqual,
+  toJsonObject,
+  toJsonValue,
+} from "./json.js";
+export { createMemoryDriver, memoryStoreCapabilities } from "./memory-store.js";
+export {
+  EVENT_TYPE_PATTERN,
+  isTerminalStatus,
+  SESSION_STATUSES,
+  type Session,
+  type SessionEvent,
+  type SessionStatus,
+  type SessionSummary,
+  SUMMARY_KEYS,
+  toSummary,
+} from "./model.js";
+export { compareForList, isAfterPosition, matchesFilter, normalizeInstant, parseFilter } from "./query.js";
+export {
+  type DecodedRecord,
+  decodeEvent,
+  decodeRecord,
+  encodeRecord,
+  RECORD_SCHEMA_VERSION,
+} from "./records.js";
+export { parseInput } from "./schemas.js";
+export type {
+  CorruptRecordReport,
+  MetadataFilterValue,
+  SessionFilter,
+  SessionStore,
+  StoreCapabilities,
+  SyncSessionStore,
+} from "./store.js";

@@ -1,0 +1,166 @@
+import type { ListPosition, MaybePromise, StatsAggregate } from "./driver.js";
+import { errors, isSessionKitError } from "./errors.js";
+import type { Session, SessionEvent, SessionStatus, SessionSummary } from "./model.js";
+import { decodeEvent, decodeRecord } from "./records.js";
+import type { CorruptRecordReport, MetadataFilterValue } from "./store.js";
+
+/** Keys a metadata filter may name: an index only needs entries whose key matches this. */
+export const METADATA_KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+/** True for a value, or a promise of it, that is a promise. */
+export function isPromise<T>(value: MaybePromise<T>): value is Promise<T> {
+  return typeof (value as Promise<T> | null)?.then === "function";
+}
+
+/** Applies `next` to a value or a promise, staying synchronous for values. */
+export function chain<T, U>(value: MaybePromise<T>, next: (value: T) => MaybePromise<U>): MaybePromise<U> {
+  return isPromise(value) ? value.then(next) : next(value);
+}
+
+/**
+ * Parses the stored JSON text of session `id` into a Session: upgrades older record schemas,
+ * refuses newer ones (ERR_UNSUPPORTED_RECORD_VERSION) and anything malformed, not JSON or holding
+ * another id (ERR_CORRUPT_RECORD). Write records with `encodeRecord` (adds `schemaVersion`).
+ */
+export function parseRecordText(text: string, id: string, component: string): Session {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (cause) {
+    throw errors.corrupt(component, id, "the stored record is not valid JSON", cause);
+  }
+  return decodeRecord(raw, id, component).session;
+}
+
+/** Parses the stored JSON text of one event of session `id`; ERR_CORRUPT_RECORD if malformed. */
+export function parseEventText(text: string, id: string, component: string): SessionEvent {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (cause) {
+    throw errors.corrupt(component, id, "a stored event is not valid JSON", cause);
+  }
+  return decodeEvent(raw, id, component);
+}
+
+/** True for the two errors a damaged stored record raises (reported, never fatal, when listing). */
+export function isCorruptRecordError(error: unknown): boolean {
+  return (
+    isSessionKitError(error, "ERR_CORRUPT_RECORD") ||
+    isSessionKitError(error, "ERR_UNSUPPORTED_RECORD_VERSION")
+  );
+}
+
+/** The report of a damaged record for list(); rethrows `error` when it is anything else. */
+export function corruptReport(error: unknown, id: string): CorruptRecordReport {
+  if (!isCorruptRecordError(error)) throw error;
+  const known = error as { code: CorruptRecordReport["code"]; message: string };
+  return { id, code: known.code, message: known.message };
+}
+
+/**
+ * The metadata entries a filter can match: top-level keys matching METADATA_KEY_PATTERN with
+ * scalar values (objects and arrays never equal a filter value). What an index stores.
+ */
+export function indexableMetadata(metadata: unknown): Array<[string, MetadataFilterValue]> {
+  if (metadata === null || typeof metadata !== "object" || Array.isArray(metadata)) return [];
+  const out: Array<[string, MetadataFilterValue]> = [];
+  for (const key of Object.keys(metadata)) {
+    if (!METADATA_KEY_PATTERN.test(key)) continue;
+    const value = (metadata as Record<string, unknown>)[key];
+    if (
+      value === null ||
+      typeof value === "string" ||
+      typeof value === "boolean" ||
+      typeof value === "number"
+    ) {
+      out.push([key, value]);
+    }
+  }
+  return out;
+}
+
+/** How collectPage reads rows: a page of raw rows after a position, and how to decode one. */
+export interface PageSource<Row> {
+  /** Up to `want` raw rows strictly after `position` (undefined: from the start) in list order. */
+  fetch(position: ListPosition | undefined, want: number): MaybePromise<Row[]>;
+  /** The row's id and createdAt (read without decoding, so a damaged row still advances the page). */
+  position(row: Row): ListPosition;
+  /** Decodes a row; a corrupt-record error makes it a report instead of an item. */
+  summary(row: Row): SessionSummary;
+}
+
+/**
+ * Fills a page of `limit` summaries from an ordered source, reporting and skipping damaged rows
+ * and reading on so the page is still full when more rows exist. Sync for a sync source.
+ */
+export function collectPage<Row>(
+  source: PageSource<Row>,
+  after: ListPosition | undefined,
+  limit: number,
+): MaybePromise<{ items: SessionSummary[]; corrupt: CorruptRecordReport[] }> {
+  const items: SessionSummary[] = [];
+  const corrupt: CorruptRecordReport[] = [];
+  const step = (
+    position: ListPosition | undefined,
+  ): MaybePromise<{ items: SessionSummary[]; corrupt: CorruptRecordReport[] }> => {
+    const want = limit - items.length;
+    return chain(source.fetch(position, want), (rows) => {
+      for (const row of rows) {
+        try {
+          items.push(source.summary(row));
+        } catch (error) {
+          corrupt.push(corruptReport(error, source.position(row).id));
+        }
+      }
+      const last = rows[rows.length - 1];
+      if (rows.length < want || items.length >= limit || last === undefined) return { items, corrupt };
+      return step(source.position(last));
+    });
+  };
+  return step(after);
+}
+
+/** An aggregate with every status at zero. */
+export function emptyAggregate(): StatsAggregate {
+  return {
+    total: 0,
+    byStatus: { active: 0, paused: 0, completed: 0, failed: 0, timeout: 0 },
+    byMode: {},
+    iterationsSum: 0,
+    eventsSum: 0,
+  };
+}
+
+/** One group of a GROUP BY status, mode query: how many sessions, and their sums. */
+export interface StatsGroup {
+  status: string;
+  mode: string;
+  count: number;
+  iterations: number;
+  events: number;
+}
+
+/** Folds grouped counts (a SQL `GROUP BY status, mode`, or one group per session) into an aggregate. */
+export function foldStats(groups: Iterable<StatsGroup>): StatsAggregate {
+  const aggregate = emptyAggregate();
+  for (const group of groups) {
+    aggregate.total += group.count;
+    if (Object.hasOwn(aggregate.byStatus, group.status)) {
+      aggregate.byStatus[group.status as SessionStatus] += group.count;
+    }
+    aggregate.byMode[group.mode] = (aggregate.byMode[group.mode] ?? 0) + group.count;
+    aggregate.iterationsSum += group.iterations;
+    aggregate.eventsSum += group.events;
+  }
+  return aggregate;
+}
+
+/** Adds one session to an aggregate. */
+export function addToAggregate(aggregate: StatsAggregate, session: SessionSummary): void {
+  aggregate.total += 1;
+  aggregate.byStatus[session.status] += 1;
+  aggregate.byMode[session.mode] = (aggregate.byMode[session.mode] ?? 0) + 1;
+  aggregate.iterationsSum += session.iterations;
+  aggregate.eventsSum += session.eventCount;
+}

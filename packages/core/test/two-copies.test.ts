@@ -1,0 +1,77 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as driverA from "../src/driver-entry.js";
+import * as coreA from "../src/index.js";
+
+type Core = typeof coreA;
+type Driver = typeof driverA;
+
+const packageDir = join(dirname(fileURLToPath(import.meta.url)), "..");
+let temp: string;
+let coreB: Core;
+let driverB: Driver;
+
+// A second copy of core, packed and installed into a directory of its own, as npm does when an
+// adapter and an application resolve different versions: its SessionKitError is another class.
+beforeAll(async () => {
+  temp = mkdtempSync(join(tmpdir(), "sessionkit-two-copies-"));
+  const tarball = execFileSync("npm", ["pack", "--silent", "--pack-destination", temp], {
+    cwd: packageDir,
+    encoding: "utf8",
+  }).trim();
+  const installed = join(temp, "node_modules", "@sessionkit", "core");
+  mkdirSync(installed, { recursive: true });
+  execFileSync("tar", ["-xzf", join(temp, tarball), "-C", installed, "--strip-components=1"]);
+  for (const dependency of ["nanoid", "undici", "zod"]) {
+    symlinkSync(
+      realpathSync(join(packageDir, "node_modules", dependency)),
+      join(temp, "node_modules", dependency),
+    );
+  }
+  expect(readdirSync(join(installed, "dist"))).toContain("driver.js");
+  coreB = (await import(pathToFileURL(join(installed, "dist", "index.js")).href)) as Core;
+  driverB = (await import(pathToFileURL(join(installed, "dist", "driver.js")).href)) as Driver;
+}, 60_000);
+
+afterAll(() => {
+  if (temp) rmSync(temp, { recursive: true, force: true });
+});
+
+describe("two installed copies of core", () => {
+  it("are distinct classes, yet recognise each other's errors by brand and code", () => {
+    expect(coreB.SessionKitError).not.toBe(coreA.SessionKitError);
+    const fromB = new coreB.SessionKitError("ERR_VERSION_CONFLICT", "from copy B");
+    expect(coreA.isSessionKitError(fromB, "ERR_VERSION_CONFLICT")).toBe(true);
+    expect(coreA.isSessionKitError(fromB, "ERR_SESSION_NOT_FOUND")).toBe(false);
+    expect(fromB instanceof coreA.SessionKitError).toBe(true);
+    expect(coreB.isSessionKitError(new coreA.SessionKitError("ERR_INVALID_ID", "from copy A"))).toBe(true);
+    expect(coreA.isSessionKitError({ code: "ERR_VERSION_CONFLICT", message: "look-alike" })).toBe(false);
+  });
+
+  it("a manager from one copy retries the conflicts of a store built with the other", async () => {
+    const store = driverB.defineSessionStore(driverB.createMemoryDriver());
+    const manager = coreA.createSessionManager({ store });
+    const session = await manager.start({ mode: "chat", task: "count" });
+    // Concurrent updates of one session conflict; each must be retried until it lands.
+    await Promise.all(Array.from({ length: 20 }, () => manager.incrementIteration(session.id)));
+    const after = await store.get(session.id);
+    expect(after?.iterations).toBe(20);
+    await manager.close();
+  });
+
+  it("a store from one copy passes on, unwrapped, the errors of a driver built with the other", async () => {
+    const store = driverB.defineSessionStore(driverA.createMemoryDriver());
+    const { session } = await store.create({ mode: "chat", task: "t" });
+    const stale = store.commit(session.id, { expectedVersion: 7, patch: { task: "u" } });
+    await expect(stale).rejects.toMatchObject({ code: "ERR_VERSION_CONFLICT" });
+    const missing = await store.commit("session_missing", {}).catch((error: unknown) => error);
+    expect(coreA.isSessionKitError(missing, "ERR_SESSION_NOT_FOUND")).toBe(true);
+    await expect(store.create({ id: session.id, mode: "chat", task: "t" })).rejects.toMatchObject({
+      code: "ERR_SESSION_EXISTS",
+    });
+  });
+});
