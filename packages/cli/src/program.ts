@@ -7,6 +7,7 @@ import { registerShow } from "./commands/show.js";
 import { registerStats } from "./commands/stats.js";
 import { registerTail } from "./commands/tail.js";
 import { registerTransfer } from "./commands/transfer.js";
+import { registerUi } from "./commands/ui.js";
 import { EXIT, exitCodeOf, formatError } from "./errors.js";
 import type { GlobalOptions } from "./options.js";
 import { createOutput, type Format, type Output } from "./output.js";
@@ -91,6 +92,7 @@ export function createProgram(setExit: (code: number) => void): Command {
   registerTransfer(program, wrap);
   registerMigrate(program, wrap);
   registerInspect(program, wrap);
+  registerUi(program, wrap);
   for (const command of program.commands)
     command.exitOverride().showHelpAfterError("(run with --help for usage)");
   return program;
