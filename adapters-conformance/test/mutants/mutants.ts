@@ -2,6 +2,7 @@ import {
   type CommitPlan,
   createMemoryDriver,
   defineSessionStore,
+  type IndexedStoreDriver,
   isSessionKitError,
   type Session,
   type StoreDriver,
@@ -11,7 +12,7 @@ import type { ConformanceContext, ConformanceHarness, ConformanceOptions } from 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** The memory driver, re-declared as asynchronous (its mutant answers with promises). */
-function asyncMemoryDriver(): StoreDriver {
+function asyncMemoryDriver(): IndexedStoreDriver {
   const driver = createMemoryDriver();
   return { ...driver, capabilities: { ...driver.capabilities, sync: false } };
 }

@@ -1,10 +1,5 @@
-<<<<<<< HEAD
-import { closeSync, fstatSync, readdirSync, statSync } from "node:fs";
-import type { CorruptRecordReport, SessionSummary } from "@sessionkit/core/driver";
-=======
 import { closeSync, fstatSync, statSync } from "node:fs";
 import type { CorruptRecordReport, SessionSummary } from "@sessionkit/core/driver";
->>>>>>> main
 import { openIfExists, removeQuietly } from "./fsio.js";
 import {
   foldJournalText,

@@ -1,7 +1,3 @@
-<<<<<<< HEAD
-import { closeSync, linkSync, openSync, readFileSync, renameSync, unlinkSync } from "node:fs";
-import type { SessionSummary } from "@sessionkit/core/driver";
-=======
 import {
   closeSync,
   linkSync,
@@ -13,7 +9,6 @@ import {
   unlinkSync,
 } from "node:fs";
 import type { SessionSummary } from "@sessionkit/core/driver";
->>>>>>> main
 import { errnoCode, writeAll, writeFileAtomic } from "./fsio.js";
 import { readRange } from "./log-lines.js";
 import { type StorePaths, token } from "./paths.js";

@@ -1,13 +1,8 @@
 import * as fs from "node:fs";
 import { mkdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
-<<<<<<< HEAD
-import { resolve } from "node:path";
-import { errors, SessionKitError } from "@sessionkit/core/driver";
-=======
 import { dirname, resolve } from "node:path";
 import { errors, SessionKitError } from "@sessionkit/core/driver";
->>>>>>> main
 import lockfile from "proper-lockfile";
 
 const MAX_BACKOFF_MS = 25;
