@@ -35,7 +35,7 @@ import {
   updateContext,
 } from "@sessionkit/store-fs/compat";
 import { describe, expect, it, vi } from "vitest";
-import { tempDir, useFreshStore } from "./helpers.js";
+import { readJsonBody, tempDir, useFreshStore } from "./helpers.js";
 
 const types = (id: string) => getSession(id)!.history.map((event) => event.type);
 const count = (list: string[], type: string) => list.filter((t) => t === type).length;
@@ -150,20 +150,14 @@ describe("webhooks (seed: awaited inline, before saving, module-wide)", () => {
     const completeArrived = new Promise<void>((resolve) => {
       arrived = resolve;
     });
-    const server = createServer((request: IncomingMessage, response: ServerResponse) => {
-      let body = "";
-      request.on("data", (chunk) => {
-        body += chunk;
-      });
-      request.on("end", () => {
-        const payload = JSON.parse(body);
-        bodies.push(payload);
-        held.push(response);
-        if (payload.event === "complete") {
-          seenOnDisk.push(getSession(payload.session.id)!.status);
-          arrived();
-        }
-      });
+    const server = createServer(async (request: IncomingMessage, response: ServerResponse) => {
+      const payload = await readJsonBody(request);
+      bodies.push(payload);
+      held.push(response);
+      if (payload.event === "complete") {
+        seenOnDisk.push(getSession(payload.session.id)!.status);
+        arrived();
+      }
     });
     server.listen(0, "127.0.0.1");
     await once(server, "listening");

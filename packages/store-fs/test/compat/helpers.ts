@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import type { IncomingMessage } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Clock, createManualClock, type ManualClock } from "@sessionkit/core";
@@ -27,4 +28,17 @@ export function useFreshStore(clock: ManualClock = createManualClock("2026-03-01
   const dir = join(tempDir(), "sessions");
   configure({ dir, clock: clock as Clock, webhookUrl: null });
   return { dir, clock };
+}
+
+/** A webhook body as the drop-in's tests read it. */
+export interface WebhookBody {
+  event: string;
+  session: { id: string; status: string };
+}
+
+/** The whole body of a webhook request a test server received, parsed as JSON. */
+export async function readJsonBody(request: IncomingMessage): Promise<WebhookBody> {
+  let body = "";
+  for await (const chunk of request) body += chunk;
+  return JSON.parse(body) as WebhookBody;
 }

@@ -9,7 +9,7 @@ import {
 } from "@sessionkit/store-fs/compat/manager";
 import type { CreateSessionOptions } from "@sessionkit/store-fs/compat/types";
 import { describe, expect, it } from "vitest";
-import { useFreshStore } from "./helpers.js";
+import { readJsonBody, useFreshStore } from "./helpers.js";
 
 describe("the drop-in's synchronous calls publish like the async ones", () => {
   it("a deadline timeout committed by updateContext sends its timeout webhook", async () => {
@@ -19,17 +19,11 @@ describe("the drop-in's synchronous calls publish like the async ones", () => {
     const timeoutArrived = new Promise<void>((resolve) => {
       onTimeout = resolve;
     });
-    const server = createServer((request, response) => {
-      let body = "";
-      request.on("data", (chunk) => {
-        body += chunk;
-      });
-      request.on("end", () => {
-        const payload = JSON.parse(body);
-        events.push(payload);
-        response.end("ok");
-        if (payload.event === "timeout") onTimeout();
-      });
+    const server = createServer(async (request, response) => {
+      const payload = await readJsonBody(request);
+      events.push(payload);
+      response.end("ok");
+      if (payload.event === "timeout") onTimeout();
     });
     server.listen(0, "127.0.0.1");
     await once(server, "listening");
