@@ -10,6 +10,7 @@ import {
   SessionKitError,
 } from "@sessionkit/core";
 import { type Command, Option } from "commander";
+import { canonicalJson } from "../checksum.js";
 import { EXIT } from "../errors.js";
 import { addFilterOptions, type FilterOptions, filterFrom } from "../options.js";
 import { forEachLimited } from "../pool.js";
@@ -33,7 +34,9 @@ async function writeLine(stream: Writable, line: string): Promise<void> {
 export function registerTransfer(program: Command, wrap: Wrap): void {
   const exporter = program
     .command("export")
-    .description("Write sessions with their histories as JSON Lines (a header, then one session per line).")
+    .description(
+      "Write sessions with their histories as canonical JSON Lines (a header, then one session per line, keys sorted: the same data gives the same bytes from every store).",
+    )
     .option("-o, --out <file>", "write to this file instead of stdout");
   addFilterOptions(exporter)
     .addHelpText(
@@ -53,7 +56,9 @@ export function registerTransfer(program: Command, wrap: Wrap): void {
             out.note(`warning ${report.code}: ${report.id} was not exported: ${report.message}`);
           },
         })) {
-          await writeLine(stream, line);
+          // Canonical bytes (keys sorted at every level): the same data exports to the same sha256
+          // whichever store holds it (PostgreSQL's jsonb, for one, does not keep key order).
+          await writeLine(stream, sessions < 0 ? line : canonicalJson(JSON.parse(line)));
           sessions += 1;
         }
         if (stream !== process.stdout) {
@@ -113,7 +118,15 @@ export function registerTransfer(program: Command, wrap: Wrap): void {
               header = true;
               continue;
             }
-            batch.push(parseRecord(raw, lineNumber));
+            let record: ExportRecord;
+            try {
+              record = parseRecord(raw, lineNumber);
+            } catch (error) {
+              // What came before the damaged line is imported, so the message's count is the truth.
+              await flush();
+              throw withImported(error, totals.imported);
+            }
+            batch.push(record);
             if (batch.length >= 64) await flush();
           }
           await flush();
@@ -142,6 +155,15 @@ export function registerTransfer(program: Command, wrap: Wrap): void {
     );
 }
 
+/** The error with the number of sessions already imported added to its message and details. */
+function withImported(error: unknown, imported: number): unknown {
+  if (!isSessionKitError(error)) return error;
+  return new SessionKitError(error.code, `${error.message} ${imported} sessions before it were imported.`, {
+    cause: error.cause,
+    details: { ...error.details, imported },
+  });
+}
+
 function parseRecord(line: string, lineNumber: number): ExportRecord {
   let record: ExportRecord;
   try {
@@ -149,7 +171,7 @@ function parseRecord(line: string, lineNumber: number): ExportRecord {
   } catch (cause) {
     throw new SessionKitError(
       "ERR_INVALID_INPUT",
-      `[cli] Line ${lineNumber} of the export is not JSON. The file is damaged; sessions before it were imported.`,
+      `[cli] Line ${lineNumber} of the export is not JSON: the file is damaged. Fix or cut that line, then import again with --on-conflict skip.`,
       {
         cause,
         details: { line: lineNumber },
@@ -164,7 +186,7 @@ function parseRecord(line: string, lineNumber: number): ExportRecord {
   ) {
     throw new SessionKitError(
       "ERR_INVALID_INPUT",
-      `[cli] Expected line ${lineNumber} to hold {session, events}. The file is damaged; sessions before it were imported.`,
+      `[cli] Expected line ${lineNumber} of the export to hold {session, events}: the file is damaged. Fix or cut that line, then import again with --on-conflict skip.`,
       {
         details: { line: lineNumber },
       },
