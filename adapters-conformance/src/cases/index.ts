@@ -13,6 +13,7 @@ import { pruneCases } from "./prune.js";
 import { queryCases } from "./queries.js";
 import { statsCases } from "./stats.js";
 import { storeLifecycleCases } from "./store-lifecycle.js";
+import { watchCases } from "./watch.js";
 
 function lifecycleList(): CaseDefinition[] {
   const exported = (lifecycle as { lifecycleCases?: CaseDefinition[] | (() => CaseDefinition[]) })
@@ -37,6 +38,7 @@ export function allCases(): CaseDefinition[] {
     ...fidelityCases,
     ...corruptCases,
     ...persistenceCases,
+    ...watchCases,
     ...lifecycleList(),
   ];
   const seen = new Set<string>();

@@ -2,11 +2,15 @@
 export type { Clock } from "./clock.js";
 export { DEFAULT_MAX_PAYLOAD_BYTES, type DefineStoreOptions, defineSessionStore } from "./define-store.js";
 export type {
+  ChangeFacts,
+  ChangeFeed,
+  ChangeRecord,
   CheckDelete,
   CommitPlan,
   IndexedStoreDriver,
   ListPosition,
   MaybePromise,
+  NewChange,
   ParsedFilter,
   PlanCommit,
   ScanResult,
@@ -74,3 +78,11 @@ export type {
   StoreCapabilities,
   SyncSessionStore,
 } from "./store.js";
+export {
+  commitChange,
+  decodeChange,
+  deleteChange,
+  encodeChangeFacts,
+  factsOf,
+  insertChange,
+} from "./watch-change.js";
