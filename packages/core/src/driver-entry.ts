@@ -1,4 +1,10 @@
 // `@sessionkit/core/driver`: everything an adapter needs, and nothing an application does.
+export {
+  canonicalEventJson,
+  canonicalJson,
+  canonicalSessionJson,
+  EVENT_KEY_ORDER,
+} from "./canonical-json.js";
 export type { Clock } from "./clock.js";
 export { DEFAULT_MAX_PAYLOAD_BYTES, type DefineStoreOptions, defineSessionStore } from "./define-store.js";
 export type {
@@ -50,6 +56,7 @@ export { createMemoryDriver, memoryStoreCapabilities } from "./memory-store.js";
 export {
   EVENT_TYPE_PATTERN,
   isTerminalStatus,
+  SESSION_KEY_ORDER,
   SESSION_STATUSES,
   type Session,
   type SessionEvent,
