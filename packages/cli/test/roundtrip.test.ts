@@ -5,8 +5,8 @@ import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { canonicalExportLine } from "@sessionkit/core";
 import { describe, expect, it } from "vitest";
-import { canonicalJson } from "../src/checksum.js";
 import { makeSession, pgStoreUrl, runCli, skipPg, tempDir } from "./helpers.js";
 
 /**
@@ -35,7 +35,7 @@ function canonicalExport(): string {
   ];
   for (let i = SESSIONS - 1; i >= 0; i--) {
     const { session, events } = makeSession(i, EVENTS);
-    lines.push(canonicalJson({ session, events }));
+    lines.push(canonicalExportLine({ session, events }));
   }
   return `${lines.join("\n")}\n`;
 }

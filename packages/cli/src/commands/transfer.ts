@@ -10,7 +10,6 @@ import {
   SessionKitError,
 } from "@sessionkit/core";
 import { type Command, Option } from "commander";
-import { canonicalJson } from "../checksum.js";
 import { EXIT } from "../errors.js";
 import { addFilterOptions, type FilterOptions, filterFrom } from "../options.js";
 import { forEachLimited } from "../pool.js";
@@ -56,9 +55,8 @@ export function registerTransfer(program: Command, wrap: Wrap): void {
             out.note(`warning ${report.code}: ${report.id} was not exported: ${report.message}`);
           },
         })) {
-          // Canonical bytes (keys sorted at every level): the same data exports to the same sha256
-          // whichever store holds it (PostgreSQL's jsonb, for one, does not keep key order).
-          await writeLine(stream, sessions < 0 ? line : canonicalJson(JSON.parse(line)));
+          // core writes canonical lines: the same data gives the same bytes from every store.
+          await writeLine(stream, line);
           sessions += 1;
         }
         if (stream !== process.stdout) {
