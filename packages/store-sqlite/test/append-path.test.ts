@@ -1,3 +1,5 @@
+import { statSync } from "node:fs";
+import { join } from "node:path";
 import type { SessionStore } from "@sessionkit/core";
 import { createSqliteStore } from "@sessionkit/store-sqlite";
 import { afterEach, describe, expect, it } from "vitest";
@@ -89,6 +91,23 @@ describe("store-sqlite append path", () => {
     expect(events.map((e) => e.seq)).toEqual([2]);
     expect(store.getWithHistory(session.id)?.history.map((e) => e.data)).toEqual([{ i: 0 }, { i: 2 }]);
     await stores.splice(0)[0]?.close();
+    db.close();
+  });
+
+  it("a store that opened its file checkpoints the WAL every 1,500 pages; a database handed in keeps its own setting", async () => {
+    const dir = tempDir();
+    const face = open({ filename: dbFile(dir) });
+    const { session } = face.create({ mode: "m", task: "t" });
+    // About 2.4 WAL pages per append here: 700 appends pass 1,500 pages. The WAL
+    // file is reused from its start after a checkpoint, so its size shows the largest run.
+    for (let i = 0; i < 700; i++) face.commit(session.id, append(i));
+    const frames = (statSync(`${dbFile(dir)}-wal`).size - 32) / (4096 + 24);
+    expect(frames).toBeGreaterThan(1_200);
+    const db = rawDb(join(dir, "other.db"));
+    db.pragma("wal_autocheckpoint = 123");
+    open({ database: db }).create({ mode: "m", task: "t" });
+    expect(db.pragma("wal_autocheckpoint", { simple: true })).toBe(123);
+    for (const store of stores.splice(0)) await store.close();
     db.close();
   });
 });
