@@ -3,6 +3,7 @@ import { fmtBytes, fmtRatio, fmtUs } from "./measure.mjs";
 import { appendPlan, readPlan } from "./w-append.mjs";
 import { cleanupSize } from "./w-cleanup.mjs";
 import { concPlan } from "./w-conc.mjs";
+import { renderOwnership } from "./w-ownership.mjs";
 import { querySizes } from "./w-query.mjs";
 
 export function table(header, rows) {
@@ -160,7 +161,8 @@ export function renderTables(ctx) {
     `### Peak memory while listing ${sizes.walk} sessions (fresh child process)\n\n${table(["subject", "listed", "RSS before", "peak RSS (maxRSS)", "peak − before", "walk time"], mRows)}`,
   );
 
-  return out.join("\n\n");
+  out.push(renderOwnership(ctx, table));
+  return out.filter(Boolean).join("\n\n");
 }
 
 export function renderRatios(rows) {
