@@ -5,6 +5,7 @@ import { cleanupSize } from "./w-cleanup.mjs";
 import { concPlan } from "./w-conc.mjs";
 import { renderOwnership } from "./w-ownership.mjs";
 import { querySizes } from "./w-query.mjs";
+import { renderScale, scaleLostRows } from "./w-scale.mjs";
 
 export function table(header, rows) {
   const lines = [
@@ -49,6 +50,12 @@ export function renderTables(ctx) {
     appendRows.push([
       "LangGraph `SqliteSaver.put` (one more step, whole history)",
       ...ns.map((n) => cell(F[`peer.put@${n}`])),
+    ]);
+  }
+  if (ns.some((n) => has(`peerpg.put@${n}`))) {
+    appendRows.push([
+      "LangGraph `PostgresSaver.put` (one more step, whole history)",
+      ...ns.map((n) => cell(F[`peerpg.put@${n}`])),
     ]);
   }
   out.push(
@@ -161,6 +168,7 @@ export function renderTables(ctx) {
     `### Peak memory while listing ${sizes.walk} sessions (fresh child process)\n\n${table(["subject", "listed", "RSS before", "peak RSS (maxRSS)", "peak − before", "walk time"], mRows)}`,
   );
 
+  out.push(renderScale(ctx));
   out.push(renderOwnership(ctx, table));
   return out.filter(Boolean).join("\n\n");
 }
@@ -190,5 +198,6 @@ export function renderLost(ctx) {
       lost === 0 && c.seqOk ? "PASS" : "MISS",
     ]);
   }
+  rows.push(...scaleLostRows(ctx));
   return rows;
 }

@@ -4,6 +4,7 @@ import type { CheckDelete, CommitPlan, MaybePromise, StoreDriver } from "./drive
 import { chain, isPromise } from "./driver-kit.js";
 import { errors, isSessionKitError, SessionKitError } from "./errors.js";
 import { assertSessionId, createSessionId } from "./ids.js";
+import { readInstant } from "./instants.js";
 import { type Session, type SessionEvent, TERMINAL_STATUSES } from "./model.js";
 import { encodeCursor, parseFilter, parseListQuery, statsFromAggregate } from "./query.js";
 import { scanQueries } from "./scan-queries.js";
@@ -70,7 +71,17 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
   let closing: Promise<void> | undefined;
   const inflight = new Set<Promise<unknown>>();
 
-  const now = () => new Date(clock.now()).toISOString();
+  // The clock is the one source of stored instants the schemas do not see; read it like any input.
+  const now = () => {
+    const reading = readInstant(clock.now());
+    if (reading.ok) return reading.iso;
+    throw errors.invalidInput(
+      name,
+      `the clock to return ${reading.reason}`,
+      clock.now(),
+      "Fix the clock; nothing was written.",
+    );
+  };
 
   function checkSize(what: string, value: unknown, id: string): void {
     const bytes = Buffer.byteLength(JSON.stringify(value), "utf8");
