@@ -23,7 +23,6 @@ export function detectionRows() {
   return [
     ["own.detect.fs", "fs, same host (pid check)", 1000],
     ["own.detect.sqlite", "sqlite, same host (pid check)", 1000],
-    ["own.detect.postgres", "postgres, same host (pid check)", 1000],
     [
       "own.detect.postgres-remote",
       `postgres, owner on "another host": lease ${REMOTE.leaseMs / 1000} s, sweep ${REMOTE.sweepMs / 1000} s`,
@@ -50,10 +49,13 @@ async function detect(ctx, subject, key, setting, where) {
   sweeper.on("crash", (n) => crashed.get(n.session.id)?.(now()));
   sweeper.startSweeper({ intervalMs: setting.sweepMs });
   const ms = [];
+  // The next worker starts while this trial runs, so its start-up stays out of the trial's time.
+  let next = startWorker(spec, setting.leaseMs, where);
   try {
     for (let t = 0; t < ownershipTrials(ctx.quick); t++) {
-      const { child, ready } = startWorker(spec, setting.leaseMs, where);
+      const { child, ready } = next;
       const { id } = await ready;
+      if (t + 1 < ownershipTrials(ctx.quick)) next = startWorker(spec, setting.leaseMs, where);
       const seen = new Promise((resolve) => crashed.set(id, resolve));
       await new Promise((resolve) => setTimeout(resolve, Math.random() * setting.phaseMs));
       const exited = new Promise((resolve) => child.once("exit", resolve));
@@ -67,6 +69,7 @@ async function detect(ctx, subject, key, setting, where) {
         throw new Error(`${key}: the crashed session is ${after.status}, not paused/crashed`);
     }
   } finally {
+    if (next.child.exitCode === null && next.child.signalCode === null) next.child.kill("SIGKILL");
     await sweeper.close();
     await store.close();
     await destroySpec(spec, ctx.pgAdmin);
@@ -89,7 +92,7 @@ async function operationIdCost(ctx, subject) {
   const store = await openStore(spec);
   const manager = createSessionManager({ store });
   const face = manager.sync();
-  const ops = ctx.quick ? 200 : 1000;
+  const ops = ctx.quick ? 100 : 300;
   let n = 0;
   const fresh = () => face.start({ task: "append", mode: "bench" }).id;
   try {
@@ -116,15 +119,17 @@ async function operationIdCost(ctx, subject) {
 }
 
 export async function runOwnership(ctx) {
-  for (const id of ["fs", "sqlite", "postgres"]) {
+  // The pid check does not depend on the store (fs and sqlite show it); PostgreSQL is measured as the
+  // cross-host case, where only the lease tells.
+  for (const [id, key, setting, where] of [
+    ["fs", "own.detect.fs", LOCAL, "local"],
+    ["sqlite", "own.detect.sqlite", LOCAL, "local"],
+    ["postgres", "own.detect.postgres-remote", REMOTE, "remote"],
+  ]) {
     const subject = ctx.subjects.find((s) => s.id === id);
     if (!subject) continue;
-    ctx.log(`ownership: detection after SIGKILL on ${id} (same host)`);
-    await detect(ctx, subject, `own.detect.${id}`, LOCAL, "local");
-    if (id === "postgres") {
-      ctx.log("ownership: detection after SIGKILL on postgres (owner seen as remote)");
-      await detect(ctx, subject, "own.detect.postgres-remote", REMOTE, "remote");
-    }
+    ctx.log(`ownership: detection after SIGKILL on ${id} (${where} owner)`);
+    await detect(ctx, subject, key, setting, where);
   }
   ctx.fig("own.limit.pid", { us: 1_000_000 });
   ctx.fig("own.limit.remote", { us: (REMOTE.leaseMs + REMOTE.sweepMs) * 1000 });
@@ -138,7 +143,7 @@ export async function runOwnership(ctx) {
 /** The workload's target rows (ratios against the limits, so the shared evaluator applies). */
 export function ownershipTargets() {
   return [
-    ...["fs", "sqlite", "postgres"].map((id) => ({
+    ...["fs", "sqlite"].map((id) => ({
       id: `own-detect-${id}`,
       label: `${id}: slowest of the detections after SIGKILL (same host, pid check) vs 1 s`,
       num: `own.detect.${id}.max`,

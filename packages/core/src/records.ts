@@ -60,12 +60,13 @@ export const storedSessionSchema = z.object({
  * per decode of a 9 KiB record on the bench machine under load), which made an operationId append
  * cost several plain ones.
  */
-function isOperationMap(value: unknown): boolean {
+export function isOperationMap(value: unknown): boolean {
   if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
-  for (const entry of Object.values(value)) {
-    if (entry === null || typeof entry !== "object") return false;
-    const { digest, version } = entry as Record<string, unknown>;
-    if (typeof digest !== "string" || !Number.isInteger(version) || (version as number) < 1) return false;
+  for (const [key, entry] of Object.entries(value)) {
+    if (key.length === 0 || key.length > 200 || entry === null || typeof entry !== "object") return false;
+    const { digest, version, ...rest } = entry as Record<string, unknown>;
+    if (typeof digest !== "string" || digest.length === 0 || digest.length > 128) return false;
+    if (!Number.isInteger(version) || (version as number) < 1 || Object.keys(rest).length > 0) return false;
   }
   return true;
 }
