@@ -140,6 +140,9 @@ export const importedSessionSchema = z.strictObject({
   error: z.string().optional(),
   pause: pauseSchema.optional(),
   metadata: json("metadata").optional(),
+  owner: ownerSchema.optional(),
+  leaseUntil: isoInstantSchema.optional(),
+  operations: operationsSchema.optional(),
   version: z.number().int().min(1),
   eventCount: z.number().int().min(0),
 });
