@@ -5,6 +5,7 @@ import { cleanupSize } from "./w-cleanup.mjs";
 import { concPlan } from "./w-conc.mjs";
 import { querySizes } from "./w-query.mjs";
 import { renderScale, scaleLostRows } from "./w-scale.mjs";
+import { renderUi } from "./w-ui.mjs";
 
 export function table(header, rows) {
   const lines = [
@@ -168,6 +169,7 @@ export function renderTables(ctx) {
   );
 
   out.push(renderScale(ctx));
+  out.push(renderUi(ctx));
   return out.filter(Boolean).join("\n\n");
 }
 
