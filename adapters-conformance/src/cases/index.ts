@@ -15,6 +15,7 @@ import { queryCases } from "./queries.js";
 import { statsCases } from "./stats.js";
 import { storeLifecycleCases } from "./store-lifecycle.js";
 import { summaryCases } from "./summaries.js";
+import { watchCases } from "./watch.js";
 
 function lifecycleList(): CaseDefinition[] {
   const exported = (lifecycle as { lifecycleCases?: CaseDefinition[] | (() => CaseDefinition[]) })
@@ -41,6 +42,7 @@ export function allCases(): CaseDefinition[] {
     ...fidelityCases,
     ...corruptCases,
     ...persistenceCases,
+    ...watchCases,
     ...lifecycleList(),
   ];
   const seen = new Set<string>();
