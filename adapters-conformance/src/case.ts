@@ -94,6 +94,7 @@ export const GROUP_TITLES: Record<string, string> = {
   "SS-J": "fidelity",
   "SS-CR": "corrupt and foreign records",
   "SS-P": "persistence across close and reopen",
+  "SS-W": "live change feed (watch)",
   "SS-LC": "lifecycle manager",
   "SS-LS": "leases, fencing and the crash sweeper",
   "SS-IDEM": "idempotent operations",

@@ -17,6 +17,7 @@ import { queryCases } from "./queries.js";
 import { statsCases } from "./stats.js";
 import { storeLifecycleCases } from "./store-lifecycle.js";
 import { summaryCases } from "./summaries.js";
+import { watchCases } from "./watch.js";
 
 function lifecycleList(): CaseDefinition[] {
   const exported = (lifecycle as { lifecycleCases?: CaseDefinition[] | (() => CaseDefinition[]) })
@@ -43,6 +44,7 @@ export function allCases(): CaseDefinition[] {
     ...fidelityCases,
     ...corruptCases,
     ...persistenceCases,
+    ...watchCases,
     ...lifecycleList(),
     ...leaseCases,
     ...idempotencyCases,
