@@ -153,5 +153,8 @@ export async function startChildStore(
       }
     },
     kill,
+    signal(name) {
+      if (!exited) child.kill(name);
+    },
   };
 }
