@@ -1,6 +1,9 @@
 // Forked by the suite: builds the adapter's store from the harness's childModule and serves it over IPC.
 // Requests: { id, method, args } (store methods) or { id, command, args }; answers { id, ok, value | error }.
 
+import type { SessionStore } from "@sessionkit/core";
+import { managerCommands } from "./child-manager.js";
+
 type Store = { [method: string]: (...args: unknown[]) => Promise<unknown> } & { close(): Promise<void> };
 
 interface Request {
@@ -74,6 +77,30 @@ const commands: Record<string, (...args: unknown[]) => Promise<unknown>> = {
       }
     }
     return outcome;
+  },
+  ...managerCommands(() => store as unknown as SessionStore, send),
+  /** Watches `scope` from `since` until killed; reports each item (its cursor, session, kind and seq). */
+  async watch(scope, since) {
+    const iterable = (
+      store as unknown as { watch(scope: unknown, options: unknown): AsyncIterable<never> }
+    ).watch(scope, since === undefined || since === null ? {} : { since });
+    for await (const item of iterable as AsyncIterable<{
+      cursor: string;
+      sessionId: string;
+      change: { kind: string };
+      event?: { seq: number };
+    }>) {
+      send({
+        type: "progress",
+        value: {
+          cursor: item.cursor,
+          sessionId: item.sessionId,
+          kind: item.change.kind,
+          seq: item.event?.seq,
+        },
+      });
+    }
+    return true;
   },
   async capabilities() {
     return (store as unknown as { capabilities: unknown }).capabilities;

@@ -3,8 +3,10 @@ import { fmtBytes, fmtRatio, fmtUs } from "./measure.mjs";
 import { appendPlan, readPlan } from "./w-append.mjs";
 import { cleanupSize } from "./w-cleanup.mjs";
 import { concPlan } from "./w-conc.mjs";
+import { renderOwnership } from "./w-ownership.mjs";
 import { querySizes } from "./w-query.mjs";
 import { renderScale, scaleLostRows } from "./w-scale.mjs";
+import { renderUi } from "./w-ui.mjs";
 
 export function table(header, rows) {
   const lines = [
@@ -169,6 +171,8 @@ export function renderTables(ctx) {
   );
 
   out.push(renderScale(ctx));
+  out.push(renderOwnership(ctx, table));
+  out.push(renderUi(ctx));
   return out.filter(Boolean).join("\n\n");
 }
 

@@ -6,7 +6,9 @@ import { corruptCases } from "./corrupt.js";
 import { crudCases } from "./crud.js";
 import { eventCases } from "./events.js";
 import { fidelityCases } from "./fidelity.js";
+import { idempotencyCases } from "./idempotency.js";
 import { idCases } from "./ids.js";
+import { leaseCases } from "./leases.js";
 import * as lifecycle from "./lifecycle.js";
 import { occCases } from "./occ.js";
 import { persistenceCases } from "./persistence.js";
@@ -15,6 +17,7 @@ import { queryCases } from "./queries.js";
 import { statsCases } from "./stats.js";
 import { storeLifecycleCases } from "./store-lifecycle.js";
 import { summaryCases } from "./summaries.js";
+import { watchCases } from "./watch.js";
 
 function lifecycleList(): CaseDefinition[] {
   const exported = (lifecycle as { lifecycleCases?: CaseDefinition[] | (() => CaseDefinition[]) })
@@ -41,7 +44,10 @@ export function allCases(): CaseDefinition[] {
     ...fidelityCases,
     ...corruptCases,
     ...persistenceCases,
+    ...watchCases,
     ...lifecycleList(),
+    ...leaseCases,
+    ...idempotencyCases,
   ];
   const seen = new Set<string>();
   for (const def of all) {

@@ -8,11 +8,15 @@ export {
 export type { Clock } from "./clock.js";
 export { DEFAULT_MAX_PAYLOAD_BYTES, type DefineStoreOptions, defineSessionStore } from "./define-store.js";
 export type {
+  ChangeFacts,
+  ChangeFeed,
+  ChangeRecord,
   CheckDelete,
   CommitPlan,
   IndexedStoreDriver,
   ListPosition,
   MaybePromise,
+  NewChange,
   ParsedFilter,
   PlanCommit,
   ScanResult,
@@ -82,3 +86,11 @@ export type {
   StoreCapabilities,
   SyncSessionStore,
 } from "./store.js";
+export {
+  commitChange,
+  decodeChange,
+  deleteChange,
+  encodeChangeFacts,
+  factsOf,
+  insertChange,
+} from "./watch-change.js";

@@ -3,9 +3,11 @@ import { DEFAULT_MAX_PAYLOAD_BYTES, defineSessionStore } from "./define-store.js
 import type { IndexedStoreDriver, StoreDriver } from "./driver.js";
 import { errors } from "./errors.js";
 import { copyJson } from "./json.js";
+import { createMemoryChangeLog } from "./memory-watch.js";
 import type { Session, SessionEvent } from "./model.js";
 import { scanQueries } from "./scan-queries.js";
 import type { SessionStore, StoreCapabilities } from "./store.js";
+import { commitChange, deleteChange, insertChange } from "./watch-change.js";
 
 export interface MemoryStoreOptions {
   /** Where timestamps come from (default: the system clock). */
@@ -27,6 +29,8 @@ export const memoryStoreCapabilities: StoreCapabilities = Object.freeze({
   crashSafe: false,
   sync: true,
   maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
+  leases: true,
+  idempotency: true,
 });
 
 /**
@@ -39,6 +43,7 @@ export function createMemoryDriver(options: MemoryStoreOptions = {}): IndexedSto
   // copyJson, not structuredClone: records are plain JSON, and structuredClone cost ~6× as much
   // (it was 40% of a commit and nearly all of getWithHistory, ~1.2 µs per event).
   const clone = copyJson;
+  const log = createMemoryChangeLog();
 
   const driver: StoreDriver = {
     name,
@@ -49,6 +54,7 @@ export function createMemoryDriver(options: MemoryStoreOptions = {}): IndexedSto
     insert(session, events, { overwrite }) {
       if (!overwrite && entries.has(session.id)) throw errors.exists(name, session.id);
       entries.set(session.id, { session: clone(session), events: clone(events) });
+      log.record(insertChange(session, events));
     },
     get(id) {
       const entry = entries.get(id);
@@ -61,7 +67,9 @@ export function createMemoryDriver(options: MemoryStoreOptions = {}): IndexedSto
       // so it may read the stored state itself; the copy is what gets stored, and `next` (which
       // shares objects only with the state it replaces) goes back to the caller. Events are
       // copied because the wrapper hands the plan's events to the caller too.
-      const { next, events } = plan(entry.session);
+      const planned = plan(entry.session);
+      const { next, events } = planned;
+      log.record(commitChange(entry.session, planned));
       entry.session = clone(next);
       for (const event of events) entry.events.push(clone(event));
       return next;
@@ -81,10 +89,13 @@ export function createMemoryDriver(options: MemoryStoreOptions = {}): IndexedSto
       const entry = entries.get(id);
       if (!entry) return false;
       check?.(entry.session);
+      log.record(deleteChange(id, entry.session));
       return entries.delete(id);
     },
+    changes: log.feed,
     close() {
       entries.clear();
+      log.clear();
     },
   };
   // The queries derived from scan() are attached, so code that wraps this driver (tests, mutants)

@@ -1,4 +1,10 @@
-import { createManualClock, createMemoryStore, isSessionKitError, type SessionStore } from "@sessionkit/core";
+import {
+  createManualClock,
+  createMemoryStore,
+  createSessionManager,
+  isSessionKitError,
+  type SessionStore,
+} from "@sessionkit/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Inspector, startInspector } from "../src/index.js";
 import { seedSessions } from "./helpers/seed.js";
@@ -190,5 +196,121 @@ describe("actions", () => {
       .then(loose);
     expect(done.result.ids).toEqual(expected.ids);
     expect(await store.count()).toBe(before - expected.count);
+  });
+});
+
+describe("ownership", () => {
+  it("flags in the list exactly the active sessions whose lease has expired", async () => {
+    const ownClock = createManualClock();
+    const own = createMemoryStore({ clock: ownClock });
+    await seedSessions(own, ownClock, 15);
+    const inspector = await startInspector({ store: own });
+    const manager = createSessionManager({ store: own, clock: ownClock });
+    try {
+      const [lapsed, held, unowned] = (await own.list({ status: "active" })).items;
+      await manager.claim(lapsed!.id, { leaseMs: 1000 });
+      ownClock.advance(5000);
+      await manager.claim(held!.id, { leaseMs: 60_000 });
+      const got = await (
+        await fetch(`${base(inspector)}/api/sessions?status=active`, { headers: auth(inspector) })
+      )
+        .json()
+        .then(loose);
+      const byId = new Map(
+        got.items.map((item: { id: string; ownership: unknown }) => [item.id, item.ownership]),
+      );
+      expect(loose(byId.get(lapsed!.id))).toMatchObject({ stuck: true, owner: { id: manager.ownerId } });
+      expect(loose(byId.get(held!.id))).toMatchObject({ stuck: false, owner: { id: manager.ownerId } });
+      expect(byId.get(unowned!.id)).toEqual({ stuck: false });
+      const one = await (
+        await fetch(`${base(inspector)}/api/sessions/${lapsed!.id}`, { headers: auth(inspector) })
+      )
+        .json()
+        .then(loose);
+      expect(one.ownership.stuck).toBe(true);
+      expect(one.ownership.leaseUntil).toBe((await own.get(lapsed!.id))!.leaseUntil);
+    } finally {
+      await manager.close();
+      await inspector.close();
+      await own.close();
+    }
+  });
+});
+
+describe("live timeline", () => {
+  /** Reads server-sent events from a response until `done(events so far)` holds. */
+  async function readSse(
+    response: Response,
+    done: (events: Array<{ event: string; data: unknown }>) => boolean,
+  ) {
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    const events: Array<{ event: string; data: unknown }> = [];
+    let buffer = "";
+    while (!done(events)) {
+      const { value, done: ended } = await reader.read();
+      if (ended) break;
+      buffer += value;
+      for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const name = /^event: (.*)$/m.exec(block)?.[1] ?? "message";
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (data !== undefined) events.push({ event: name, data: JSON.parse(data) });
+      }
+    }
+    await reader.cancel();
+    return events;
+  }
+
+  it("follows the store's change feed when it has one: a commit arrives with polling a minute away", async () => {
+    const feedClock = createManualClock();
+    const fed = createMemoryStore({ clock: feedClock });
+    expect(fed.capabilities.watch).toBe(true);
+    const { session } = await fed.create({ mode: "developer", task: "watched" });
+    await fed.commit(session.id, { events: [{ type: "note", data: { n: 1 } }] });
+    const inspector = await startInspector({ store: fed, pollIntervalMs: 60_000 });
+    try {
+      const info = await (await fetch(`${base(inspector)}/api/info`, { headers: auth(inspector) }))
+        .json()
+        .then(loose);
+      expect(info.live).toBe("watch");
+      const response = await fetch(`${base(inspector)}/api/sessions/${session.id}/live?after=0`, {
+        headers: auth(inspector),
+      });
+      const seqs = (events: Array<{ event: string; data: unknown }>) =>
+        events
+          .filter((e) => e.event === "events")
+          .flatMap((e) => loose(e.data).map((x: { seq: number }) => x.seq));
+      let committed = false;
+      const events = await readSse(response, (so) => {
+        if (!committed && seqs(so).includes(1)) {
+          committed = true;
+          // Two commits after the stream caught up: one of three events, one state-only.
+          void fed
+            .commit(session.id, { events: [{ type: "a" }, { type: "b" }, { type: "c" }] })
+            .then(() => fed.commit(session.id, { patch: { task: "renamed" } }));
+        }
+        return so.some((e) => e.event === "session" && loose(e.data).session.task === "renamed");
+      });
+      expect(seqs(events)).toEqual([1, 2, 3, 4]);
+    } finally {
+      await inspector.close();
+      await fed.close();
+    }
+  }, 20_000); // a fallback to polling (every 60 s) would not make it in time
+
+  it("says it polls on a store without a change feed", async () => {
+    const { openTestStore } = await import("./helpers/stores.js");
+    const target = openTestStore("sqlite");
+    const inspector = await startInspector({ store: target.store });
+    try {
+      const info = await (await fetch(`${base(inspector)}/api/info`, { headers: auth(inspector) }))
+        .json()
+        .then(loose);
+      expect(info.live).toBe(target.store.capabilities.watch === true ? "watch" : "poll");
+    } finally {
+      await inspector.close();
+      await target.dispose();
+    }
   });
 });
