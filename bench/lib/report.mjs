@@ -2,6 +2,7 @@
 import { fmtBytes, fmtRatio, fmtUs } from "./measure.mjs";
 import { appendPlan, readPlan } from "./w-append.mjs";
 import { cleanupSize } from "./w-cleanup.mjs";
+import { renderCli } from "./w-cli.mjs";
 import { concPlan } from "./w-conc.mjs";
 import { renderOwnership } from "./w-ownership.mjs";
 import { querySizes } from "./w-query.mjs";
@@ -173,6 +174,7 @@ export function renderTables(ctx) {
   out.push(renderScale(ctx));
   out.push(renderOwnership(ctx, table));
   out.push(renderUi(ctx));
+  out.push(renderCli(ctx));
   return out.filter(Boolean).join("\n\n");
 }
 

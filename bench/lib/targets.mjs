@@ -1,4 +1,6 @@
 // The targets of the issue, as ratios of figures from the same run. "A ≥ 8× faster than B" is B ÷ A ≥ 8.
+
+import { cliInfo, cliTargets } from "./w-cli.mjs";
 import { ownershipTargets } from "./w-ownership.mjs";
 import { uiInfo, uiTargets } from "./w-ui.mjs";
 
@@ -122,7 +124,7 @@ export function targetDefs({ quick }) {
     },
   );
   defs.push(...ownershipTargets());
-  defs.push(...uiTargets({ quick }));
+  defs.push(...uiTargets({ quick }), ...cliTargets({ quick }));
   // Quick runs stop at one size, so the "at 5,000" rows would repeat the "at 1,000" ones.
   return defs.filter((d, i) => defs.findIndex((e) => e.label === d.label) === i);
 }
@@ -193,6 +195,7 @@ export function infoDefs({ quick }) {
       faster: true,
     },
     ...uiInfo({ quick }),
+    ...cliInfo({ quick }),
   ];
 }
 
