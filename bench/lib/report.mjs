@@ -26,6 +26,7 @@ const APPEND_ROWS = [
   ["append.prim.lock-fsync", "bare: lockSync + append + fdatasync + unlockSync"],
   ["append.prim.lock.async", "bare async: lock() + append + release()"],
   ["append.prim.lock-fsync.async", "bare async: lock() + append + fdatasync + release()"],
+  ["append.prim.memory", "bare: structuredClone(event) pushed onto an in-memory array"],
   ["append.prim.sqlite", "bare: prepared INSERT, autocommit (better-sqlite3)"],
   ["append.prim.pg", "bare: INSERT round-trip to PostgreSQL (pg, prepared)"],
 ];
@@ -182,8 +183,8 @@ export function renderRatios(rows) {
     ["comparison", "ratio", "target", "result"],
     rows.map((r) => [
       r.label,
-      fmtRatio(r.value),
-      r.target === undefined ? "–" : `${r.op === ">=" ? "≥" : "≤"} ${r.target}×`,
+      r.unit === " µs" ? fmtUs(r.value) : fmtRatio(r.value),
+      r.target === undefined ? "–" : `${r.op === ">=" ? "≥" : "≤"} ${r.target}${r.unit ?? "×"}`,
       r.status || "info",
     ]),
   );
