@@ -19,6 +19,7 @@ import { resolveOwnership } from "./ownership-options.js";
 import { thisProcess } from "./process-identity.js";
 import { findPage, listAll } from "./queries.js";
 import { managerClosed, readOps } from "./read-ops.js";
+import { applyRetention, type RetentionPolicy } from "./retention.js";
 import {
   COMPONENT,
   claimOptionsSchema,
@@ -26,6 +27,7 @@ import {
   managerOptionsSchema,
   parse,
   respondSchema,
+  retentionRunSchema,
   sweeperOptionsSchema,
   sweepOptionsSchema,
 } from "./schemas.js";
@@ -229,6 +231,13 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     listAwaitingInput: async (query) => {
       guard();
       return store.listAwaitingInput(query);
+    },
+
+    async applyRetention(runOptions) {
+      guard();
+      const { dryRun = false, policies } = parse(retentionRunSchema, runOptions ?? {}, "options");
+      const rules = (policies ?? parsed.retention ?? []) as RetentionPolicy[];
+      return applyRetention(store, clock, rules, dryRun);
     },
 
     async listHolds() {

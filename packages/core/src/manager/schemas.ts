@@ -98,8 +98,26 @@ export const holdSchema = z.strictObject({
   by: z.string().max(200).optional(),
 });
 
+const statusEnum = z.enum(["active", "paused", "completed", "failed", "timeout"]);
+const retentionPolicySchema = z.strictObject({
+  when: z.strictObject({
+    status: z.union([statusEnum, z.array(statusEnum).min(1)]).optional(),
+    mode: z.string().optional(),
+    olderThan: z.union([z.string(), z.number().min(0)]),
+  }),
+  action: z.enum(["delete", "archive"]),
+  archivePath: z.string().min(1).optional(),
+});
+
+/** Options of manager.applyRetention(). */
+export const retentionRunSchema = z.strictObject({
+  dryRun: z.boolean().optional(),
+  policies: z.array(retentionPolicySchema).optional(),
+});
+
 /** Options of createSessionManager. */
 export const managerOptionsSchema = z.strictObject({
+  retention: z.array(retentionPolicySchema).optional(),
   store: z.custom<unknown>(
     (value) => ["get", "commit", "create", "list", "readEvents"].every((name) => hasFunction(name)(value)),
     "expected a SessionStore",

@@ -31,10 +31,19 @@ import type { WebhookConfig } from "../webhooks/options.js";
 import type { SessionNotification } from "../webhooks/payload.js";
 import type { CallOptions, InputRequestInput } from "./operations.js";
 import type { OwnershipOptions } from "./ownership-options.js";
+import type { RetentionPolicy, RetentionResult } from "./retention.js";
 import type { SweepOptions, SweepResult } from "./sweeper.js";
 import type { IterationUsage, Operation } from "./transitions.js";
 
-export type { CallOptions, InputRequestInput, OwnershipOptions, SweepOptions, SweepResult };
+export type {
+  CallOptions,
+  InputRequestInput,
+  OwnershipOptions,
+  RetentionPolicy,
+  RetentionResult,
+  SweepOptions,
+  SweepResult,
+};
 
 /** Options of createSessionManager. */
 export interface SessionManagerOptions {
@@ -61,6 +70,8 @@ export interface SessionManagerOptions {
    * sessions nobody claimed work exactly as without ownership. See the README's ownership model.
    */
   ownership?: boolean | OwnershipOptions;
+  /** Retention policies applyRetention() applies (default none); see RetentionPolicy. */
+  retention?: RetentionPolicy[];
 }
 
 /** Input of start(). */
@@ -198,6 +209,11 @@ export interface SessionManager {
   hold(id: string, hold: { reason: string; by?: string }, call?: CallOptions): Promise<Session>;
   /** Releases the legal hold (an `unhold` event); a no-op without one. */
   unhold(id: string, by?: string, call?: CallOptions): Promise<Session>;
+  /**
+   * Applies the retention policies (the manager's, or `policies`): a dry run reports exactly what
+   * the real run removes; held sessions are never removed.
+   */
+  applyRetention(options?: { dryRun?: boolean; policies?: RetentionPolicy[] }): Promise<RetentionResult>;
   /** Every held session with its hold, in the list order (reads each session: O(sessions)). */
   listHolds(): Promise<Array<{ session: SessionSummary; hold: LegalHold }>>;
   /**
