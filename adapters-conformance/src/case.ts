@@ -92,4 +92,6 @@ export const GROUP_TITLES: Record<string, string> = {
   "SS-P": "persistence across close and reopen",
   "SS-W": "live change feed (watch)",
   "SS-LC": "lifecycle manager",
+  "SS-IN": "awaiting-input inbox",
+  "SS-HOLD": "legal holds",
 };

@@ -7,6 +7,7 @@ import { crudCases } from "./crud.js";
 import { eventCases } from "./events.js";
 import { fidelityCases } from "./fidelity.js";
 import { idCases } from "./ids.js";
+import { inboxCases } from "./inbox.js";
 import * as lifecycle from "./lifecycle.js";
 import { occCases } from "./occ.js";
 import { persistenceCases } from "./persistence.js";
@@ -43,6 +44,7 @@ export function allCases(): CaseDefinition[] {
     ...corruptCases,
     ...persistenceCases,
     ...watchCases,
+    ...inboxCases,
     ...lifecycleList(),
   ];
   const seen = new Set<string>();

@@ -101,7 +101,8 @@ export const mutants: Array<{
         delete: (id) => driver.delete(id, undefined),
       };
     }),
-    red: ["SS-LIFE-05", "SS-OCC-02", "SS-OCC-03", "SS-OCC-08", "SS-OCC-09", "SS-EV-03", "SS-CC-05"],
+    // Its delete skips the wrapper's check, so a held session goes too.
+    red: ["SS-LIFE-05", "SS-OCC-02", "SS-OCC-03", "SS-OCC-08", "SS-OCC-09", "SS-EV-03", "SS-CC-05", "SS-HOLD-01"],
   },
   {
     name: "drops the order's tie-breaker",
@@ -212,7 +213,7 @@ export const mutants: Array<{
         },
       };
     }),
-    red: ["SS-CRUD-05", "SS-CRUD-13", "SS-OCC-04", "SS-OCC-06", "SS-OCC-07", "SS-EV-05", "SS-CC-01"],
+    red: ["SS-CRUD-05", "SS-CRUD-13", "SS-OCC-04", "SS-OCC-06", "SS-OCC-07", "SS-EV-05", "SS-CC-01", "SS-IN-02"],
   },
   {
     name: "loses an event in a concurrent batch",
@@ -391,6 +392,7 @@ export const mutants: Array<{
       "SS-CL-01",
       "SS-CL-07",
       "SS-J-07",
+      "SS-HOLD-01",
     ],
   },
   {
