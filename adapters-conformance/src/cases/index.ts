@@ -6,8 +6,10 @@ import { corruptCases } from "./corrupt.js";
 import { crudCases } from "./crud.js";
 import { eventCases } from "./events.js";
 import { fidelityCases } from "./fidelity.js";
+import { idempotencyCases } from "./idempotency.js";
 import { idCases } from "./ids.js";
 import { inboxCases } from "./inbox.js";
+import { leaseCases } from "./leases.js";
 import * as lifecycle from "./lifecycle.js";
 import { occCases } from "./occ.js";
 import { persistenceCases } from "./persistence.js";
@@ -46,6 +48,8 @@ export function allCases(): CaseDefinition[] {
     ...watchCases,
     ...inboxCases,
     ...lifecycleList(),
+    ...leaseCases,
+    ...idempotencyCases,
   ];
   const seen = new Set<string>();
   for (const def of all) {
