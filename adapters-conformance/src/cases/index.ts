@@ -9,6 +9,7 @@ import { exportCases } from "./export.js";
 import { fidelityCases } from "./fidelity.js";
 import { idempotencyCases } from "./idempotency.js";
 import { idCases } from "./ids.js";
+import { inboxCases } from "./inbox.js";
 import { leaseCases } from "./leases.js";
 import * as lifecycle from "./lifecycle.js";
 import { occCases } from "./occ.js";
@@ -49,6 +50,7 @@ export function allCases(): CaseDefinition[] {
     ...corruptCases,
     ...persistenceCases,
     ...watchCases,
+    ...inboxCases,
     ...lifecycleList(),
     ...leaseCases,
     ...idempotencyCases,
