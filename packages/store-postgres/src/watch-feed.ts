@@ -54,31 +54,37 @@ export function createPostgresChangeFeed(options: PostgresFeedOptions): ChangeFe
   async function listen(wake: () => void, isStopped: () => boolean): Promise<ListeningClient | undefined> {
     await ready();
     const client = (await pool.connect()) as ListeningClient;
-    if (typeof client.on !== "function") return release(client);
-    const token = `selftest-${process.pid}-${Math.random().toString(36).slice(2)}`;
-    let confirm!: () => void;
-    const confirmed = new Promise<void>((resolve) => {
-      confirm = resolve;
-    });
-    client.on("notification", (message) => {
-      if (message.channel !== channel) return;
-      if (message.payload === token) confirm();
-      else wake();
-    });
-    await client.query(`LISTEN "${channel}"`);
-    await pool.query("SELECT pg_notify($1, $2)", [channel, token]);
-    let timer: NodeJS.Timeout | undefined;
-    const arrived = await Promise.race([
-      confirmed.then(() => true),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), SELF_TEST_MS);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (!arrived || isStopped()) return release(client);
-    // Changes committed while the self-test ran were announced before LISTEN took effect or now.
-    wake();
-    return client;
+    try {
+      if (typeof client.on !== "function" || isStopped()) return release(client);
+      const token = `selftest-${process.pid}-${Math.random().toString(36).slice(2)}`;
+      let confirm!: () => void;
+      const confirmed = new Promise<void>((resolve) => {
+        confirm = resolve;
+      });
+      client.on("notification", (message) => {
+        if (message.channel !== channel) return;
+        if (message.payload === token) confirm();
+        else wake();
+      });
+      await client.query(`LISTEN "${channel}"`);
+      await client.query("SELECT pg_notify($1, $2)", [channel, token]);
+      let timer: NodeJS.Timeout | undefined;
+      const arrived = await Promise.race([
+        confirmed.then(() => true),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(false), SELF_TEST_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (!arrived || isStopped()) return release(client);
+      // Changes committed while the self-test ran were announced before LISTEN took effect or now.
+      wake();
+      return client;
+    } catch (error) {
+      // A held connection would keep pool.end() (and so store.close()) waiting forever.
+      release(client);
+      throw error;
+    }
   }
 
   function release(client: PoolClientLike): undefined {
