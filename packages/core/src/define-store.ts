@@ -52,6 +52,9 @@ export interface DefineStoreOptions {
   syncDriver?: StoreDriver;
 }
 
+/** The most an event's JSON adds around its data: seq (16 digits), timestamp, type (64), keys. */
+const EVENT_ENVELOPE_BYTES = 256;
+
 /** Patch fields whose values have a bounded size (numbers, statuses, timestamps). */
 const FIXED_SIZE_FIELDS = new Set(["status", "iterations", "maxIterations", "deadlineAt", "endedAt"]);
 
@@ -76,15 +79,24 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
   let hub: WatchHub | undefined;
 
   // The clock is the one source of stored instants the schemas do not see; read it like any input.
+  // The last reading is kept: toISOString was a tenth of a commit, and commits share milliseconds.
+  let lastMs = Number.NaN;
+  let lastIso = "";
   const now = () => {
-    const reading = readInstant(clock.now());
-    if (reading.ok) return reading.iso;
-    throw errors.invalidInput(
-      name,
-      `the clock to return ${reading.reason}`,
-      clock.now(),
-      "Fix the clock; nothing was written.",
-    );
+    const ms = clock.now();
+    if (ms === lastMs) return lastIso;
+    const reading = readInstant(ms);
+    if (!reading.ok) {
+      throw errors.invalidInput(
+        name,
+        `the clock to return ${reading.reason}`,
+        ms,
+        "Fix the clock; nothing was written.",
+      );
+    }
+    lastMs = ms;
+    lastIso = reading.iso;
+    return lastIso;
   };
 
   function checkSize(what: string, value: unknown, id: string): void {
@@ -96,6 +108,13 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
         { details: { id, bytes, limit: maxBytes } },
       );
     }
+  }
+
+  // Serialising every event to measure it was a fifth of a commit: an event whose data's size
+  // bound (from its parse) plus the envelope cannot reach the limit is not serialised again.
+  function checkEventSize(event: SessionEvent, dataBound: number, id: string): void {
+    if (dataBound + EVENT_ENVELOPE_BYTES <= maxBytes) return;
+    checkSize(`Event ${event.seq}`, event, id);
   }
 
   function wrap(error: unknown, action: string): SessionKitError {
@@ -139,10 +158,10 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
           seq: index + 1,
           timestamp: at,
           type: event.type,
-          data: event.data ?? {},
+          data: event.data,
         }));
         checkSize("The record", session, id);
-        for (const event of events) checkSize(`Event ${event.seq}`, event, id);
+        for (const [index, event] of events.entries()) checkEventSize(event, newEvents[index]!.dataBound, id);
         return chain(driver.insert(session, events, { overwrite: false }), () => ({ session, events }));
       },
 
@@ -190,7 +209,7 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
             seq: current.eventCount + index + 1,
             timestamp: at,
             type: event.type,
-            data: event.data ?? {},
+            data: event.data,
           }));
           next.version = current.version + 1;
           next.updatedAt = at;
@@ -198,7 +217,8 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
           // Only fields a patch sets can grow a record past the limit (counters add a few bytes at
           // most), so an events-only append never re-serialises the whole state: O(1) per append.
           if (patchKeys.some((key) => !FIXED_SIZE_FIELDS.has(key))) checkSize("The record", next, id);
-          for (const event of appended) checkSize(`Event ${event.seq}`, event, id);
+          for (const [index, event] of appended.entries())
+            checkEventSize(event, newEvents[index]!.dataBound, id);
           return { next, events: appended };
         };
         return chain(driver.commit(id, plan), (session) => ({ session, events: appended }));
@@ -278,9 +298,10 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
         ) as Session;
         if (!Array.isArray(events))
           throw errors.invalidInput(name, "`events` to be an array", events, "Pass the exported history.");
-        const parsedEvents = events.map((event, index) =>
+        const measured = events.map((event, index) =>
           parseInput(importedEventSchema, event, `events[${index}]`, name),
         );
+        const parsedEvents = measured.map(({ event }) => event);
         const { overwrite = false } = parseInput(importOptionsSchema, importOptions ?? {}, "options", name);
         parsedEvents.forEach((event, index) => {
           if (event.seq !== index + 1) {
@@ -301,7 +322,7 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
           );
         }
         checkSize("The record", parsedSession, parsedSession.id);
-        for (const event of parsedEvents) checkSize(`Event ${event.seq}`, event, parsedSession.id);
+        for (const { event, dataBound } of measured) checkEventSize(event, dataBound, parsedSession.id);
         return chain(driver.insert(parsedSession, parsedEvents, { overwrite }), () => ({
           session: parsedSession,
           events: parsedEvents,

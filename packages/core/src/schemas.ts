@@ -2,7 +2,7 @@ import { z } from "zod";
 import { describeValue, SessionKitError } from "./errors.js";
 import { SESSION_ID_PATTERN } from "./ids.js";
 import { readInstant } from "./instants.js";
-import { type JsonObject, toJsonObject } from "./json.js";
+import { measureJsonObject, toJsonObject } from "./json.js";
 import { EVENT_TYPE_PATTERN, type OperationRecord, SESSION_STATUSES } from "./model.js";
 import { isOperationMap } from "./records.js";
 
@@ -14,15 +14,22 @@ export const isoInstantSchema = z.union([z.string(), z.date(), z.number()]).tran
   return z.NEVER;
 });
 
+/** A JSON object parameter, copied (see toJsonObject); a bad value is an issue naming `path`. */
 const json = (path: string) =>
-  z.unknown().transform((value, ctx): JsonObject => {
-    try {
-      return toJsonObject(value, path);
-    } catch (error) {
-      ctx.addIssue({ code: "custom", message: (error as Error).message.replace(/^\[[^\]]+\] /, "") });
-      return z.NEVER;
-    }
-  });
+  z.unknown().transform((value, ctx) => jsonIssue(ctx, () => toJsonObject(value, path)));
+
+/** Like json(), but also yields the copy's size bound (see measureJsonObject). */
+const measuredJson = (path: string) =>
+  z.unknown().transform((value, ctx) => jsonIssue(ctx, () => measureJsonObject(value, path)));
+
+function jsonIssue<T>(ctx: z.RefinementCtx, convert: () => T): T {
+  try {
+    return convert();
+  } catch (error) {
+    ctx.addIssue({ code: "custom", message: (error as Error).message.replace(/^\[[^\]]+\] /, "") });
+    return z.NEVER;
+  }
+}
 
 const pauseSchema = z.strictObject({ at: isoInstantSchema, reason: z.string().optional() });
 const ownerSchema = z.strictObject({
@@ -85,11 +92,16 @@ export const sessionPatchSchema = z.strictObject({
   operations: operationsSchema.nullable().optional(),
 });
 
-/** A new event. */
-export const newEventSchema = z.strictObject({
-  type: z.string().regex(EVENT_TYPE_PATTERN, "expected an event type matching " + EVENT_TYPE_PATTERN),
-  data: json("event.data").optional(),
-});
+/**
+ * A new event. `dataBound` bounds the JSON size of `data` (2 for the default `{}`), so the size
+ * check serialises only events that could reach the limit.
+ */
+export const newEventSchema = z
+  .strictObject({
+    type: z.string().regex(EVENT_TYPE_PATTERN, "expected an event type matching " + EVENT_TYPE_PATTERN),
+    data: measuredJson("event.data").optional(),
+  })
+  .transform(({ type, data }) => ({ type, data: data?.value ?? {}, dataBound: data?.bound ?? 2 }));
 
 /** Input of store.commit(). */
 export const commitInputSchema = z.strictObject({
@@ -147,13 +159,18 @@ export const importedSessionSchema = z.strictObject({
   eventCount: z.number().int().min(0),
 });
 
-/** An event as exported. */
-export const importedEventSchema = z.strictObject({
-  seq: z.number().int().min(1),
-  timestamp: isoInstantSchema,
-  type: z.string().regex(EVENT_TYPE_PATTERN),
-  data: json("event.data"),
-});
+/** An event as exported; `dataBound` as for newEventSchema. */
+export const importedEventSchema = z
+  .strictObject({
+    seq: z.number().int().min(1),
+    timestamp: isoInstantSchema,
+    type: z.string().regex(EVENT_TYPE_PATTERN),
+    data: measuredJson("event.data"),
+  })
+  .transform(({ seq, timestamp, type, data }) => ({
+    event: { seq, timestamp, type, data: data.value },
+    dataBound: data.bound,
+  }));
 
 /**
  * Parses `value` with `schema`; on failure throws ERR_INVALID_INPUT naming the first bad field,
