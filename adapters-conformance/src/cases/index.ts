@@ -8,6 +8,7 @@ import { eventCases } from "./events.js";
 import { fidelityCases } from "./fidelity.js";
 import { idempotencyCases } from "./idempotency.js";
 import { idCases } from "./ids.js";
+import { inboxCases } from "./inbox.js";
 import { leaseCases } from "./leases.js";
 import * as lifecycle from "./lifecycle.js";
 import { occCases } from "./occ.js";
@@ -45,6 +46,7 @@ export function allCases(): CaseDefinition[] {
     ...corruptCases,
     ...persistenceCases,
     ...watchCases,
+    ...inboxCases,
     ...lifecycleList(),
     ...leaseCases,
     ...idempotencyCases,

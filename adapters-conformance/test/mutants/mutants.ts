@@ -112,6 +112,8 @@ export const mutants: Array<{
       // Concurrent sweeps and replays decide on a stale read, then commit anyway.
       "SS-LS-03",
       "SS-IDEM-01",
+      // Its delete skips the wrapper's check, so a held session goes too.
+      "SS-HOLD-01",
     ],
   },
   {
@@ -234,6 +236,7 @@ export const mutants: Array<{
       "SS-EV-05",
       "SS-CC-01",
       "SS-IDEM-02",
+      "SS-IN-02",
     ],
   },
   {
@@ -444,6 +447,7 @@ export const mutants: Array<{
       "SS-CL-01",
       "SS-CL-07",
       "SS-J-07",
+      "SS-HOLD-01",
     ],
   },
   {
