@@ -109,6 +109,7 @@ export const mutants: Array<{
       "SS-OCC-09",
       "SS-EV-03",
       "SS-CC-05",
+      "SS-ID-06",
       // Concurrent sweeps and replays decide on a stale read, then commit anyway.
       "SS-LS-03",
       "SS-IDEM-01",
@@ -275,7 +276,7 @@ export const mutants: Array<{
         next: { ...planned.next, createdAt: planned.next.updatedAt },
       })),
     ),
-    red: ["SS-CRUD-06", "SS-CRUD-10", "SS-Q-06"],
+    red: ["SS-CRUD-06", "SS-CRUD-10", "SS-Q-06", "SS-J-08"],
   },
   {
     name: "prune boundary off by one (<= instead of <)",
@@ -287,7 +288,7 @@ export const mutants: Array<{
           driver.prune(statuses, new Date(Date.parse(before) + 1).toISOString(), dryRun),
       };
     }),
-    red: ["SS-CL-01"],
+    red: ["SS-CL-01", "SS-ID-05"],
   },
   {
     name: "prunes by re-reading, then deleting unconditionally (a one-round-trip gap)",
@@ -423,7 +424,7 @@ export const mutants: Array<{
         insert: (session, events, options) => driver.insert(forget(session), events, options),
       };
     }),
-    red: ["SS-IDEM-01", "SS-IDEM-02"],
+    red: ["SS-IDEM-01", "SS-IDEM-02", "SS-J-08"],
   },
   {
     name: "has a plantDebris hook that plants nothing",
