@@ -2,6 +2,7 @@
 import { fmtBytes, fmtRatio, fmtUs } from "./measure.mjs";
 import { appendPlan, readPlan } from "./w-append.mjs";
 import { cleanupSize } from "./w-cleanup.mjs";
+import { renderCli } from "./w-cli.mjs";
 import { concPlan } from "./w-conc.mjs";
 import { renderOwnership } from "./w-ownership.mjs";
 import { querySizes } from "./w-query.mjs";
@@ -25,6 +26,7 @@ const APPEND_ROWS = [
   ["append.prim.lock-fsync", "bare: lockSync + append + fdatasync + unlockSync"],
   ["append.prim.lock.async", "bare async: lock() + append + release()"],
   ["append.prim.lock-fsync.async", "bare async: lock() + append + fdatasync + release()"],
+  ["append.prim.memory", "bare: structuredClone(event) pushed onto an in-memory array"],
   ["append.prim.sqlite", "bare: prepared INSERT, autocommit (better-sqlite3)"],
   ["append.prim.pg", "bare: INSERT round-trip to PostgreSQL (pg, prepared)"],
 ];
@@ -172,6 +174,7 @@ export function renderTables(ctx) {
   out.push(renderScale(ctx));
   out.push(renderOwnership(ctx, table));
   out.push(renderUi(ctx));
+  out.push(renderCli(ctx));
   return out.filter(Boolean).join("\n\n");
 }
 
@@ -180,8 +183,8 @@ export function renderRatios(rows) {
     ["comparison", "ratio", "target", "result"],
     rows.map((r) => [
       r.label,
-      fmtRatio(r.value),
-      r.target === undefined ? "–" : `${r.op === ">=" ? "≥" : "≤"} ${r.target}×`,
+      r.unit === " µs" ? fmtUs(r.value) : fmtRatio(r.value),
+      r.target === undefined ? "–" : `${r.op === ">=" ? "≥" : "≤"} ${r.target}${r.unit ?? "×"}`,
       r.status || "info",
     ]),
   );

@@ -109,9 +109,12 @@ export const mutants: Array<{
       "SS-OCC-09",
       "SS-EV-03",
       "SS-CC-05",
+      "SS-ID-06",
       // Concurrent sweeps and replays decide on a stale read, then commit anyway.
       "SS-LS-03",
       "SS-IDEM-01",
+      // Its delete skips the wrapper's check, so a held session goes too.
+      "SS-HOLD-01",
     ],
   },
   {
@@ -234,6 +237,7 @@ export const mutants: Array<{
       "SS-EV-05",
       "SS-CC-01",
       "SS-IDEM-02",
+      "SS-IN-02",
     ],
   },
   {
@@ -272,7 +276,7 @@ export const mutants: Array<{
         next: { ...planned.next, createdAt: planned.next.updatedAt },
       })),
     ),
-    red: ["SS-CRUD-06", "SS-CRUD-10", "SS-Q-06"],
+    red: ["SS-CRUD-06", "SS-CRUD-10", "SS-Q-06", "SS-J-08"],
   },
   {
     name: "prune boundary off by one (<= instead of <)",
@@ -284,7 +288,7 @@ export const mutants: Array<{
           driver.prune(statuses, new Date(Date.parse(before) + 1).toISOString(), dryRun),
       };
     }),
-    red: ["SS-CL-01"],
+    red: ["SS-CL-01", "SS-ID-05"],
   },
   {
     name: "prunes by re-reading, then deleting unconditionally (a one-round-trip gap)",
@@ -420,7 +424,24 @@ export const mutants: Array<{
         insert: (session, events, options) => driver.insert(forget(session), events, options),
       };
     }),
-    red: ["SS-IDEM-01", "SS-IDEM-02"],
+    red: ["SS-IDEM-01", "SS-IDEM-02", "SS-J-08"],
+  },
+  {
+    // store-postgres before its fix (issue 14, defect 9): seq bounds bound to int4 parameters.
+    name: "overflows 32-bit seq bounds",
+    harness: harnessOf("mutant-int4-seq", () => {
+      const driver = createMemoryDriver();
+      const INT4_MAX = 2 ** 31 - 1;
+      return {
+        ...driver,
+        readEvents(id, fromSeq, toSeq) {
+          if (fromSeq > INT4_MAX || (toSeq ?? 0) > INT4_MAX)
+            throw new Error("value out of range for type integer");
+          return driver.readEvents(id, fromSeq, toSeq);
+        },
+      };
+    }),
+    red: ["SS-ID-06"],
   },
   {
     name: "has a plantDebris hook that plants nothing",
@@ -444,6 +465,7 @@ export const mutants: Array<{
       "SS-CL-01",
       "SS-CL-07",
       "SS-J-07",
+      "SS-HOLD-01",
     ],
   },
   {
