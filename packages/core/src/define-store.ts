@@ -3,7 +3,9 @@ import { type Clock, systemClock } from "./clock.js";
 import type { CheckDelete, CommitPlan, MaybePromise, StoreDriver } from "./driver.js";
 import { chain, isPromise } from "./driver-kit.js";
 import { errors, isSessionKitError, SessionKitError } from "./errors.js";
+import { guardedDelete, guardedPrune, guardOverwrite } from "./hold-guard.js";
 import { assertSessionId, createSessionId } from "./ids.js";
+import { inboxPage, parseInboxQuery, scanInbox } from "./inbox-query.js";
 import { readInstant } from "./instants.js";
 import { type Session, type SessionEvent, TERMINAL_STATUSES } from "./model.js";
 import { encodeCursor, parseFilter, parseListQuery, statsFromAggregate } from "./query.js";
@@ -25,6 +27,8 @@ import type {
   DeleteOptions,
   EventRange,
   ImportOptions,
+  InboxPage,
+  InboxQuery,
   ListQuery,
   PruneInput,
   PruneResult,
@@ -269,19 +273,15 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
       delete(id: string, deleteOptions?: DeleteOptions): MaybePromise<boolean> {
         assertSessionId(id, name);
         const parsed = parseInput(deleteOptionsSchema, deleteOptions ?? {}, "options", name);
-        const expected = parsed.expectedVersion;
-        if (expected === undefined) return driver.delete(id);
-        const check: CheckDelete = (current) => {
-          if (current.version !== expected) throw errors.conflict(name, id, expected, current.version);
-        };
-        return driver.delete(id, check);
+        return guardedDelete(driver, id, parsed.expectedVersion);
       },
 
       prune(input: PruneInput): MaybePromise<PruneResult> {
         const parsed = parseInput(pruneInputSchema, input, "input", name);
         const statuses = parsed.statuses ?? [...TERMINAL_STATUSES];
         const dryRun = parsed.dryRun ?? false;
-        return chain(prune([...new Set(statuses)], parsed.olderThan, dryRun), (ids) => {
+        const pruned = guardedPrune(driver, prune, [...new Set(statuses)], parsed.olderThan, dryRun, now());
+        return chain(pruned, (ids) => {
           const sorted = [...ids].sort();
           return { count: sorted.length, ids: sorted, dryRun };
         });
@@ -323,10 +323,27 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
         }
         checkSize("The record", parsedSession, parsedSession.id);
         for (const { event, dataBound } of measured) checkEventSize(event, dataBound, parsedSession.id);
-        return chain(driver.insert(parsedSession, parsedEvents, { overwrite }), () => ({
-          session: parsedSession,
-          events: parsedEvents,
-        }));
+        const guarded = overwrite ? guardOverwrite(driver, parsedSession.id) : undefined;
+        return chain(guarded, () =>
+          chain(driver.insert(parsedSession, parsedEvents, { overwrite }), () => ({
+            session: parsedSession,
+            events: parsedEvents,
+          })),
+        );
+      },
+
+      listAwaitingInput(query?: InboxQuery): MaybePromise<InboxPage> {
+        const { filter, after, limit } = parseInboxQuery(query, name);
+        const rows = driver.listAwaitingInput
+          ? driver.listAwaitingInput(filter, after, limit + 1)
+          : scanInbox(
+              (position, listFilter, size) => list(listFilter, position, size),
+              (id) => driver.get(id),
+              filter,
+              after,
+              limit + 1,
+            );
+        return chain(rows, ({ items }) => inboxPage(items, filter, limit));
       },
     };
   }
@@ -410,6 +427,7 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
     prune: (input) => runAsync("prune", [input]),
     importSession: (session, events, importOptions) =>
       runAsync("importSession", [session, events, importOptions]),
+    listAwaitingInput: (query) => runAsync("listAwaitingInput", [query]),
     watch(scope, watchOptions) {
       const feed = driver.changes;
       if (!feed) throw errors.unsupported(name, "watch");

@@ -2,8 +2,14 @@ import { z } from "zod";
 import { describeValue, SessionKitError } from "./errors.js";
 import { SESSION_ID_PATTERN } from "./ids.js";
 import { readInstant } from "./instants.js";
-import { measureJsonObject, toJsonObject } from "./json.js";
-import { EVENT_TYPE_PATTERN, type OperationRecord, SESSION_STATUSES } from "./model.js";
+import { type JsonValue, measureJsonObject, toJsonObject } from "./json.js";
+import {
+  EVENT_TYPE_PATTERN,
+  INPUT_ACTIONS,
+  INPUT_KINDS,
+  type OperationRecord,
+  SESSION_STATUSES,
+} from "./model.js";
 import { isOperationMap } from "./records.js";
 
 /** An instant (Date, epoch ms, or ISO-8601 text with an offset), normalised to UTC with milliseconds. */
@@ -45,6 +51,32 @@ const operationsSchema = z.custom<Record<string, OperationRecord>>(
   "expected a map of operation id → { digest, version }",
 );
 const statusSchema = z.enum(SESSION_STATUSES);
+/** Any JSON value (the manager checked it is plain JSON before it reached the store). */
+const anyJsonValue = z.custom<JsonValue>((value) => value !== undefined);
+const inputRequestSchema = z.strictObject({
+  requestId: z.string().min(1).max(200),
+  kind: z.enum(INPUT_KINDS),
+  prompt: z.string(),
+  payload: anyJsonValue.optional(),
+  allowed: z.array(z.enum(INPUT_ACTIONS)).min(1).optional(),
+  expiresAt: isoInstantSchema.optional(),
+  tags: z.array(z.string().min(1).max(200)).max(50).optional(),
+  requestedAt: isoInstantSchema,
+});
+const inputAnswerSchema = z.strictObject({
+  action: z.enum(INPUT_ACTIONS),
+  value: anyJsonValue.optional(),
+  by: z.string().optional(),
+  at: isoInstantSchema,
+  version: z.number().int().min(1),
+  outcome: z.enum(["answered", "expired"]),
+});
+/** Open requests, resolved ones, and a legal hold: the inbox and retention fields of a session. */
+const inboxFields = {
+  inputRequests: z.array(inputRequestSchema).max(1000).optional(),
+  inputAnswers: z.record(z.string().min(1).max(200), inputAnswerSchema).optional(),
+  hold: z.strictObject({ reason: z.string(), by: z.string().optional(), at: isoInstantSchema }).optional(),
+};
 const optionalText = z.string().nullable().optional();
 
 /** Input of store.create(). */
@@ -68,6 +100,7 @@ export const createSessionInputSchema = z.strictObject({
   owner: ownerSchema.optional(),
   leaseUntil: isoInstantSchema.optional(),
   operations: operationsSchema.optional(),
+  ...inboxFields,
 });
 
 /** A state patch. */
@@ -90,6 +123,9 @@ export const sessionPatchSchema = z.strictObject({
   owner: ownerSchema.nullable().optional(),
   leaseUntil: isoInstantSchema.nullable().optional(),
   operations: operationsSchema.nullable().optional(),
+  inputRequests: inboxFields.inputRequests.unwrap().nullable().optional(),
+  inputAnswers: inboxFields.inputAnswers.unwrap().nullable().optional(),
+  hold: inboxFields.hold.unwrap().nullable().optional(),
 });
 
 /**
@@ -155,6 +191,7 @@ export const importedSessionSchema = z.strictObject({
   owner: ownerSchema.optional(),
   leaseUntil: isoInstantSchema.optional(),
   operations: operationsSchema.optional(),
+  ...inboxFields,
   version: z.number().int().min(1),
   eventCount: z.number().int().min(0),
 });
