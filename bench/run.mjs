@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // pnpm bench: every workload on every adapter, against the seed module's algorithm, the raw primitive
 // under each adapter, and LangGraph's SQLite checkpointer. Prints tables; a full run writes BENCHMARKS.md.
-//   node bench/run.mjs [--quick] [--only fs,sqlite] [--workloads append,read,query,conc,cleanup] [--out FILE]
-// LangGraph's checkpointer runs beside SQLite (append and read) whenever SQLite is selected.
+//   node bench/run.mjs [--quick] [--only fs,sqlite] [--workloads append,read,query,conc,cleanup,scale] [--out FILE]
+// LangGraph's checkpointers run beside SQLite (append and read) and PostgreSQL (append) when selected.
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -17,11 +17,13 @@ import { runAppend, runRead } from "./lib/w-append.mjs";
 import { runCleanup } from "./lib/w-cleanup.mjs";
 import { runConc } from "./lib/w-conc.mjs";
 import { loadPeer } from "./lib/w-peer.mjs";
+import { loadPgPeer } from "./lib/w-peer-pg.mjs";
 import { runQuery } from "./lib/w-query.mjs";
+import { runScale } from "./lib/w-scale.mjs";
 
 const require = createRequire(import.meta.url);
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
-const ALL_WORKLOADS = ["append", "read", "query", "conc", "cleanup"];
+const ALL_WORKLOADS = ["append", "read", "query", "conc", "cleanup", "scale"];
 
 function parseArgs(argv) {
   const args = { quick: false, only: null, workloads: ALL_WORKLOADS, out: null };
@@ -104,14 +106,20 @@ async function main() {
       console.log(`not available: ${s.label}: ${reason}`);
     } else ctx.subjects.push(s);
   }
-  if (ctx.has("sqlite")) {
-    const peer = await loadPeer();
+  // LangGraph peers run beside the store of the same engine whenever that store is selected.
+  const peers = [
+    ["sqlite", "peer", "langgraph", "LangGraph SqliteSaver", loadPeer],
+    ["postgres", "peerPg", "langgraph-pg", "LangGraph PostgresSaver", loadPgPeer],
+  ];
+  for (const [adapter, key, id, label, load] of peers) {
+    if (!ctx.has(adapter)) continue;
+    const peer = await load();
     if (peer.ok) {
-      ctx.peer = peer;
+      ctx[key] = peer;
       ctx.versions = { ...ctx.versions, ...peer.versions };
     } else {
-      ctx.unavailable.push({ id: "langgraph", reason: peer.reason });
-      console.log(`not available: LangGraph SqliteSaver: ${peer.reason}`);
+      ctx.unavailable.push({ id, reason: peer.reason });
+      console.log(`not available: ${label}: ${peer.reason}`);
     }
   }
   ctx.log(
@@ -128,6 +136,7 @@ async function main() {
       if (w === "query") await runQuery(ctx);
       if (w === "conc") await runConc(ctx);
       if (w === "cleanup") await runCleanup(ctx);
+      if (w === "scale") await runScale(ctx);
       timings[w] = Number(process.hrtime.bigint() - t0) / 1e9;
     }
   } catch (error) {

@@ -90,5 +90,6 @@ export const GROUP_TITLES: Record<string, string> = {
   "SS-J": "fidelity",
   "SS-CR": "corrupt and foreign records",
   "SS-P": "persistence across close and reopen",
+  "SS-W": "live change feed (watch)",
   "SS-LC": "lifecycle manager",
 };

@@ -75,6 +75,29 @@ const commands: Record<string, (...args: unknown[]) => Promise<unknown>> = {
     }
     return outcome;
   },
+  /** Watches `scope` from `since` until killed; reports each item (its cursor, session, kind and seq). */
+  async watch(scope, since) {
+    const iterable = (
+      store as unknown as { watch(scope: unknown, options: unknown): AsyncIterable<never> }
+    ).watch(scope, since === undefined || since === null ? {} : { since });
+    for await (const item of iterable as AsyncIterable<{
+      cursor: string;
+      sessionId: string;
+      change: { kind: string };
+      event?: { seq: number };
+    }>) {
+      send({
+        type: "progress",
+        value: {
+          cursor: item.cursor,
+          sessionId: item.sessionId,
+          kind: item.change.kind,
+          seq: item.event?.seq,
+        },
+      });
+    }
+    return true;
+  },
   async capabilities() {
     return (store as unknown as { capabilities: unknown }).capabilities;
   },

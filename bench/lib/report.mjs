@@ -4,6 +4,7 @@ import { appendPlan, readPlan } from "./w-append.mjs";
 import { cleanupSize } from "./w-cleanup.mjs";
 import { concPlan } from "./w-conc.mjs";
 import { querySizes } from "./w-query.mjs";
+import { renderScale, scaleLostRows } from "./w-scale.mjs";
 
 export function table(header, rows) {
   const lines = [
@@ -49,6 +50,12 @@ export function renderTables(ctx) {
     appendRows.push([
       "LangGraph `SqliteSaver.put` (one more step, whole history)",
       ...ns.map((n) => cell(F[`peer.put@${n}`])),
+    ]);
+  }
+  if (ns.some((n) => has(`peerpg.put@${n}`))) {
+    appendRows.push([
+      "LangGraph `PostgresSaver.put` (one more step, whole history)",
+      ...ns.map((n) => cell(F[`peerpg.put@${n}`])),
     ]);
   }
   out.push(
@@ -161,7 +168,8 @@ export function renderTables(ctx) {
     `### Peak memory while listing ${sizes.walk} sessions (fresh child process)\n\n${table(["subject", "listed", "RSS before", "peak RSS (maxRSS)", "peak − before", "walk time"], mRows)}`,
   );
 
-  return out.join("\n\n");
+  out.push(renderScale(ctx));
+  return out.filter(Boolean).join("\n\n");
 }
 
 export function renderRatios(rows) {
@@ -189,5 +197,6 @@ export function renderLost(ctx) {
       lost === 0 && c.seqOk ? "PASS" : "MISS",
     ]);
   }
+  rows.push(...scaleLostRows(ctx));
   return rows;
 }

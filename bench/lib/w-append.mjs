@@ -10,6 +10,7 @@ import { eventData, makeSession, sessionId, toSeedShape } from "./data.mjs";
 import { measureInterleaved } from "./measure.mjs";
 import { checkpointSqliteFile, createBarePg, createBareSqlite, createLockedAppend } from "./primitives.mjs";
 import { openPeerThread } from "./w-peer.mjs";
+import { openPgPeerThread } from "./w-peer-pg.mjs";
 
 /**
  * Per history size n: k sessions per round, `seedOps` appends for the seed algorithm (10 per session)
@@ -159,6 +160,22 @@ export async function runAppend(ctx) {
       const pOps = peerOps(n, ctx.quick);
       contenders.push({
         key: `peer.put@${n}`,
+        ops: pOps,
+        setup: () => thread.prepare(pOps),
+        fn: (i, steps) => thread.put(steps[i]),
+      });
+    }
+
+    if (ctx.peerPg) {
+      const schema = `skbench_${process.pid}_lgpg_${n}`;
+      const thread = await openPgPeerThread(ctx.peerPg, ctx.pgUrl, schema, n, ctx.pgAdmin);
+      closers.push(async () => {
+        await thread.check();
+        await thread.close();
+      });
+      const pOps = peerOps(n, ctx.quick);
+      contenders.push({
+        key: `peerpg.put@${n}`,
         ops: pOps,
         setup: () => thread.prepare(pOps),
         fn: (i, steps) => thread.put(steps[i]),

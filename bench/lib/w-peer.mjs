@@ -40,11 +40,11 @@ const removeDb = (file) => {
   for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
 };
 
-/** A fresh saver file holding one thread at history n. */
-export async function openPeerThread(peer, file, n) {
-  removeDb(file);
-  const saver = peer.SqliteSaver.fromConnString(file);
-  await saver.setup?.();
+/**
+ * One thread of `saver` at history n, stepped as LangGraph does: each step a checkpoint chained to
+ * the previous config. Shared by every LangGraph peer (SQLite, PostgreSQL), so all are fed alike.
+ */
+export async function openCheckpointChain(saver, uuid6, n) {
   let messages = Array.from({ length: n }, (_, i) => message(i));
   let seq = n;
   let step = -1;
@@ -60,7 +60,7 @@ export async function openPeerThread(peer, file, n) {
     return {
       checkpoint: {
         v: 4,
-        id: peer.uuid6(step),
+        id: uuid6(step),
         ts: new Date().toISOString(),
         channel_values: { messages },
         channel_versions: { __start__: 1, messages: version },
@@ -74,17 +74,29 @@ export async function openPeerThread(peer, file, n) {
     config = await saver.put(config, c.checkpoint, c.metadata, c.newVersions);
   };
   await put(next());
+  const latest = () => saver.getTuple({ configurable: { thread_id: "bench" } });
   return {
-    synchronous: saver.db.pragma("synchronous", { simple: true }),
     /** The next `count` steps, built ahead of the timer. */
     prepare: (count) => Array.from({ length: count }, next),
     put,
-    latest: () => saver.getTuple({ configurable: { thread_id: "bench" } }),
+    latest,
     async check() {
-      const latest = await saver.getTuple({ configurable: { thread_id: "bench" } });
-      if (latest.checkpoint.channel_values.messages.length !== n)
+      const tuple = await latest();
+      if (tuple.checkpoint.channel_values.messages.length !== n)
         throw new Error("LangGraph peer: wrong history length");
     },
+  };
+}
+
+/** A fresh saver file holding one thread at history n. */
+export async function openPeerThread(peer, file, n) {
+  removeDb(file);
+  const saver = peer.SqliteSaver.fromConnString(file);
+  await saver.setup?.();
+  const chain = await openCheckpointChain(saver, peer.uuid6, n);
+  return {
+    ...chain,
+    synchronous: saver.db.pragma("synchronous", { simple: true }),
     close() {
       saver.db.close();
       removeDb(file);

@@ -10,7 +10,7 @@ describe("pnpm bench:quick", () => {
   it("runs every workload on every adapter, prints the tables, and loses no event", () => {
     const result = spawnSync(process.execPath, [runScript, "--quick"], {
       encoding: "utf8",
-      timeout: 170_000,
+      timeout: 290_000,
     });
     const out = result.stdout;
     expect(result.error).toBeUndefined();

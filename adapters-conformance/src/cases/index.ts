@@ -1,6 +1,7 @@
 import type { CaseDefinition } from "../case.js";
 import { capabilityCases } from "./capabilities.js";
 import { concurrencyCases } from "./concurrency.js";
+import { copyCases } from "./copies.js";
 import { corruptCases } from "./corrupt.js";
 import { crudCases } from "./crud.js";
 import { eventCases } from "./events.js";
@@ -13,6 +14,8 @@ import { pruneCases } from "./prune.js";
 import { queryCases } from "./queries.js";
 import { statsCases } from "./stats.js";
 import { storeLifecycleCases } from "./store-lifecycle.js";
+import { summaryCases } from "./summaries.js";
+import { watchCases } from "./watch.js";
 
 function lifecycleList(): CaseDefinition[] {
   const exported = (lifecycle as { lifecycleCases?: CaseDefinition[] | (() => CaseDefinition[]) })
@@ -27,16 +30,19 @@ export function allCases(): CaseDefinition[] {
     ...capabilityCases,
     ...storeLifecycleCases,
     ...crudCases,
+    ...copyCases,
     ...idCases,
     ...occCases,
     ...eventCases,
     ...concurrencyCases,
     ...queryCases,
+    ...summaryCases,
     ...statsCases,
     ...pruneCases,
     ...fidelityCases,
     ...corruptCases,
     ...persistenceCases,
+    ...watchCases,
     ...lifecycleList(),
   ];
   const seen = new Set<string>();

@@ -5,7 +5,9 @@ import {
   type IndexedStoreDriver,
   isSessionKitError,
   type Session,
+  type SessionSummary,
   type StoreDriver,
+  toSummary,
 } from "@sessionkit/core/driver";
 import type { ConformanceContext, ConformanceHarness, ConformanceOptions } from "../../src/index.js";
 
@@ -166,7 +168,18 @@ export const mutants: Array<{
         },
       };
     }),
-    red: ["SS-OCC-03", "SS-OCC-07", "SS-EV-04", "SS-EV-08", "SS-ST-04"],
+    // Its two writes are two changes in the feed: the watch cases see the split commit too.
+    red: [
+      "SS-OCC-03",
+      "SS-OCC-07",
+      "SS-EV-04",
+      "SS-EV-08",
+      "SS-ST-04",
+      "SS-W-02",
+      "SS-W-03",
+      "SS-W-04",
+      "SS-W-06",
+    ],
   },
   {
     name: "serves stale reads on a second handle",
@@ -277,6 +290,86 @@ export const mutants: Array<{
     options: { iterations: 25 },
   },
   {
+    // store-postgres before its fix (issue 14, defect 1): the object a commit returns is the one
+    // the handle plans its next commit from, guarded only by the row's version, which did not change.
+    name: "returns its cache (aliasing)",
+    harness: harnessOf("mutant-aliases-cache", () => {
+      const driver = createMemoryDriver();
+      const cache = new Map<string, { version: number; session: Session }>();
+      const remember = (session: Session) => {
+        cache.set(session.id, { version: session.version, session });
+        return session;
+      };
+      return {
+        ...driver,
+        insert(session, events, options) {
+          driver.insert(session, events, options);
+          remember(session);
+        },
+        get(id) {
+          const hit = cache.get(id);
+          if (hit) return hit.session;
+          const stored = driver.get(id) as Session | null;
+          return stored && remember(stored);
+        },
+        commit(id, plan) {
+          let planned: Session | undefined;
+          driver.commit(id, (current) => {
+            const hit = cache.get(id);
+            const result = plan(hit?.version === current.version ? hit.session : current);
+            planned = result.next;
+            return result;
+          });
+          return remember(planned!);
+        },
+        delete(id, check) {
+          cache.delete(id);
+          return driver.delete(id, check);
+        },
+        prune(statuses, before, dryRun) {
+          if (!dryRun) cache.clear();
+          return driver.prune(statuses, before, dryRun);
+        },
+      };
+    }),
+    red: ["SS-CRUD-14", "SS-CRUD-11"],
+  },
+  {
+    // store-fs before its fix (issue 14, defect 3): summaries published after the commit, and the
+    // index keeps the last one published, so a slow writer's older summary replaces a newer one.
+    name: "keeps the last summary published instead of the highest version",
+    harness: harnessOf("mutant-last-summary", () => {
+      const { list: _l, count: _c, stats: _s, prune: _p, ...inner } = createMemoryDriver();
+      const index = new Map<string, SessionSummary>();
+      const publish = (session: Session) => {
+        if (inner.get(session.id) === null) return; // deleted meanwhile: no ghost (not this mutant's bug)
+        index.set(session.id, toSummary(session)); // the honest index: only if version >= the indexed one
+      };
+      return {
+        ...inner,
+        capabilities: { ...inner.capabilities, sync: false },
+        insert(session, events, options) {
+          inner.insert(session, events, options);
+          index.set(session.id, toSummary(session));
+        },
+        async commit(id, plan) {
+          const next = inner.commit(id, plan) as Session;
+          // Even versions publish two loop turns late: a concurrent odd one overtakes them.
+          for (let turn = 0; turn < (next.version % 2 === 0 ? 2 : 0); turn++) await tick();
+          publish(next);
+          return next;
+        },
+        delete(id, check) {
+          const removed = inner.delete(id, check) as boolean;
+          if (removed) index.delete(id);
+          return removed;
+        },
+        scan: () => ({ sessions: [...index.values()] }),
+      };
+    }),
+    red: ["SS-Q-12", "SS-ST-04"],
+  },
+  {
     name: "has a plantDebris hook that plants nothing",
     harness: { ...harnessOf("mutant-no-debris", createMemoryDriver), plantDebris: () => undefined },
     red: ["SS-CR-04"],
@@ -336,6 +429,6 @@ export const mutants: Array<{
       const driver = createMemoryDriver();
       return { ...driver, get: async (id) => driver.get(id) as Session | null };
     }),
-    red: ["SS-CAP-04"],
+    red: ["SS-CAP-04", "SS-CRUD-14"],
   },
 ];

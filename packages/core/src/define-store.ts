@@ -4,6 +4,7 @@ import type { CheckDelete, CommitPlan, MaybePromise, StoreDriver } from "./drive
 import { chain, isPromise } from "./driver-kit.js";
 import { errors, isSessionKitError, SessionKitError } from "./errors.js";
 import { assertSessionId, createSessionId } from "./ids.js";
+import { readInstant } from "./instants.js";
 import { type Session, type SessionEvent, TERMINAL_STATUSES } from "./model.js";
 import { encodeCursor, parseFilter, parseListQuery, statsFromAggregate } from "./query.js";
 import { scanQueries } from "./scan-queries.js";
@@ -33,6 +34,9 @@ import type {
   SessionStore,
   SyncSessionStore,
 } from "./store.js";
+import { createWatchHub, PAGE, type WatchHub } from "./watch-hub.js";
+import { watchItems } from "./watch-iterate.js";
+import { parseWatch } from "./watch-options.js";
 
 /** Default size limit of one record or one event: 16 MiB of JSON. */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
@@ -64,13 +68,24 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
   const name = driver.name;
   const syncDriver = options.syncDriver;
   const clock = options.clock ?? systemClock;
-  const capabilities = Object.freeze({ ...driver.capabilities });
+  const capabilities = Object.freeze({ ...driver.capabilities, watch: driver.changes !== undefined });
   const maxBytes = capabilities.maxPayloadBytes;
   let closed = false;
   let closing: Promise<void> | undefined;
   const inflight = new Set<Promise<unknown>>();
+  let hub: WatchHub | undefined;
 
-  const now = () => new Date(clock.now()).toISOString();
+  // The clock is the one source of stored instants the schemas do not see; read it like any input.
+  const now = () => {
+    const reading = readInstant(clock.now());
+    if (reading.ok) return reading.iso;
+    throw errors.invalidInput(
+      name,
+      `the clock to return ${reading.reason}`,
+      clock.now(),
+      "Fix the clock; nothing was written.",
+    );
+  };
 
   function checkSize(what: string, value: unknown, id: string): void {
     const bytes = Buffer.byteLength(JSON.stringify(value), "utf8");
@@ -315,7 +330,11 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
     });
     inflight.add(tracked);
     tracked.then(
-      () => inflight.delete(tracked),
+      () => {
+        inflight.delete(tracked);
+        // This handle's own writes wake its watchers at once, without waiting for the driver's hint.
+        if (hub && !READS.has(action)) hub.wake();
+      },
       () => inflight.delete(tracked),
     );
     return tracked;
@@ -370,6 +389,31 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
     prune: (input) => runAsync("prune", [input]),
     importSession: (session, events, importOptions) =>
       runAsync("importSession", [session, events, importOptions]),
+    watch(scope, watchOptions) {
+      const feed = driver.changes;
+      if (!feed) throw errors.unsupported(name, "watch");
+      if (closed) throw errors.closed(name);
+      const parsed = parseWatch(scope, watchOptions, name);
+      hub ??= createWatchHub(
+        {
+          ...feed,
+          read: (after, limit) => guardedFeed(name, "read the change log", () => feed.read(after, limit)),
+          head: () => guardedFeed(name, "read the change log", () => feed.head()),
+        },
+        (id, fromSeq, toSeq) => runAsync("readEvents", [id, { fromSeq, toSeq }]),
+        name,
+      );
+      const readHistory = (id: string, fromSeq: number) =>
+        runAsync("readEvents", [id, { fromSeq, limit: PAGE }]).catch((error: unknown) => {
+          if (isSessionKitError(error, "ERR_SESSION_NOT_FOUND")) return [];
+          throw error;
+        });
+      const active = hub;
+      return {
+        [Symbol.asyncIterator]: () =>
+          watchItems(active, parsed.scope, parsed.start, readHistory, parsed.signal),
+      };
+    },
     sync() {
       if (!capabilities.sync) throw errors.unsupported(name, "sync");
       if (closed) throw errors.closed(name);
@@ -378,6 +422,7 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
     close() {
       if (closing) return closing;
       closed = true;
+      hub?.close();
       closing = (async () => {
         await Promise.allSettled([...inflight]);
         try {
@@ -390,6 +435,17 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
       return closing;
     },
   };
+}
+
+const READS = new Set(["get", "getWithHistory", "readEvents", "list", "count", "stats"]);
+
+async function guardedFeed<T>(name: string, action: string, read: () => MaybePromise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (isSessionKitError(error)) throw error;
+    throw errors.io(name, action, error);
+  }
 }
 
 function dropUndefined<T extends object>(value: T): T {

@@ -1,12 +1,22 @@
 // `@sessionkit/core/driver`: everything an adapter needs, and nothing an application does.
+export {
+  canonicalEventJson,
+  canonicalJson,
+  canonicalSessionJson,
+  EVENT_KEY_ORDER,
+} from "./canonical-json.js";
 export type { Clock } from "./clock.js";
 export { DEFAULT_MAX_PAYLOAD_BYTES, type DefineStoreOptions, defineSessionStore } from "./define-store.js";
 export type {
+  ChangeFacts,
+  ChangeFeed,
+  ChangeRecord,
   CheckDelete,
   CommitPlan,
   IndexedStoreDriver,
   ListPosition,
   MaybePromise,
+  NewChange,
   ParsedFilter,
   PlanCommit,
   ScanResult,
@@ -37,6 +47,7 @@ export {
   SessionKitError,
 } from "./errors.js";
 export { assertSessionId, isValidSessionId, SESSION_ID_PATTERN } from "./ids.js";
+export { type InstantReading, MAX_INSTANT_MS, MIN_INSTANT_MS, readInstant } from "./instants.js";
 export {
   isPlainObject,
   type JsonObject,
@@ -49,6 +60,7 @@ export { createMemoryDriver, memoryStoreCapabilities } from "./memory-store.js";
 export {
   EVENT_TYPE_PATTERN,
   isTerminalStatus,
+  SESSION_KEY_ORDER,
   SESSION_STATUSES,
   type Session,
   type SessionEvent,
@@ -74,3 +86,11 @@ export type {
   StoreCapabilities,
   SyncSessionStore,
 } from "./store.js";
+export {
+  commitChange,
+  decodeChange,
+  deleteChange,
+  encodeChangeFacts,
+  factsOf,
+  insertChange,
+} from "./watch-change.js";

@@ -1,5 +1,6 @@
 import type { Session, SessionEvent, SessionStatus, SessionSummary } from "./model.js";
 import type { CorruptRecordReport, MetadataFilterValue, StoreCapabilities } from "./store.js";
+import type { ChangeFeed } from "./watch-types.js";
 
 /** A value, or a promise of it: sync drivers return values, async ones promises. */
 export type MaybePromise<T> = T | Promise<T>;
@@ -165,6 +166,12 @@ export interface StoreDriver {
    * session committed in between is kept); a damaged record is skipped. Any order.
    */
   prune?(statuses: SessionStatus[], before: string, dryRun: boolean): MaybePromise<string[]>;
+  /**
+   * The store-wide change log behind `store.watch()`. Every insert, commit and delete (prune
+   * included) records its change atomically with itself (see commitChange, insertChange,
+   * deleteChange), in one order across handles and processes. Absent: watch is unsupported.
+   */
+  changes?: ChangeFeed;
   /** Releases what this driver opened. Called once, after every operation in flight settled. */
   close(): MaybePromise<void>;
 }
@@ -173,4 +180,5 @@ export interface StoreDriver {
 export type IndexedStoreDriver = StoreDriver &
   Required<Pick<StoreDriver, "list" | "stats" | "count" | "prune">>;
 
+export type { ChangeFacts, ChangeFeed, ChangeRecord, NewChange } from "./watch-types.js";
 export type { SessionEvent };

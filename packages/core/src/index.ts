@@ -1,4 +1,10 @@
 // The application-facing surface of @sessionkit/core. Adapter authors import `@sessionkit/core/driver`.
+export {
+  canonicalEventJson,
+  canonicalJson,
+  canonicalSessionJson,
+  EVENT_KEY_ORDER,
+} from "./canonical-json.js";
 export { type Clock, createManualClock, isoNow, type ManualClock, systemClock } from "./clock.js";
 export { DEFAULT_MAX_PAYLOAD_BYTES } from "./define-store.js";
 export {
@@ -35,6 +41,7 @@ export {
   isTerminalStatus,
   type NewEvent,
   type PauseInfo,
+  SESSION_KEY_ORDER,
   SESSION_STATUSES,
   type Session,
   type SessionEvent,
@@ -46,6 +53,7 @@ export {
 } from "./model.js";
 export type * from "./store.js";
 export {
+  canonicalExportLine,
   copySessions,
   EXPORT_FORMAT,
   EXPORT_FORMAT_VERSION,

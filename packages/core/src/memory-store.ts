@@ -2,9 +2,11 @@ import type { Clock } from "./clock.js";
 import { DEFAULT_MAX_PAYLOAD_BYTES, defineSessionStore } from "./define-store.js";
 import type { IndexedStoreDriver, StoreDriver } from "./driver.js";
 import { errors } from "./errors.js";
+import { createMemoryChangeLog } from "./memory-watch.js";
 import type { Session, SessionEvent } from "./model.js";
 import { scanQueries } from "./scan-queries.js";
 import type { SessionStore, StoreCapabilities } from "./store.js";
+import { commitChange, deleteChange, insertChange } from "./watch-change.js";
 
 export interface MemoryStoreOptions {
   /** Where timestamps come from (default: the system clock). */
@@ -36,6 +38,7 @@ export function createMemoryDriver(options: MemoryStoreOptions = {}): IndexedSto
   const name = "store-memory";
   const entries = new Map<string, Entry>();
   const clone = <T>(value: T): T => structuredClone(value);
+  const log = createMemoryChangeLog();
 
   const driver: StoreDriver = {
     name,
@@ -46,6 +49,7 @@ export function createMemoryDriver(options: MemoryStoreOptions = {}): IndexedSto
     insert(session, events, { overwrite }) {
       if (!overwrite && entries.has(session.id)) throw errors.exists(name, session.id);
       entries.set(session.id, { session: clone(session), events: clone(events) });
+      log.record(insertChange(session, events));
     },
     get(id) {
       const entry = entries.get(id);
@@ -54,7 +58,10 @@ export function createMemoryDriver(options: MemoryStoreOptions = {}): IndexedSto
     commit(id, plan) {
       const entry = entries.get(id);
       if (!entry) throw errors.notFound(name, id);
-      const { next, events } = plan(clone(entry.session));
+      const current = clone(entry.session);
+      const planned = plan(current);
+      const { next, events } = planned;
+      log.record(commitChange(entry.session, planned));
       entry.session = clone(next);
       for (const event of events) entry.events.push(clone(event));
       return clone(next);
@@ -74,10 +81,13 @@ export function createMemoryDriver(options: MemoryStoreOptions = {}): IndexedSto
       const entry = entries.get(id);
       if (!entry) return false;
       check?.(entry.session);
+      log.record(deleteChange(id, entry.session));
       return entries.delete(id);
     },
+    changes: log.feed,
     close() {
       entries.clear();
+      log.clear();
     },
   };
   // The queries derived from scan() are attached, so code that wraps this driver (tests, mutants)

@@ -136,8 +136,8 @@ export interface NewEvent {
   data?: Record<string, unknown>;
 }
 
-/** Summary fields, in one place so every adapter projects the same ones. */
-export const SUMMARY_KEYS = [
+/** A session's fields in the data model's order: the order of canonical JSON (exports). */
+export const SESSION_KEY_ORDER = [
   "id",
   "userId",
   "channelId",
@@ -151,10 +151,32 @@ export const SUMMARY_KEYS = [
   "iterations",
   "maxIterations",
   "deadlineAt",
+  "context",
+  "result",
+  "error",
+  "pause",
   "metadata",
+  "owner",
+  "leaseUntil",
+  "operations",
   "version",
   "eventCount",
-] as const satisfies readonly (keyof SessionSummary)[];
+] as const satisfies readonly (keyof Session)[];
+
+const DETAIL_KEYS: ReadonlySet<string> = new Set<Exclude<keyof Session, keyof SessionSummary>>([
+  "context",
+  "result",
+  "error",
+  "pause",
+  "owner",
+  "leaseUntil",
+  "operations",
+]);
+
+/** Summary fields, in one place so every adapter projects the same ones. */
+export const SUMMARY_KEYS: readonly (keyof SessionSummary)[] = SESSION_KEY_ORDER.filter(
+  (key): key is (typeof SESSION_KEY_ORDER)[number] & keyof SessionSummary => !DETAIL_KEYS.has(key),
+);
 
 /** Projects a session onto its summary (absent optional fields stay absent). */
 export function toSummary(session: Session): SessionSummary {

@@ -2,6 +2,7 @@ import type { ListPosition, ParsedFilter, StatsAggregate } from "./driver.js";
 import { METADATA_KEY_PATTERN } from "./driver-kit.js";
 import { describeValue, SessionKitError } from "./errors.js";
 import { isValidSessionId } from "./ids.js";
+import { readInstant } from "./instants.js";
 import { SESSION_STATUSES, type SessionSummary } from "./model.js";
 import type { ListQuery, MetadataFilterValue, SessionFilter, SessionStats } from "./store.js";
 
@@ -27,18 +28,14 @@ function invalidQuery(component: string, field: string, value: unknown, expected
   );
 }
 
-/** Normalises any ISO-8601 instant to `YYYY-MM-DDTHH:mm:ss.sssZ`; ERR_INVALID_QUERY otherwise. */
+/**
+ * Normalises a filter bound (Date, epoch ms, or ISO-8601 text with an offset) to
+ * `YYYY-MM-DDTHH:mm:ss.sssZ`; ERR_INVALID_QUERY for anything readInstant refuses.
+ */
 export function normalizeInstant(value: unknown, field: string, component: string): string {
-  const ms =
-    value instanceof Date
-      ? value.getTime()
-      : typeof value === "number"
-        ? value
-        : typeof value === "string" && /^\d{4}-\d{2}-\d{2}/.test(value)
-          ? Date.parse(value)
-          : Number.NaN;
-  if (!Number.isFinite(ms)) throw invalidQuery(component, field, value, "an ISO-8601 timestamp");
-  return new Date(ms).toISOString();
+  const reading = readInstant(value);
+  if (!reading.ok) throw invalidQuery(component, field, value, reading.reason);
+  return reading.iso;
 }
 
 /** Validates a filter and normalises it for drivers. Unknown keys are refused, not ignored. */
@@ -204,7 +201,7 @@ export function decodeCursor(cursor: string, filter: ParsedFilter, component: st
     !isValidSessionId(value.i) ||
     // A stored instant is plain ISO text: control characters (NUL among them) only come from a forgery.
     /[\u0000-\u001f]/.test(value.c) ||
-    Number.isNaN(Date.parse(value.c))
+    !readInstant(value.c).ok
   ) {
     throw fail("not a cursor");
   }

@@ -1,24 +1,16 @@
 import { z } from "zod";
 import { describeValue, SessionKitError } from "./errors.js";
 import { SESSION_ID_PATTERN } from "./ids.js";
+import { readInstant } from "./instants.js";
 import { type JsonObject, toJsonObject } from "./json.js";
 import { EVENT_TYPE_PATTERN, SESSION_STATUSES } from "./model.js";
 
-/** An ISO-8601 instant, normalised to UTC with milliseconds. */
+/** An instant (Date, epoch ms, or ISO-8601 text with an offset), normalised to UTC with milliseconds. */
 export const isoInstantSchema = z.union([z.string(), z.date(), z.number()]).transform((value, ctx) => {
-  const ms =
-    value instanceof Date
-      ? value.getTime()
-      : typeof value === "number"
-        ? value
-        : /^\d{4}-\d{2}-\d{2}/.test(value)
-          ? Date.parse(value)
-          : Number.NaN;
-  if (!Number.isFinite(ms)) {
-    ctx.addIssue({ code: "custom", message: "expected an ISO-8601 timestamp" });
-    return z.NEVER;
-  }
-  return new Date(ms).toISOString();
+  const reading = readInstant(value);
+  if (reading.ok) return reading.iso;
+  ctx.addIssue({ code: "custom", message: `expected ${reading.reason}` });
+  return z.NEVER;
 });
 
 const json = (path: string) =>
@@ -146,6 +138,9 @@ export const importedSessionSchema = z.strictObject({
   error: z.string().optional(),
   pause: pauseSchema.optional(),
   metadata: json("metadata").optional(),
+  owner: ownerSchema.optional(),
+  leaseUntil: isoInstantSchema.optional(),
+  operations: operationsSchema.optional(),
   version: z.number().int().min(1),
   eventCount: z.number().int().min(0),
 });

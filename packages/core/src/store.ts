@@ -11,6 +11,7 @@ import type {
   SessionStatus,
   SessionSummary,
 } from "./model.js";
+import type { WatchItem, WatchOptions, WatchScope } from "./watch-types.js";
 
 /**
  * What a store can do beyond the contract every store meets. The conformance suite tests every
@@ -29,6 +30,8 @@ export interface StoreCapabilities {
   sync: boolean;
   /** Largest JSON size (UTF-8 bytes) of one session record or one event; larger is refused, never truncated. */
   maxPayloadBytes: number;
+  /** `store.watch()` delivers a live, resumable change feed (set by the wrapper when the driver has `changes`). */
+  watch?: boolean;
 }
 
 /** Fields a new session is created with. The store sets createdAt, updatedAt, version 1 and eventCount. */
@@ -246,6 +249,12 @@ export interface SessionStore {
   importSession(session: Session, events: SessionEvent[], options?: ImportOptions): Promise<CommitResult>;
   /** The synchronous face of this store; ERR_UNSUPPORTED_CAPABILITY unless capabilities.sync. */
   sync(): SyncSessionStore;
+  /**
+   * A live feed of the scope's changes, in commit order, resumable from any item's cursor with no
+   * gap and no repeat, across processes and restarts. ERR_UNSUPPORTED_CAPABILITY unless
+   * capabilities.watch; aborting `signal` ends it; a close() of the store ends it with ERR_STORE_CLOSED.
+   */
+  watch(scope: WatchScope, options?: WatchOptions): AsyncIterable<WatchItem>;
   /** Waits for operations in flight, releases resources; later calls reject with ERR_STORE_CLOSED. Idempotent. */
   close(): Promise<void>;
 }
@@ -266,4 +275,5 @@ export interface SyncSessionStore {
   importSession(session: Session, events: SessionEvent[], options?: ImportOptions): CommitResult;
 }
 
+export type { WatchChange, WatchFilter, WatchItem, WatchOptions, WatchScope } from "./watch-types.js";
 export type { JsonValue };

@@ -1,3 +1,4 @@
+import { canonicalEventJson, canonicalSessionJson } from "./canonical-json.js";
 import { describeValue, SessionKitError } from "./errors.js";
 import type { Session, SessionEvent } from "./model.js";
 import type { CorruptRecordReport, SessionFilter, SessionStore } from "./store.js";
@@ -46,7 +47,8 @@ export interface ImportSessionsOptions {
 
 /**
  * Streams a store as JSON Lines: a header, then one `{session, events}` line per session, in the
- * list order. Each session is read with its history in one consistent read.
+ * list order, in canonical JSON (byte-identical from every store). Each session is read with its
+ * history in one consistent read.
  */
 export async function* exportSessions(
   store: SessionStore,
@@ -76,11 +78,21 @@ export async function* exportSessions(
       const full = await store.getWithHistory(summary.id);
       if (full === null) continue; // deleted while we walked
       const { history, ...session } = full;
-      const record: ExportRecord = { session, events: history };
-      yield JSON.stringify(record);
+      yield canonicalExportLine({ session, events: history });
     }
     cursor = page.nextCursor;
   } while (cursor !== null);
+}
+
+/**
+ * One export line in canonical JSON (see canonicalJson): the same session with the same history
+ * gives the same bytes from every store, so two exports can be compared with `diff` or a hash.
+ */
+export function canonicalExportLine(record: ExportRecord): string {
+  let events = "";
+  for (let i = 0; i < record.events.length; i++)
+    events += (i === 0 ? "" : ",") + canonicalEventJson(record.events[i]!);
+  return `{"session":${canonicalSessionJson(record.session)},"events":[${events}]}`;
 }
 
 /** Parses the header line of an export; ERR_INVALID_INPUT or ERR_UNSUPPORTED_RECORD_VERSION otherwise. */

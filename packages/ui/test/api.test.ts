@@ -1,4 +1,10 @@
-import { createManualClock, createMemoryStore, isSessionKitError, type SessionStore } from "@sessionkit/core";
+import {
+  createManualClock,
+  createMemoryStore,
+  createSessionManager,
+  isSessionKitError,
+  type SessionStore,
+} from "@sessionkit/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Inspector, startInspector } from "../src/index.js";
 import { seedSessions } from "./helpers/seed.js";
@@ -190,5 +196,43 @@ describe("actions", () => {
       .then(loose);
     expect(done.result.ids).toEqual(expected.ids);
     expect(await store.count()).toBe(before - expected.count);
+  });
+});
+
+describe("ownership", () => {
+  it("flags in the list exactly the active sessions whose lease has expired", async () => {
+    const ownClock = createManualClock();
+    const own = createMemoryStore({ clock: ownClock });
+    await seedSessions(own, ownClock, 15);
+    const inspector = await startInspector({ store: own });
+    const manager = createSessionManager({ store: own, clock: ownClock });
+    try {
+      const [lapsed, held, unowned] = (await own.list({ status: "active" })).items;
+      await manager.claim(lapsed!.id, { leaseMs: 1000 });
+      ownClock.advance(5000);
+      await manager.claim(held!.id, { leaseMs: 60_000 });
+      const got = await (
+        await fetch(`${base(inspector)}/api/sessions?status=active`, { headers: auth(inspector) })
+      )
+        .json()
+        .then(loose);
+      const byId = new Map(
+        got.items.map((item: { id: string; ownership: unknown }) => [item.id, item.ownership]),
+      );
+      expect(loose(byId.get(lapsed!.id))).toMatchObject({ stuck: true, owner: { id: manager.ownerId } });
+      expect(loose(byId.get(held!.id))).toMatchObject({ stuck: false, owner: { id: manager.ownerId } });
+      expect(byId.get(unowned!.id)).toEqual({ stuck: false });
+      const one = await (
+        await fetch(`${base(inspector)}/api/sessions/${lapsed!.id}`, { headers: auth(inspector) })
+      )
+        .json()
+        .then(loose);
+      expect(one.ownership.stuck).toBe(true);
+      expect(one.ownership.leaseUntil).toBe((await own.get(lapsed!.id))!.leaseUntil);
+    } finally {
+      await manager.close();
+      await inspector.close();
+      await own.close();
+    }
   });
 });

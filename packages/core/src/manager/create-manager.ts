@@ -36,6 +36,7 @@ import type {
   StartSessionInput,
   SyncSessionManager,
 } from "./types.js";
+import { watchSessions } from "./watch.js";
 
 /** Creates a lifecycle manager over a store: the one place lifecycle rules live. */
 export function createSessionManager(options: SessionManagerOptions): SessionManager {
@@ -166,6 +167,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     },
 
     ownerId: ownership.ownerId,
+    watch: watchSessions(store, guard),
 
     sweep(sweepOptions) {
       guard();

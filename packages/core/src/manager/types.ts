@@ -10,6 +10,9 @@ import type {
   SessionStats,
   SessionStore,
   SyncSessionStore,
+  WatchItem,
+  WatchOptions,
+  WatchScope,
 } from "../store.js";
 import type { ExportSessionsOptions, ImportSessionsOptions, TransferProgress } from "../transfer.js";
 import type { WebhookDelivery } from "../webhooks/dispatcher.js";
@@ -170,6 +173,8 @@ export interface SessionManager {
   release(id: string): Promise<Session>;
   /** The owner id this manager claims as. */
   readonly ownerId: string;
+  /** The store's live change feed (`store.watch`): sees every process's commits, resumable by cursor. */
+  watch(scope: WatchScope, options?: WatchOptions): AsyncIterable<WatchItem>;
   /** One sweep: marks crashed every active session whose lease expired or whose same-host owner died. */
   sweep(options?: SweepOptions): Promise<SweepResult>;
   /** Sweeps every `intervalMs` (timer unref'd) until the returned stop function or close(). */

@@ -14,9 +14,17 @@ export function readRoutes(store: SessionStore): Hono {
   app.get("/sessions", async (c) => {
     try {
       const page = await store.list(listQueryFromQuery(c.req.query()));
+      // Summaries carry no owner or lease (SessionSummary leaves them out), and only an active
+      // session can be stuck: the page's active rows are read in full, one get() each, in parallel.
+      const leases = await Promise.all(
+        page.items.map((item) => (item.status === "active" ? store.get(item.id) : null)),
+      );
       const at = now();
       return c.json({
-        items: page.items.map((item) => ({ ...item, ownership: ownershipOf(item, at) })),
+        items: page.items.map((item, index) => ({
+          ...item,
+          ownership: ownershipOf(leases[index] ?? item, at),
+        })),
         nextCursor: page.nextCursor,
         corrupt: page.corrupt,
       });

@@ -3,31 +3,48 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createManualClock, createMemoryStore, type ManualClock, type SessionStore } from "@sessionkit/core";
 import { createFsStore } from "@sessionkit/store-fs";
+import { createPostgresStore } from "@sessionkit/store-postgres";
 import { createSqliteStore } from "@sessionkit/store-sqlite";
+// The PostgreSQL store's own test environment (server URL, reachability probe, schema clean-up), so
+// both packages agree on which server they test against and why it is skipped.
+import { dropSchemas, PG_URL, uniqueSchema, unreachableReason } from "../../../store-postgres/test/pg-env.js";
 
-export type StoreKind = "fs" | "sqlite" | "memory";
+export type StoreKind = "fs" | "sqlite" | "postgres" | "memory";
+
+/** Why PostgreSQL cannot be reached here (null when it can). */
+export const postgresProblem = unreachableReason;
 
 /** A real store of the given kind in a fresh temporary directory, with a manual clock for seeding. */
 export interface TestStore {
   kind: StoreKind;
   store: SessionStore;
   clock: ManualClock;
-  /** The directory (fs) or database file (sqlite) another process opens; null for memory. */
+  /**
+   * What another process opens the same store with: the directory (fs), the database file (sqlite),
+   * the schema (postgres, on PG_URL); null for memory.
+   */
   location: string | null;
   dispose(): Promise<void>;
+}
+
+function open(kind: StoreKind, location: string | null, clock: ManualClock): SessionStore {
+  if (kind === "fs") return createFsStore({ dir: location!, clock });
+  if (kind === "sqlite") return createSqliteStore({ filename: location!, clock });
+  if (kind === "postgres")
+    return createPostgresStore({ connectionString: PG_URL, max: 4 }, { schema: location!, clock });
+  return createMemoryStore({ clock });
 }
 
 export function openTestStore(kind: StoreKind): TestStore {
   const dir = mkdtempSync(join(tmpdir(), `sessionkit-ui-${kind}-`));
   const clock = createManualClock();
-  const location =
-    kind === "fs" ? join(dir, "sessions") : kind === "sqlite" ? join(dir, "sessions.db") : null;
-  const store =
-    kind === "fs"
-      ? createFsStore({ dir: location!, clock })
-      : kind === "sqlite"
-        ? createSqliteStore({ filename: location!, clock })
-        : createMemoryStore({ clock });
+  const location = {
+    fs: join(dir, "sessions"),
+    sqlite: join(dir, "sessions.db"),
+    postgres: uniqueSchema("sk_ui"),
+    memory: null,
+  }[kind];
+  const store = open(kind, location, clock);
   return {
     kind,
     store,
@@ -36,6 +53,7 @@ export function openTestStore(kind: StoreKind): TestStore {
     async dispose() {
       await store.close();
       rmSync(dir, { recursive: true, force: true });
+      if (kind === "postgres") await dropSchemas([location!]);
     },
   };
 }

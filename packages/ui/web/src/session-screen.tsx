@@ -39,7 +39,11 @@ export function SessionScreen(props: { id: string; info: Info | null }) {
       <header class="session-head">
         <h1 class="mono">{session.id}</h1>
         <StatusBadge status={session.status} />
-        {ownership.stuck && <span class="badge stuck">stuck: lease expired</span>}
+        {ownership.stuck && (
+          <span class="badge stuck" data-testid="stuck">
+            stuck: lease expired
+          </span>
+        )}
         {props.info?.allowActions && (
           <a class="button" href={hrefFor("actions", { id: session.id })}>
             Actions…

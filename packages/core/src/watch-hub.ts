@@ -1,0 +1,196 @@
+import { errors, isSessionKitError } from "./errors.js";
+import type { SessionEvent } from "./model.js";
+import type { ChangeFeed, ChangeRecord } from "./watch-types.js";
+
+/** A change and its events, read at most once per handle however many watchers want them. */
+export interface HubEntry {
+  change: ChangeRecord;
+  events(): Promise<SessionEvent[]>;
+}
+
+/** Reads events for a change; the session may be gone since (deleted later): then none. */
+export type EventReader = (id: string, fromSeq: number, toSeq: number) => Promise<SessionEvent[]>;
+
+/** Changes kept in memory for caught-up watchers; one who falls further behind reads the store itself. */
+const WINDOW = 256;
+/** Changes per read of the log. */
+export const PAGE = 256;
+
+function entryOf(change: ChangeRecord, readEvents: EventReader): HubEntry {
+  let memo: Promise<SessionEvent[]> | undefined;
+  return {
+    change,
+    events() {
+      if (change.toSeq < change.fromSeq) return Promise.resolve([]);
+      memo ??= readEvents(change.sessionId, change.fromSeq, change.toSeq).catch((error: unknown) => {
+        if (isSessionKitError(error, "ERR_SESSION_NOT_FOUND")) return [];
+        memo = undefined;
+        throw error;
+      });
+      return memo;
+    },
+  };
+}
+
+/**
+ * One per store handle: the shared wake-up and the shared read of the change log. However many
+ * watchers wait, a commit costs one read of the log (and one read of its events) per handle; the
+ * driver's wake-up runs only while someone watches. Caught-up watchers read the in-memory window;
+ * the window is bounded (WINDOW changes), so a slow consumer costs nothing here: once it falls
+ * behind the window it re-reads the store from its own position (back-pressure by replay).
+ */
+export function createWatchHub(feed: ChangeFeed, readEvents: EventReader, component: string) {
+  let window: HubEntry[] = [];
+  /** The window holds every change with windowFrom < pos <= head. */
+  let windowFrom = 0;
+  let head = -1;
+  let members = 0;
+  let stopWake: (() => void) | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let refreshing: Promise<void> | undefined;
+  let dirty = false;
+  let closed = false;
+  const waiters = new Set<{ pos: number; resolve(): void; reject(error: unknown): void }>();
+
+  async function refreshOnce(): Promise<void> {
+    if (head < 0) {
+      head = await feed.head();
+      windowFrom = head;
+      window = [];
+    }
+    for (;;) {
+      const batch = await feed.read(head, PAGE);
+      for (const change of batch) {
+        if (change.pos <= head) continue;
+        window.push(entryOf(change, readEvents));
+        head = change.pos;
+      }
+      if (batch.length < PAGE) break;
+    }
+    if (window.length > WINDOW) {
+      const dropped = window.splice(0, window.length - WINDOW);
+      windowFrom = dropped[dropped.length - 1]!.change.pos;
+    }
+    for (const waiter of [...waiters]) {
+      if (head > waiter.pos) {
+        waiters.delete(waiter);
+        waiter.resolve();
+      }
+    }
+  }
+
+  /** Coalesced: a wake-up during a read runs one more read after it, never a pile of them. */
+  function refresh(): Promise<void> {
+    if (refreshing) {
+      dirty = true;
+      return refreshing;
+    }
+    refreshing = (async () => {
+      try {
+        do {
+          dirty = false;
+          await refreshOnce();
+        } while (dirty && !closed);
+      } finally {
+        refreshing = undefined;
+      }
+    })();
+    return refreshing;
+  }
+
+  const wake = () => {
+    if (!closed && members > 0) refresh().catch(() => undefined);
+  };
+
+  function join(): void {
+    members += 1;
+    if (members > 1) return;
+    stopWake = feed.subscribe(wake);
+    timer = setInterval(wake, feed.pollMs ?? 1000);
+    timer.unref();
+  }
+
+  function leave(): void {
+    members -= 1;
+    if (members > 0) return;
+    stopWake?.();
+    stopWake = undefined;
+    clearInterval(timer);
+    // Nobody watches: the window would go stale without the wake-up; start afresh next time.
+    head = -1;
+    window = [];
+  }
+
+  return {
+    /** Registers a watcher; returns its idempotent leave. */
+    join(): () => void {
+      if (closed) throw errors.closed(component);
+      join();
+      let left = false;
+      return () => {
+        if (left) return;
+        left = true;
+        leave();
+      };
+    },
+
+    /** Changes with pos > after, at most PAGE: from the window when it covers `after`, else from the store. */
+    async read(after: number): Promise<HubEntry[]> {
+      if (head >= 0 && after >= windowFrom && after <= head) {
+        let low = 0;
+        let high = window.length;
+        while (low < high) {
+          const mid = (low + high) >> 1;
+          if (window[mid]!.change.pos <= after) low = mid + 1;
+          else high = mid;
+        }
+        return window.slice(low, low + PAGE);
+      }
+      const batch = await feed.read(after, PAGE);
+      return batch.map((change) => entryOf(change, readEvents));
+    },
+
+    /** Resolves once a change past `pos` may exist (or on abort); rejects when the store closes. */
+    waitPast(pos: number, signal?: AbortSignal): Promise<void> {
+      if (closed) return Promise.reject(errors.closed(component));
+      if (head > pos || signal?.aborted) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const waiter = {
+          pos,
+          resolve: () => {
+            signal?.removeEventListener("abort", onAbort);
+            resolve();
+          },
+          reject,
+        };
+        const onAbort = () => {
+          waiters.delete(waiter);
+          resolve();
+        };
+        signal?.addEventListener("abort", onAbort, { once: true });
+        waiters.add(waiter);
+        // The first waiter after a quiet spell (or a cursor ahead of this handle) reads at once.
+        wake();
+      });
+    },
+
+    /** The latest committed pos, read from the store. */
+    head: async (): Promise<number> => feed.head(),
+
+    /** A hint from this handle's own commits: read without waiting for the driver's wake-up. */
+    wake,
+
+    /** Ends every waiting watcher with ERR_STORE_CLOSED and stops the wake-up. */
+    close(): void {
+      closed = true;
+      stopWake?.();
+      stopWake = undefined;
+      clearInterval(timer);
+      for (const waiter of waiters) waiter.reject(errors.closed(component));
+      waiters.clear();
+    },
+  };
+}
+
+/** The hub type. */
+export type WatchHub = ReturnType<typeof createWatchHub>;

@@ -1,0 +1,145 @@
+import { isSessionKitError } from "./errors.js";
+import type { SessionEvent, SessionStatus } from "./model.js";
+import { encodeWatchCursor, type WatchPosition } from "./watch-cursor.js";
+import type { HubEntry, WatchHub } from "./watch-hub.js";
+import type { ChangeFacts, ChangeRecord, WatchChange, WatchItem } from "./watch-types.js";
+
+/** A parsed scope: one session, or a filter (statuses de-duplicated). */
+export type ParsedScope =
+  | { sessionId: string }
+  | { filter: { userId?: string; channelId?: string; mode?: string; statuses?: SessionStatus[] } };
+
+/** Where a watch starts: now, a cursor, the log's start, or (one session) after a seq. */
+export type WatchStart =
+  | { kind: "now" }
+  | { kind: "start" }
+  | { kind: "cursor"; position: WatchPosition }
+  | { kind: "seq"; seq: number };
+
+/** Reads a session's events fromSeq.. (one page); [] when the session does not exist. */
+export type HistoryReader = (id: string, fromSeq: number) => Promise<SessionEvent[]>;
+
+function factsMatch(
+  facts: ChangeFacts | undefined,
+  filter: Extract<ParsedScope, { filter: unknown }>["filter"],
+) {
+  if (!facts) return false;
+  if (filter.userId !== undefined && facts.userId !== filter.userId) return false;
+  if (filter.channelId !== undefined && facts.channelId !== filter.channelId) return false;
+  if (filter.mode !== undefined && facts.mode !== filter.mode) return false;
+  if (filter.statuses !== undefined && !filter.statuses.includes(facts.status)) return false;
+  return true;
+}
+
+/** True when the change concerns the scope: a filter matches the state before or after it. */
+export function scopeMatches(scope: ParsedScope, change: ChangeRecord): boolean {
+  if ("sessionId" in scope) return change.sessionId === scope.sessionId;
+  if (Object.keys(scope.filter).length === 0) return true;
+  return factsMatch(change.after, scope.filter) || factsMatch(change.before, scope.filter);
+}
+
+function describe(change: ChangeRecord): WatchChange {
+  const status = change.after?.status;
+  return { kind: change.kind, version: change.version, ...(status ? { status } : {}) };
+}
+
+/**
+ * The items of one watcher. Pull-based: nothing is read ahead of the consumer, so a slow consumer
+ * only holds its position; the shared hub's window is bounded and a watcher behind it reads the
+ * store from its position. Order: the store-wide commit order, so per session the commit order.
+ * An item (pos, seq) is delivered when it is after the start position; for one session, events
+ * are also never delivered twice by seq (a replay by seq and the live log overlap by design).
+ */
+export async function* watchItems(
+  hub: WatchHub,
+  scope: ParsedScope,
+  start: WatchStart,
+  readHistory: HistoryReader,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<WatchItem> {
+  const leave = hub.join();
+  signal?.addEventListener("abort", leave, { once: true });
+  const sessionId = "sessionId" in scope ? scope.sessionId : undefined;
+  try {
+    let from: WatchPosition;
+    let after: number;
+    let lastSeq: number | undefined;
+    if (start.kind === "cursor" && !(start.position.replay && sessionId)) {
+      from = start.position;
+      after = from.pos - 1;
+    } else if (start.kind === "start") {
+      from = { pos: 0, seq: Number.MAX_SAFE_INTEGER, replay: false };
+      after = 0;
+    } else {
+      const head = await hub.head();
+      from = { pos: head, seq: Number.MAX_SAFE_INTEGER, replay: false };
+      after = head;
+      if (sessionId && start.kind !== "now") {
+        // Replay by seq: the history as stored now, then the log from the head read before it.
+        lastSeq = start.kind === "seq" ? start.seq : start.position.seq;
+        for (;;) {
+          const events = await readHistory(sessionId, lastSeq + 1);
+          if (events.length === 0) break;
+          for (const event of events) {
+            if (signal?.aborted) return;
+            lastSeq = event.seq;
+            yield {
+              cursor: encodeWatchCursor({ pos: head, seq: event.seq, replay: true }),
+              sessionId,
+              change: { kind: "replayed" },
+              event,
+            };
+          }
+        }
+      }
+    }
+    let sawDelete = false;
+    for (;;) {
+      if (signal?.aborted) return;
+      const batch: HubEntry[] = await hub.read(after);
+      if (batch.length === 0) {
+        await hub.waitPast(after, signal);
+        continue;
+      }
+      for (const entry of batch) {
+        const change = entry.change;
+        after = change.pos;
+        if (!scopeMatches(scope, change)) continue;
+        const described = describe(change);
+        if (change.kind === "deleted") sawDelete = true;
+        // The same id created again after a delete numbers its events from 1 once more.
+        if (change.kind === "created" && sawDelete && lastSeq !== undefined) lastSeq = 0;
+        if (change.toSeq < change.fromSeq) {
+          const seq = change.toSeq;
+          if (change.pos === from.pos && seq <= from.seq) continue;
+          if (signal?.aborted) return;
+          yield {
+            cursor: encodeWatchCursor({ pos: change.pos, seq, replay: false }),
+            sessionId: change.sessionId,
+            change: described,
+          };
+          continue;
+        }
+        const events = await entry.events();
+        for (const event of events) {
+          if (change.pos === from.pos && event.seq <= from.seq) continue;
+          if (lastSeq !== undefined && event.seq <= lastSeq) continue;
+          if (signal?.aborted) return;
+          if (sessionId) lastSeq = event.seq;
+          yield {
+            cursor: encodeWatchCursor({ pos: change.pos, seq: event.seq, replay: false }),
+            sessionId: change.sessionId,
+            change: described,
+            event,
+          };
+        }
+      }
+    }
+  } catch (error) {
+    if (signal?.aborted && !isSessionKitError(error, "ERR_STORE_CLOSED")) return;
+    throw error;
+  } finally {
+    signal?.removeEventListener("abort", leave);
+    leave();
+  }
+}
