@@ -13,6 +13,7 @@ import {
   type StoreDriver,
 } from "@sessionkit/core/driver";
 import { readLastLoggedEvents, readLoggedEvents } from "./event-reads.js";
+import { createFlusher } from "./flush.js";
 import { removeQuietly } from "./fsio.js";
 import { createIndex } from "./index-journal.js";
 import { createLockManager } from "./lock.js";
@@ -53,6 +54,7 @@ export function createFsCore(options: ResolvedFsStoreOptions) {
     staleMs: options.lockStaleMs,
     afterRelease: index.compactIfGrown,
     dispose: (cache) => closeSync(cache.fd),
+    flusher: createFlusher(),
   });
   const capabilities: StoreCapabilities = {
     persistent: true,

@@ -1,3 +1,4 @@
+import type { Flusher } from "./flush.js";
 import type { HeldLock, LockManager } from "./lock.js";
 import type { StorePaths } from "./paths.js";
 
@@ -14,6 +15,14 @@ export interface Lease<C> {
   held: HeldLock;
   /** Set by a commit (the open log and the state it wrote); valid only while the lock stays held. */
   cache: C | undefined;
+  /** Set by a commit whose fdatasync is deferred until after the section (group commit). */
+  flush?: PendingFlush;
+}
+
+/** A log to flush once the section is over; `fd` is usable only while the lease is still kept. */
+export interface PendingFlush {
+  path: string;
+  fd?: number;
 }
 
 /** Runs `fn` while holding the session's lock; `keep`: a commit, after which the lock may stay leased. */
@@ -29,6 +38,8 @@ export interface LockRunnerOptions<C> {
   afterRelease(): void;
   /** Frees what a lease's cache holds (its open log) when the lease ends. */
   dispose(cache: C): void;
+  /** Runs the fdatasyncs commits deferred past their sections. */
+  flusher: Flusher;
 }
 
 interface LiveLease<C> extends Lease<C> {
@@ -62,7 +73,7 @@ function onExit(releaseAll: () => void): () => void {
  * section, after a delete, insert or prune, on close(), and on process exit.
  */
 export function createLockRunners<C>(options: LockRunnerOptions<C>) {
-  const { paths, locks, staleMs, afterRelease, dispose } = options;
+  const { paths, locks, staleMs, afterRelease, dispose, flusher } = options;
   const what = (id: string) => `Session ${JSON.stringify(id)}`;
   const leases = new Map<string, LiveLease<C>>();
   /** When a commit last released each session, to lease from the second commit of a run on. */
@@ -121,16 +132,35 @@ export function createLockRunners<C>(options: LockRunnerOptions<C>) {
     }
   }
 
-  function runWith<T>(id: string, lease: LiveLease<C>, fn: (lease: Lease<C>) => T, keep: boolean): T {
+  /** Runs one critical section; returns its result and the flush it deferred, the lock already released or kept. */
+  function section<T>(
+    id: string,
+    lease: LiveLease<C>,
+    fn: (lease: Lease<C>) => T,
+    keep: boolean,
+  ): [T, PendingFlush | undefined] {
     let result: T;
     try {
       result = fn(lease);
     } catch (error) {
+      lease.flush = undefined;
       end(id, lease);
       throw error;
     }
+    const pending = lease.flush;
+    lease.flush = undefined;
     finish(id, lease, keep);
+    if (pending && leases.get(id) !== lease) pending.fd = undefined;
+    return [result, pending];
+  }
+
+  function flushedSync<T>([result, pending]: [T, PendingFlush | undefined]): T {
+    if (pending) flusher.flushSync(pending.path, pending.fd);
     return result;
+  }
+
+  function flushedAsync<T>([result, pending]: [T, PendingFlush | undefined]): T | Promise<T> {
+    return pending ? flusher.flushAsync(pending.path).then(() => result) : result;
   }
 
   const fresh = (held: HeldLock): LiveLease<C> => ({ held, cache: undefined, lastUsed: 0 });
@@ -153,11 +183,13 @@ export function createLockRunners<C>(options: LockRunnerOptions<C>) {
   }
 
   const blocking: LockRunner<C> = (id, fn, keep = false) =>
-    runWith(
-      id,
-      leaseOf(id) ?? fresh(locks.acquireSync(paths.sessionDir(id), paths.lock(id), what(id))),
-      fn,
-      keep,
+    flushedSync(
+      section(
+        id,
+        leaseOf(id) ?? fresh(locks.acquireSync(paths.sessionDir(id), paths.lock(id), what(id))),
+        fn,
+        keep,
+      ),
     );
 
   const queues = new Map<string, Promise<unknown>>();
@@ -169,23 +201,23 @@ export function createLockRunners<C>(options: LockRunnerOptions<C>) {
     const previous = queues.get(id);
     if (!previous) {
       // Fast path: nobody in this process waits for this session; a lease or one attempt, no promise hop.
-      const leased = leaseOf(id);
-      if (leased) return runWith(id, leased, fn, keep);
-      const held = locks.tryAcquire(paths.sessionDir(id), paths.lock(id));
-      if (held) return runWith(id, fresh(held), fn, keep);
+      const lease = leaseOf(id) ?? tryFresh(id);
+      if (lease) return flushedAsync(section(id, lease, fn, keep));
     }
+    // The queue waits for the previous section only, not its flush: the next commit appends while
+    // the previous one's fdatasync runs, and the two share the following flush.
     const run = (async () => {
       if (previous) await previous.catch(() => undefined);
       const lease =
         leaseOf(id) ?? fresh(await locks.acquireAsync(paths.sessionDir(id), paths.lock(id), what(id)));
-      return runWith(id, lease, fn, keep);
+      return section(id, lease, fn, keep);
     })();
     queues.set(id, run);
     const forget = () => {
       if (queues.get(id) === run) queues.delete(id);
     };
     run.then(forget, forget);
-    return run;
+    return run.then(flushedAsync);
   };
 
   function releaseAll(): void {

@@ -153,7 +153,7 @@ export function createLockedOps(options: LockedOpsOptions) {
     plan: (current: Session) => CommitPlan,
     held: HeldLock,
     fd: number,
-  ): { next: Session; after: LoadedSession | null } {
+  ): { next: Session; after: LoadedSession | null; deferred: boolean } {
     const current = loaded.session;
     const { next, events } = plan(current);
     const body = Buffer.from(JSON.stringify(diffLine(current, next, events)), "utf8");
@@ -163,11 +163,17 @@ export function createLockedOps(options: LockedOpsOptions) {
     if (prefix) line[0] = 10;
     body.copy(line, prefix);
     line[line.length - 1] = 10;
+    const checkpointDue =
+      loaded.tailCommits + 1 >= checkpointEvery ||
+      loaded.tailBytes + line.length > CHECKPOINT_BYTES ||
+      next.status !== loaded.checkpointStatus;
     held.assertHeld();
     index.intent(id);
     // On failure nothing is published: the intent line keeps listings reading this id directly.
     writeAll(fd, line, null);
-    if (durable) fdatasyncSync(fd);
+    // session.json may only point at flushed log bytes: a checkpointing commit flushes here, the
+    // others after their section (lock released), sharing the flush with whoever appends meanwhile.
+    if (durable && checkpointDue) fdatasyncSync(fd);
     const stat = fstatSync(fd);
     if (stat.nlink === 0) throw lateWrite(component, id, "the session was deleted meanwhile");
     let logEnd = stat.size;
@@ -180,11 +186,7 @@ export function createLockedOps(options: LockedOpsOptions) {
     let tailCommits = loaded.tailCommits + 1;
     let tailBytes = loaded.tailBytes + (logEnd - loaded.logEnd);
     let checkpointStatus = loaded.checkpointStatus;
-    if (
-      tailCommits >= checkpointEvery ||
-      tailBytes > CHECKPOINT_BYTES ||
-      next.status !== loaded.checkpointStatus
-    ) {
+    if (checkpointDue) {
       // The commit is already durable in the log; a failed checkpoint is retried by the next commit.
       try {
         writeFileAtomic(paths.record(id), checkpointBuffer(next, logEnd, skips), durable);
@@ -200,7 +202,8 @@ export function createLockedOps(options: LockedOpsOptions) {
     } catch {}
     const after: LoadedSession = {
       ...loaded,
-      session: next,
+      // A copy: `next` goes to the caller, who may change it; the next commit plans from this one.
+      session: structuredClone(next),
       logEnd,
       logSize: stat.size,
       tailCommits,
@@ -209,7 +212,7 @@ export function createLockedOps(options: LockedOpsOptions) {
       endsWithNewline: true,
       skips,
     };
-    return { next, after: alone ? after : null };
+    return { next, after: alone ? after : null, deferred: durable && !checkpointDue };
   }
 
   /**
@@ -283,9 +286,10 @@ export function createLockedOps(options: LockedOpsOptions) {
           fd = openLog(id);
         }
         if (fd === undefined) throw errors.corrupt(component, id, "log.jsonl is missing");
-        const { next, after } = appendCommit(id, loaded, plan, lease.held, fd);
+        const { next, after, deferred } = appendCommit(id, loaded, plan, lease.held, fd);
         if (after) lease.cache = { fd, loaded: after };
         else closeSync(fd);
+        if (deferred) lease.flush = { path: paths.log(id), ...(after ? { fd } : {}) };
         return next;
       } catch (error) {
         if (fd !== undefined) closeSync(fd);

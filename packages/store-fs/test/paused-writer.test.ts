@@ -11,12 +11,16 @@ const STALE_MS = Number(process.env.STORE_FS_PAUSE_STALE_MS ?? 250);
 function outcomes(worker: Worker) {
   const ok: number[] = [];
   const failed: number[] = [];
+  const codes = new Set<string>();
   for (const line of worker.lines) {
     const parts = line.split(" ");
     if (parts[0] === "ok") ok.push(Number(parts[1]));
-    else if (parts[0] === "err") failed.push(Number(parts[2]));
+    else if (parts[0] === "err") {
+      failed.push(Number(parts[2]));
+      codes.add(String(parts[1]));
+    }
   }
-  return { ok, failed };
+  return { ok, failed, codes };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -70,7 +74,9 @@ describe("store-fs: a lock holder stopped (SIGSTOP) past the stale time at rando
         seen.set(key, (seen.get(key) ?? 0) + 1);
       }
       for (const worker of workers.filter((_, w) => w % 2 === k)) {
-        const { ok, failed } = outcomes(worker);
+        const { ok, failed, codes } = outcomes(worker);
+        // A takeover race is never an I/O error: the late writer is refused, a waiter may time out.
+        for (const code of codes) expect(["ERR_LOCK_COMPROMISED", "ERR_STORE_BUSY"]).toContain(code);
         const w = workers.indexOf(worker);
         expect(ok.length).toBeGreaterThan(0);
         for (const n of ok) expect(seen.get(`${w}:${n}`), `worker ${w} op ${n} reported ok`).toBe(1);
