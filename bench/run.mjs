@@ -16,6 +16,7 @@ import { evaluate, infoDefs, targetDefs } from "./lib/targets.mjs";
 import { runAppend, runRead } from "./lib/w-append.mjs";
 import { runCleanup } from "./lib/w-cleanup.mjs";
 import { runConc } from "./lib/w-conc.mjs";
+import { runOwnership } from "./lib/w-ownership.mjs";
 import { loadPeer } from "./lib/w-peer.mjs";
 import { loadPgPeer } from "./lib/w-peer-pg.mjs";
 import { runQuery } from "./lib/w-query.mjs";
@@ -23,7 +24,7 @@ import { runScale } from "./lib/w-scale.mjs";
 
 const require = createRequire(import.meta.url);
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
-const ALL_WORKLOADS = ["append", "read", "query", "conc", "cleanup", "scale"];
+const ALL_WORKLOADS = ["append", "read", "query", "conc", "cleanup", "scale", "ownership"];
 
 function parseArgs(argv) {
   const args = { quick: false, only: null, workloads: ALL_WORKLOADS, out: null };
@@ -137,6 +138,7 @@ async function main() {
       if (w === "conc") await runConc(ctx);
       if (w === "cleanup") await runCleanup(ctx);
       if (w === "scale") await runScale(ctx);
+      if (w === "ownership") await runOwnership(ctx);
       timings[w] = Number(process.hrtime.bigint() - t0) / 1e9;
     }
   } catch (error) {

@@ -48,10 +48,17 @@ const KNOWN = {
   "fs-none-vs-prim": (t, F) => primNote(t, F),
   "sqlite-vs-prim": (t, F) => {
     const n = nOf(t.num);
-    return `A commit is one BEGIN IMMEDIATE transaction (SELECT the record, UPDATE the session row and its changed index columns, INSERT the event, COMMIT) where the bare primitive is one autocommit INSERT; in a CPU profile ~63% of a commit is inside SQLite and the rest is core's per-commit work (input validation, size checks, decode), which alone costs ${us(F[`append.memory.sync@${n}`])} (the memory store's commit). An isolated probe measured a bare transaction with the same statements at 1.7× the bare INSERT. The store's commit also grows with the history in this run (${us(F["append.sqlite.sync@10"])} @10 → ${us(F[t.num])} @${n}) while the bare INSERT stays near ${us(F[t.den])}; an isolated probe reproduced it (≈40 µs @10 vs ≈56 µs @1000); the cause was not analysed.`;
+    return `An append is one BEGIN IMMEDIATE transaction with two statements (a guarded UPDATE of the session row's counters, planned from the row the handle last wrote, and the INSERT of the event) where the bare primitive is one autocommit INSERT. Written by hand with no JavaScript around them, the same two statements cost 1.6–1.75× the bare INSERT: they write ~3.7 WAL pages per append where the bare INSERT writes ~2.5 (the session row's page on top). Core's per-commit work comes on top (the memory store's commit: ${us(F[`append.memory.sync@${n}`])}), and the driver's own JavaScript (parse of the remembered record, column diff) is ~10% of a commit in a CPU profile. With this schema the floor is ~1.7× before core's share; going lower needs an append that writes only the event row (counters derived from the last event), which would change every list, count, stats and prune query.`;
   },
-  "pg-vs-prim": (_t, F) =>
-    `A commit is two round-trips where the bare INSERT is one: a read of the session row (a \`get\` alone costs ${us(F["get.postgres.async@10"])}), then one conditional statement that updates the session row (record and indexed columns) and inserts the event only if the version is unchanged; both sides wait for the WAL flush (synchronous_commit on).`,
+  "pg-vs-prim": (t, F) =>
+    `A commit is one round trip, like the bare INSERT, but a larger statement: planned from the state this handle last wrote, one CTE updates the session row (its record and indexed columns) and inserts the event only if the version and the record's digest are unchanged, and returns the new digest (the bare INSERT: ${us(F[t.den])}; a \`get\` alone: ${us(F["get.postgres.async@10"])}). Both sides wait for the WAL flush (synchronous_commit on).`,
+  "pg-vs-langgraph-ref": (t, F) =>
+    `LangGraph's PostgresSaver.put costs ${us(F[t.num])} at ${nOf(t.num)} messages (it serialises the whole history and upserts it as a blob each step); our append costs ${us(F[t.den])} (the bare INSERT round-trip: ${us(F[`append.prim.pg@${nOf(t.num)}`])}). Both wait for one WAL flush per commit (synchronous_commit on), so where the flush is slow it dominates both sides and bounds the ratio.`,
+  "pg-scale-out": (t, F) => {
+    const one = F[t.num];
+    const many = F[t.den];
+    return `1 process: ${one ? one.perSec.toFixed(0) : "–"} appends/s (p99 ${one ? fmtUs(one.p99) : "–"}); ${nOf(t.den)} processes: ${many ? many.perSec.toFixed(0) : "–"} appends/s (p99 ${many ? fmtUs(many.p99) : "–"}). Each process awaits one commit at a time and each commit waits for its WAL flush, so throughput grows with processes only as far as the server groups concurrent flushes and the machine's cores (shared by the client processes and the server) allow.`;
+  },
   "sqlite-vs-langgraph-ref": (t, F) => langgraphNote(t, F),
   "sqlite-vs-langgraph-big": (t, F) => langgraphNote(t, F),
 };

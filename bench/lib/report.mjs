@@ -3,6 +3,7 @@ import { fmtBytes, fmtRatio, fmtUs } from "./measure.mjs";
 import { appendPlan, readPlan } from "./w-append.mjs";
 import { cleanupSize } from "./w-cleanup.mjs";
 import { concPlan } from "./w-conc.mjs";
+import { renderOwnership } from "./w-ownership.mjs";
 import { querySizes } from "./w-query.mjs";
 import { renderScale, scaleLostRows } from "./w-scale.mjs";
 
@@ -169,6 +170,7 @@ export function renderTables(ctx) {
   );
 
   out.push(renderScale(ctx));
+  out.push(renderOwnership(ctx, table));
   return out.filter(Boolean).join("\n\n");
 }
 

@@ -1,4 +1,5 @@
 // The targets of the issue, as ratios of figures from the same run. "A ≥ 8× faster than B" is B ÷ A ≥ 8.
+import { ownershipTargets } from "./w-ownership.mjs";
 
 /** Target definitions for the history sizes of this run (quick runs use smaller ones). */
 export function targetDefs({ quick }) {
@@ -126,6 +127,7 @@ export function targetDefs({ quick }) {
       faster: true,
     },
   );
+  defs.push(...ownershipTargets());
   // Quick runs stop at one size, so the "at 5,000" rows would repeat the "at 1,000" ones.
   return defs.filter((d, i) => defs.findIndex((e) => e.label === d.label) === i);
 }

@@ -5,10 +5,27 @@ import { runStandInAgent } from "./agent-runner.mjs";
 import { createSessionAwareAgent } from "./session-aware-agent.mjs";
 import { createSessionCommands } from "./session-commands.mjs";
 
-/** Opens the bot's sessions at `dir`; `close()` releases what it opened. */
-export function createBot({ dir, admins = [], clock, runAgent = runStandInAgent, webhooks }) {
+/**
+ * Opens the bot's sessions at `dir`; `close()` releases what it opened. Ownership is on: each run
+ * claims its session (lease `leaseMs`, default 15 s, kept by heartbeats), and a sweeper every
+ * `sweepIntervalMs` (default 5 s; null for none) pauses sessions whose bot crashed.
+ */
+export function createBot({
+  dir,
+  admins = [],
+  clock,
+  runAgent = runStandInAgent,
+  webhooks,
+  leaseMs,
+  sweepIntervalMs = 5000,
+}) {
   const store = createFsStore({ dir, ...(clock ? { clock } : {}) });
-  const manager = createSessionManager({ store, ...(webhooks ? { webhooks } : {}) });
+  const manager = createSessionManager({
+    store,
+    ownership: leaseMs ? { leaseMs } : true,
+    ...(webhooks ? { webhooks } : {}),
+  });
+  if (sweepIntervalMs !== null) manager.startSweeper({ intervalMs: sweepIntervalMs });
   const commands = createSessionCommands({ manager, admins });
   return {
     manager,

@@ -1,6 +1,7 @@
 // The seed's SessionAwareAgent on the async API: every run is a session. Fixed against the seed: a
 // failed run is failed exactly once (the seed failed it in the try and again in the catch), and
 // pause/resume act only on the agent's own user's sessions.
+import { refusalOf, takeOver } from "./take-over.mjs";
 
 /** Creates an agent bound to a user and channel; `runAgent` is the agent runtime (a stand-in here). */
 export function createSessionAwareAgent({ manager, runAgent, userId, channelId, maxIterations = 50 }) {
@@ -43,13 +44,22 @@ export function createSessionAwareAgent({ manager, runAgent, userId, channelId, 
       await own(id);
       return manager.pause(id, reason);
     },
-    /** Resumes one of this user's paused sessions and runs the agent on it again. */
+    /**
+     * Resumes one of this user's paused sessions, or takes over one whose bot crashed mid-run, and
+     * runs the agent on it again. A session a live bot runs is refused with that bot named.
+     */
     async resume(id) {
       const session = await own(id);
-      if (!(await manager.isResumable(id)))
+      if (!(await manager.isResumable(id)) && session.owner === undefined)
         throw new Error(`Session ${id} cannot be resumed (status: ${session.status})`);
-      const resumed = await manager.resume(id);
-      return run(resumed);
+      let taken;
+      try {
+        taken = await takeOver(manager, id);
+      } catch (error) {
+        const refusal = refusalOf(error);
+        throw refusal ? new Error(refusal, { cause: error }) : error;
+      }
+      return run(taken.session);
     },
     /** This user's active sessions in this channel. */
     getActiveSessions() {

@@ -1,9 +1,10 @@
 // The bot's `/session` command handlers (list, info, pause, resume, stats, cleanup) on the async
 // API. Fixed against the seed's handlers: a user sees and changes only their own sessions (another
 // user's session answers exactly like a missing one), ids typed by users are checked before use,
-// resume asks the manager whether the session is resumable and never fails a running session, and
-// cleanup needs an admin.
+// resume takes over a session whose bot crashed, refuses one a live bot runs (naming it) and never
+// fails a running session, and cleanup needs an admin.
 import { isSessionKitError, isValidSessionId } from "@sessionkit/core";
+import { describeOwner, refusalOf, takeOver } from "./take-over.mjs";
 
 /**
  * Creates the handlers. `admins` holds the user ids allowed to run cleanup.
@@ -66,16 +67,19 @@ export function createSessionCommands({ manager, admins = [] }) {
     async resume({ userId, options }) {
       const session = await ownSession(userId, options.session_id);
       if (!session) return notFound(options.session_id);
-      // Resuming an active session is a no-op in the manager; tell the user rather than claim a resume.
-      if (session.status === "active") return "Cannot resume: the session is active already.";
-      if (!(await manager.isResumable(session.id))) return `Cannot resume: the session is ${session.status}.`;
+      if (!(await manager.isResumable(session.id)) && session.owner === undefined)
+        return `Cannot resume: the session is ${session.status}.`;
       try {
-        await manager.resume(session.id);
+        const taken = await takeOver(manager, session.id);
+        // Resuming a session this bot runs is a no-op in the manager; tell the user rather than claim a resume.
+        if (taken.already) return "Cannot resume: the session is active already.";
+        if (taken.previous)
+          return `Took over \`${session.id}\` from ${describeOwner(taken.previous)}, which crashed.`;
         return `Resumed \`${session.id}\`.`;
       } catch (error) {
-        // A concurrent change (another command, another bot instance) won the race: report it, change nothing.
-        if (isSessionKitError(error, "ERR_INVALID_TRANSITION"))
-          return "Cannot resume: the session changed meanwhile.";
+        // A live bot runs it, or a concurrent change (another command, another bot instance) won the race.
+        const refusal = refusalOf(error);
+        if (refusal) return refusal;
         throw error;
       }
     },

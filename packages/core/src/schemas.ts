@@ -3,7 +3,8 @@ import { describeValue, SessionKitError } from "./errors.js";
 import { SESSION_ID_PATTERN } from "./ids.js";
 import { readInstant } from "./instants.js";
 import { type JsonObject, toJsonObject } from "./json.js";
-import { EVENT_TYPE_PATTERN, SESSION_STATUSES } from "./model.js";
+import { EVENT_TYPE_PATTERN, type OperationRecord, SESSION_STATUSES } from "./model.js";
+import { isOperationMap } from "./records.js";
 
 /** An instant (Date, epoch ms, or ISO-8601 text with an offset), normalised to UTC with milliseconds. */
 export const isoInstantSchema = z.union([z.string(), z.date(), z.number()]).transform((value, ctx) => {
@@ -31,9 +32,10 @@ const ownerSchema = z.strictObject({
   startedAt: isoInstantSchema,
   generation: z.number().int().min(1),
 });
-const operationsSchema = z.record(
-  z.string().min(1).max(200),
-  z.strictObject({ digest: z.string().min(1).max(128), version: z.number().int().min(1) }),
+// Checked by hand, not by a zod record: up to 128 entries ride along every idempotent commit (see records.ts).
+const operationsSchema = z.custom<Record<string, OperationRecord>>(
+  isOperationMap,
+  "expected a map of operation id → { digest, version }",
 );
 const statusSchema = z.enum(SESSION_STATUSES);
 const optionalText = z.string().nullable().optional();

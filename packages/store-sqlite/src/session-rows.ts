@@ -107,19 +107,34 @@ export function changedColumns(
 export interface RecordDecoder {
   /** The session a row holds: its record, with the fields the columns hold taken from them. */
   decode(id: string, row: SessionRow): Session;
-  /** Notes a record text this handle wrote, so reading it back skips schema validation. */
-  remember(id: string, text: string): void;
+  /** Notes a row as this handle wrote it, so reading it back skips schema validation. */
+  remember(id: string, row: SessionRow): void;
+  /** The row this handle last wrote for `id`, if it is still remembered. */
+  recall(id: string): SessionRow | undefined;
   forget(id: string): void;
+}
+
+/** The row a session is stored as, given the record text the row holds. */
+export function rowOf(session: Session, record: string): SessionRow {
+  return {
+    record,
+    version: session.version,
+    event_count: session.eventCount,
+    updated_at: session.updatedAt,
+    status: session.status,
+    iterations: session.iterations,
+  };
 }
 
 /** A decoder that validates every record it did not write itself (keeps zod off the append path). */
 export function createRecordDecoder(): RecordDecoder {
-  // Texts this handle wrote, by id; an identical text read back was valid when written. Bounded.
-  const validated = new Map<string, string>();
-  const remember = (id: string, text: string) => {
-    if (text.length > 65_536) return;
-    if (validated.size >= 1_000) validated.delete(validated.keys().next().value as string);
-    validated.set(id, text);
+  // Rows this handle wrote, by id; an identical record text read back was valid when written. Bounded.
+  const written = new Map<string, SessionRow>();
+  const remember = (id: string, row: SessionRow) => {
+    written.delete(id);
+    if (row.record.length > 65_536) return;
+    if (written.size >= 1_000) written.delete(written.keys().next().value as string);
+    written.set(id, row);
   };
 
   function decode(id: string, row: SessionRow): Session {
@@ -139,14 +154,14 @@ export function createRecordDecoder(): RecordDecoder {
     } catch (error) {
       throw errors.corrupt(name, id, "the stored record is not valid JSON", error);
     }
-    if (validated.get(id) === text) {
+    if (written.get(id)?.record === text) {
       delete (raw as { schemaVersion?: number }).schemaVersion;
       return raw as Session;
     }
     return decodeRecord(raw, id, name).session;
   }
 
-  return { decode, remember, forget: (id) => void validated.delete(id) };
+  return { decode, remember, recall: (id) => written.get(id), forget: (id) => void written.delete(id) };
 }
 
 /** Turns joined event rows into events; a session with no row at all does not exist. */

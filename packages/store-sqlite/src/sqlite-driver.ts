@@ -1,4 +1,5 @@
 import {
+  type CommitPlan,
   type CorruptRecordReport,
   emptyAggregate,
   errors,
@@ -22,6 +23,7 @@ import {
   createRecordDecoder,
   type EventRow,
   ROW_SELECT,
+  rowOf,
   type SessionRow,
   toEvents,
 } from "./session-rows.js";
@@ -69,23 +71,75 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
     }
   }
 
-  const { decode, remember, forget } = createRecordDecoder();
+  const { decode, remember, recall, forget } = createRecordDecoder();
 
   function readSession(id: string): Session | null {
     const row = prepared(SELECT_ROW).get(id) as SessionRow | undefined;
     return row === undefined ? null : decode(id, row);
   }
 
-  // The SET list of an update, by mask of changed columns; few masks occur.
+  // The SET list of an update, by mask of changed columns (few masks occur) and whether it is
+  // guarded: applied only if the row is still exactly the one this handle last wrote.
+  const GUARD =
+    " AND version = ? AND event_count = ? AND updated_at = ? AND status = ? AND iterations = ? AND record = ?";
   const updateSql: string[] = [];
-  function updateStatement(mask: number): SqliteStatement {
-    let sql = updateSql[mask];
+  function updateStatement(mask: number, guarded: boolean): SqliteStatement {
+    const key = mask * 2 + (guarded ? 1 : 0);
+    let sql = updateSql[key];
     if (sql === undefined) {
       const set = COLUMNS.filter((_, i) => mask & (1 << i)).map((column) => `${column} = ?`);
-      sql = `UPDATE sessions SET ${set.join(", ")} WHERE id = ?`;
-      updateSql[mask] = sql;
+      sql = `UPDATE sessions SET ${set.join(", ")} WHERE id = ?${guarded ? GUARD : ""}`;
+      updateSql[key] = sql;
     }
     return prepared(sql);
+  }
+
+  /**
+   * Writes what `plan` decided from `current`, the session `row` holds. With `guard`, the update
+   * applies only if the row is still `row`; false then means nothing was written.
+   */
+  function write(id: string, current: Session, plan: CommitPlan, row: SessionRow, guard: boolean): boolean {
+    const { next, events } = plan;
+    const { mask, values, record } = changedColumns(current, next);
+    if (guard) {
+      if (mask === 0) return false;
+      const { version, event_count, updated_at, status, iterations } = row;
+      const guarded = updateStatement(mask, true).run(
+        ...values,
+        id,
+        version,
+        event_count,
+        updated_at,
+        status,
+        iterations,
+        row.record,
+      );
+      if (guarded.changes === 0) return false;
+    } else if (mask !== 0) updateStatement(mask, false).run(...values, id);
+    writeEvents(id, events);
+    remember(id, rowOf(next, record ?? row.record));
+    if (next.metadata !== current.metadata) {
+      prepared("DELETE FROM session_metadata WHERE session_id = ?").run(id);
+      writeMetadata(id, next.metadata);
+    }
+    return true;
+  }
+
+  /**
+   * The append path: plans from the row this handle last wrote and writes it with one guarded
+   * UPDATE (no SELECT, no validation of the record). Undefined when the row changed meanwhile
+   * (another handle or process) or the plan refused: the caller then reads the row and plans
+   * again, which a pure plan allows, so an error it throws is the one the fresh state gives.
+   */
+  function commitFromKnown(id: string, known: SessionRow, plan: (current: Session) => CommitPlan) {
+    const current = decode(id, known);
+    let planned: CommitPlan;
+    try {
+      planned = plan(current);
+    } catch {
+      return undefined;
+    }
+    return write(id, current, planned, known, true) ? planned.next : undefined;
   }
 
   function writeEvents(id: string, events: SessionEvent[]): void {
@@ -119,7 +173,7 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
           }
           const values = columnValues(session);
           prepared(INSERT_SESSION).run(session.id, ...values);
-          remember(session.id, values[COLUMNS.indexOf("record")] as string);
+          remember(session.id, rowOf(session, values[COLUMNS.indexOf("record")] as string));
           writeEvents(session.id, events);
           writeMetadata(session.id, session.metadata);
         }),
@@ -133,19 +187,15 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
     commit(id, plan) {
       return run(`commit to session "${id}"`, () =>
         tx.write(() => {
+          const known = recall(id);
+          const fast = known === undefined ? undefined : commitFromKnown(id, known, plan);
+          if (fast !== undefined) return fast;
           const row = prepared(SELECT_ROW).get(id) as SessionRow | undefined;
           if (row === undefined) throw errors.notFound(name, id);
           const current = decode(id, row);
-          const { next, events } = plan(current);
-          const { mask, values, record } = changedColumns(current, next);
-          if (mask !== 0) updateStatement(mask).run(...values, id);
-          writeEvents(id, events);
-          if (record !== undefined) remember(id, record);
-          if (next.metadata !== current.metadata) {
-            prepared("DELETE FROM session_metadata WHERE session_id = ?").run(id);
-            writeMetadata(id, next.metadata);
-          }
-          return next;
+          const planned = plan(current);
+          write(id, current, planned, row, false);
+          return planned.next;
         }),
       );
     },

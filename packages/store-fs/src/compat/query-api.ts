@@ -79,13 +79,14 @@ export function getSessionContext(id: string): SessionContext | null {
 
 /**
  * The seed's answer, from the manager's own decision (`isSessionResumable` of core): true for
- * active sessions (resumeSession returns them unchanged) and paused ones; false for missing,
- * completed, failed and timed-out sessions.
+ * paused sessions, and for active ones (resumeSession returns them unchanged) exactly when no live
+ * owner other than the drop-in's own manager holds them (an expired lease or a dead same-host
+ * owner process does not count); false for missing, completed, failed and timed-out sessions.
  */
 export function isSessionResumable(id: string): boolean {
   if (!isValidSessionId(id)) return false;
   const session = syncStore().get(id);
-  return session !== null && coreIsResumable(session, { nowMs: nowMs() });
+  return session !== null && coreIsResumable(session, { nowMs: nowMs(), owner: manager().ownerId });
 }
 
 function byStatus(status: SessionStatus, filter?: Omit<SessionFilter, "status">): SessionSummary[] {

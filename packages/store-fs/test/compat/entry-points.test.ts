@@ -1,4 +1,6 @@
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { createSessionManager, isSessionKitError } from "@sessionkit/core";
 import { createFsStore } from "@sessionkit/store-fs";
@@ -148,6 +150,32 @@ describe("per-file entry points mirror the seed's files", () => {
     } finally {
       await owner.close();
       await other.close();
+    }
+  });
+
+  it("isSessionResumable of an active session is true when its owner crashed or its lease ran out", async () => {
+    const { dir, clock } = useFreshStore();
+    const { id } = await manager.startSession("owner crashed", "developer");
+    const direct = createFsStore({ dir, clock });
+    const plant = async (owner: { id: string; host: string; pid: number; startedAt: string }) => {
+      const current = await direct.get(id);
+      const leaseUntil = new Date(clock.now() + 60_000).toISOString();
+      await direct.commit(id, {
+        patch: { owner: { ...owner, generation: current!.version + 1 }, leaseUntil },
+      });
+    };
+    try {
+      // A process that ran on this host and is gone (its pid no longer exists): not a live owner.
+      const dead = spawnSync(process.execPath, ["-e", "0"]).pid!;
+      await plant({ id: "owner_dead", host: hostname(), pid: dead, startedAt: new Date().toISOString() });
+      expect(manager.isSessionResumable(id)).toBe(true);
+      // An owner on another host is live while its lease runs on the store's clock, and not after.
+      await plant({ id: "owner_far", host: "another-host", pid: 1, startedAt: new Date().toISOString() });
+      expect(manager.isSessionResumable(id)).toBe(false);
+      clock.advance(60_001);
+      expect(manager.isSessionResumable(id)).toBe(true);
+    } finally {
+      await direct.close();
     }
   });
 });
