@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import {
   closeSync,
   lstatSync,
@@ -9,6 +10,7 @@ import {
   unlinkSync,
   utimesSync,
 } from "node:fs";
+import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { errors, SessionKitError } from "@sessionkit/core/driver";
 import { errnoCode } from "./fsio.js";
@@ -21,6 +23,26 @@ const OWNER_SUFFIX = ".owner";
 export const WAITING_MARKER = "waiting";
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 let acquisitions = 0;
+/** This host, in owner file names: a pid is only checked on the host that wrote it. */
+const HOST = createHash("sha256").update(hostname()).digest("hex").slice(0, 8);
+
+/**
+ * True when the owner file names a process of this host that no longer exists (killed, crashed):
+ * its lock is taken over at once instead of after the stale time. A stopped process still exists,
+ * and a reused pid looks alive: both wait for the stale time, the safe side.
+ */
+function ownerIsGone(owner: string): boolean {
+  const [host, pid] = owner.split(".", 2);
+  if (host !== HOST || !pid) return false;
+  const number = Number.parseInt(pid, 36);
+  if (!Number.isSafeInteger(number) || number <= 0 || number === process.pid) return false;
+  try {
+    process.kill(number, 0);
+    return false;
+  } catch (error) {
+    return errnoCode(error) === "ESRCH";
+  }
+}
 
 /** A held lock: check it before the commit point, release it in `finally`. */
 export interface HeldLock {
@@ -46,8 +68,11 @@ export interface LockManagerOptions {
  * mtime, so a late release removed its successor's lock). A takeover first unlinks the stale owner
  * file, which only one contender can do, so the old holder's next check fails and its release
  * removes nothing. An empty lock directory (proper-lockfile, or a holder killed before writing its
- * owner file) is judged by the directory's mtime. Waiting is a loop around one non-blocking
- * attempt: Atomics.wait for the sync face, a timer for the async face.
+ * owner file) is judged by the directory's mtime. An owner file names its host and pid, so a lock
+ * whose holder process is gone from this host is taken over at once (held leases make a lock left
+ * by a killed process common; without this, its sessions would wait for the stale time). Waiting
+ * is a loop around one non-blocking attempt: Atomics.wait for the sync face, a timer for the async
+ * face.
  */
 export function createLockManager(options: LockManagerOptions) {
   const { component, staleMs, timeoutMs } = options;
@@ -80,7 +105,7 @@ export function createLockManager(options: LockManagerOptions) {
     acquisitions += 1;
     const owner = join(
       lockPath,
-      `${process.pid.toString(36)}-${acquisitions.toString(36)}-${Math.random().toString(36).slice(2, 8)}${OWNER_SUFFIX}`,
+      `${HOST}.${process.pid.toString(36)}.${acquisitions.toString(36)}-${Math.random().toString(36).slice(2, 8)}${OWNER_SUFFIX}`,
     );
     try {
       closeSync(openSync(owner, "wx"));
@@ -113,7 +138,7 @@ export function createLockManager(options: LockManagerOptions) {
       } catch {
         return true;
       }
-      if (!isStale(mtimeMs)) {
+      if (!isStale(mtimeMs) && !ownerIsGone(owner)) {
         if (!names.includes(WAITING_MARKER)) signalWaiting(lockPath);
         return false;
       }
