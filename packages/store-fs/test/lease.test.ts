@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from "node:fs";
+import fs, { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { createFsStore } from "@sessionkit/store-fs";
 import { describe, expect, it } from "vitest";
@@ -73,6 +73,41 @@ describe("store-fs: held leases", () => {
       worker.child.kill("SIGKILL");
       await worker.exited;
     }
+    await store.close();
+  });
+
+  it("group commit: concurrent durable commits to one session share fdatasyncs, and every one is in the history", async () => {
+    const dir = tempDir();
+    const store = createFsStore({ dir, durability: "fsync" });
+    const { session } = await store.create({ mode: "m", task: "t" });
+    const open = fs.promises.open;
+    let flushes = 0;
+    // Counts the flusher's fdatasyncs (it opens the log and calls datasync on the handle).
+    fs.promises.open = (async (...args: Parameters<typeof open>) => {
+      const handle = await open(...args);
+      const datasync = handle.datasync.bind(handle);
+      handle.datasync = async () => {
+        flushes += 1;
+        return datasync();
+      };
+      return handle;
+    }) as typeof open;
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 40 }, (_, n) =>
+          store.commit(session.id, { events: [{ type: "e", data: { n } }] }),
+        ),
+      );
+      expect(new Set(results.map((result) => result.session.version)).size).toBe(40);
+    } finally {
+      fs.promises.open = open;
+    }
+    expect(flushes).toBeGreaterThan(0);
+    expect(flushes).toBeLessThan(40);
+    const full = await store.getWithHistory(session.id);
+    expect(full?.history.map((event) => event.data.n).sort((a, b) => Number(a) - Number(b))).toEqual(
+      Array.from({ length: 40 }, (_, n) => n),
+    );
     await store.close();
   });
 });
