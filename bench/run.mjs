@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // pnpm bench: every workload on every adapter, against the seed module's algorithm, the raw primitive
 // under each adapter, and LangGraph's SQLite checkpointer. Prints tables; a full run writes BENCHMARKS.md.
-//   node bench/run.mjs [--quick] [--only fs,sqlite] [--workloads append,read,query,conc,cleanup,scale] [--out FILE]
+//   node bench/run.mjs [--quick] [--only fs,sqlite] [--workloads append,read,query,conc,cleanup,scale,ui] [--out FILE]
 // LangGraph's checkpointers run beside SQLite (append and read) and PostgreSQL (append) when selected.
 import fs from "node:fs";
 import { createRequire } from "node:module";
@@ -21,10 +21,11 @@ import { loadPeer } from "./lib/w-peer.mjs";
 import { loadPgPeer } from "./lib/w-peer-pg.mjs";
 import { runQuery } from "./lib/w-query.mjs";
 import { runScale } from "./lib/w-scale.mjs";
+import { runUi } from "./lib/w-ui.mjs";
 
 const require = createRequire(import.meta.url);
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
-const ALL_WORKLOADS = ["append", "read", "query", "conc", "cleanup", "scale", "ownership"];
+const ALL_WORKLOADS = ["append", "read", "query", "conc", "cleanup", "scale", "ownership", "ui"];
 
 function parseArgs(argv) {
   const args = { quick: false, only: null, workloads: ALL_WORKLOADS, out: null };
@@ -139,6 +140,7 @@ async function main() {
       if (w === "cleanup") await runCleanup(ctx);
       if (w === "scale") await runScale(ctx);
       if (w === "ownership") await runOwnership(ctx);
+      if (w === "ui") await runUi(ctx);
       timings[w] = Number(process.hrtime.bigint() - t0) / 1e9;
     }
   } catch (error) {

@@ -38,6 +38,8 @@ export interface ChildStore
   close(): Promise<void>;
   /** SIGKILL; resolves once the process is gone. */
   kill(): Promise<void>;
+  /** Sends a signal (SIGSTOP, SIGCONT, …) to the child; a no-op once it has exited. */
+  signal(name: NodeJS.Signals): void;
 }
 
 /** Everything a case runs with; handles it opens are closed after the case, even on failure. */
@@ -50,6 +52,8 @@ export interface CaseEnv {
   readonly iterations: number;
   /** Repetitions of the kill-mid-write case. */
   readonly crashIterations: number;
+  /** Expired sessions the cross-process sweep case (SS-LS-06) sweeps. */
+  readonly sweepSessions: number;
   /** `harness.create(ctx)`, closed after the case. Calling it twice returns the same store. */
   open(): Promise<SessionStore>;
   /** `harness.reopen(ctx)`: a new independent handle on the same storage, closed after the case. */
@@ -92,4 +96,6 @@ export const GROUP_TITLES: Record<string, string> = {
   "SS-P": "persistence across close and reopen",
   "SS-W": "live change feed (watch)",
   "SS-LC": "lifecycle manager",
+  "SS-LS": "leases, fencing and the crash sweeper",
+  "SS-IDEM": "idempotent operations",
 };

@@ -1,6 +1,9 @@
 // Forked by the suite: builds the adapter's store from the harness's childModule and serves it over IPC.
 // Requests: { id, method, args } (store methods) or { id, command, args }; answers { id, ok, value | error }.
 
+import type { SessionStore } from "@sessionkit/core";
+import { managerCommands } from "./child-manager.js";
+
 type Store = { [method: string]: (...args: unknown[]) => Promise<unknown> } & { close(): Promise<void> };
 
 interface Request {
@@ -75,6 +78,7 @@ const commands: Record<string, (...args: unknown[]) => Promise<unknown>> = {
     }
     return outcome;
   },
+  ...managerCommands(() => store as unknown as SessionStore, send),
   /** Watches `scope` from `since` until killed; reports each item (its cursor, session, kind and seq). */
   async watch(scope, since) {
     const iterable = (

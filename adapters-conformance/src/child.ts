@@ -151,5 +151,8 @@ export async function startChildStore(
       }
     },
     kill,
+    signal(name) {
+      if (!exited) child.kill(name);
+    },
   };
 }

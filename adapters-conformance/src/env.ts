@@ -13,6 +13,7 @@ const CLOSE_DEADLINE_MS = 10_000;
 export interface RunSettings {
   iterations: number;
   crashIterations: number;
+  sweepSessions: number;
   /** The run's seed for race offsets. */
   seed: number;
   /** Told about every settled race round. */
@@ -45,6 +46,7 @@ export function createCaseEnv(
     },
     iterations: settings.iterations,
     crashIterations: settings.crashIterations,
+    sweepSessions: settings.sweepSessions,
     open() {
       primary ??= Promise.resolve(harness.create(ctx)).then((store) => {
         capabilities ??= store.capabilities;

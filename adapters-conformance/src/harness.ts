@@ -63,6 +63,8 @@ export interface ConformanceOptions {
   groups?: string[];
   /** Kill-mid-write repetitions of the crash case SS-CC-06 (default 100). */
   crashIterations?: number;
+  /** Expired sessions 4 processes sweep at once in SS-LS-06 (default 100; issue 17 asks 500 of our stores). */
+  sweepSessions?: number;
   /** Per-case timeout in ms (runConformance and both bindings; default 180000). */
   timeoutMs?: number;
   /**

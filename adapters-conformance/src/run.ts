@@ -70,6 +70,7 @@ function settingsOf(options: ConformanceOptions): RunSettings {
   return {
     iterations: options.iterations ?? 25,
     crashIterations: options.crashIterations ?? 100,
+    sweepSessions: options.sweepSessions ?? 100,
     seed: resolveSeed(options.seed),
     ...(options.onRace ? { onRace: options.onRace } : {}),
   };

@@ -6,6 +6,7 @@ import { concPlan } from "./w-conc.mjs";
 import { renderOwnership } from "./w-ownership.mjs";
 import { querySizes } from "./w-query.mjs";
 import { renderScale, scaleLostRows } from "./w-scale.mjs";
+import { renderUi } from "./w-ui.mjs";
 
 export function table(header, rows) {
   const lines = [
@@ -171,6 +172,7 @@ export function renderTables(ctx) {
 
   out.push(renderScale(ctx));
   out.push(renderOwnership(ctx, table));
+  out.push(renderUi(ctx));
   return out.filter(Boolean).join("\n\n");
 }
 

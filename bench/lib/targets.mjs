@@ -1,5 +1,6 @@
 // The targets of the issue, as ratios of figures from the same run. "A ≥ 8× faster than B" is B ÷ A ≥ 8.
 import { ownershipTargets } from "./w-ownership.mjs";
+import { uiInfo, uiTargets } from "./w-ui.mjs";
 
 /** Target definitions for the history sizes of this run (quick runs use smaller ones). */
 export function targetDefs({ quick }) {
@@ -128,6 +129,7 @@ export function targetDefs({ quick }) {
     },
   );
   defs.push(...ownershipTargets());
+  defs.push(...uiTargets({ quick }));
   // Quick runs stop at one size, so the "at 5,000" rows would repeat the "at 1,000" ones.
   return defs.filter((d, i) => defs.findIndex((e) => e.label === d.label) === i);
 }
@@ -197,6 +199,7 @@ export function infoDefs({ quick }) {
       den: "append.sqlite.async@10",
       faster: true,
     },
+    ...uiInfo({ quick }),
   ];
 }
 

@@ -6,7 +6,9 @@ import { corruptCases } from "./corrupt.js";
 import { crudCases } from "./crud.js";
 import { eventCases } from "./events.js";
 import { fidelityCases } from "./fidelity.js";
+import { idempotencyCases } from "./idempotency.js";
 import { idCases } from "./ids.js";
+import { leaseCases } from "./leases.js";
 import * as lifecycle from "./lifecycle.js";
 import { occCases } from "./occ.js";
 import { persistenceCases } from "./persistence.js";
@@ -44,6 +46,8 @@ export function allCases(): CaseDefinition[] {
     ...persistenceCases,
     ...watchCases,
     ...lifecycleList(),
+    ...leaseCases,
+    ...idempotencyCases,
   ];
   const seen = new Set<string>();
   for (const def of all) {

@@ -101,7 +101,18 @@ export const mutants: Array<{
         delete: (id) => driver.delete(id, undefined),
       };
     }),
-    red: ["SS-LIFE-05", "SS-OCC-02", "SS-OCC-03", "SS-OCC-08", "SS-OCC-09", "SS-EV-03", "SS-CC-05"],
+    red: [
+      "SS-LIFE-05",
+      "SS-OCC-02",
+      "SS-OCC-03",
+      "SS-OCC-08",
+      "SS-OCC-09",
+      "SS-EV-03",
+      "SS-CC-05",
+      // Concurrent sweeps and replays decide on a stale read, then commit anyway.
+      "SS-LS-03",
+      "SS-IDEM-01",
+    ],
   },
   {
     name: "drops the order's tie-breaker",
@@ -179,6 +190,8 @@ export const mutants: Array<{
       "SS-W-03",
       "SS-W-04",
       "SS-W-06",
+      "SS-LS-03",
+      "SS-IDEM-01",
     ],
   },
   {
@@ -212,7 +225,16 @@ export const mutants: Array<{
         },
       };
     }),
-    red: ["SS-CRUD-05", "SS-CRUD-13", "SS-OCC-04", "SS-OCC-06", "SS-OCC-07", "SS-EV-05", "SS-CC-01"],
+    red: [
+      "SS-CRUD-05",
+      "SS-CRUD-13",
+      "SS-OCC-04",
+      "SS-OCC-06",
+      "SS-OCC-07",
+      "SS-EV-05",
+      "SS-CC-01",
+      "SS-IDEM-02",
+    ],
   },
   {
     name: "loses an event in a concurrent batch",
@@ -368,6 +390,37 @@ export const mutants: Array<{
       };
     }),
     red: ["SS-Q-12", "SS-ST-04"],
+  },
+  {
+    // A store with owner columns written once per claim: a takeover extends the lease but keeps
+    // the first owner and its generation, so the fencing token never changes.
+    name: "ignores the generation (keeps the first owner it stored)",
+    harness: harnessOf("mutant-ignores-generation", () =>
+      withPlan(createMemoryDriver(), (planned, current) => {
+        if (current.owner === undefined || planned.next.owner === undefined) return planned;
+        return { ...planned, next: { ...planned.next, owner: current.owner } };
+      }),
+    ),
+    red: ["SS-LS-01"],
+  },
+  {
+    // A store that maps the fields it knew before idempotency: the operations map is never stored.
+    name: "forgets operation ids",
+    harness: harnessOf("mutant-forgets-operations", () => {
+      const forget = (session: Session): Session => {
+        const { operations: _forgotten, ...kept } = session;
+        return kept;
+      };
+      const driver = withPlan(createMemoryDriver(), (planned) => ({
+        ...planned,
+        next: forget(planned.next),
+      }));
+      return {
+        ...driver,
+        insert: (session, events, options) => driver.insert(forget(session), events, options),
+      };
+    }),
+    red: ["SS-IDEM-01", "SS-IDEM-02"],
   },
   {
     name: "has a plantDebris hook that plants nothing",

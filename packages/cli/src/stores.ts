@@ -98,7 +98,9 @@ export function splitPostgresUrl(url: string): { connectionString: string; schem
 }
 
 async function openAdapter(module: string, url: string | undefined): Promise<OpenedStore> {
-  const specifier = /^[./]/.test(module) ? pathToFileURL(resolve(module)).href : module;
+  // A path (./x.mjs, /abs/x.mjs, or any existing file) is loaded as a file; anything else as a package.
+  const isFile = /^[./]/.test(module) || existsSync(module);
+  const specifier = isFile ? pathToFileURL(resolve(module)).href : module;
   const loaded = (await importPeer<Record<string, unknown>>(specifier, "--adapter")) as {
     createStore?: unknown;
     default?: unknown;

@@ -26,8 +26,25 @@ export function runCli(
   args: string[],
   options: { cwd?: string; input?: string; env?: Record<string, string> } = {},
 ): Promise<CliRun> {
+  return runCommand(process.execPath, [BIN, ...args], options);
+}
+
+/** Runs `sessionkit …args` on a pseudo-terminal (util-linux `script`): stdout and stderr both arrive in `stdout`. */
+export function runCliTty(
+  args: string[],
+  options: { cwd?: string; input?: string; env?: Record<string, string> } = {},
+): Promise<CliRun> {
+  const quoted = [process.execPath, BIN, ...args].map((part) => `'${part.replace(/'/g, "'\\''")}'`);
+  return runCommand("script", ["-qfec", quoted.join(" "), "/dev/null"], options);
+}
+
+function runCommand(
+  command: string,
+  args: string[],
+  options: { cwd?: string; input?: string; env?: Record<string, string> },
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(command, args, {
       cwd: options.cwd ?? process.cwd(),
       env: { ...process.env, NO_COLOR: "1", ...options.env },
       stdio: ["pipe", "pipe", "pipe"],

@@ -152,7 +152,7 @@ for (const kind of STORE_KINDS) {
       const all = await runCli(["--store", target.url, "--jsonl", "tail", "--all", "-n", "4"]);
       expect(all.stdout.trim().split("\n")).toHaveLength(4);
       const follow = await runCli(["--store", target.url, "tail", session.id, "-f"]);
-      if (typeof (store as { watch?: unknown }).watch !== "function") {
+      if (store.capabilities.watch !== true) {
         expect(follow.code).toBe(1);
         expect(follow.stderr).toMatch(/ERR_UNSUPPORTED_CAPABILITY.*change feed/);
       }

@@ -28,6 +28,8 @@ export const memoryStoreCapabilities: StoreCapabilities = Object.freeze({
   crashSafe: false,
   sync: true,
   maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
+  leases: true,
+  idempotency: true,
 });
 
 /**

@@ -30,6 +30,18 @@ export interface StoreCapabilities {
   sync: boolean;
   /** Largest JSON size (UTF-8 bytes) of one session record or one event; larger is refused, never truncated. */
   maxPayloadBytes: number;
+  /**
+   * The manager's ownership works on this store: `owner` and `leaseUntil` are stored with the
+   * session in the same atomic commit and read back exactly, so a claim fences every older owner
+   * (conformance group SS-LS). Absent means false.
+   */
+  leases?: boolean;
+  /**
+   * The manager's operation ids work on this store: the `operations` map is stored with the
+   * session in the same atomic commit and read back exactly, so a replay is recognised across
+   * handles and processes (conformance group SS-IDEM). Absent means false.
+   */
+  idempotency?: boolean;
   /** `store.watch()` delivers a live, resumable change feed (set by the wrapper when the driver has `changes`). */
   watch?: boolean;
 }

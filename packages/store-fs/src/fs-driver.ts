@@ -63,6 +63,8 @@ export function createFsCore(options: ResolvedFsStoreOptions) {
     crashSafe: true,
     sync: true,
     maxPayloadBytes: options.maxPayloadBytes,
+    leases: true,
+    idempotency: true,
   };
 
   function matching(filter: ParsedFilter) {

@@ -27,6 +27,8 @@ export const postgresStoreCapabilities: StoreCapabilities = Object.freeze({
   crashSafe: true,
   sync: false,
   maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
+  leases: true,
+  idempotency: true,
 });
 
 /**

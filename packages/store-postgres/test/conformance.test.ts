@@ -1,18 +1,11 @@
 import { fileURLToPath } from "node:url";
-import type { ConformanceContext, CorruptionKind } from "@sessionkit/conformance";
+import type { ConformanceContext } from "@sessionkit/conformance";
 import { describeConformance } from "@sessionkit/conformance/vitest";
 import { openPostgresStore } from "@sessionkit/store-postgres";
 import pg from "pg";
 import { describe, it } from "vitest";
+import { corruptPgRecord } from "./fault-injectors.js";
 import { dropSchemas, PG_URL, pgAvailable, unreachableReason } from "./pg-env.js";
-
-const DAMAGE: Record<CorruptionKind, (record: string) => string> = {
-  truncate: (record) => record.slice(0, Math.floor(record.length / 2)),
-  // PostgreSQL text cannot hold NUL; any other non-JSON will do.
-  garbage: () => "\u00ff not json at all {{{",
-  "wrong-type": (record) => JSON.stringify({ ...JSON.parse(record), iterations: "many", status: 42 }),
-  "future-version": (record) => JSON.stringify({ ...JSON.parse(record), schemaVersion: 99 }),
-};
 
 /** Runs `fn` with a one-off client, behind the store's back. */
 async function raw<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
@@ -43,17 +36,7 @@ if (pgAvailable) {
     reopen: open,
     childModule: fileURLToPath(new URL("./fixtures/child-store.mjs", import.meta.url)),
     childOptions: { connectionString: PG_URL },
-    corrupt: (ctx, id, kind) =>
-      raw(async (client) => {
-        const { rows } = await client.query(`SELECT record FROM "${ctx.namespace}".sessions WHERE id = $1`, [
-          id,
-        ]);
-        if (!rows[0]) throw new Error(`no row for ${id}`);
-        await client.query(`UPDATE "${ctx.namespace}".sessions SET record = $2 WHERE id = $1`, [
-          id,
-          DAMAGE[kind](rows[0].record),
-        ]);
-      }),
+    corrupt: (ctx, id, kind) => corruptPgRecord(PG_URL, ctx.namespace, id, kind),
     inspect: (ctx) =>
       raw(async (client) => {
         const sessions = await client.query(`SELECT id FROM "${ctx.namespace}".sessions ORDER BY id`);

@@ -24,6 +24,8 @@ export const sqliteStoreCapabilities: StoreCapabilities = Object.freeze({
   crashSafe: true,
   sync: true,
   maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
+  leases: true,
+  idempotency: true,
 });
 
 function isMemory(db: SqliteDatabase): boolean {

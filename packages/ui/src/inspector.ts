@@ -61,7 +61,7 @@ function createInspectorApp(
       store: { name: store.name, capabilities: store.capabilities },
       allowActions,
       csrfToken: allowActions ? csrf : null,
-      live: typeof (store as { watch?: unknown }).watch === "function" ? "watch" : "poll",
+      live: store.capabilities.watch === true ? "watch" : "poll",
       pollIntervalMs,
       now: new Date(store.clock.now()).toISOString(),
     }),

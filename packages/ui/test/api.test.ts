@@ -236,3 +236,81 @@ describe("ownership", () => {
     }
   });
 });
+
+describe("live timeline", () => {
+  /** Reads server-sent events from a response until `done(events so far)` holds. */
+  async function readSse(
+    response: Response,
+    done: (events: Array<{ event: string; data: unknown }>) => boolean,
+  ) {
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    const events: Array<{ event: string; data: unknown }> = [];
+    let buffer = "";
+    while (!done(events)) {
+      const { value, done: ended } = await reader.read();
+      if (ended) break;
+      buffer += value;
+      for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const name = /^event: (.*)$/m.exec(block)?.[1] ?? "message";
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (data !== undefined) events.push({ event: name, data: JSON.parse(data) });
+      }
+    }
+    await reader.cancel();
+    return events;
+  }
+
+  it("follows the store's change feed when it has one: a commit arrives with polling a minute away", async () => {
+    const feedClock = createManualClock();
+    const fed = createMemoryStore({ clock: feedClock });
+    expect(fed.capabilities.watch).toBe(true);
+    const { session } = await fed.create({ mode: "developer", task: "watched" });
+    await fed.commit(session.id, { events: [{ type: "note", data: { n: 1 } }] });
+    const inspector = await startInspector({ store: fed, pollIntervalMs: 60_000 });
+    try {
+      const info = await (await fetch(`${base(inspector)}/api/info`, { headers: auth(inspector) }))
+        .json()
+        .then(loose);
+      expect(info.live).toBe("watch");
+      const response = await fetch(`${base(inspector)}/api/sessions/${session.id}/live?after=0`, {
+        headers: auth(inspector),
+      });
+      const seqs = (events: Array<{ event: string; data: unknown }>) =>
+        events
+          .filter((e) => e.event === "events")
+          .flatMap((e) => loose(e.data).map((x: { seq: number }) => x.seq));
+      let committed = false;
+      const events = await readSse(response, (so) => {
+        if (!committed && seqs(so).includes(1)) {
+          committed = true;
+          // Two commits after the stream caught up: one of three events, one state-only.
+          void fed
+            .commit(session.id, { events: [{ type: "a" }, { type: "b" }, { type: "c" }] })
+            .then(() => fed.commit(session.id, { patch: { task: "renamed" } }));
+        }
+        return so.some((e) => e.event === "session" && loose(e.data).session.task === "renamed");
+      });
+      expect(seqs(events)).toEqual([1, 2, 3, 4]);
+    } finally {
+      await inspector.close();
+      await fed.close();
+    }
+  }, 20_000); // a fallback to polling (every 60 s) would not make it in time
+
+  it("says it polls on a store without a change feed", async () => {
+    const { openTestStore } = await import("./helpers/stores.js");
+    const target = openTestStore("sqlite");
+    const inspector = await startInspector({ store: target.store });
+    try {
+      const info = await (await fetch(`${base(inspector)}/api/info`, { headers: auth(inspector) }))
+        .json()
+        .then(loose);
+      expect(info.live).toBe(target.store.capabilities.watch === true ? "watch" : "poll");
+    } finally {
+      await inspector.close();
+      await target.dispose();
+    }
+  });
+});

@@ -1,4 +1,4 @@
-import { type SessionEvent, SessionKitError, type SessionStore } from "@sessionkit/core";
+import { type SessionEvent, SessionKitError, type SessionStore, type WatchItem } from "@sessionkit/core";
 import { errors } from "@sessionkit/core/driver";
 import type { Command } from "commander";
 import { usageError } from "../errors.js";
@@ -11,14 +11,6 @@ interface TailOptions {
   follow?: boolean;
   lines: number;
 }
-
-/** The change feed of DESIGN.md ("Watch"), typed structurally so the CLI needs no newer core to use it. */
-interface WatchableStore {
-  watch(scope: { id?: string }, options?: { since?: string }): AsyncIterable<unknown>;
-}
-
-const hasWatch = (store: SessionStore): store is SessionStore & WatchableStore =>
-  typeof (store as Partial<WatchableStore>).watch === "function";
 
 /** `sessionkit tail <id>|--all [-f]`: the last events, then (with -f) new ones as they are committed. */
 export function registerTail(program: Command, wrap: Wrap): void {
@@ -44,18 +36,18 @@ export function registerTail(program: Command, wrap: Wrap): void {
         if ((id === undefined) === !options.all)
           throw usageError("Expected a session id or --all (exactly one). Example: sessionkit tail <id> -f");
         const { store, label } = await open({ create: false });
-        if (options.follow && !hasWatch(store)) {
+        if (options.follow && store.capabilities.watch !== true) {
           throw new SessionKitError(
             "ERR_UNSUPPORTED_CAPABILITY",
-            `[cli] The store ${label} has no change feed (store.watch), so tail -f cannot follow it yet. Run without -f to print the last events, or upgrade the store package once it ships watch().`,
+            `[cli] The store ${label} has no change feed (store.watch), so tail -f cannot follow it. Run without -f to print the last events, or upgrade the store package to one with watch().`,
             { details: { capability: "watch" } },
           );
         }
         const recent =
           id !== undefined ? await lastOf(store, id, options.lines) : await lastOfAll(store, options.lines);
         for (const item of recent) print(out, item.id, item.event);
-        if (!options.follow || !hasWatch(store)) return;
-        for await (const change of store.watch(id !== undefined ? { id } : {})) printChange(out, change);
+        if (!options.follow) return;
+        await follow(out, store, id, id !== undefined ? await shownUpTo(store, id, recent) : undefined);
         return;
       }),
     );
@@ -88,16 +80,43 @@ function print(out: Output, id: string, event: SessionEvent): void {
     );
 }
 
-/** A change of the feed: its events when it carries them, otherwise the change as JSON. */
-function printChange(out: Output, change: unknown): void {
-  const value = change as {
-    id?: string;
-    sessionId?: string;
-    session?: { id?: string };
-    events?: SessionEvent[];
-  };
-  const id = value.id ?? value.sessionId ?? value.session?.id ?? "";
-  if (Array.isArray(value.events) && value.events.length > 0)
-    for (const event of value.events) print(out, id, event);
-  else out.line(JSON.stringify(change));
+/** The seq the feed resumes after: the last event printed, or the session's count when none was. */
+async function shownUpTo(store: SessionStore, id: string, recent: Array<{ event: SessionEvent }>) {
+  return recent.at(-1)?.event.seq ?? (await store.get(id))?.eventCount ?? 0;
+}
+
+/**
+ * Prints committed changes until SIGINT or SIGTERM (exit 0). A session is followed from the seq
+ * printed last (`since`), so an event committed between the read and the watch is not missed;
+ * --all follows from now on.
+ */
+async function follow(out: Output, store: SessionStore, id: string | undefined, since: number | undefined) {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  // A feed may wait on nothing that keeps Node alive (the memory store's does not), so this does.
+  const alive = setInterval(() => undefined, 1 << 30);
+  try {
+    const feed = store.watch(id ?? {}, {
+      signal: controller.signal,
+      ...(since !== undefined ? { since } : {}),
+    });
+    for await (const item of feed) printChange(out, item);
+  } finally {
+    clearInterval(alive);
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+  }
+}
+
+/** An item of the feed: its event like any other, or one line for a change without events. */
+function printChange(out: Output, item: WatchItem): void {
+  if (item.event) print(out, item.sessionId, item.event);
+  else if (out.format !== "table")
+    out.line(JSON.stringify({ id: item.sessionId, change: item.change.kind, status: item.change.status }));
+  else
+    out.line(
+      `${out.colors.dim(item.sessionId)} ${out.colors.yellow(item.change.kind)}${item.change.status ? ` (${item.change.status})` : ""}`,
+    );
 }

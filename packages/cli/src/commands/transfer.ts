@@ -33,7 +33,9 @@ async function writeLine(stream: Writable, line: string): Promise<void> {
 export function registerTransfer(program: Command, wrap: Wrap): void {
   const exporter = program
     .command("export")
-    .description("Write sessions with their histories as JSON Lines (a header, then one session per line).")
+    .description(
+      "Write sessions with their histories as canonical JSON Lines (a header, then one session per line, keys sorted: the same data gives the same bytes from every store).",
+    )
     .option("-o, --out <file>", "write to this file instead of stdout");
   addFilterOptions(exporter)
     .addHelpText(
@@ -53,6 +55,7 @@ export function registerTransfer(program: Command, wrap: Wrap): void {
             out.note(`warning ${report.code}: ${report.id} was not exported: ${report.message}`);
           },
         })) {
+          // core writes canonical lines: the same data gives the same bytes from every store.
           await writeLine(stream, line);
           sessions += 1;
         }
@@ -113,7 +116,15 @@ export function registerTransfer(program: Command, wrap: Wrap): void {
               header = true;
               continue;
             }
-            batch.push(parseRecord(raw, lineNumber));
+            let record: ExportRecord;
+            try {
+              record = parseRecord(raw, lineNumber);
+            } catch (error) {
+              // What came before the damaged line is imported, so the message's count is the truth.
+              await flush();
+              throw withImported(error, totals.imported);
+            }
+            batch.push(record);
             if (batch.length >= 64) await flush();
           }
           await flush();
@@ -142,6 +153,15 @@ export function registerTransfer(program: Command, wrap: Wrap): void {
     );
 }
 
+/** The error with the number of sessions already imported added to its message and details. */
+function withImported(error: unknown, imported: number): unknown {
+  if (!isSessionKitError(error)) return error;
+  return new SessionKitError(error.code, `${error.message} ${imported} sessions before it were imported.`, {
+    cause: error.cause,
+    details: { ...error.details, imported },
+  });
+}
+
 function parseRecord(line: string, lineNumber: number): ExportRecord {
   let record: ExportRecord;
   try {
@@ -149,7 +169,7 @@ function parseRecord(line: string, lineNumber: number): ExportRecord {
   } catch (cause) {
     throw new SessionKitError(
       "ERR_INVALID_INPUT",
-      `[cli] Line ${lineNumber} of the export is not JSON. The file is damaged; sessions before it were imported.`,
+      `[cli] Line ${lineNumber} of the export is not JSON: the file is damaged. Fix or cut that line, then import again with --on-conflict skip.`,
       {
         cause,
         details: { line: lineNumber },
@@ -164,7 +184,7 @@ function parseRecord(line: string, lineNumber: number): ExportRecord {
   ) {
     throw new SessionKitError(
       "ERR_INVALID_INPUT",
-      `[cli] Expected line ${lineNumber} to hold {session, events}. The file is damaged; sessions before it were imported.`,
+      `[cli] Expected line ${lineNumber} of the export to hold {session, events}: the file is damaged. Fix or cut that line, then import again with --on-conflict skip.`,
       {
         details: { line: lineNumber },
       },

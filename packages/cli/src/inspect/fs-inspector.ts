@@ -10,10 +10,10 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import type { SessionSummary } from "@sessionkit/core";
+import { canonicalJson } from "@sessionkit/core";
 import { SESSION_ID_PATTERN, SUMMARY_KEYS, toSummary } from "@sessionkit/core/driver";
 import type { FsSessionStore } from "@sessionkit/store-fs";
 import lockfile from "proper-lockfile";
-import { canonicalJson } from "../checksum.js";
 import { scanSession } from "./fs-log.js";
 import type { Finding, Inspector, InspectTarget, RepairStep } from "./types.js";
 

@@ -1,11 +1,7 @@
-import type { SessionEvent, SessionStore } from "@sessionkit/core";
+import type { SessionStore, WatchItem } from "@sessionkit/core";
 import { Hono } from "hono";
 import { type SSEStreamingApi, streamSSE } from "hono/streaming";
 import { ownershipOf } from "./ownership.js";
-
-/** The change feed of issue 18, looked up structurally so the inspector works before and after it exists. */
-type WatchItem = { event?: SessionEvent; sessionId?: string };
-type Watch = (scope: string, options: { since?: number; signal?: AbortSignal }) => AsyncIterable<WatchItem>;
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -57,15 +53,17 @@ export function liveRoutes(store: SessionStore, pollIntervalMs: number, streams:
       };
       try {
         if (!(await catchUp())) return;
-        const watch = (store as unknown as { watch?: Watch }).watch;
-        if (typeof watch === "function") {
+        if (store.capabilities.watch === true) {
           try {
-            for await (const _item of watch.call(store, id, { since: lastSeq, signal: abort.signal })) {
-              if (abort.signal.aborted || !(await catchUp())) return;
+            for await (const item of store.watch(id, { since: lastSeq, signal: abort.signal })) {
+              if (abort.signal.aborted) return;
+              // One catch-up reads a whole commit: the other items of that commit are already sent.
+              if (alreadySent(item, lastSeq, lastVersion)) continue;
+              if (!(await catchUp())) return;
             }
             return;
           } catch (error) {
-            // A store that claims no watch capability refuses it; fall through to polling.
+            // A store that claims the capability but refuses it; fall through to polling.
             if (abort.signal.aborted) return;
             if ((error as { code?: string }).code !== "ERR_UNSUPPORTED_CAPABILITY") throw error;
           }
@@ -82,6 +80,13 @@ export function liveRoutes(store: SessionStore, pollIntervalMs: number, streams:
     });
   });
   return app;
+}
+
+/** Whether a watch item's change is already in what was sent (events up to `seq`, state at `version`). */
+function alreadySent(item: WatchItem, seq: number, version: number): boolean {
+  if (item.change.kind === "deleted") return false;
+  if (item.event) return item.event.seq <= seq;
+  return item.change.version !== undefined && item.change.version <= version;
 }
 
 async function writeError(stream: SSEStreamingApi, error: unknown): Promise<void> {

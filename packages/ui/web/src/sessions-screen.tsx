@@ -10,9 +10,14 @@ export function StatusBadge(props: { status: SessionStatus }) {
   return <span class={`badge status-${props.status}`}>{props.status}</span>;
 }
 
-/** Counts per status for the filter without its status part, so every chip shows what it would select. */
+/**
+ * Counts per status for the filter without its status part, so every chip shows what it would select.
+ * Fetched once the first page is in (`start`): stats() reads every matching summary (55 ms at 100,000
+ * sessions on SQLite) and a store with a synchronous driver would hold the page's rows behind it.
+ */
 function StatusCounts(props: {
   filter: Record<string, string>;
+  start: boolean;
   onPick: (status: string | undefined) => void;
 }) {
   const [counts, setCounts] = useState<{ total: number; byStatus: Record<SessionStatus, number> } | null>(
@@ -21,6 +26,7 @@ function StatusCounts(props: {
   const { status: _status, ...others } = props.filter;
   const key = JSON.stringify(others);
   useEffect(() => {
+    if (!props.start) return;
     let live = true;
     api.counts(others).then(
       (value) => live && setCounts(value),
@@ -29,7 +35,7 @@ function StatusCounts(props: {
     return () => {
       live = false;
     };
-  }, [key]);
+  }, [key, props.start]);
   if (!counts) return <div class="counts">…</div>;
   return (
     <div class="counts" data-testid="status-counts">
@@ -86,7 +92,11 @@ export function SessionsScreen(props: { params: Record<string, string> }) {
   const showOwner = page?.items.some((item) => item.ownership.owner || item.ownership.leaseUntil) ?? false;
   return (
     <section>
-      <StatusCounts filter={filter} onPick={(status) => apply({ ...filter, status: status ?? "" })} />
+      <StatusCounts
+        filter={filter}
+        start={page !== null || error !== null}
+        onPick={(status) => apply({ ...filter, status: status ?? "" })}
+      />
       <FilterBar key={filterKey} params={props.params} onApply={apply} />
       {error && (
         <p class="error" data-testid="error">
