@@ -15,6 +15,7 @@ import { renderLost, renderRatios, renderTables } from "./lib/report.mjs";
 import { evaluate, infoDefs, targetDefs } from "./lib/targets.mjs";
 import { runAppend, runRead } from "./lib/w-append.mjs";
 import { runCleanup } from "./lib/w-cleanup.mjs";
+import { runCli } from "./lib/w-cli.mjs";
 import { runConc } from "./lib/w-conc.mjs";
 import { runOwnership } from "./lib/w-ownership.mjs";
 import { loadPeer } from "./lib/w-peer.mjs";
@@ -25,7 +26,7 @@ import { runUi } from "./lib/w-ui.mjs";
 
 const require = createRequire(import.meta.url);
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
-const ALL_WORKLOADS = ["append", "read", "query", "conc", "cleanup", "scale", "ownership", "ui"];
+const ALL_WORKLOADS = ["append", "read", "query", "conc", "cleanup", "scale", "ownership", "ui", "cli"];
 
 function parseArgs(argv) {
   const args = { quick: false, only: null, workloads: ALL_WORKLOADS, out: null };
@@ -141,6 +142,7 @@ async function main() {
       if (w === "scale") await runScale(ctx);
       if (w === "ownership") await runOwnership(ctx);
       if (w === "ui") await runUi(ctx);
+      if (w === "cli") await runCli(ctx);
       timings[w] = Number(process.hrtime.bigint() - t0) / 1e9;
     }
   } catch (error) {

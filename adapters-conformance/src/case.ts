@@ -98,4 +98,6 @@ export const GROUP_TITLES: Record<string, string> = {
   "SS-LC": "lifecycle manager",
   "SS-LS": "leases, fencing and the crash sweeper",
   "SS-IDEM": "idempotent operations",
+  "SS-IN": "awaiting-input inbox",
+  "SS-HOLD": "legal holds",
 };

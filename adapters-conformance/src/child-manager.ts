@@ -1,6 +1,6 @@
 // Commands of the child runner that drive core's manager over the child's store (SS-LS, SS-IDEM).
 // The manager comes from the suite's peer copy of @sessionkit/core, the store from the adapter's.
-import { createSessionManager, type SessionManager, type SessionStore } from "@sessionkit/core";
+import type { SessionManager, SessionStore } from "@sessionkit/core";
 
 type Send = (message: unknown) => void;
 type Command = (...args: unknown[]) => Promise<unknown>;
@@ -35,6 +35,9 @@ export function managerCommands(store: () => SessionStore, send: Send): Record<s
   return {
     /** Opens this child's manager (real clock) with JSON options: ownership, webhooks. */
     async manager(options) {
+      // Imported on first use: core's full entry (manager, webhooks, undici) adds about 0.4 s of CPU
+      // to a child's start, which the crash case (100 children) would pay for nothing.
+      const { createSessionManager } = await import("@sessionkit/core");
       manager = createSessionManager({ ...(options as object), store: store() });
       return live().ownerId;
     },

@@ -61,6 +61,8 @@ export async function startChildStore(
         reject(new Error(`child process exited (${signal ?? code}) before answering`));
       }
       pending.clear();
+      // A reader waiting for progress learns of the exit too (undefined: nothing more will come).
+      for (const waiter of progressWaiters.splice(0)) waiter(undefined);
       resolve();
     });
   });

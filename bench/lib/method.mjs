@@ -33,6 +33,8 @@ const nOf = (key) => key.split("@")[1];
 
 /** Known reasons for missed targets, from profiling and from the figures of the same run. */
 const KNOWN = {
+  "memory-commit": (t, F) =>
+    `The bare in-memory append (copy the event in, push) costs ${us(F[`append.prim.memory@${nOf(t.num)}`])} in this run. In a CPU profile of the memory store's commit, ~60% is parsing the input with zod (a third of that is the copy of the event's data that detaches it from the caller), ~33% the two copies a store of record makes (the session it keeps, the event it keeps), ~8% the plan (versions, seq, timestamps); what remains to cut is zod's own overhead, which a hand-written parser of the events-only commit would remove at the price of a second definition of the input rules.`,
   "fs-vs-seed": (t, F) => {
     const n = nOf(t.num);
     return `The fs store flushes every commit by default (\`fdatasync\` of its log) and the seed never flushes. At matched durability (\`durability: "none"\`, the rows below) fs costs ${us(F[`append.fs-none.sync@${n}`])} against the seed's ${us(F[t.num])}. With the flush, the floor is the bare locked append + fdatasync (${us(F[`append.prim.lock-fsync@${n}`])}); the fs store is at ${us(F[t.den])}. The lock and the flush are the cost, not the history.`;
@@ -89,7 +91,7 @@ export function missNotes(targets, ctx) {
   for (const t of missed) {
     const why = (KNOWN[t.id] ?? KNOWN[t.id.replace(/-\d+$/, "")])?.(t, ctx.figures) ?? "Cause not analysed.";
     lines.push(
-      `- **${t.label}**: ${t.value.toFixed(2)}× against ${t.op === ">=" ? "≥" : "≤"} ${t.target}×. ${why}`,
+      `- **${t.label}**: ${t.unit === " µs" ? fmtUs(t.value) : `${t.value.toFixed(2)}×`} against ${t.op === ">=" ? "≥" : "≤"} ${t.target}${t.unit ?? "×"}. ${why}`,
     );
   }
   return lines.join("\n");

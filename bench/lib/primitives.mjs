@@ -76,6 +76,25 @@ export function createLockedAppend(dir, { fsync = false, lockOptions = {}, lock 
   };
 }
 
+/**
+ * The least an in-memory store does per append: copy the caller's event in (structuredClone) and
+ * push it onto the session's array, with a new timestamp. No validation, no versions, no copy out.
+ */
+export function createBareMemory() {
+  const sessions = [];
+  return {
+    reset(k, n) {
+      sessions.length = 0;
+      for (let j = 0; j < k; j++) sessions.push({ events: makeEvents(n) });
+    },
+    appendSync(j, data) {
+      const events = sessions[j].events;
+      const at = new Date().toISOString();
+      events.push({ seq: events.length + 1, timestamp: at, type: "tool_call", data: structuredClone(data) });
+    },
+  };
+}
+
 /** Bare prepared INSERT of one event row (autocommit), WAL, with the store's synchronous level. */
 export function createBareSqlite(filename, { synchronous = "NORMAL" } = {}) {
   const Database = require("better-sqlite3");

@@ -2,6 +2,7 @@
 import { fmtBytes, fmtRatio, fmtUs } from "./measure.mjs";
 import { appendPlan, readPlan } from "./w-append.mjs";
 import { cleanupSize } from "./w-cleanup.mjs";
+import { renderCli } from "./w-cli.mjs";
 import { concPlan } from "./w-conc.mjs";
 import { renderOwnership } from "./w-ownership.mjs";
 import { querySizes } from "./w-query.mjs";
@@ -26,6 +27,7 @@ const APPEND_ROWS = [
   ["append.prim.lock.async", "bare async: lock() + append + release()"],
   ["append.prim.lock-fsync.async", "bare async: lock() + append + fdatasync + release()"],
   ["append.prim.bare-fsync", "bare: open + append + fdatasync, no lock"],
+  ["append.prim.memory", "bare: structuredClone(event) pushed onto an in-memory array"],
   ["append.prim.sqlite", "bare: prepared INSERT, autocommit (better-sqlite3)"],
   ["append.prim.pg", "bare: INSERT round-trip to PostgreSQL (pg, prepared)"],
 ];
@@ -173,6 +175,7 @@ export function renderTables(ctx) {
   out.push(renderScale(ctx));
   out.push(renderOwnership(ctx, table));
   out.push(renderUi(ctx));
+  out.push(renderCli(ctx));
   return out.filter(Boolean).join("\n\n");
 }
 
@@ -181,8 +184,8 @@ export function renderRatios(rows) {
     ["comparison", "ratio", "target", "result"],
     rows.map((r) => [
       r.label,
-      fmtRatio(r.value),
-      r.target === undefined ? "–" : `${r.op === ">=" ? "≥" : "≤"} ${r.target}×`,
+      r.unit === " µs" ? fmtUs(r.value) : fmtRatio(r.value),
+      r.target === undefined ? "–" : `${r.op === ">=" ? "≥" : "≤"} ${r.target}${r.unit ?? "×"}`,
       r.status || "info",
     ]),
   );

@@ -1,4 +1,6 @@
 // The targets of the issue, as ratios of figures from the same run. "A ≥ 8× faster than B" is B ÷ A ≥ 8.
+
+import { cliInfo, cliTargets } from "./w-cli.mjs";
 import { ownershipTargets } from "./w-ownership.mjs";
 import { uiInfo, uiTargets } from "./w-ui.mjs";
 
@@ -75,6 +77,15 @@ export function targetDefs({ quick }) {
       target: 1.8,
     },
     {
+      // An absolute goal (issue 16): core's own per-commit cost, which every adapter pays.
+      id: "memory-commit",
+      label: `memory store commit (core's own cost) @${ref} (sync)`,
+      num: `append.memory.sync@${ref}`,
+      op: "<=",
+      target: 8,
+      unit: " µs",
+    },
+    {
       id: "pg-vs-prim",
       label: `postgres append vs bare INSERT round-trip @${ref}`,
       num: `append.postgres.async@${ref}`,
@@ -129,7 +140,7 @@ export function targetDefs({ quick }) {
     },
   );
   defs.push(...ownershipTargets());
-  defs.push(...uiTargets({ quick }));
+  defs.push(...uiTargets({ quick }), ...cliTargets({ quick }));
   // Quick runs stop at one size, so the "at 5,000" rows would repeat the "at 1,000" ones.
   return defs.filter((d, i) => defs.findIndex((e) => e.label === d.label) === i);
 }
@@ -200,6 +211,7 @@ export function infoDefs({ quick }) {
       faster: true,
     },
     ...uiInfo({ quick }),
+    ...cliInfo({ quick }),
   ];
 }
 
@@ -207,7 +219,7 @@ export function infoDefs({ quick }) {
 export function evaluate(defs, figures) {
   return defs.map((d) => {
     const a = figures[d.num]?.us;
-    const b = figures[d.den]?.us;
+    const b = d.den === undefined ? 1 : figures[d.den]?.us;
     if (a === undefined || b === undefined) return { ...d, value: undefined, status: "n/a" };
     const value = a / b;
     const status =

@@ -8,7 +8,13 @@ import { createSeedBaseline } from "../baseline-seed.mjs";
 import { destroySpec, makeSpec, openStore } from "./adapters.mjs";
 import { eventData, makeSession, sessionId, toSeedShape } from "./data.mjs";
 import { measureInterleaved } from "./measure.mjs";
-import { checkpointSqliteFile, createBarePg, createBareSqlite, createLockedAppend } from "./primitives.mjs";
+import {
+  checkpointSqliteFile,
+  createBareMemory,
+  createBarePg,
+  createBareSqlite,
+  createLockedAppend,
+} from "./primitives.mjs";
 import { openPeerThread } from "./w-peer.mjs";
 import { openPgPeerThread } from "./w-peer-pg.mjs";
 
@@ -128,6 +134,16 @@ export async function runAppend(ctx) {
           fn: (i) => prim.appendAsync(i % k, datas[i]),
         });
       }
+    }
+    if (ctx.has("memory")) {
+      const prim = createBareMemory();
+      contenders.push({
+        key: `append.prim.memory@${n}`,
+        ops,
+        sync: true,
+        setup: () => prim.reset(k, n),
+        fn: (i) => prim.appendSync(i % k, datas[i]),
+      });
     }
     if (ctx.has("sqlite")) {
       const prim = createBareSqlite(path.join(ctx.runDir, `prim-sqlite-${n}.db`), { synchronous: "NORMAL" });

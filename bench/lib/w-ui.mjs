@@ -18,24 +18,24 @@ import { seedStore } from "./seeding.mjs";
 const require = createRequire(import.meta.url);
 const WORKER = fileURLToPath(new URL("../workers/ui-server.mjs", import.meta.url));
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-/** fs (durability none) serves the same files as fs; a quick run (CI) keeps to two stores for time. */
+/** fs (durability none) serves the same files as fs; a quick run (CI) keeps to one store for time. */
 const SKIPPED = new Set(["fs-none"]);
-const QUICK_ONLY = new Set(["memory", "sqlite"]);
+const QUICK_ONLY = new Set(["sqlite"]);
 /** The goal of the issue: first paint under 1 s; a figure of 1 s the targets divide by. */
 const GOAL = "ui.goal";
 
 /**
- * Sessions in the store and events in the long session. 100,000 on memory and SQLite; fs (whose list
- * scans) and PostgreSQL (seeding 100,000 took over 3 minutes on this loaded machine) at 10,000, to keep
- * the full run within its budget.
+ * Sessions in the store and events in the long session: 100,000 on SQLite (the indexed store a big
+ * deployment uses), 10,000 elsewhere. Seeding is what costs: on this machine under load, 100,000
+ * took 55 s on memory, 193 s on SQLite and over 3 minutes on PostgreSQL, and 10,000 took 64 s on fs.
  */
 export function uiPlan(quick) {
   return quick
     ? { sessions: { memory: 500, fs: 500, sqlite: 500, postgres: 500 }, events: 1000, rounds: 1 }
     : {
-        sessions: { memory: 100_000, fs: 10_000, sqlite: 100_000, postgres: 10_000 },
+        sessions: { memory: 10_000, fs: 10_000, sqlite: 100_000, postgres: 10_000 },
         events: 50_000,
-        rounds: 5,
+        rounds: 3,
       };
 }
 

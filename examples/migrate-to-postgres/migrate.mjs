@@ -4,6 +4,7 @@
 // Exit codes: 0 copied and verified, 1 verification failed or copy error, 2 bad arguments.
 import { parseArgs } from "node:util";
 import { copySessions } from "@sessionkit/core";
+import { canonicalJson } from "@sessionkit/core/driver";
 import { openPostgresStore } from "@sessionkit/store-postgres";
 
 const USAGE = `Usage: migrate.mjs (--from-fs <dir> | --from-sqlite <file>) --to <postgres-url> [--schema <name>]
@@ -57,7 +58,8 @@ async function openSource() {
   return createSqliteStore({ filename: args["from-sqlite"] });
 }
 
-const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+// Stores may order a record's keys differently; compare in core's canonical form (the export's bytes).
+const same = (a, b) => canonicalJson(a) === canonicalJson(b);
 
 async function main() {
   const source = await openSource();

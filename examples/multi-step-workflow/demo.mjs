@@ -86,6 +86,21 @@ try {
   await store.close();
 }
 
+// The same store through the `sessionkit` CLI (packages/cli), as an operator looks at it.
+const cli = join(root, "packages", "cli", "dist", "bin.js");
+if (existsSync(cli)) {
+  for (const args of [["list"], ["show", first.id, "--last", "5"], ["stats", "--by", "status,mode"]]) {
+    console.log(`\n$ sessionkit --store fs:${relative(process.cwd(), dir) || dir} ${args.join(" ")}`);
+    const run = spawnSync(process.execPath, [cli, "--store", `fs:${dir}`, "--no-color", ...args], {
+      encoding: "utf8",
+    });
+    process.stdout.write(run.stdout);
+    process.stderr.write(run.stderr);
+    if (run.status !== 0) process.exitCode = run.status ?? 1;
+  }
+} else
+  console.log("\n(build @sessionkit/cli to see this store through `sessionkit list`, `show` and `stats`)");
+
 /** A short, readable summary of an event's data. */
 function describe(event) {
   const d = event.data;

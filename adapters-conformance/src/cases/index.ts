@@ -5,15 +5,18 @@ import { copyCases } from "./copies.js";
 import { corruptCases } from "./corrupt.js";
 import { crudCases } from "./crud.js";
 import { eventCases } from "./events.js";
+import { exportCases } from "./export.js";
 import { fidelityCases } from "./fidelity.js";
 import { idempotencyCases } from "./idempotency.js";
 import { idCases } from "./ids.js";
+import { inboxCases } from "./inbox.js";
 import { leaseCases } from "./leases.js";
 import * as lifecycle from "./lifecycle.js";
 import { occCases } from "./occ.js";
 import { persistenceCases } from "./persistence.js";
 import { pruneCases } from "./prune.js";
 import { queryCases } from "./queries.js";
+import { rangeCases } from "./ranges.js";
 import { statsCases } from "./stats.js";
 import { storeLifecycleCases } from "./store-lifecycle.js";
 import { summaryCases } from "./summaries.js";
@@ -34,6 +37,7 @@ export function allCases(): CaseDefinition[] {
     ...crudCases,
     ...copyCases,
     ...idCases,
+    ...rangeCases,
     ...occCases,
     ...eventCases,
     ...concurrencyCases,
@@ -42,9 +46,11 @@ export function allCases(): CaseDefinition[] {
     ...statsCases,
     ...pruneCases,
     ...fidelityCases,
+    ...exportCases,
     ...corruptCases,
     ...persistenceCases,
     ...watchCases,
+    ...inboxCases,
     ...lifecycleList(),
     ...leaseCases,
     ...idempotencyCases,

@@ -109,9 +109,12 @@ export const mutants: Array<{
       "SS-OCC-09",
       "SS-EV-03",
       "SS-CC-05",
+      "SS-ID-06",
       // Concurrent sweeps and replays decide on a stale read, then commit anyway.
       "SS-LS-03",
       "SS-IDEM-01",
+      // Its delete skips the wrapper's check, so a held session goes too.
+      "SS-HOLD-01",
     ],
   },
   {
@@ -234,6 +237,7 @@ export const mutants: Array<{
       "SS-EV-05",
       "SS-CC-01",
       "SS-IDEM-02",
+      "SS-IN-02",
     ],
   },
   {
@@ -272,7 +276,7 @@ export const mutants: Array<{
         next: { ...planned.next, createdAt: planned.next.updatedAt },
       })),
     ),
-    red: ["SS-CRUD-06", "SS-CRUD-10", "SS-Q-06"],
+    red: ["SS-CRUD-06", "SS-CRUD-10", "SS-Q-06", "SS-J-08"],
   },
   {
     name: "prune boundary off by one (<= instead of <)",
@@ -284,7 +288,7 @@ export const mutants: Array<{
           driver.prune(statuses, new Date(Date.parse(before) + 1).toISOString(), dryRun),
       };
     }),
-    red: ["SS-CL-01"],
+    red: ["SS-CL-01", "SS-ID-05"],
   },
   {
     name: "prunes by re-reading, then deleting unconditionally (a one-round-trip gap)",
@@ -420,7 +424,7 @@ export const mutants: Array<{
         insert: (session, events, options) => driver.insert(forget(session), events, options),
       };
     }),
-    red: ["SS-IDEM-01", "SS-IDEM-02"],
+    red: ["SS-IDEM-01", "SS-IDEM-02", "SS-J-08"],
   },
   {
     name: "has a plantDebris hook that plants nothing",
@@ -444,6 +448,7 @@ export const mutants: Array<{
       "SS-CL-01",
       "SS-CL-07",
       "SS-J-07",
+      "SS-HOLD-01",
     ],
   },
   {

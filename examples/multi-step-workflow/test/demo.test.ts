@@ -34,5 +34,11 @@ describe("the demo", () => {
     );
     expect(output).toMatch(/by status: active=0 paused=0 completed=1 failed=0 timeout=0/);
     expect(output).toMatch(/success rate: 100%/);
+    // Its tail: the same store through the built `sessionkit` CLI.
+    const id = output.match(/started (session_\w+)/)?.[1] as string;
+    expect(output).toMatch(/\$ sessionkit --store fs:\S+ list\n[^$]*│ completed/);
+    expect(output).toContain(` show ${id} --last 5\n`);
+    expect(output.split("$ sessionkit").slice(1).join("")).toContain(id);
+    expect(output).toMatch(/\$ sessionkit --store fs:\S+ stats --by status,mode\n[^$]*│ developer │ 1/);
   });
 });

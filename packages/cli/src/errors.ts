@@ -1,4 +1,5 @@
-import { type ErrorCode, isSessionKitError, SessionKitError } from "@sessionkit/core";
+import type { ErrorCode } from "@sessionkit/core";
+import { isSessionKitError, SessionKitError } from "@sessionkit/core/driver";
 
 /** The exit codes every verb uses; scripts branch on them. */
 export const EXIT = { ok: 0, error: 1, usage: 2, problems: 3 } as const;

@@ -10,7 +10,7 @@ import {
   writeSync,
 } from "node:fs";
 import { resolve } from "node:path";
-import { SessionKitError } from "@sessionkit/core";
+import { SessionKitError } from "@sessionkit/core/driver";
 
 /** What a migration has durably done: everything before `cursor` is in the target, with its checksum in the sums file. */
 export interface Checkpoint {

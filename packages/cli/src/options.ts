@@ -1,9 +1,5 @@
-import {
-  type MetadataFilterValue,
-  SESSION_STATUSES,
-  type SessionFilter,
-  type SessionStatus,
-} from "@sessionkit/core";
+import type { MetadataFilterValue, SessionFilter, SessionStatus } from "@sessionkit/core";
+import { readInstant, SESSION_STATUSES } from "@sessionkit/core/driver";
 import { type Command, Option } from "commander";
 import { usageError } from "./errors.js";
 
@@ -38,17 +34,20 @@ export function parseDuration(text: string): number | null {
   return match ? Number(match[1]) * (UNITS[match[2] as string] as number) : null;
 }
 
-/** An instant given as ISO-8601 or as a duration before now (`7d` = seven days ago). */
+/**
+ * An instant given as ISO-8601 or as a duration before now (`7d` = seven days ago). Absolute times
+ * follow the stores' own rule (core's readInstant): an offset is required, 2099-02-30 is refused.
+ */
 export function parseInstant(text: string, now = Date.now()): string {
   const ago = parseDuration(text);
   if (ago !== null) return new Date(now - ago).toISOString();
-  const ms = Date.parse(text);
-  if (Number.isNaN(ms)) {
+  const reading = readInstant(text.trim());
+  if (!reading.ok) {
     throw usageError(
-      `Expected an ISO-8601 time or a duration like 30d, 12h, 90m, got ${JSON.stringify(text)}.`,
+      `Expected an ISO-8601 time with an offset (2026-11-01T00:00:00Z, or a date 2026-11-01) or a duration like 30d, 12h, 90m, got ${JSON.stringify(text)} (expected ${reading.reason}).`,
     );
   }
-  return new Date(ms).toISOString();
+  return reading.iso;
 }
 
 /** `a,b` as statuses, each checked. */

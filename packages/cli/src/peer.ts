@@ -1,4 +1,4 @@
-import { SessionKitError } from "@sessionkit/core";
+import { SessionKitError } from "@sessionkit/core/driver";
 
 /**
  * Imports an optional peer dependency on first use (so `sessionkit list` on fs never loads a

@@ -34,15 +34,26 @@ interface StoreScheme {
   open(url: string, options: OpenOptions): Promise<OpenedStore>;
 }
 
-/**
- * Every store URL the CLI knows. A new backend is one entry: the Redis store of issue 22 will be
- * `{ prefixes: ["redis://", "rediss://"], open: peerStore("@sessionkit/store-redis", "createRedisStore") }`.
- */
+/** Every store URL the CLI knows. A new backend is one entry. */
 const SCHEMES: StoreScheme[] = [
   { prefixes: ["fs:", "file:"], open: (url, options) => openFs(url.slice(url.indexOf(":") + 1), options) },
   { prefixes: ["sqlite:"], open: openSqlite },
   { prefixes: ["postgres://", "postgresql://"], open: openPostgres },
+  // Issue 22's store: until @sessionkit/store-redis is installed, ERR_MISSING_DEPENDENCY names it.
+  { prefixes: ["redis://", "rediss://"], open: peerStore("@sessionkit/store-redis", "createRedisStore") },
 ];
+
+/** A store from an optional package whose factory takes `{ url }`; the URL is printed with its password hidden. */
+function peerStore(name: string, factory: string): StoreScheme["open"] {
+  return async (url) => {
+    const loaded = await importPeer<Record<string, unknown>>(name, `A ${url.split(":")[0]}:// store`);
+    const create = loaded[factory];
+    if (typeof create !== "function")
+      throw usageError(`Expected ${name} to export ${factory}({ url }), got none. Upgrade ${name}.`);
+    const store = (await create({ url })) as SessionStore;
+    return { store, location: { kind: name, url }, label: redact(url) };
+  };
+}
 
 /** Opens a store from a URL (bare paths are fs directories), or through a third-party adapter module. */
 export async function openStore(
@@ -56,7 +67,7 @@ export async function openStore(
   if (scheme) return scheme.open(chosen, options);
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(chosen)) {
     throw usageError(
-      `Expected a store URL of a known kind (fs:DIR, sqlite:FILE, postgres://…), got ${JSON.stringify(redact(chosen))}. Use one of those, or --adapter <module> for another store.`,
+      `Expected a store URL of a known kind (fs:DIR, sqlite:FILE, postgres://…, redis://…), got ${JSON.stringify(redact(chosen))}. Use one of those, or --adapter <module> for another store.`,
     );
   }
   return openFs(chosen, options);

@@ -1,6 +1,9 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { SessionStore } from "@sessionkit/core";
+import { createFsStore } from "@sessionkit/store-fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeSession, runCli, seed, skipPg } from "./helpers.js";
+import { makeSession, runCli, seed, skipPg, tempDir } from "./helpers.js";
 import { STORE_KINDS } from "./stores.js";
 
 const COUNT = 40;
@@ -151,8 +154,9 @@ for (const kind of STORE_KINDS) {
       ).toEqual([5, 6]);
       const all = await runCli(["--store", target.url, "--jsonl", "tail", "--all", "-n", "4"]);
       expect(all.stdout.trim().split("\n")).toHaveLength(4);
-      const follow = await runCli(["--store", target.url, "tail", session.id, "-f"]);
+      // A store with a change feed is followed by tail-follow.test.ts (here -f would run until killed).
       if (store.capabilities.watch !== true) {
+        const follow = await runCli(["--store", target.url, "tail", session.id, "-f"]);
         expect(follow.code).toBe(1);
         expect(follow.stderr).toMatch(/ERR_UNSUPPORTED_CAPABILITY.*change feed/);
       }
@@ -173,11 +177,40 @@ describe("usage and errors", () => {
       "migrate",
       "verify",
       "repair",
+      "ui",
     ]) {
       const run = await runCli([verb, "--help"]);
       expect(run.code, verb).toBe(0);
-      expect(run.stdout, verb).toMatch(/Examples?:|sessionkit /);
+      expect(run.stdout, verb).toMatch(new RegExp(`\\nExamples:\\n  sessionkit .*${verb}`));
     }
+    const bare = await runCli([]);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain("Usage: sessionkit");
+  });
+
+  it("a store package that is not installed is ERR_MISSING_DEPENDENCY naming it, on one line (exit 1)", async () => {
+    const run = await runCli(["--store", "redis://127.0.0.1:6379/0", "list"]);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toMatch(
+      /^error ERR_MISSING_DEPENDENCY: .*"@sessionkit\/store-redis".*npm install/,
+    );
+    expect(run.stderr.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("--adapter: a module without a factory is a usage error; SESSIONKIT_STORE picks the store", async () => {
+    const dir = tempDir();
+    const bad = join(dir, "not-a-store.mjs");
+    writeFileSync(bad, "export const x = 1;\n");
+    const run = await runCli(["--adapter", bad, "list"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^error ERR_INVALID_INPUT: .*createStore\(\{ url \}\)/);
+    const store = join(dir, "sessions");
+    const fsStore = createFsStore({ dir: store });
+    await seed(fsStore, 3, 1);
+    await fsStore.close();
+    const listed = await runCli(["--jsonl", "list"], { env: { SESSIONKIT_STORE: `fs:${store}` } });
+    expect(listed.code).toBe(0);
+    expect(listed.stdout.trim().split("\n")).toHaveLength(3);
   });
 
   it("an unknown option or a bad value exits 2 with one line", async () => {

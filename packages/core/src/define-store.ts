@@ -3,7 +3,9 @@ import { type Clock, systemClock } from "./clock.js";
 import type { CheckDelete, CommitPlan, MaybePromise, StoreDriver } from "./driver.js";
 import { chain, isPromise } from "./driver-kit.js";
 import { errors, isSessionKitError, SessionKitError } from "./errors.js";
+import { guardedDelete, guardedPrune, guardOverwrite } from "./hold-guard.js";
 import { assertSessionId, createSessionId } from "./ids.js";
+import { inboxPage, parseInboxQuery, scanInbox } from "./inbox-query.js";
 import { readInstant } from "./instants.js";
 import { type Session, type SessionEvent, TERMINAL_STATUSES } from "./model.js";
 import { encodeCursor, parseFilter, parseListQuery, statsFromAggregate } from "./query.js";
@@ -25,6 +27,8 @@ import type {
   DeleteOptions,
   EventRange,
   ImportOptions,
+  InboxPage,
+  InboxQuery,
   ListQuery,
   PruneInput,
   PruneResult,
@@ -52,6 +56,9 @@ export interface DefineStoreOptions {
   syncDriver?: StoreDriver;
 }
 
+/** The most an event's JSON adds around its data: seq (16 digits), timestamp, type (64), keys. */
+const EVENT_ENVELOPE_BYTES = 256;
+
 /** Patch fields whose values have a bounded size (numbers, statuses, timestamps). */
 const FIXED_SIZE_FIELDS = new Set(["status", "iterations", "maxIterations", "deadlineAt", "endedAt"]);
 
@@ -76,15 +83,24 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
   let hub: WatchHub | undefined;
 
   // The clock is the one source of stored instants the schemas do not see; read it like any input.
+  // The last reading is kept: toISOString was a tenth of a commit, and commits share milliseconds.
+  let lastMs = Number.NaN;
+  let lastIso = "";
   const now = () => {
-    const reading = readInstant(clock.now());
-    if (reading.ok) return reading.iso;
-    throw errors.invalidInput(
-      name,
-      `the clock to return ${reading.reason}`,
-      clock.now(),
-      "Fix the clock; nothing was written.",
-    );
+    const ms = clock.now();
+    if (ms === lastMs) return lastIso;
+    const reading = readInstant(ms);
+    if (!reading.ok) {
+      throw errors.invalidInput(
+        name,
+        `the clock to return ${reading.reason}`,
+        ms,
+        "Fix the clock; nothing was written.",
+      );
+    }
+    lastMs = ms;
+    lastIso = reading.iso;
+    return lastIso;
   };
 
   function checkSize(what: string, value: unknown, id: string): void {
@@ -96,6 +112,13 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
         { details: { id, bytes, limit: maxBytes } },
       );
     }
+  }
+
+  // Serialising every event to measure it was a fifth of a commit: an event whose data's size
+  // bound (from its parse) plus the envelope cannot reach the limit is not serialised again.
+  function checkEventSize(event: SessionEvent, dataBound: number, id: string): void {
+    if (dataBound + EVENT_ENVELOPE_BYTES <= maxBytes) return;
+    checkSize(`Event ${event.seq}`, event, id);
   }
 
   function wrap(error: unknown, action: string): SessionKitError {
@@ -139,10 +162,10 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
           seq: index + 1,
           timestamp: at,
           type: event.type,
-          data: event.data ?? {},
+          data: event.data,
         }));
         checkSize("The record", session, id);
-        for (const event of events) checkSize(`Event ${event.seq}`, event, id);
+        for (const [index, event] of events.entries()) checkEventSize(event, newEvents[index]!.dataBound, id);
         return chain(driver.insert(session, events, { overwrite: false }), () => ({ session, events }));
       },
 
@@ -190,7 +213,7 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
             seq: current.eventCount + index + 1,
             timestamp: at,
             type: event.type,
-            data: event.data ?? {},
+            data: event.data,
           }));
           next.version = current.version + 1;
           next.updatedAt = at;
@@ -198,7 +221,8 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
           // Only fields a patch sets can grow a record past the limit (counters add a few bytes at
           // most), so an events-only append never re-serialises the whole state: O(1) per append.
           if (patchKeys.some((key) => !FIXED_SIZE_FIELDS.has(key))) checkSize("The record", next, id);
-          for (const event of appended) checkSize(`Event ${event.seq}`, event, id);
+          for (const [index, event] of appended.entries())
+            checkEventSize(event, newEvents[index]!.dataBound, id);
           return { next, events: appended };
         };
         return chain(driver.commit(id, plan), (session) => ({ session, events: appended }));
@@ -249,19 +273,15 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
       delete(id: string, deleteOptions?: DeleteOptions): MaybePromise<boolean> {
         assertSessionId(id, name);
         const parsed = parseInput(deleteOptionsSchema, deleteOptions ?? {}, "options", name);
-        const expected = parsed.expectedVersion;
-        if (expected === undefined) return driver.delete(id);
-        const check: CheckDelete = (current) => {
-          if (current.version !== expected) throw errors.conflict(name, id, expected, current.version);
-        };
-        return driver.delete(id, check);
+        return guardedDelete(driver, id, parsed.expectedVersion);
       },
 
       prune(input: PruneInput): MaybePromise<PruneResult> {
         const parsed = parseInput(pruneInputSchema, input, "input", name);
         const statuses = parsed.statuses ?? [...TERMINAL_STATUSES];
         const dryRun = parsed.dryRun ?? false;
-        return chain(prune([...new Set(statuses)], parsed.olderThan, dryRun), (ids) => {
+        const pruned = guardedPrune(driver, prune, [...new Set(statuses)], parsed.olderThan, dryRun, now());
+        return chain(pruned, (ids) => {
           const sorted = [...ids].sort();
           return { count: sorted.length, ids: sorted, dryRun };
         });
@@ -278,9 +298,10 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
         ) as Session;
         if (!Array.isArray(events))
           throw errors.invalidInput(name, "`events` to be an array", events, "Pass the exported history.");
-        const parsedEvents = events.map((event, index) =>
+        const measured = events.map((event, index) =>
           parseInput(importedEventSchema, event, `events[${index}]`, name),
         );
+        const parsedEvents = measured.map(({ event }) => event);
         const { overwrite = false } = parseInput(importOptionsSchema, importOptions ?? {}, "options", name);
         parsedEvents.forEach((event, index) => {
           if (event.seq !== index + 1) {
@@ -301,11 +322,28 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
           );
         }
         checkSize("The record", parsedSession, parsedSession.id);
-        for (const event of parsedEvents) checkSize(`Event ${event.seq}`, event, parsedSession.id);
-        return chain(driver.insert(parsedSession, parsedEvents, { overwrite }), () => ({
-          session: parsedSession,
-          events: parsedEvents,
-        }));
+        for (const { event, dataBound } of measured) checkEventSize(event, dataBound, parsedSession.id);
+        const guarded = overwrite ? guardOverwrite(driver, parsedSession.id) : undefined;
+        return chain(guarded, () =>
+          chain(driver.insert(parsedSession, parsedEvents, { overwrite }), () => ({
+            session: parsedSession,
+            events: parsedEvents,
+          })),
+        );
+      },
+
+      listAwaitingInput(query?: InboxQuery): MaybePromise<InboxPage> {
+        const { filter, after, limit } = parseInboxQuery(query, name);
+        const rows = driver.listAwaitingInput
+          ? driver.listAwaitingInput(filter, after, limit + 1)
+          : scanInbox(
+              (position, listFilter, size) => list(listFilter, position, size),
+              (id) => driver.get(id),
+              filter,
+              after,
+              limit + 1,
+            );
+        return chain(rows, ({ items }) => inboxPage(items, filter, limit));
       },
     };
   }
@@ -389,6 +427,7 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
     prune: (input) => runAsync("prune", [input]),
     importSession: (session, events, importOptions) =>
       runAsync("importSession", [session, events, importOptions]),
+    listAwaitingInput: (query) => runAsync("listAwaitingInput", [query]),
     watch(scope, watchOptions) {
       const feed = driver.changes;
       if (!feed) throw errors.unsupported(name, "watch");

@@ -1,5 +1,5 @@
 import type { Session, SessionEvent, SessionStatus, SessionSummary } from "./model.js";
-import type { CorruptRecordReport, MetadataFilterValue, StoreCapabilities } from "./store.js";
+import type { CorruptRecordReport, InboxItem, MetadataFilterValue, StoreCapabilities } from "./store.js";
 import type { ChangeFeed } from "./watch-types.js";
 
 /** A value, or a promise of it: sync drivers return values, async ones promises. */
@@ -19,6 +19,14 @@ export interface ParsedFilter {
   updatedTo?: string;
   /** Top-level metadata keys (each matching METADATA_KEY_PATTERN) and the values they must equal; sorted by key. */
   metadata?: Array<[string, MetadataFilterValue]>;
+}
+
+/** An inbox query after parsing (see InboxQuery); `expiringBefore` normalised to an ISO instant. */
+export interface InboxFilter {
+  userId?: string;
+  channelId?: string;
+  tag?: string;
+  expiringBefore?: string;
 }
 
 /** The keyset position after which a page starts. */
@@ -172,6 +180,18 @@ export interface StoreDriver {
    * deleteChange), in one order across handles and processes. Absent: watch is unsupported.
    */
   changes?: ChangeFeed;
+  /**
+   * Optional inbox index: up to `limit` sessions that have open input requests (`inputRequests`
+   * non-empty) and match `filter`, in the list order, strictly after `after`; each with its open
+   * requests that match `filter.tag` / `filter.expiringBefore`, in stored order. Without it the
+   * wrapper walks the active and paused sessions and reads each one (correct, O(sessions)).
+   * See /work/brief/reports/inbox-contract.md.
+   */
+  listAwaitingInput?(
+    filter: InboxFilter,
+    after: ListPosition | undefined,
+    limit: number,
+  ): MaybePromise<{ items: InboxItem[] }>;
   /** Releases what this driver opened. Called once, after every operation in flight settled. */
   close(): MaybePromise<void>;
 }

@@ -22,6 +22,10 @@ export const ERROR_CODES = [
   "ERR_SESSION_BUSY",
   "ERR_IDEMPOTENCY_CONFLICT",
   "ERR_MISSING_DEPENDENCY",
+  "ERR_INPUT_PENDING",
+  "ERR_INPUT_NOT_FOUND",
+  "ERR_INPUT_EXPIRED",
+  "ERR_SESSION_HELD",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

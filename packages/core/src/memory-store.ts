@@ -2,6 +2,7 @@ import type { Clock } from "./clock.js";
 import { DEFAULT_MAX_PAYLOAD_BYTES, defineSessionStore } from "./define-store.js";
 import type { IndexedStoreDriver, StoreDriver } from "./driver.js";
 import { errors } from "./errors.js";
+import { copyJson } from "./json.js";
 import { createMemoryChangeLog } from "./memory-watch.js";
 import type { Session, SessionEvent } from "./model.js";
 import { scanQueries } from "./scan-queries.js";
@@ -39,7 +40,9 @@ export const memoryStoreCapabilities: StoreCapabilities = Object.freeze({
 export function createMemoryDriver(options: MemoryStoreOptions = {}): IndexedStoreDriver {
   const name = "store-memory";
   const entries = new Map<string, Entry>();
-  const clone = <T>(value: T): T => structuredClone(value);
+  // copyJson, not structuredClone: records are plain JSON, and structuredClone cost ~6× as much
+  // (it was 40% of a commit and nearly all of getWithHistory, ~1.2 µs per event).
+  const clone = copyJson;
   const log = createMemoryChangeLog();
 
   const driver: StoreDriver = {
@@ -60,13 +63,16 @@ export function createMemoryDriver(options: MemoryStoreOptions = {}): IndexedSto
     commit(id, plan) {
       const entry = entries.get(id);
       if (!entry) throw errors.notFound(name, id);
-      const current = clone(entry.session);
-      const planned = plan(current);
+      // One copy of the session per commit, not three: plan is pure (it copies what it changes),
+      // so it may read the stored state itself; the copy is what gets stored, and `next` (which
+      // shares objects only with the state it replaces) goes back to the caller. Events are
+      // copied because the wrapper hands the plan's events to the caller too.
+      const planned = plan(entry.session);
       const { next, events } = planned;
       log.record(commitChange(entry.session, planned));
       entry.session = clone(next);
       for (const event of events) entry.events.push(clone(event));
-      return clone(next);
+      return next;
     },
     readEvents(id, fromSeq, toSeq) {
       const entry = entries.get(id);

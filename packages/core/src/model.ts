@@ -32,6 +32,11 @@ export const CORE_EVENT_TYPES = [
   "claim",
   "release",
   "crash",
+  "input_requested",
+  "input_received",
+  "input_expired",
+  "hold",
+  "unhold",
 ] as const;
 export type CoreEventType = (typeof CORE_EVENT_TYPES)[number];
 
@@ -76,6 +81,47 @@ export interface OperationRecord {
   version: number;
 }
 
+/** What a person may do with an input request (LangGraph's human-interrupt actions). */
+export const INPUT_ACTIONS = ["accept", "edit", "respond", "ignore"] as const;
+export type InputAction = (typeof INPUT_ACTIONS)[number];
+
+/** The kinds of input a session can wait for. */
+export const INPUT_KINDS = ["approval", "question", "choice"] as const;
+export type InputKind = (typeof INPUT_KINDS)[number];
+
+/** An open question, approval or choice the session waits on (see manager.requestInput). */
+export interface InputRequest {
+  requestId: string;
+  kind: InputKind;
+  prompt: string;
+  payload?: JsonValue;
+  /** Actions a response may take (default: any). */
+  allowed?: InputAction[];
+  /** After this instant a response is refused (ERR_INPUT_EXPIRED) and the sweeper expires it. */
+  expiresAt?: string;
+  tags?: string[];
+  requestedAt: string;
+}
+
+/** How a request was resolved; kept so that a second response returns the first one. */
+export interface InputAnswer {
+  action: InputAction;
+  value?: JsonValue;
+  by?: string;
+  at: string;
+  /** The session version the resolution committed. */
+  version: number;
+  /** "expired" when the sweeper resolved it at its expiry (by its policy). */
+  outcome: "answered" | "expired";
+}
+
+/** A legal hold: while set, no path deletes the session. */
+export interface LegalHold {
+  reason: string;
+  by?: string;
+  at: string;
+}
+
 /** A session's state, without its history. Every timestamp is ISO-8601 UTC with milliseconds. */
 export interface Session {
   id: string;
@@ -105,6 +151,12 @@ export interface Session {
   leaseUntil?: string;
   /** Recent operation ids → request digest and resulting version (idempotency; bounded). */
   operations?: Record<string, OperationRecord>;
+  /** The input requests the session waits on (awaiting input), oldest first. */
+  inputRequests?: InputRequest[];
+  /** Resolved requests by id (the most recent 128), so a second response returns the first. */
+  inputAnswers?: Record<string, InputAnswer>;
+  /** A legal hold: the session is never deleted while it is set. */
+  hold?: LegalHold;
   /** Grows by exactly one with every committed change; the basis of optimistic concurrency. */
   version: number;
   /** Number of events in the history; the last event's `seq`. */
@@ -114,7 +166,16 @@ export interface Session {
 /** What listing returns: a session without context, result, error and pause details. */
 export type SessionSummary = Omit<
   Session,
-  "context" | "result" | "error" | "pause" | "owner" | "leaseUntil" | "operations"
+  | "context"
+  | "result"
+  | "error"
+  | "pause"
+  | "owner"
+  | "leaseUntil"
+  | "operations"
+  | "inputRequests"
+  | "inputAnswers"
+  | "hold"
 >;
 
 /** One history entry. `seq` starts at 1 and is contiguous within a session. */
@@ -159,6 +220,9 @@ export const SESSION_KEY_ORDER = [
   "owner",
   "leaseUntil",
   "operations",
+  "inputRequests",
+  "inputAnswers",
+  "hold",
   "version",
   "eventCount",
 ] as const satisfies readonly (keyof Session)[];
@@ -171,6 +235,9 @@ const DETAIL_KEYS: ReadonlySet<string> = new Set<Exclude<keyof Session, keyof Se
   "owner",
   "leaseUntil",
   "operations",
+  "inputRequests",
+  "inputAnswers",
+  "hold",
 ]);
 
 /** Summary fields, in one place so every adapter projects the same ones. */

@@ -50,6 +50,11 @@ export const storedSessionSchema = z.object({
   operations: z
     .custom<Record<string, OperationRecord>>(isOperationMap, "a map of operation id → { digest, version }")
     .optional(),
+  inputRequests: z
+    .array(z.looseObject({ requestId: z.string(), kind: z.string(), prompt: z.string() }))
+    .optional(),
+  inputAnswers: z.record(z.string(), z.looseObject({ action: z.string(), at: isoTimestamp })).optional(),
+  hold: z.object({ reason: z.string(), by: z.string().optional(), at: isoTimestamp }).optional(),
   version: z.number().int().min(1),
   eventCount: z.number().int().min(0),
 });
@@ -145,6 +150,9 @@ export function decodeRecord(raw: unknown, id: string, component = "sessionkit")
   const source = raw as Record<string, unknown>;
   session.context = source.context as JsonObject;
   if (session.metadata !== undefined) session.metadata = source.metadata as JsonObject;
+  // The same for the inbox: request payloads and answer values are the caller's JSON.
+  if (session.inputRequests !== undefined) session.inputRequests = source.inputRequests as never;
+  if (session.inputAnswers !== undefined) session.inputAnswers = source.inputAnswers as never;
   return { session: dropUndefined(session) as Session, schemaVersion: RECORD_SCHEMA_VERSION };
 }
 

@@ -1,6 +1,7 @@
 import type { CheckDelete, ScanResult, StoreDriver } from "./driver.js";
 import { addToAggregate, chain, emptyAggregate, isCorruptRecordError, isPromise } from "./driver-kit.js";
 import { SessionKitError } from "./errors.js";
+import { copyJson } from "./json.js";
 import { type SessionSummary, toSummary } from "./model.js";
 import { compareForList, isAfterPosition, matchesFilter } from "./query.js";
 
@@ -38,7 +39,7 @@ export function scanQueries(driver: StoreDriver): Queries {
             matchesFilter(session, filter) && (after === undefined || isAfterPosition(session, after)),
         );
         rows.sort(compareForList);
-        const items = rows.slice(0, limit).map((row) => structuredClone(toSummary(row as never)));
+        const items = rows.slice(0, limit).map((row) => copyJson(toSummary(row as never)));
         return { items, corrupt: [...(result.corrupt ?? [])] };
       }),
     count: (filter) =>

@@ -2,8 +2,14 @@ import { z } from "zod";
 import { describeValue, SessionKitError } from "./errors.js";
 import { SESSION_ID_PATTERN } from "./ids.js";
 import { readInstant } from "./instants.js";
-import { type JsonObject, toJsonObject } from "./json.js";
-import { EVENT_TYPE_PATTERN, type OperationRecord, SESSION_STATUSES } from "./model.js";
+import { type JsonValue, measureJsonObject, toJsonObject } from "./json.js";
+import {
+  EVENT_TYPE_PATTERN,
+  INPUT_ACTIONS,
+  INPUT_KINDS,
+  type OperationRecord,
+  SESSION_STATUSES,
+} from "./model.js";
 import { isOperationMap } from "./records.js";
 
 /** An instant (Date, epoch ms, or ISO-8601 text with an offset), normalised to UTC with milliseconds. */
@@ -14,15 +20,22 @@ export const isoInstantSchema = z.union([z.string(), z.date(), z.number()]).tran
   return z.NEVER;
 });
 
+/** A JSON object parameter, copied (see toJsonObject); a bad value is an issue naming `path`. */
 const json = (path: string) =>
-  z.unknown().transform((value, ctx): JsonObject => {
-    try {
-      return toJsonObject(value, path);
-    } catch (error) {
-      ctx.addIssue({ code: "custom", message: (error as Error).message.replace(/^\[[^\]]+\] /, "") });
-      return z.NEVER;
-    }
-  });
+  z.unknown().transform((value, ctx) => jsonIssue(ctx, () => toJsonObject(value, path)));
+
+/** Like json(), but also yields the copy's size bound (see measureJsonObject). */
+const measuredJson = (path: string) =>
+  z.unknown().transform((value, ctx) => jsonIssue(ctx, () => measureJsonObject(value, path)));
+
+function jsonIssue<T>(ctx: z.RefinementCtx, convert: () => T): T {
+  try {
+    return convert();
+  } catch (error) {
+    ctx.addIssue({ code: "custom", message: (error as Error).message.replace(/^\[[^\]]+\] /, "") });
+    return z.NEVER;
+  }
+}
 
 const pauseSchema = z.strictObject({ at: isoInstantSchema, reason: z.string().optional() });
 const ownerSchema = z.strictObject({
@@ -38,6 +51,32 @@ const operationsSchema = z.custom<Record<string, OperationRecord>>(
   "expected a map of operation id → { digest, version }",
 );
 const statusSchema = z.enum(SESSION_STATUSES);
+/** Any JSON value (the manager checked it is plain JSON before it reached the store). */
+const anyJsonValue = z.custom<JsonValue>((value) => value !== undefined);
+const inputRequestSchema = z.strictObject({
+  requestId: z.string().min(1).max(200),
+  kind: z.enum(INPUT_KINDS),
+  prompt: z.string(),
+  payload: anyJsonValue.optional(),
+  allowed: z.array(z.enum(INPUT_ACTIONS)).min(1).optional(),
+  expiresAt: isoInstantSchema.optional(),
+  tags: z.array(z.string().min(1).max(200)).max(50).optional(),
+  requestedAt: isoInstantSchema,
+});
+const inputAnswerSchema = z.strictObject({
+  action: z.enum(INPUT_ACTIONS),
+  value: anyJsonValue.optional(),
+  by: z.string().optional(),
+  at: isoInstantSchema,
+  version: z.number().int().min(1),
+  outcome: z.enum(["answered", "expired"]),
+});
+/** Open requests, resolved ones, and a legal hold: the inbox and retention fields of a session. */
+const inboxFields = {
+  inputRequests: z.array(inputRequestSchema).max(1000).optional(),
+  inputAnswers: z.record(z.string().min(1).max(200), inputAnswerSchema).optional(),
+  hold: z.strictObject({ reason: z.string(), by: z.string().optional(), at: isoInstantSchema }).optional(),
+};
 const optionalText = z.string().nullable().optional();
 
 /** Input of store.create(). */
@@ -61,6 +100,7 @@ export const createSessionInputSchema = z.strictObject({
   owner: ownerSchema.optional(),
   leaseUntil: isoInstantSchema.optional(),
   operations: operationsSchema.optional(),
+  ...inboxFields,
 });
 
 /** A state patch. */
@@ -83,13 +123,21 @@ export const sessionPatchSchema = z.strictObject({
   owner: ownerSchema.nullable().optional(),
   leaseUntil: isoInstantSchema.nullable().optional(),
   operations: operationsSchema.nullable().optional(),
+  inputRequests: inboxFields.inputRequests.unwrap().nullable().optional(),
+  inputAnswers: inboxFields.inputAnswers.unwrap().nullable().optional(),
+  hold: inboxFields.hold.unwrap().nullable().optional(),
 });
 
-/** A new event. */
-export const newEventSchema = z.strictObject({
-  type: z.string().regex(EVENT_TYPE_PATTERN, "expected an event type matching " + EVENT_TYPE_PATTERN),
-  data: json("event.data").optional(),
-});
+/**
+ * A new event. `dataBound` bounds the JSON size of `data` (2 for the default `{}`), so the size
+ * check serialises only events that could reach the limit.
+ */
+export const newEventSchema = z
+  .strictObject({
+    type: z.string().regex(EVENT_TYPE_PATTERN, "expected an event type matching " + EVENT_TYPE_PATTERN),
+    data: measuredJson("event.data").optional(),
+  })
+  .transform(({ type, data }) => ({ type, data: data?.value ?? {}, dataBound: data?.bound ?? 2 }));
 
 /** Input of store.commit(). */
 export const commitInputSchema = z.strictObject({
@@ -143,17 +191,23 @@ export const importedSessionSchema = z.strictObject({
   owner: ownerSchema.optional(),
   leaseUntil: isoInstantSchema.optional(),
   operations: operationsSchema.optional(),
+  ...inboxFields,
   version: z.number().int().min(1),
   eventCount: z.number().int().min(0),
 });
 
-/** An event as exported. */
-export const importedEventSchema = z.strictObject({
-  seq: z.number().int().min(1),
-  timestamp: isoInstantSchema,
-  type: z.string().regex(EVENT_TYPE_PATTERN),
-  data: json("event.data"),
-});
+/** An event as exported; `dataBound` as for newEventSchema. */
+export const importedEventSchema = z
+  .strictObject({
+    seq: z.number().int().min(1),
+    timestamp: isoInstantSchema,
+    type: z.string().regex(EVENT_TYPE_PATTERN),
+    data: measuredJson("event.data"),
+  })
+  .transform(({ seq, timestamp, type, data }) => ({
+    event: { seq, timestamp, type, data: data.value },
+    dataBound: data.bound,
+  }));
 
 /**
  * Parses `value` with `schema`; on failure throws ERR_INVALID_INPUT naming the first bad field,

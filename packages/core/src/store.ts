@@ -1,6 +1,9 @@
 import type { Clock } from "./clock.js";
 import type { JsonValue } from "./json.js";
 import type {
+  InputAnswer,
+  InputRequest,
+  LegalHold,
   NewEvent,
   OperationRecord,
   PauseInfo,
@@ -72,6 +75,9 @@ export interface CreateSessionInput {
   owner?: SessionOwner;
   leaseUntil?: string;
   operations?: Record<string, OperationRecord>;
+  inputRequests?: InputRequest[];
+  inputAnswers?: Record<string, InputAnswer>;
+  hold?: LegalHold;
 }
 
 /**
@@ -98,6 +104,10 @@ export interface SessionPatch {
   owner?: SessionOwner | null;
   leaseUntil?: string | null;
   operations?: Record<string, OperationRecord> | null;
+  /** Inbox and hold fields: the manager writes them (requestInput, respond, hold). */
+  inputRequests?: InputRequest[] | null;
+  inputAnswers?: Record<string, InputAnswer> | null;
+  hold?: LegalHold | null;
 }
 
 /** One atomic change: an optional state patch and events, conditioned on a version if given. */
@@ -209,6 +219,36 @@ export interface PruneResult {
   dryRun: boolean;
 }
 
+/**
+ * An inbox query: sessions with open input requests. All given filters must match; `tag` and
+ * `expiringBefore` select requests (a session is listed with the requests that match).
+ */
+export interface InboxQuery {
+  userId?: string;
+  channelId?: string;
+  /** Only requests carrying this tag. */
+  tag?: string;
+  /** Only requests whose expiresAt is before this instant (inclusive); requests without one never match. */
+  expiringBefore?: string | number | Date;
+  /** Sessions per page, 1 to 1000 (default 50). */
+  limit?: number;
+  /** The `nextCursor` of the previous page, issued for the same query. */
+  cursor?: string | null;
+}
+
+/** One session waiting for input, with its open requests that match the query (oldest first). */
+export interface InboxItem {
+  session: SessionSummary;
+  requests: InputRequest[];
+}
+
+/** One page of the inbox, in the list order (createdAt descending, then id descending). */
+export interface InboxPage {
+  items: InboxItem[];
+  /** Pass to the next call; null on the last page (a store without an inbox index may return one more, empty page). */
+  nextCursor: string | null;
+}
+
 /** Options of delete(). */
 export interface DeleteOptions {
   /** When set, delete fails with ERR_VERSION_CONFLICT unless the session is at this version. */
@@ -259,6 +299,8 @@ export interface SessionStore {
   prune(input: PruneInput): Promise<PruneResult>;
   /** Restores a session exactly as exported (timestamps, version and history kept). */
   importSession(session: Session, events: SessionEvent[], options?: ImportOptions): Promise<CommitResult>;
+  /** Sessions with open input requests, in the list order, with cursors (see InboxQuery). */
+  listAwaitingInput(query?: InboxQuery): Promise<InboxPage>;
   /** The synchronous face of this store; ERR_UNSUPPORTED_CAPABILITY unless capabilities.sync. */
   sync(): SyncSessionStore;
   /**

@@ -4,6 +4,21 @@ import { encodeWatchCursor, type WatchPosition } from "./watch-cursor.js";
 import type { HubEntry, WatchHub } from "./watch-hub.js";
 import type { ChangeFacts, ChangeRecord, WatchChange, WatchItem } from "./watch-types.js";
 
+/** Wait before re-reading when the log said "more" but nothing could be read yet. */
+const IDLE_RETRY_MS = 20;
+
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
 /** A parsed scope: one session, or a filter (statuses de-duplicated). */
 export type ParsedScope =
   | { sessionId: string }
@@ -94,13 +109,18 @@ export async function* watchItems(
       }
     }
     let sawDelete = false;
+    let empty = 0;
     for (;;) {
       if (signal?.aborted) return;
       const batch: HubEntry[] = await hub.read(after);
       if (batch.length === 0) {
+        // A head past what can be read (a change not yet visible here) must not spin the loop.
+        empty += 1;
+        if (empty > 1) await pause(IDLE_RETRY_MS, signal);
         await hub.waitPast(after, signal);
         continue;
       }
+      empty = 0;
       for (const entry of batch) {
         const change = entry.change;
         after = change.pos;

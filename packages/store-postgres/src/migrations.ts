@@ -45,7 +45,70 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: "session_changes: the store-wide change log behind watch(), kept by a trigger",
+    sql: changeLogSql,
+  },
 ];
+
+/** The LISTEN/NOTIFY channel of a schema's change log (notifications carry only the pos). */
+export function changeChannel(schema: string): string {
+  return `sessionkit_changes_${schema}`.slice(0, 63);
+}
+
+/**
+ * The change log. A trigger records every insert, commit and delete of a session, whatever the
+ * write path (append fast path, upsert, delete, prune), in the writer's own transaction. pos
+ * comes from one counter row updated in that transaction: its row lock is held to COMMIT, so
+ * pos order is commit order and a reader never sees pos N+1 before N (a bigserial would let a
+ * later pos commit first, and a reader past it would skip the earlier one for good). The cost is
+ * that commits of different sessions serialise on that row from the trigger to COMMIT (a short
+ * tail of each transaction). Facts are built by concatenating the JSON-literal columns, so no
+ * value is re-parsed (lone surrogates included). Existing sessions get one "created" change each.
+ */
+function changeLogSql(s: string): string {
+  const schema = s.slice(1, -1);
+  const facts = (row: string) =>
+    `'{"mode":' || ${row}.mode || ',"status":"' || ${row}.status || '"' || coalesce(',"userId":' || ${row}.user_id, '') || coalesce(',"channelId":' || ${row}.channel_id, '') || '}'`;
+  return `
+    CREATE TABLE ${s}.session_changes (
+      pos bigint PRIMARY KEY,
+      session_id text COLLATE "C" NOT NULL,
+      kind text NOT NULL,
+      version integer NOT NULL,
+      from_seq integer NOT NULL,
+      to_seq integer NOT NULL,
+      facts text
+    );
+    CREATE TABLE ${s}.session_change_counter (id integer PRIMARY KEY, pos bigint NOT NULL);
+    INSERT INTO ${s}.session_changes (pos, session_id, kind, version, from_seq, to_seq, facts)
+      SELECT row_number() OVER (ORDER BY updated_at, id), id, 'created', version, 1, event_count, '{"a":' || ${facts("sessions")} || '}'
+      FROM ${s}.sessions;
+    INSERT INTO ${s}.session_change_counter (id, pos) SELECT 1, coalesce(max(pos), 0) FROM ${s}.session_changes;
+    CREATE FUNCTION ${s}.sessionkit_record_change() RETURNS trigger LANGUAGE plpgsql AS $fn$
+    DECLARE
+      next_pos bigint;
+    BEGIN
+      IF TG_OP = 'UPDATE' AND NEW.version = OLD.version THEN RETURN NULL; END IF;
+      UPDATE ${s}.session_change_counter SET pos = pos + 1 WHERE id = 1 RETURNING pos INTO next_pos;
+      IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND (NEW.created_at <> OLD.created_at OR NEW.event_count < OLD.event_count)) THEN
+        -- A create, or an import that replaced the session (an upsert): its whole history is new.
+        INSERT INTO ${s}.session_changes VALUES (next_pos, NEW.id, 'created', NEW.version, 1, NEW.event_count, '{"a":' || ${facts("NEW")} || '}');
+      ELSIF TG_OP = 'UPDATE' THEN
+        INSERT INTO ${s}.session_changes VALUES (next_pos, NEW.id, 'committed', NEW.version, OLD.event_count + 1, NEW.event_count,
+          '{"a":' || ${facts("NEW")} || ',"b":' || ${facts("OLD")} || '}');
+      ELSE
+        INSERT INTO ${s}.session_changes VALUES (next_pos, OLD.id, 'deleted', OLD.version, OLD.event_count + 1, OLD.event_count, '{"a":' || ${facts("OLD")} || '}');
+      END IF;
+      PERFORM pg_notify('${changeChannel(schema)}', next_pos::text);
+      RETURN NULL;
+    END
+    $fn$;
+    CREATE TRIGGER sessionkit_changes AFTER INSERT OR UPDATE OR DELETE ON ${s}.sessions
+      FOR EACH ROW EXECUTE FUNCTION ${s}.sessionkit_record_change();
+  `;
+}
 
 /** The schema version this release writes. */
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -37,6 +37,17 @@ const optionsSchema = z.strictObject({
   migrate: z.boolean().optional(),
   /** Prepare the fixed statements once per connection (default true); false behind a pooler that cannot keep them. */
   prepare: z.boolean().optional(),
+  /** How watch() learns of commits (see watch-feed.ts). */
+  watch: z
+    .strictObject({
+      /** LISTEN/NOTIFY wake-ups (default true); false polls only, as after a failed self-test. */
+      notify: z.boolean().optional(),
+      /** Polling interval when notifications are off or do not arrive (default 50 ms). */
+      pollMs: z.number().int().min(5).max(60_000).optional(),
+      /** Told once when notifications do not arrive and watch() falls back to polling (default console.warn). */
+      onWarning: z.custom<(message: string) => void>((value) => typeof value === "function").optional(),
+    })
+    .optional(),
 });
 
 /** Where the store's connections come from: a connection string (store-owned pool) or your pool. */

@@ -16,6 +16,7 @@ import {
 } from "./options.js";
 import { toStoreError } from "./pg-errors.js";
 import type { PoolLike } from "./pool.js";
+import { createPostgresChangeFeed } from "./watch-feed.js";
 
 const NAME = "store-postgres";
 
@@ -29,6 +30,7 @@ export const postgresStoreCapabilities: StoreCapabilities = Object.freeze({
   maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
   leases: true,
   idempotency: true,
+  watch: true,
 });
 
 /**
@@ -94,7 +96,20 @@ export function createPostgresStore(
       await pool.end();
     },
   });
-  return defineSessionStore(driver, parsed.options.clock ? { clock: parsed.options.clock } : {});
+  const watch = parsed.options.watch ?? {};
+  const changes = createPostgresChangeFeed({
+    pool,
+    schema,
+    ready,
+    notify: watch.notify ?? true,
+    pollMs: watch.pollMs ?? 50,
+    onWarning:
+      (watch.onWarning as ((message: string) => void) | undefined) ?? ((message) => console.warn(message)),
+  });
+  return defineSessionStore(
+    { ...driver, changes },
+    parsed.options.clock ? { clock: parsed.options.clock } : {},
+  );
 }
 
 /** Like createPostgresStore, but connects and migrates first, so a bad server or schema fails here. */

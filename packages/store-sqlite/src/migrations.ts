@@ -100,6 +100,46 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    description: "session_changes: the store-wide change log behind watch(), kept by triggers",
+    // Triggers, not driver code: every write path (append fast path, import, delete, prune, a
+    // caller's own transaction) records its change atomically with itself, in the writer's
+    // transaction. SQLite has one writer at a time and AUTOINCREMENT never reuses a pos, so pos
+    // order is commit order. Existing sessions get one "created" change each (oldest first), so
+    // a watch from "start" sees the store's current contents.
+    up(db) {
+      const facts = (row: string) =>
+        `json_object('mode', json(${row}.mode), 'status', ${row}.status, 'userId', json(${row}.user_id), 'channelId', json(${row}.channel_id))`;
+      db.exec(`
+        CREATE TABLE session_changes (
+          pos INTEGER PRIMARY KEY AUTOINCREMENT,
+          session_id TEXT NOT NULL,
+          kind TEXT NOT NULL,
+          version INTEGER NOT NULL,
+          from_seq INTEGER NOT NULL,
+          to_seq INTEGER NOT NULL,
+          facts TEXT
+        ) STRICT;
+        INSERT INTO session_changes (session_id, kind, version, from_seq, to_seq, facts)
+          SELECT id, 'created', version, 1, event_count, json_patch('{}', json_object('a', ${facts("sessions")}))
+          FROM sessions ORDER BY updated_at, id;
+        CREATE TRIGGER session_changes_insert AFTER INSERT ON sessions BEGIN
+          INSERT INTO session_changes (session_id, kind, version, from_seq, to_seq, facts)
+          VALUES (NEW.id, 'created', NEW.version, 1, NEW.event_count, json_patch('{}', json_object('a', ${facts("NEW")})));
+        END;
+        CREATE TRIGGER session_changes_update AFTER UPDATE ON sessions WHEN NEW.version <> OLD.version BEGIN
+          INSERT INTO session_changes (session_id, kind, version, from_seq, to_seq, facts)
+          VALUES (NEW.id, 'committed', NEW.version, OLD.event_count + 1, NEW.event_count,
+            json_patch('{}', json_object('a', ${facts("NEW")}, 'b', ${facts("OLD")})));
+        END;
+        CREATE TRIGGER session_changes_delete AFTER DELETE ON sessions BEGIN
+          INSERT INTO session_changes (session_id, kind, version, from_seq, to_seq, facts)
+          VALUES (OLD.id, 'deleted', OLD.version, OLD.event_count + 1, OLD.event_count, json_patch('{}', json_object('a', ${facts("OLD")})));
+        END;
+      `);
+    },
+  },
 ];
 
 /** The schema version this release writes. */

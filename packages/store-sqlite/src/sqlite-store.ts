@@ -15,6 +15,7 @@ import { STORE_NAME, translateError } from "./errors.js";
 import { migrate } from "./migrations.js";
 import { parseSqliteOptions, type SqliteStoreOptions } from "./options.js";
 import { createSqliteDriver } from "./sqlite-driver.js";
+import { createSqliteChangeFeed } from "./watch-feed.js";
 
 /** Capabilities of a store on a database file. */
 export const sqliteStoreCapabilities: StoreCapabilities = Object.freeze({
@@ -26,6 +27,7 @@ export const sqliteStoreCapabilities: StoreCapabilities = Object.freeze({
   maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
   leases: true,
   idempotency: true,
+  watch: true,
 });
 
 function isMemory(db: SqliteDatabase): boolean {
@@ -82,7 +84,10 @@ export function createSqliteStore(options: SqliteStoreOptions): SessionStore {
     capabilities,
     busyTimeoutMs: parsed.busyTimeoutMs,
   });
-  const store = defineSessionStore(driver, parsed.clock ? { clock: parsed.clock } : {});
+  const store = defineSessionStore(
+    { ...driver, changes: createSqliteChangeFeed(db) },
+    parsed.clock ? { clock: parsed.clock } : {},
+  );
   return withCallerTransactions(store, db, createCallerTransactions(db));
 }
 

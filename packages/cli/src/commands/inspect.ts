@@ -1,9 +1,5 @@
 import type { Command } from "commander";
 import { EXIT } from "../errors.js";
-import { createFsInspector } from "../inspect/fs-inspector.js";
-import { createGenericInspector } from "../inspect/generic-inspector.js";
-import { createPostgresInspector } from "../inspect/postgres-inspector.js";
-import { createSqliteInspector } from "../inspect/sqlite-inspector.js";
 import { byIdThenKind, type Finding, type Inspector, type RepairStep } from "../inspect/types.js";
 import type { Output } from "../output.js";
 import type { Wrap } from "../program.js";
@@ -23,16 +19,24 @@ interface RepairOptions {
 async function inspectorFor(opened: OpenedStore, quarantineDir: string | undefined): Promise<Inspector> {
   const { location, store } = opened;
   const base = { store, location, quarantineDir };
-  if (location.kind === "fs" && "dir" in location) return createFsInspector({ ...base, dir: location.dir });
-  if (location.kind === "sqlite" && "filename" in location)
+  // Loaded on use: each pulls in its store's raw reader (proper-lockfile, better-sqlite3, pg).
+  if (location.kind === "fs" && "dir" in location) {
+    const { createFsInspector } = await import("../inspect/fs-inspector.js");
+    return createFsInspector({ ...base, dir: location.dir });
+  }
+  if (location.kind === "sqlite" && "filename" in location) {
+    const { createSqliteInspector } = await import("../inspect/sqlite-inspector.js");
     return createSqliteInspector({ ...base, filename: location.filename });
+  }
   if (location.kind === "postgres" && "schema" in location) {
+    const { createPostgresInspector } = await import("../inspect/postgres-inspector.js");
     return createPostgresInspector({
       ...base,
       connectionString: location.connectionString,
       schema: location.schema,
     });
   }
+  const { createGenericInspector } = await import("../inspect/generic-inspector.js");
   return createGenericInspector(store);
 }
 

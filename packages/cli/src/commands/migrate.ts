@@ -1,9 +1,7 @@
 import { rmSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { SessionStore } from "@sessionkit/core";
-import cliProgress from "cli-progress";
 import type { Command } from "commander";
-import { sessionChecksum } from "../checksum.js";
 import { EXIT, usageError } from "../errors.js";
 import { type Checkpoint, checkpointFiles, defaultCheckpointPath, type SumLine } from "../migrate-state.js";
 import { parseCount } from "../options.js";
@@ -121,9 +119,11 @@ async function copyBatches(
   checkpoint: Checkpoint,
   options: MigrateOptions,
 ): Promise<void> {
+  const { sessionChecksum } = await import("../checksum.js");
   const total = await source.count();
+  const cliProgress = process.stderr.isTTY ? (await import("cli-progress")).default : undefined;
   const bar =
-    process.stderr.isTTY && out.format === "table"
+    cliProgress && out.format === "table"
       ? new cliProgress.SingleBar(
           {
             stream: process.stderr,
@@ -172,6 +172,7 @@ async function parity(
   target: SessionStore,
   concurrency: number,
 ): Promise<ParityReport> {
+  const { sessionChecksum } = await import("../checksum.js");
   const targetSums = new Map<string, SumLine>();
   let cursor: string | null = null;
   do {

@@ -1,5 +1,6 @@
 import { createInterface } from "node:readline/promises";
-import { type PruneResult, type SessionStatus, TERMINAL_STATUSES } from "@sessionkit/core";
+import type { PruneResult, SessionStatus } from "@sessionkit/core";
+import { isTerminalStatus, SESSION_STATUSES } from "@sessionkit/core/driver";
 import { type Command, Option } from "commander";
 import { usageError } from "../errors.js";
 import { parseInstant, parseStatuses } from "../options.js";
@@ -36,7 +37,7 @@ export function registerPrune(program: Command, wrap: Wrap): void {
     .action(
       wrap<PruneOptions>(async ({ out, open }, options) => {
         const cutoff = parseInstant(options.olderThan);
-        const statuses = options.status ?? [...TERMINAL_STATUSES];
+        const statuses = options.status ?? SESSION_STATUSES.filter(isTerminalStatus);
         const { store, label } = await open({ create: false });
         const preview = await store.prune({ olderThan: cutoff, statuses, dryRun: true });
         if (options.dryRun) {

@@ -1,4 +1,5 @@
-import { SESSION_STATUSES, type SessionFilter, type SessionStore } from "@sessionkit/core";
+import type { SessionFilter, SessionStore } from "@sessionkit/core";
+import { SESSION_STATUSES } from "@sessionkit/core/driver";
 import type { Command } from "commander";
 import { usageError } from "../errors.js";
 import { addFilterOptions, type FilterOptions, filterFrom } from "../options.js";

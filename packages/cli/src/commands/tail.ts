@@ -1,5 +1,5 @@
-import { type SessionEvent, SessionKitError, type SessionStore, type WatchItem } from "@sessionkit/core";
-import { errors } from "@sessionkit/core/driver";
+import type { SessionEvent, SessionStore, WatchItem } from "@sessionkit/core";
+import { errors, SessionKitError } from "@sessionkit/core/driver";
 import type { Command } from "commander";
 import { usageError } from "../errors.js";
 import { parseCount } from "../options.js";

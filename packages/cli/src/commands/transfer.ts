@@ -2,13 +2,8 @@ import { once } from "node:events";
 import { createReadStream, createWriteStream } from "node:fs";
 import { createInterface } from "node:readline";
 import type { Writable } from "node:stream";
-import {
-  type ExportRecord,
-  exportSessions,
-  isSessionKitError,
-  parseExportHeader,
-  SessionKitError,
-} from "@sessionkit/core";
+import type { ExportRecord } from "@sessionkit/core";
+import { isSessionKitError, SessionKitError } from "@sessionkit/core/driver";
 import { type Command, Option } from "commander";
 import { EXIT } from "../errors.js";
 import { addFilterOptions, type FilterOptions, filterFrom } from "../options.js";
@@ -45,6 +40,7 @@ export function registerTransfer(program: Command, wrap: Wrap): void {
     .action(
       wrap<ExportOptions>(async ({ out, open }, options) => {
         const { store } = await open({ create: false });
+        const { exportSessions } = await import("@sessionkit/core");
         const stream = options.out ? createWriteStream(options.out) : process.stdout;
         let corrupt = 0;
         let sessions = -1;
@@ -86,6 +82,7 @@ export function registerTransfer(program: Command, wrap: Wrap): void {
     .action(
       wrap<ImportOptions>(async ({ out, open }, options) => {
         const { store } = await open({ create: true });
+        const { parseExportHeader } = await import("@sessionkit/core");
         const input = options.in ? createReadStream(options.in) : process.stdin;
         const totals = { imported: 0, skipped: 0, events: 0 };
         let header = false;

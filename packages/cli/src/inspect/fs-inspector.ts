@@ -10,8 +10,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import type { SessionSummary } from "@sessionkit/core";
-import { canonicalJson } from "@sessionkit/core";
-import { SESSION_ID_PATTERN, SUMMARY_KEYS, toSummary } from "@sessionkit/core/driver";
+import { canonicalJson, SESSION_ID_PATTERN, SUMMARY_KEYS, toSummary } from "@sessionkit/core/driver";
 import type { FsSessionStore } from "@sessionkit/store-fs";
 import lockfile from "proper-lockfile";
 import { scanSession } from "./fs-log.js";

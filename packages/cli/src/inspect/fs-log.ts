@@ -1,6 +1,6 @@
 import { closeSync, openSync, readFileSync, readSync, statSync } from "node:fs";
-import { isSessionKitError, type Session } from "@sessionkit/core";
-import { decodeRecord, RECORD_SCHEMA_VERSION } from "@sessionkit/core/driver";
+import type { Session } from "@sessionkit/core";
+import { decodeRecord, isSessionKitError, RECORD_SCHEMA_VERSION } from "@sessionkit/core/driver";
 import type { Finding } from "./types.js";
 
 /** What reading one session directory found: its state when readable, and every problem met. */

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { isSessionKitError, type Session, type SessionStore } from "@sessionkit/core";
-import { decodeRecord, RECORD_SCHEMA_VERSION } from "@sessionkit/core/driver";
+import type { Session, SessionStore } from "@sessionkit/core";
+import { decodeRecord, isSessionKitError, RECORD_SCHEMA_VERSION } from "@sessionkit/core/driver";
 import type { Finding, RepairStep } from "./types.js";
 
 /** The columns of a sessions row that must agree with its record (as both SQL stores write them: JSON text for user strings). */

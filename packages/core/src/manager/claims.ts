@@ -22,8 +22,8 @@ export interface Claims {
   readonly ownerId: string;
   /** The actor for a decision on `id` (with the request digest when an operation id is given). */
   actorFor(id: string, call: string, operation: unknown, operationId: string | undefined): Actor;
-  /** A decide function for one operation on `id`, fenced by this manager's claim. */
-  decider(id: string, operation: Operation, operationId?: string, call?: string): Decide;
+  /** A decide function for one operation on `id`, fenced by this manager's claim (`force`: see CallOptions). */
+  decider(id: string, operation: Operation, operationId?: string, call?: string, force?: boolean): Decide;
   /** Follows a commit: starts, refreshes or ends the claim it shows. */
   track(result: CommitResult): void;
   /** Marks the claim on `id` lost (ERR_LEASE_LOST): later writes stay fenced until a new claim. */
@@ -57,8 +57,18 @@ export function createClaims(
     return actor;
   }
 
-  function decider(id: string, operation: Operation, operationId?: string, call = operation.kind): Decide {
-    return (session, nowMs) => decide(session, operation, nowMs, actorFor(id, call, operation, operationId));
+  function decider(
+    id: string,
+    operation: Operation,
+    operationId?: string,
+    call: string = operation.kind,
+    force = false,
+  ): Decide {
+    return (session, nowMs) => {
+      const actor = actorFor(id, call, operation, operationId);
+      if (force) actor.force = true;
+      return decide(session, operation, nowMs, actor);
+    };
   }
 
   function stop(claim: Claim | undefined): void {

@@ -1,4 +1,4 @@
-import { isSessionKitError } from "../errors.js";
+import { errors, isSessionKitError } from "../errors.js";
 import { assertSessionId } from "../ids.js";
 import type { Session } from "../model.js";
 import type { CommitResult, SessionStore } from "../store.js";
@@ -19,17 +19,21 @@ import { resolveOwnership } from "./ownership-options.js";
 import { thisProcess } from "./process-identity.js";
 import { findPage, listAll } from "./queries.js";
 import { managerClosed, readOps } from "./read-ops.js";
+import { applyRetention, type RetentionPolicy } from "./retention.js";
 import {
   COMPONENT,
   claimOptionsSchema,
   closeOptionsSchema,
   managerOptionsSchema,
   parse,
+  respondSchema,
+  retentionRunSchema,
   sweeperOptionsSchema,
   sweepOptionsSchema,
 } from "./schemas.js";
 import { sweepOnce } from "./sweeper.js";
 import { createSyncFace } from "./sync-face.js";
+import type { Operation } from "./transitions.js";
 import type {
   SessionManager,
   SessionManagerOptions,
@@ -109,12 +113,11 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       const operationId = callOptions?.operationId;
       assertOperationId(operationId);
       const operation = operationOf(call, args);
-      return mutateAsync(store, id, claims.decider(id, operation, operationId, call), loopOptions).catch(
-        (error: unknown) => {
-          if (isSessionKitError(error, "ERR_LEASE_LOST")) claims.lose(id);
-          throw error;
-        },
-      );
+      const decider = claims.decider(id, operation, operationId, call, callOptions?.force === true);
+      return mutateAsync(store, id, decider, loopOptions).catch((error: unknown) => {
+        if (isSessionKitError(error, "ERR_LEASE_LOST")) claims.lose(id);
+        throw error;
+      });
     } catch (error) {
       return Promise.reject(error);
     }
@@ -197,6 +200,55 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     },
 
     ...operationMethods(run),
+
+    async respond(id, requestId, response, respondOptions) {
+      guard();
+      assertSessionId(id, COMPONENT);
+      const args = parse(respondSchema, { requestId, response, options: respondOptions ?? {} }, "response");
+      const { operationId, ...by } = args.options;
+      assertOperationId(operationId);
+      const operation: Operation = { kind: "respond", requestId, ...args.response, ...by };
+      const decider = claims.decider(id, operation, operationId, "respond");
+      let first = false;
+      const session = await mutateAsync(
+        store,
+        id,
+        (current, nowMs) => {
+          const decision = decider(current, nowMs);
+          first = decision.events.some((event) => event.type === "input_received");
+          return decision;
+        },
+        loopOptions,
+      ).catch((error: unknown) => {
+        if (isSessionKitError(error, "ERR_LEASE_LOST")) claims.lose(id);
+        throw error;
+      });
+      const answer = session.inputAnswers?.[requestId];
+      if (answer === undefined) throw errors.notFound(COMPONENT, id);
+      return { session, answer, first };
+    },
+
+    listAwaitingInput: async (query) => {
+      guard();
+      return store.listAwaitingInput(query);
+    },
+
+    async applyRetention(runOptions) {
+      guard();
+      const { dryRun = false, policies } = parse(retentionRunSchema, runOptions ?? {}, "options");
+      const rules = (policies ?? parsed.retention ?? []) as RetentionPolicy[];
+      return applyRetention(store, clock, rules, dryRun);
+    },
+
+    async listHolds() {
+      guard();
+      const held = [];
+      for (const summary of await listAll(store, {})) {
+        const session = await store.get(summary.id).catch(() => null);
+        if (session?.hold !== undefined) held.push({ session: summary, hold: session.hold });
+      }
+      return held;
+    },
 
     sync() {
       guard();

@@ -26,6 +26,11 @@ export function requestDigest(call: string, args: unknown): string {
     .slice(0, 32);
 }
 
+/** A digest of any JSON value, equal for equal values whatever their key order. */
+export function canonicalDigest(value: unknown): string {
+  return createHash("sha256").update(canonicalJson(value)).digest("hex").slice(0, 32);
+}
+
 /** JSON with object keys sorted, so equal requests digest equally whatever their key order. */
 function canonicalJson(value: unknown): string {
   if (value === undefined) return "null";

@@ -1,6 +1,13 @@
 export { applyOperationSync } from "./commit-loop.js";
 export * from "./create-manager.js";
 export { OPERATION_ID_RETENTION } from "./idempotency.js";
+export {
+  AWAITING_INPUT,
+  INPUT_ANSWER_RETENTION,
+  type InboxOperation,
+  type InputExpiryPolicy,
+  MAX_OPEN_REQUESTS,
+} from "./inbox.js";
 export type { CrashStatus, OwnershipOperation } from "./ownership.js";
 export { DEFAULT_LEASE_MS } from "./ownership-options.js";
 export {

@@ -1,3 +1,4 @@
+import { nanoid } from "nanoid";
 import { assertSessionId } from "../ids.js";
 import type { JsonObject } from "../json.js";
 import { CORE_EVENT_TYPES, type NewEvent } from "../model.js";
@@ -8,6 +9,8 @@ import {
   COMPONENT,
   dataSchema,
   eventTypeSchema,
+  holdSchema,
+  inputRequestSchema,
   iterationOptionsSchema,
   parse,
   resumeOptionsSchema,
@@ -104,6 +107,30 @@ export const buildOperation = {
     return { kind: "record", type: eventType, data: parse(dataSchema("data"), data, "data") ?? {} };
   },
 
+  requestInput(request: InputRequestInput, operationId?: string): Operation {
+    const parsed = parse(inputRequestSchema, request, "request");
+    // A retry with the same operation id must name the same request, so its id derives from it.
+    const requestId = parsed.requestId ?? (operationId ? `input_${operationId}` : `input_${nanoid(12)}`);
+    const clean = Object.fromEntries(
+      Object.entries({ ...parsed, requestId }).filter(([, v]) => v !== undefined),
+    );
+    return {
+      kind: "request_input",
+      request: clean as Extract<Operation, { kind: "request_input" }>["request"],
+    };
+  },
+
+  hold(hold: { reason: string; by?: string }): Operation {
+    const parsed = parse(holdSchema, hold, "hold");
+    return { kind: "hold", reason: parsed.reason, ...(parsed.by === undefined ? {} : { by: parsed.by }) };
+  },
+
+  unhold(by?: string): Operation {
+    if (by !== undefined && typeof by !== "string")
+      throw invalidInput("`by` to be a string", by, "Pass who releases it, or nothing.");
+    return { kind: "unhold", ...(by === undefined ? {} : { by }) };
+  },
+
   updateContext(partial: Record<string, unknown>): Operation {
     if (partial === null || typeof partial !== "object" || Array.isArray(partial)) {
       throw invalidInput(
@@ -154,8 +181,22 @@ function instantAfter(nowMs: number, ms: number): string {
   return at.toISOString();
 }
 
+/** The request of requestInput (the manager adds `requestedAt`). */
+export interface InputRequestInput {
+  /** Default: `input_` + the call's operationId, or a random id. Asking again under it is a retry. */
+  requestId?: string;
+  kind: "approval" | "question" | "choice";
+  prompt: string;
+  payload?: unknown;
+  allowed?: Array<"accept" | "edit" | "respond" | "ignore">;
+  expiresAt?: string | number | Date;
+  tags?: string[];
+}
+
 /** Per-call options every mutating call takes last. */
 export interface CallOptions {
+  /** Start work (iterate, resume, a tool call) although input requests are open (else ERR_INPUT_PENDING). */
+  force?: boolean;
   /**
    * Makes the call idempotent: a replay with the same id and the same request returns the session
    * without committing anything; the same id with another request is ERR_IDEMPOTENCY_CONFLICT.
@@ -192,6 +233,11 @@ export function operationMethods<R>(run: RunCall<R>) {
       run("addEvent", id, [type, data], call),
     updateContext: (id: string, partial: Record<string, unknown>, call?: CallOptions) =>
       run("updateContext", id, [partial], call),
+    requestInput: (id: string, request: InputRequestInput, call?: CallOptions) =>
+      run("requestInput", id, [request, call?.operationId], call),
+    hold: (id: string, hold: { reason: string; by?: string }, call?: CallOptions) =>
+      run("hold", id, [hold], call),
+    unhold: (id: string, by?: string, call?: CallOptions) => run("unhold", id, [by], call),
   };
 }
 

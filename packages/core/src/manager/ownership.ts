@@ -23,6 +23,8 @@ export interface Actor {
   /** The caller's operation id and request digest (idempotency). */
   operationId?: string;
   digest?: string;
+  /** Start work although input requests are open (otherwise ERR_INPUT_PENDING). */
+  force?: boolean;
   /** True when the owner's process is known to be gone (same host, pid and start time checked). */
   ownerGone?: (owner: SessionOwner) => boolean;
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { toJsonObject, toJsonValue } from "../json.js";
-import { EVENT_TYPE_PATTERN } from "../model.js";
+import { EVENT_TYPE_PATTERN, INPUT_ACTIONS, INPUT_KINDS } from "../model.js";
 import { isoInstantSchema, parseInput } from "../schemas.js";
 import { webhookConfigSchema } from "../webhooks/options.js";
 
@@ -45,17 +45,79 @@ export const claimOptionsSchema = z.strictObject({
   leaseMs: leaseMsSchema.optional(),
 });
 
+const inputActionSchema = z.enum(INPUT_ACTIONS);
+const inputExpirySchema = z.union([
+  z.enum(["timeout", "failed"]),
+  z.strictObject({
+    respond: z.strictObject({ action: inputActionSchema, value: jsonValue("respond.value").optional() }),
+  }),
+]);
+
 /** Options of manager.sweep(). */
-export const sweepOptionsSchema = z.strictObject({ status: crashStatusSchema.optional() });
+export const sweepOptionsSchema = z.strictObject({
+  status: crashStatusSchema.optional(),
+  inputExpiry: inputExpirySchema.optional(),
+});
 
 /** Options of manager.startSweeper(). */
 export const sweeperOptionsSchema = z.strictObject({
   intervalMs: z.number().int().min(10).max(86_400_000),
   status: crashStatusSchema.optional(),
+  inputExpiry: inputExpirySchema.optional(),
+});
+
+const requestIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, "expected a request id (letters, digits, _ . : -)");
+
+/** The request of manager.requestInput(). */
+export const inputRequestSchema = z.strictObject({
+  requestId: requestIdSchema.optional(),
+  kind: z.enum(INPUT_KINDS),
+  prompt: z.string().max(100_000),
+  payload: jsonValue("request.payload").optional(),
+  allowed: z.array(inputActionSchema).min(1).optional(),
+  expiresAt: isoInstantSchema.optional(),
+  tags: z.array(z.string().min(1).max(200)).max(50).optional(),
+});
+
+/** The response and options of manager.respond(). */
+export const respondSchema = z.strictObject({
+  requestId: requestIdSchema,
+  response: z.strictObject({ action: inputActionSchema, value: jsonValue("response.value").optional() }),
+  options: z.strictObject({
+    by: z.string().max(200).optional(),
+    keepPaused: z.boolean().optional(),
+    operationId: z.string().optional(),
+  }),
+});
+
+/** The hold of manager.hold(). */
+export const holdSchema = z.strictObject({
+  reason: z.string().min(1).max(10_000),
+  by: z.string().max(200).optional(),
+});
+
+const statusEnum = z.enum(["active", "paused", "completed", "failed", "timeout"]);
+const retentionPolicySchema = z.strictObject({
+  when: z.strictObject({
+    status: z.union([statusEnum, z.array(statusEnum).min(1)]).optional(),
+    mode: z.string().optional(),
+    olderThan: z.union([z.string(), z.number().min(0)]),
+  }),
+  action: z.enum(["delete", "archive"]),
+  archivePath: z.string().min(1).optional(),
+});
+
+/** Options of manager.applyRetention(). */
+export const retentionRunSchema = z.strictObject({
+  dryRun: z.boolean().optional(),
+  policies: z.array(retentionPolicySchema).optional(),
 });
 
 /** Options of createSessionManager. */
 export const managerOptionsSchema = z.strictObject({
+  retention: z.array(retentionPolicySchema).optional(),
   store: z.custom<unknown>(
     (value) => ["get", "commit", "create", "list", "readEvents"].every((name) => hasFunction(name)(value)),
     "expected a SessionStore",

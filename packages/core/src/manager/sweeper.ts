@@ -1,6 +1,7 @@
 import { isSessionKitError } from "../errors.js";
-import type { SessionStore } from "../store.js";
+import type { InboxPage, SessionStore } from "../store.js";
 import { type LoopOptions, mutateAsync } from "./commit-loop.js";
+import type { InputExpiryPolicy } from "./inbox.js";
 import { type CrashStatus, ownerLive } from "./ownership.js";
 import { ownerProcessGone } from "./process-identity.js";
 import { listAll } from "./queries.js";
@@ -10,12 +11,19 @@ import { decide } from "./transitions.js";
 export interface SweepOptions {
   /** What a crashed session becomes (default "paused", with `pause.reason: "crashed"`). */
   status?: CrashStatus;
+  /**
+   * What an input request past its `expiresAt` does (default "timeout": the session times out;
+   * "failed"; or `{ respond: { action, value? } }`, a default response): an `input_expired` event.
+   */
+  inputExpiry?: InputExpiryPolicy;
 }
 
 /** What one sweep did. */
 export interface SweepResult {
   /** Sessions this sweep marked crashed (another sweeper's catches are not listed). */
   crashed: string[];
+  /** Sessions whose expired input requests this sweep resolved. */
+  expired: string[];
 }
 
 /**
@@ -56,5 +64,41 @@ export async function sweepOnce(
     }
     if (committed) crashed.push(seen.id);
   }
-  return { crashed };
+  return { crashed, expired: await expireInputs(store, loop, options.inputExpiry ?? "timeout") };
+}
+
+/** Resolves every open input request whose expiresAt has passed, one commit per session, by the policy. */
+async function expireInputs(
+  store: SessionStore,
+  loop: LoopOptions,
+  policy: InputExpiryPolicy,
+): Promise<string[]> {
+  const expired: string[] = [];
+  const expiringBefore = new Date(loop.clock.now()).toISOString();
+  let cursor: string | null = null;
+  do {
+    const page: InboxPage = await store.listAwaitingInput({ expiringBefore, limit: 1000, cursor });
+    for (const { session } of page.items) {
+      let committed = false;
+      try {
+        await mutateAsync(
+          store,
+          session.id,
+          (current, nowMs) => {
+            const decision = decide(current, { kind: "expire_input", policy }, nowMs);
+            committed = decision.events.some((event) => event.type === "input_expired");
+            return decision;
+          },
+          loop,
+        );
+      } catch (error) {
+        if (isSessionKitError(error, "ERR_SESSION_NOT_FOUND") || isSessionKitError(error, "ERR_STORE_BUSY"))
+          continue;
+        throw error;
+      }
+      if (committed) expired.push(session.id);
+    }
+    cursor = page.nextCursor;
+  } while (cursor !== null);
+  return expired;
 }

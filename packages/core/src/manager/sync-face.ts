@@ -29,12 +29,18 @@ export function createSyncFace(
 ): SyncSessionManager {
   const { guard, claims, prepareStart, ...loop } = options;
 
-  function commit(id: string, operation: Operation, operationId?: string, call?: string): Session {
+  function commit(
+    id: string,
+    operation: Operation,
+    operationId?: string,
+    call?: string,
+    force?: boolean,
+  ): Session {
     guard();
     assertSessionId(id, COMPONENT);
     assertOperationId(operationId);
     try {
-      return mutateSync(store, id, claims.decider(id, operation, operationId, call), loop);
+      return mutateSync(store, id, claims.decider(id, operation, operationId, call, force), loop);
     } catch (error) {
       if (isSessionKitError(error, "ERR_LEASE_LOST")) claims.lose(id);
       throw error;
@@ -44,7 +50,7 @@ export function createSyncFace(
   const run: RunCall<Session> = (call, id, args, callOptions) => {
     guard();
     assertSessionId(id, COMPONENT);
-    return commit(id, operationOf(call, args), callOptions?.operationId, call);
+    return commit(id, operationOf(call, args), callOptions?.operationId, call, callOptions?.force === true);
   };
 
   return {

@@ -1,9 +1,10 @@
 import { describeValue, SessionKitError } from "../errors.js";
 import type { JsonObject } from "../json.js";
-import type { NewEvent, Session, SessionStatus } from "../model.js";
+import { isTerminalStatus, type NewEvent, type Session, type SessionStatus } from "../model.js";
 import type { SessionPatch } from "../store.js";
 import { accumulateUsage, withToolUsed } from "./accounting.js";
 import { priorOperation, rememberOperation } from "./idempotency.js";
+import { decideInbox, type InboxOperation, inputPending } from "./inbox.js";
 import { type Actor, decideOwnership, fence, type OwnershipOperation, releaseOnEnd } from "./ownership.js";
 
 export type { Actor };
@@ -36,9 +37,18 @@ export type Operation =
   | { kind: "iterate"; data: JsonObject; usage?: IterationUsage }
   | { kind: "record"; type: string; data: JsonObject }
   | { kind: "context"; set: JsonObject; unset: string[] }
-  | OwnershipOperation;
+  | OwnershipOperation
+  | InboxOperation;
 
 export type OperationKind = Operation["kind"];
+
+const ALL_STAY = {
+  active: "active",
+  paused: "paused",
+  completed: "completed",
+  failed: "failed",
+  timeout: "timeout",
+} as const;
 
 /**
  * The transition table: for each operation, the statuses it is legal from and the status it
@@ -76,6 +86,15 @@ export const TRANSITION_TABLE: Readonly<
     timeout: "timeout",
   },
   crash: { active: "paused" },
+  // The inbox (see inbox.ts): asking pauses a running session (reason "awaiting_input"); the
+  // response that resolves the last open request makes it active again unless told to stay
+  // paused; the sweeper's expiry may instead end it (its policy: timeout or failed).
+  request_input: { active: "paused", paused: "paused" },
+  respond: { active: "active", paused: "active" },
+  expire_input: { active: "active", paused: "paused" },
+  // Legal holds are set and released in every status: a finished session is what retention deletes.
+  hold: ALL_STAY,
+  unhold: ALL_STAY,
 };
 
 /** What the manager commits for one operation; `error` is thrown after committing the rest. */
@@ -99,6 +118,11 @@ const OPERATION_NAMES: Record<OperationKind, string> = {
   heartbeat: "heartbeat",
   release: "release",
   crash: "mark as crashed",
+  request_input: "requestInput on",
+  respond: "respond to",
+  expire_input: "expire the input requests of",
+  hold: "hold",
+  unhold: "unhold",
 };
 
 /** ERR_INVALID_TRANSITION naming the session, its status and the operation. */
@@ -139,6 +163,9 @@ export function decide(session: Session, op: Operation, nowMs: number, actor: Ac
   if (fenced) return { patch: {}, events: [], error: fenced };
   const decision = decideLifecycle(session, op, nowMs, actor);
   releaseOnEnd(session, decision.patch);
+  // A finished session waits for nobody: its open requests close with it.
+  const ended = decision.patch.status !== undefined && isTerminalStatus(decision.patch.status);
+  if (ended && session.inputRequests !== undefined) decision.patch.inputRequests = null;
   const commits = Object.keys(decision.patch).length > 0 || decision.events.length > 0;
   if (operationId !== undefined && digest !== undefined && decision.error === undefined && commits) {
     decision.patch.operations = rememberOperation(session, operationId, {
@@ -169,6 +196,11 @@ function decideLifecycle(session: Session, op: Operation, nowMs: number, actor: 
     delete current.pause;
   }
   const next = TRANSITION_TABLE[op.kind][current.status];
+  const pending =
+    next !== undefined && !actor.force
+      ? inputPending(current, op.kind, op.kind === "record" ? op.type : undefined)
+      : undefined;
+  if (pending) return { patch, events, error: pending };
   if (next === undefined) {
     // A sweeper's crash of a session that moved on is not an error: there is nothing left to sweep.
     if (op.kind === "crash" || (op.kind === "release" && current.owner === undefined))
@@ -180,6 +212,18 @@ function decideLifecycle(session: Session, op: Operation, nowMs: number, actor: 
     if (step === null) return { patch, events };
     return { patch: { ...patch, ...step.patch }, events: [...events, ...step.events] };
   }
+  if (
+    op.kind === "request_input" ||
+    op.kind === "respond" ||
+    op.kind === "expire_input" ||
+    op.kind === "hold" ||
+    op.kind === "unhold"
+  ) {
+    const step = decideInbox(current, op, nowMs);
+    if (step instanceof SessionKitError) return { patch, events, error: step };
+    if (step === null) return { patch, events };
+    return { patch: { ...patch, ...step.patch }, events: [...events, ...step.events] };
+  }
   const step = apply(current, op, nowMs, at);
   if (step instanceof SessionKitError) return { patch, events, error: step };
   return { patch: { ...patch, ...step.patch }, events: [...events, ...step.events] };
@@ -187,7 +231,7 @@ function decideLifecycle(session: Session, op: Operation, nowMs: number, actor: 
 
 function apply(
   session: Session,
-  op: Exclude<Operation, OwnershipOperation>,
+  op: Exclude<Operation, OwnershipOperation | InboxOperation>,
   nowMs: number,
   at: string,
 ): Decision | SessionKitError {

@@ -1,8 +1,19 @@
 import type { Dispatcher } from "undici";
 import type { Clock } from "../clock.js";
 import type { JsonObject } from "../json.js";
-import type { AgentSession, Session, SessionEvent, SessionStatus, SessionSummary } from "../model.js";
 import type {
+  AgentSession,
+  InputAction,
+  InputAnswer,
+  LegalHold,
+  Session,
+  SessionEvent,
+  SessionStatus,
+  SessionSummary,
+} from "../model.js";
+import type {
+  InboxPage,
+  InboxQuery,
   ListQuery,
   PruneResult,
   SessionFilter,
@@ -18,12 +29,21 @@ import type { ExportSessionsOptions, ImportSessionsOptions, TransferProgress } f
 import type { WebhookDelivery } from "../webhooks/dispatcher.js";
 import type { WebhookConfig } from "../webhooks/options.js";
 import type { SessionNotification } from "../webhooks/payload.js";
-import type { CallOptions } from "./operations.js";
+import type { CallOptions, InputRequestInput } from "./operations.js";
 import type { OwnershipOptions } from "./ownership-options.js";
+import type { RetentionPolicy, RetentionResult } from "./retention.js";
 import type { SweepOptions, SweepResult } from "./sweeper.js";
 import type { IterationUsage, Operation } from "./transitions.js";
 
-export type { CallOptions, OwnershipOptions, SweepOptions, SweepResult };
+export type {
+  CallOptions,
+  InputRequestInput,
+  OwnershipOptions,
+  RetentionPolicy,
+  RetentionResult,
+  SweepOptions,
+  SweepResult,
+};
 
 /** Options of createSessionManager. */
 export interface SessionManagerOptions {
@@ -50,6 +70,8 @@ export interface SessionManagerOptions {
    * sessions nobody claimed work exactly as without ownership. See the README's ownership model.
    */
   ownership?: boolean | OwnershipOptions;
+  /** Retention policies applyRetention() applies (default none); see RetentionPolicy. */
+  retention?: RetentionPolicy[];
 }
 
 /** Input of start(). */
@@ -164,6 +186,37 @@ export interface SessionManager {
   addEvent(id: string, type: string, data?: Record<string, unknown>, call?: CallOptions): Promise<Session>;
   updateContext(id: string, partial: Record<string, unknown>, call?: CallOptions): Promise<Session>;
   /**
+   * Asks people for input: the request is stored with the session, which becomes `paused`
+   * (`pause.reason: "awaiting_input"`) if it was running, with an `input_requested` event, in one
+   * commit. Asking again under the same requestId is a retry (no change).
+   */
+  requestInput(id: string, request: InputRequestInput, call?: CallOptions): Promise<Session>;
+  /**
+   * Resolves an open request, exactly once: the first response commits an `input_received`
+   * event (and makes the session `active` once no request is open and it was paused for input,
+   * unless `keepPaused`); every later response to it returns that first answer and changes
+   * nothing. ERR_INPUT_NOT_FOUND / ERR_INPUT_EXPIRED for unknown or expired requests.
+   */
+  respond(
+    id: string,
+    requestId: string,
+    response: { action: InputAction; value?: unknown },
+    options?: { by?: string; keepPaused?: boolean; operationId?: string },
+  ): Promise<RespondResult>;
+  /** Sessions waiting for input across the store (see SessionStore.listAwaitingInput). */
+  listAwaitingInput(query?: InboxQuery): Promise<InboxPage>;
+  /** Puts a legal hold on the session: no delete path removes it until unhold (a `hold` event). */
+  hold(id: string, hold: { reason: string; by?: string }, call?: CallOptions): Promise<Session>;
+  /** Releases the legal hold (an `unhold` event); a no-op without one. */
+  unhold(id: string, by?: string, call?: CallOptions): Promise<Session>;
+  /**
+   * Applies the retention policies (the manager's, or `policies`): a dry run reports exactly what
+   * the real run removes; held sessions are never removed.
+   */
+  applyRetention(options?: { dryRun?: boolean; policies?: RetentionPolicy[] }): Promise<RetentionResult>;
+  /** Every held session with its hold, in the list order (reads each session: O(sessions)). */
+  listHolds(): Promise<Array<{ session: SessionSummary; hold: LegalHold }>>;
+  /**
    * Takes ownership of an unowned, expired or dead-owner session (ERR_SESSION_BUSY naming a live
    * owner): a new generation, a lease, a `claim` event; heartbeats every leaseMs/3 until release,
    * close or loss (ERR_LEASE_LOST on the next write).
@@ -235,4 +288,15 @@ export interface SyncSessionManager {
   recordLearning(id: string, insight: string, expertiseFile?: string, call?: CallOptions): Session;
   addEvent(id: string, type: string, data?: Record<string, unknown>, call?: CallOptions): Session;
   updateContext(id: string, partial: Record<string, unknown>, call?: CallOptions): Session;
+  requestInput(id: string, request: InputRequestInput, call?: CallOptions): Session;
+  hold(id: string, hold: { reason: string; by?: string }, call?: CallOptions): Session;
+  unhold(id: string, by?: string, call?: CallOptions): Session;
+}
+
+/** What respond() resolves to: the session, the request's answer, and whether this call gave it. */
+export interface RespondResult {
+  session: Session;
+  answer: InputAnswer;
+  /** True for the call whose response resolved the request; false for every later one. */
+  first: boolean;
 }

@@ -1,4 +1,5 @@
-import { Agent, type Dispatcher, request } from "undici";
+import { createRequire } from "node:module";
+import type { Dispatcher } from "undici";
 import type { ResolvedWebhook } from "./options.js";
 import type { SessionNotification } from "./payload.js";
 import { SIGNATURE_HEADER, signWebhook } from "./signature.js";
@@ -35,6 +36,15 @@ export interface WebhookDispatcher {
   close(timeoutMs: number): Promise<WebhookDelivery[]>;
 }
 
+/**
+ * undici is loaded by the first dispatcher, not when core is imported: loading it is most of the
+ * cost of `import "@sessionkit/core"` (about 35 ms of a CLI start on an idle machine, over half a
+ * second on a busy one), paid by every process that never sends a webhook.
+ */
+let undici: typeof import("undici") | undefined;
+const loadUndici = (): typeof import("undici") =>
+  (undici ??= createRequire(import.meta.url)("undici") as typeof import("undici"));
+
 const CLOSED_BEFORE_DELIVERY = "the manager closed before delivery";
 
 /** How long close() lets aborted requests settle before it reports them undelivered. */
@@ -48,6 +58,7 @@ export function createWebhookDispatcher(
   targets: ResolvedWebhook[],
   hooks: DispatcherHooks,
 ): WebhookDispatcher {
+  const { Agent, request } = loadUndici();
   const agent = hooks.dispatcher ?? new Agent({ keepAliveTimeout: 4000 });
   const stop = new AbortController();
   const failed: WebhookDelivery[] = [];

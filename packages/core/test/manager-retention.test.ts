@@ -1,0 +1,120 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  createManualClock,
+  createMemoryStore,
+  createSessionManager,
+  type SessionManager,
+} from "../src/index.js";
+import { codeOf } from "./outcome.js";
+
+const DAY = 86_400_000;
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+function setup(retention?: Parameters<typeof createSessionManager>[0]["retention"]) {
+  const clock = createManualClock("2026-01-01T00:00:00.000Z");
+  const store = createMemoryStore({ clock });
+  const manager: SessionManager = createSessionManager({ store, ...(retention ? { retention } : {}) });
+  cleanups.push(() => manager.close({ timeoutMs: 100 }));
+  return { clock, store, manager };
+}
+
+describe("retention policies and applyRetention", () => {
+  it("a dry run reports exactly what the real run removes, on 2,000 sessions of mixed statuses, ages, modes and holds", async () => {
+    const { clock, store, manager } = setup([
+      { when: { status: "failed", olderThan: "3d" }, action: "delete" },
+      { when: { mode: "chat", olderThan: "7d" }, action: "delete" },
+      { when: { status: ["paused"], olderThan: "30d" }, action: "delete" },
+    ]);
+    const ids: string[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const s = await manager.start({ task: `t${i}`, mode: i % 2 ? "chat" : "code" });
+      const end = i % 5;
+      if (end === 0) await manager.complete(s.id, "ok");
+      if (end === 1) await manager.fail(s.id, "no");
+      if (end === 2) await manager.pause(s.id, "later");
+      if (i % 7 === 0) await manager.hold(s.id, { reason: "keep" });
+      ids.push(s.id);
+      // 2,000 sessions spread over 40 days of last changes.
+      clock.advance(DAY / 50);
+    }
+    // The oracle: the policies applied by hand to what the store holds.
+    const nowMs = clock.now();
+    const older = (updatedAt: string, days: number) => Date.parse(updatedAt) < nowMs - days * DAY;
+    const expected: string[] = [];
+    const expectedHeld: string[] = [];
+    for (const id of ids) {
+      const s = (await store.get(id))!;
+      const terminal = ["completed", "failed", "timeout"].includes(s.status);
+      const matches =
+        (s.status === "failed" && older(s.updatedAt, 3)) ||
+        (s.mode === "chat" && terminal && older(s.updatedAt, 7)) ||
+        (s.status === "paused" && older(s.updatedAt, 30));
+      if (matches) (s.hold ? expectedHeld : expected).push(id);
+    }
+    const dry = await manager.applyRetention({ dryRun: true });
+    expect(dry.dryRun).toBe(true);
+    expect(dry.removed).toEqual(expected.sort());
+    expect(dry.held).toEqual(expectedHeld.sort());
+    const real = await manager.applyRetention();
+    expect(real.removed).toEqual(dry.removed);
+    expect(real.held).toEqual(dry.held);
+    expect(real.bytes).toBe(dry.bytes);
+    expect(real.changed).toEqual([]);
+    expect(dry.removed.length).toBeGreaterThan(0);
+    expect(dry.held.length).toBeGreaterThan(0);
+    for (const id of real.held) expect((await store.get(id))?.hold).toBeDefined();
+    for (const id of real.removed) expect(await store.get(id)).toBeNull();
+    // Nothing active was touched (no policy names it), nor anything not matched.
+    expect(await store.count({ status: "active" })).toBe(800);
+    expect(await manager.applyRetention({ dryRun: true })).toMatchObject({ removed: [] });
+  });
+
+  it("ages are measured from the last change; active and paused sessions are untouched unless a policy names them", async () => {
+    const { clock, manager } = setup();
+    const old = await manager.start({ task: "old", mode: "m" });
+    await manager.complete(old.id, "ok");
+    const running = await manager.start({ task: "running", mode: "m" });
+    clock.advance(8 * DAY);
+    const fresh = await manager.start({ task: "fresh", mode: "m" });
+    await manager.complete(fresh.id, "ok");
+    const policies = [{ when: { olderThan: "7d" }, action: "delete" as const }];
+    expect(await manager.applyRetention({ dryRun: true, policies })).toMatchObject({ removed: [old.id] });
+    expect(
+      await manager.applyRetention({
+        dryRun: true,
+        policies: [{ when: { status: "active", olderThan: "7d" }, action: "delete" }],
+      }),
+    ).toMatchObject({ removed: [running.id] });
+    expect(
+      await codeOf(manager.applyRetention({ policies: [{ when: { olderThan: "soon" }, action: "delete" }] })),
+    ).toBe("ERR_INVALID_INPUT");
+  });
+
+  it("archive appends the session and its history as export JSON Lines before deleting it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "retention-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const archivePath = join(dir, "archive.jsonl");
+    const { clock, store, manager } = setup([{ when: { olderThan: "1d" }, action: "archive", archivePath }]);
+    const s = await manager.start({ task: "keep a copy", mode: "m" });
+    await manager.recordToolCall(s.id, "shell", { cmd: "ls" }, "ok");
+    const done = await manager.complete(s.id, "ok");
+    clock.advance(2 * DAY);
+    const result = await manager.applyRetention();
+    expect(result).toMatchObject({ removed: [s.id], archived: [s.id] });
+    expect(await store.get(s.id)).toBeNull();
+    const [header, line] = readFileSync(archivePath, "utf8").trim().split("\n");
+    expect(JSON.parse(header!)).toMatchObject({ format: "sessionkit-export" });
+    const record = JSON.parse(line!);
+    expect(record.session).toMatchObject({ id: s.id, status: "completed", version: done.version });
+    expect(record.events.map((e: { type: string }) => e.type)).toEqual(["start", "tool_call", "complete"]);
+    expect(
+      await codeOf(manager.applyRetention({ policies: [{ when: { olderThan: 0 }, action: "archive" }] })),
+    ).toBe("ERR_INVALID_INPUT");
+  });
+});

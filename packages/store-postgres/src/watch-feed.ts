@@ -1,0 +1,161 @@
+import { type ChangeFeed, type ChangeRecord, decodeChange } from "@sessionkit/core/driver";
+import { changeChannel, quoteSchema } from "./migrations.js";
+import type { PoolClientLike, PoolLike } from "./pool.js";
+
+/** How long the start-up self-test waits for its own notification before falling back to polling. */
+const SELF_TEST_MS = 2000;
+/** Backstop re-read while notifications work: a lost notification costs at most this much latency. */
+const BACKSTOP_MS = 1000;
+
+export interface PostgresFeedOptions {
+  pool: PoolLike;
+  schema: string;
+  /** Resolves once the schema is migrated. */
+  ready(): Promise<void>;
+  notify: boolean;
+  pollMs: number;
+  onWarning: (message: string) => void;
+}
+
+interface ChangeRow {
+  pos: string;
+  session_id: string;
+  kind: string;
+  version: number;
+  from_seq: number;
+  to_seq: number;
+  facts: string | null;
+}
+
+type ListeningClient = PoolClientLike & {
+  on?(event: "notification", listener: (message: { channel: string; payload?: string }) => void): unknown;
+  removeAllListeners?(event: string): unknown;
+};
+
+/**
+ * The PostgreSQL change log (table session_changes, kept by a trigger). The wake-up holds one
+ * pooled connection per store handle with LISTEN; notifications carry only the pos, so events of
+ * any size work, and the hub coalesces a burst into one read. A start-up self-test sends itself a
+ * notification: behind a transaction-mode pooler LISTEN silently goes nowhere, and then the feed
+ * says so once and polls every `pollMs` instead.
+ */
+export function createPostgresChangeFeed(options: PostgresFeedOptions): ChangeFeed {
+  const { pool, schema, ready } = options;
+  const s = quoteSchema(schema);
+  const channel = changeChannel(schema);
+  let warned = false;
+
+  function pollEvery(wake: () => void, ms: number): () => void {
+    const timer = setInterval(wake, ms);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  async function listen(wake: () => void, isStopped: () => boolean): Promise<ListeningClient | undefined> {
+    await ready();
+    const client = (await pool.connect()) as ListeningClient;
+    try {
+      if (typeof client.on !== "function" || isStopped()) return release(client);
+      const token = `selftest-${process.pid}-${Math.random().toString(36).slice(2)}`;
+      let confirm!: () => void;
+      const confirmed = new Promise<void>((resolve) => {
+        confirm = resolve;
+      });
+      client.on("notification", (message) => {
+        if (message.channel !== channel) return;
+        if (message.payload === token) confirm();
+        else wake();
+      });
+      await client.query(`LISTEN "${channel}"`);
+      await client.query("SELECT pg_notify($1, $2)", [channel, token]);
+      let timer: NodeJS.Timeout | undefined;
+      const arrived = await Promise.race([
+        confirmed.then(() => true),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(false), SELF_TEST_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (!arrived || isStopped()) return release(client);
+      // Changes committed while the self-test ran were announced before LISTEN took effect or now.
+      wake();
+      return client;
+    } catch (error) {
+      // A held connection would keep pool.end() (and so store.close()) waiting forever.
+      release(client);
+      throw error;
+    }
+  }
+
+  function release(client: PoolClientLike): undefined {
+    (client as ListeningClient).removeAllListeners?.("notification");
+    client.release(true);
+    return undefined;
+  }
+
+  function fallBack(reason: string): void {
+    if (warned) return;
+    warned = true;
+    options.onWarning(
+      `[store-postgres] watch(): ${reason}; falling back to polling every ${options.pollMs} ms (a transaction-mode pooler drops LISTEN; connect watch to the server or a session-mode pool, or pass watch: { notify: false } to silence this).`,
+    );
+  }
+
+  return {
+    async read(after: number, limit: number): Promise<ChangeRecord[]> {
+      await ready();
+      const { rows } = await pool.query<ChangeRow>(
+        `SELECT pos, session_id, kind, version, from_seq, to_seq, facts FROM ${s}.session_changes WHERE pos > $1 ORDER BY pos LIMIT $2`,
+        [after, limit],
+      );
+      return rows.map((row) =>
+        decodeChange({
+          pos: Number(row.pos),
+          sessionId: row.session_id,
+          kind: row.kind,
+          version: row.version,
+          fromSeq: row.from_seq,
+          toSeq: row.to_seq,
+          facts: row.facts,
+        }),
+      );
+    },
+    async head(): Promise<number> {
+      await ready();
+      const { rows } = await pool.query<{ pos: string | null }>(
+        `SELECT max(pos) AS pos FROM ${s}.session_changes`,
+      );
+      return Number(rows[0]?.pos ?? 0);
+    },
+    pollMs: BACKSTOP_MS,
+    subscribe(wake) {
+      if (!options.notify) return pollEvery(wake, options.pollMs);
+      let stopped = false;
+      let client: ListeningClient | undefined;
+      let stopPolling: (() => void) | undefined;
+      listen(wake, () => stopped)
+        .then((listening) => {
+          if (stopped) {
+            if (listening) release(listening);
+            return;
+          }
+          client = listening;
+          if (!client) {
+            fallBack(`notifications on channel "${channel}" did not arrive within ${SELF_TEST_MS} ms`);
+            stopPolling = pollEvery(wake, options.pollMs);
+          }
+        })
+        .catch((error: unknown) => {
+          if (stopped) return;
+          fallBack(`LISTEN failed (${(error as Error)?.message ?? String(error)})`);
+          stopPolling = pollEvery(wake, options.pollMs);
+        });
+      return () => {
+        stopped = true;
+        stopPolling?.();
+        if (client) release(client);
+        client = undefined;
+      };
+    },
+  };
+}
