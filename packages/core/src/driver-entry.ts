@@ -13,6 +13,7 @@ export type {
   ChangeRecord,
   CheckDelete,
   CommitPlan,
+  InboxFilter,
   IndexedStoreDriver,
   ListPosition,
   MaybePromise,
@@ -56,6 +57,7 @@ export {
   toJsonObject,
   toJsonValue,
 } from "./json.js";
+export { matchingRequests, scanInbox } from "./inbox-query.js";
 export { createMemoryDriver, memoryStoreCapabilities } from "./memory-store.js";
 export {
   EVENT_TYPE_PATTERN,

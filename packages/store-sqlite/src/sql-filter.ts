@@ -1,4 +1,4 @@
-import type { ListPosition, ParsedFilter } from "@sessionkit/core/driver";
+import type { InboxFilter, ListPosition, ParsedFilter } from "@sessionkit/core/driver";
 import { SESSION_STATUSES } from "@sessionkit/core/driver";
 import { encodeScalar, encodeText, toMinute } from "./encoding.js";
 import { ROW_SELECT } from "./session-rows.js";
@@ -97,5 +97,38 @@ export function pruneWhere(statuses: readonly string[], before: string): SqlClau
   return {
     sql: `status IN (${statuses.map(() => "?").join(", ")}) AND updated_minute <= ? AND updated_at < ?`,
     params: [...statuses, toMinute(before), before],
+  };
+}
+
+/**
+ * The inbox candidates (schema 5): sessions with open requests, active or paused, matching the
+ * user and channel and, with `expiringBefore`, holding a request that expires by then (their
+ * earliest expiry does); in list order after `after`, at most `limit` (the last parameter).
+ */
+export function inboxSql(filter: InboxFilter, after?: ListPosition): SqlClause {
+  const parts = ["s.status IN ('active', 'paused')"];
+  const params: unknown[] = [];
+  if (filter.userId !== undefined) {
+    parts.push("i.user_id = ?");
+    params.push(encodeText(filter.userId));
+  }
+  if (filter.channelId !== undefined) {
+    parts.push("i.channel_id = ?");
+    params.push(encodeText(filter.channelId));
+  }
+  if (filter.expiringBefore !== undefined) {
+    parts.push("i.min_expires_at <= ?");
+    params.push(filter.expiringBefore);
+  }
+  if (after) {
+    parts.push("(i.created_at, i.session_id) < (?, ?)");
+    params.push(after.createdAt, after.id);
+  }
+  const columns = ROW_SELECT.split(", ")
+    .map((column) => `s.${column}`)
+    .join(", ");
+  return {
+    sql: `SELECT s.id, s.created_at, ${columns} FROM session_inbox i JOIN sessions s ON s.id = i.session_id WHERE ${parts.join(" AND ")} ORDER BY i.created_at DESC, i.session_id DESC LIMIT ?`,
+    params,
   };
 }

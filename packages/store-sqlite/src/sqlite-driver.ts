@@ -3,6 +3,7 @@ import {
   collectPage,
   errors,
   foldStats,
+  matchingRequests,
   type Session,
   type SessionEvent,
   type SessionStatus,
@@ -10,6 +11,7 @@ import {
   type StoreDriver,
   toSummary,
 } from "@sessionkit/core/driver";
+import type { InboxItem } from "@sessionkit/core";
 import type { SqliteDatabase, SqliteStatement } from "./database.js";
 import { metadataIndexRows } from "./encoding.js";
 import { STORE_NAME as name, translateError } from "./errors.js";
@@ -24,7 +26,7 @@ import {
   type SessionRow,
   toEvents,
 } from "./session-rows.js";
-import { countSql, listSql, pruneWhere, statsSql } from "./sql-filter.js";
+import { countSql, inboxSql, listSql, pruneWhere, statsSql } from "./sql-filter.js";
 import { createTransactor } from "./transactions.js";
 
 export interface SqliteDriverConfig {
@@ -228,6 +230,30 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
           limit,
         ),
       );
+    },
+
+    listAwaitingInput(filter, after, limit) {
+      type Row = SessionRow & { id: string; created_at: string };
+      // session_inbox narrows to the sessions with open requests (and a bound on their earliest
+      // expiry); the exact request-level match is core's own, on the decoded record.
+      return run("list the awaiting-input inbox", () => {
+        const items: InboxItem[] = [];
+        let position = after;
+        for (;;) {
+          const query = inboxSql(filter, position);
+          const want = Math.max(limit - items.length, 16);
+          const rows = prepared(query.sql).all(...query.params, want) as Row[];
+          for (const row of rows) {
+            const session = decode(row.id, row);
+            const requests = matchingRequests(session, filter);
+            if (requests.length > 0) items.push({ session: toSummary(session), requests: structuredClone(requests) });
+            if (items.length >= limit) return { items };
+          }
+          const last = rows.at(-1);
+          if (rows.length < want || last === undefined) return { items };
+          position = { createdAt: last.created_at, id: last.id };
+        }
+      });
     },
 
     stats(filter) {
