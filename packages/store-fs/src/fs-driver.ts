@@ -20,6 +20,8 @@ import { createLockedOps } from "./locked-ops.js";
 import type { ResolvedFsStoreOptions } from "./options.js";
 import { storePaths } from "./paths.js";
 import { loadSession } from "./session-load.js";
+import { createFsChangeLog } from "./watch-log.js";
+import { recordingOps } from "./watch-ops.js";
 
 const NAME = "store-fs";
 
@@ -45,6 +47,9 @@ export function createFsCore(options: ResolvedFsStoreOptions) {
     index,
   });
   const runners = createLockRunners({ paths, locks, afterRelease: index.compactIfGrown });
+  const changeLog = createFsChangeLog(paths, () => index.view());
+  changeLog.seedIfMissing();
+  const recorded = recordingOps(ops, changeLog.record);
   const capabilities: StoreCapabilities = {
     persistent: true,
     multiHandle: true,
@@ -73,9 +78,9 @@ export function createFsCore(options: ResolvedFsStoreOptions) {
       name: NAME,
       capabilities,
       insert: (session, events, { overwrite }) =>
-        run(session.id, (held) => ops.insert(session, events, overwrite, held)),
+        run(session.id, (held) => recorded.insert(session, events, overwrite, held)),
       get: (id) => ops.read(id)?.session ?? null,
-      commit: (id, plan) => run(id, (held) => ops.commit(id, plan, held)),
+      commit: (id, plan) => run(id, (held) => recorded.commit(id, plan, held)),
       readEvents: (id, fromSeq, toSeq) =>
         readLoggedEvents(paths, id, loaded(id), fromSeq, toSeq ?? Number.MAX_SAFE_INTEGER, NAME),
       readLastEvents: (id, count) => readLastLoggedEvents(paths, id, loaded(id), count, NAME),
@@ -92,7 +97,7 @@ export function createFsCore(options: ResolvedFsStoreOptions) {
         return aggregate;
       },
       count: (filter) => matching(filter).rows.length,
-      delete: (id, check) => run(id, (held) => ops.remove(id, check, held)),
+      delete: (id, check) => run(id, (held) => recorded.remove(id, check, held)),
       prune(statuses, before, dryRun) {
         const candidates = index
           .view()
@@ -103,7 +108,7 @@ export function createFsCore(options: ResolvedFsStoreOptions) {
         const removed: string[] = [];
         const pruneOne = (id: string) =>
           run(id, (held) => {
-            if (ops.pruneIfStillDue(id, statuses, before, held)) removed.push(id);
+            if (recorded.pruneIfStillDue(id, statuses, before, held)) removed.push(id);
           });
         let chain: unknown;
         for (const id of candidates) {
@@ -111,6 +116,7 @@ export function createFsCore(options: ResolvedFsStoreOptions) {
         }
         return chain instanceof Promise ? chain.then(() => removed) : removed;
       },
+      changes: changeLog.feed,
       close: () => index.close(),
     };
   }
@@ -120,6 +126,9 @@ export function createFsCore(options: ResolvedFsStoreOptions) {
     index,
     syncDriver: driver(runners.blocking),
     asyncDriver: driver(runners.queued),
-    close: () => index.close(),
+    close: () => {
+      changeLog.close();
+      index.close();
+    },
   };
 }
