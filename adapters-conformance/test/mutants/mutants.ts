@@ -427,6 +427,23 @@ export const mutants: Array<{
     red: ["SS-IDEM-01", "SS-IDEM-02", "SS-J-08"],
   },
   {
+    // store-postgres before its fix (issue 14, defect 9): seq bounds bound to int4 parameters.
+    name: "overflows 32-bit seq bounds",
+    harness: harnessOf("mutant-int4-seq", () => {
+      const driver = createMemoryDriver();
+      const INT4_MAX = 2 ** 31 - 1;
+      return {
+        ...driver,
+        readEvents(id, fromSeq, toSeq) {
+          if (fromSeq > INT4_MAX || (toSeq ?? 0) > INT4_MAX)
+            throw new Error("value out of range for type integer");
+          return driver.readEvents(id, fromSeq, toSeq);
+        },
+      };
+    }),
+    red: ["SS-ID-06"],
+  },
+  {
     name: "has a plantDebris hook that plants nothing",
     harness: { ...harnessOf("mutant-no-debris", createMemoryDriver), plantDebris: () => undefined },
     red: ["SS-CR-04"],

@@ -6,6 +6,7 @@ import { type InspectorOptions, parseInspectorOptions } from "./options.js";
 import { csrfTokenFor, generateToken, requireCsrf, requireToken } from "./server/auth.js";
 import { filterFromQuery } from "./server/filters.js";
 import { errorResponse, httpError } from "./server/http-errors.js";
+import { listChangeRoutes } from "./server/list-live.js";
 import { liveRoutes } from "./server/live.js";
 import { actionRoutes } from "./server/routes-actions.js";
 import { readRoutes } from "./server/routes-read.js";
@@ -75,6 +76,7 @@ function createInspectorApp(
   });
   app.route("/api", readRoutes(store));
   app.route("/api", liveRoutes(store, pollIntervalMs, streams));
+  app.route("/api", listChangeRoutes(store, streams));
   if (allowActions) {
     app.use("/api/actions/*", requireCsrf(csrf));
     app.route("/api/actions", actionRoutes(createSessionManager({ store })));

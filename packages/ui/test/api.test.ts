@@ -299,6 +299,29 @@ describe("live timeline", () => {
     }
   }, 20_000); // a fallback to polling (every 60 s) would not make it in time
 
+  it("hints the Sessions screen of each burst of changes matching its filter", async () => {
+    const fed = createMemoryStore({ clock: createManualClock() });
+    const inspector = await startInspector({ store: fed });
+    try {
+      const response = await fetch(`${base(inspector)}/api/changes?mode=developer`, {
+        headers: auth(inspector),
+      });
+      let created = false;
+      const events = await readSse(response, (so) => {
+        if (!created && so.some((e) => e.event === "ready")) {
+          created = true;
+          void fed.create({ mode: "developer", task: "new" });
+        }
+        return so.some((e) => e.event === "changed");
+      });
+      expect(events.map((e) => e.event)).toEqual(["ready", "changed"]);
+      expect(loose(events[1]!.data).count).toBeGreaterThanOrEqual(1);
+    } finally {
+      await inspector.close();
+      await fed.close();
+    }
+  });
+
   it("says it polls on a store without a change feed", async () => {
     const { openTestStore } = await import("./helpers/stores.js");
     const target = openTestStore("sqlite");
@@ -308,6 +331,10 @@ describe("live timeline", () => {
         .json()
         .then(loose);
       expect(info.live).toBe(target.store.capabilities.watch === true ? "watch" : "poll");
+      if (target.store.capabilities.watch !== true) {
+        const changes = await fetch(`${base(inspector)}/api/changes`, { headers: auth(inspector) });
+        expect(await changes.text()).toContain("event: unsupported");
+      }
     } finally {
       await inspector.close();
       await target.dispose();

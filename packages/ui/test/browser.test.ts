@@ -409,6 +409,31 @@ describe.skipIf(problem !== null)("the inspector in headless Chromium", () => {
           }
         },
       );
+
+      it.skipIf(skip)(
+        "keeps the session list current through the store's change feed, when it has one",
+        async () => {
+          await page.goto(`${inspector.url}#/sessions?userId=user-new`);
+          await page.getByTestId("sessions-table").waitFor();
+          if (target.store.capabilities.watch !== true) {
+            await expect.poll(() => page.getByTestId("list-live").textContent()).toContain("not live");
+            return;
+          }
+          await expect.poll(() => page.getByTestId("list-live").textContent()).toBe("live");
+          expect(await rowIds(page)).toEqual([]);
+          const { session } = await target.store.create({
+            mode: "reviewer",
+            task: "arrives live",
+            userId: "user-new",
+          });
+          await expect.poll(() => rowIds(page), { timeout: 20_000 }).toEqual([session.id]);
+          await expect.poll(() => page.getByTestId("count-all").textContent()).toBe("1");
+          await target.store.commit(session.id, { patch: { status: "paused" } });
+          await expect
+            .poll(() => page.getByTestId("count-paused").textContent(), { timeout: 20_000 })
+            .toBe("1");
+        },
+      );
     },
   );
 

@@ -89,7 +89,8 @@ function alreadySent(item: WatchItem, seq: number, version: number): boolean {
   return item.change.version !== undefined && item.change.version <= version;
 }
 
-async function writeError(stream: SSEStreamingApi, error: unknown): Promise<void> {
+/** Ends a stream with a `failure` event carrying the error's code. */
+export async function writeError(stream: SSEStreamingApi, error: unknown): Promise<void> {
   const code = (error as { code?: string }).code ?? "ERR_INTERNAL";
   const message = error instanceof Error ? error.message : String(error);
   await stream.writeSSE({ event: "failure", data: JSON.stringify({ code, message }) }).catch(() => {});

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
-import { api, type ListedSession, type SessionStatus } from "./api.js";
+import { api, type ListedSession, type SessionStatus, toQuery } from "./api.js";
 import { FilterBar, filterParams, STATUSES } from "./filters.js";
 import { shortTime } from "./format.js";
 import { hrefFor, navigate } from "./router.js";
@@ -18,6 +18,8 @@ export function StatusBadge(props: { status: SessionStatus }) {
 function StatusCounts(props: {
   filter: Record<string, string>;
   start: boolean;
+  /** Bumped on every change the store reports: the counts are read again. */
+  refresh: number;
   onPick: (status: string | undefined) => void;
 }) {
   const [counts, setCounts] = useState<{ total: number; byStatus: Record<SessionStatus, number> } | null>(
@@ -35,7 +37,7 @@ function StatusCounts(props: {
     return () => {
       live = false;
     };
-  }, [key, props.start]);
+  }, [key, props.start, props.refresh]);
   if (!counts) return <div class="counts">…</div>;
   return (
     <div class="counts" data-testid="status-counts">
@@ -71,6 +73,22 @@ export function SessionsScreen(props: { params: Record<string, string> }) {
   const [page, setPage] = useState<{ items: ListedSession[]; nextCursor: string | null } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const cursor = cursors[cursors.length - 1] ?? null;
+  const [refresh, setRefresh] = useState(0);
+  const [live, setLive] = useState<"connecting" | "live" | "off">("connecting");
+
+  // The store's change feed, where it has one, tells when to read the page and counts again.
+  useEffect(() => {
+    const source = new EventSource(`./api/changes${toQuery(filter)}`);
+    source.addEventListener("ready", () => setLive("live"));
+    source.addEventListener("changed", () => setRefresh((n) => n + 1));
+    const off = () => {
+      setLive("off");
+      source.close();
+    };
+    source.addEventListener("unsupported", off);
+    source.addEventListener("failure", off);
+    return () => source.close();
+  }, [filterKey]);
 
   useEffect(() => {
     let live = true;
@@ -86,7 +104,7 @@ export function SessionsScreen(props: { params: Record<string, string> }) {
     return () => {
       live = false;
     };
-  }, [filterKey, limit, cursor]);
+  }, [filterKey, limit, cursor, refresh]);
 
   const apply = (next: Record<string, string>) => navigate("sessions", next);
   const showOwner = page?.items.some((item) => item.ownership.owner || item.ownership.leaseUntil) ?? false;
@@ -95,6 +113,7 @@ export function SessionsScreen(props: { params: Record<string, string> }) {
       <StatusCounts
         filter={filter}
         start={page !== null || error !== null}
+        refresh={refresh}
         onPick={(status) => apply({ ...filter, status: status ?? "" })}
       />
       <FilterBar key={filterKey} params={props.params} onApply={apply} />
@@ -103,7 +122,12 @@ export function SessionsScreen(props: { params: Record<string, string> }) {
           {error}
         </p>
       )}
-      <p class="order-note">Order: newest first (created ↓, then id ↓), the store's total order.</p>
+      <p class="order-note">
+        Order: newest first (created ↓, then id ↓), the store's total order.{" "}
+        <span class={`live live-${live}`} data-testid="list-live" title="follows the store's change feed">
+          {live === "off" ? "not live (no change feed): reload for news" : live}
+        </span>
+      </p>
       <table class="sessions" data-testid="sessions-table">
         <thead>
           <tr>
