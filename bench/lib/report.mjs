@@ -26,6 +26,7 @@ const APPEND_ROWS = [
   ["append.prim.lock-fsync", "bare: lockSync + append + fdatasync + unlockSync"],
   ["append.prim.lock.async", "bare async: lock() + append + release()"],
   ["append.prim.lock-fsync.async", "bare async: lock() + append + fdatasync + release()"],
+  ["append.prim.bare-fsync", "bare: open + append + fdatasync, no lock"],
   ["append.prim.memory", "bare: structuredClone(event) pushed onto an in-memory array"],
   ["append.prim.sqlite", "bare: prepared INSERT, autocommit (better-sqlite3)"],
   ["append.prim.pg", "bare: INSERT round-trip to PostgreSQL (pg, prepared)"],

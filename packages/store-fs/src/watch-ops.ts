@@ -5,6 +5,7 @@ import {
   insertChange,
   type NewChange,
   type Session,
+  type SessionSummary,
 } from "@sessionkit/core/driver";
 import type { createLockedOps } from "./locked-ops.js";
 
@@ -52,6 +53,10 @@ export function recordingOps(ops: LockedOps, record: (change: NewChange) => void
       const removed = ops.remove(...args);
       if (removed) record(deleteChange(args[0], last));
       return removed;
+    },
+    /** Records a delete done by a batch prune (under its locks), with the summary it was chosen by. */
+    pruned(id: string, summary: SessionSummary | undefined): void {
+      record(deleteChange(id, summary));
     },
     pruneIfStillDue(...args: Parameters<LockedOps["pruneIfStillDue"]>): boolean {
       const last = lastState(args[0]);
