@@ -1,10 +1,11 @@
-import { isSessionKitError } from "../errors.js";
+import { errors, isSessionKitError } from "../errors.js";
 import type { Session } from "../model.js";
 import type { CommitResult, SessionStore } from "../store.js";
 import { type Decide, type LoopOptions, mutateAsync } from "./commit-loop.js";
 import { requestDigest } from "./idempotency.js";
 import type { Actor } from "./ownership.js";
 import { ownerProcessGone, thisProcess } from "./process-identity.js";
+import { COMPONENT } from "./schemas.js";
 import { decide, type Operation } from "./transitions.js";
 
 /** A claim this manager holds (or held: `lost` after someone else claimed, until claimed again). */
@@ -45,6 +46,8 @@ export function createClaims(
   onLost: (id: string, error: unknown) => void,
 ): Claims {
   const claims = new Map<string, Claim>();
+  // Owner ids of claim() calls in flight, so track() adopts a claim made under a caller-given owner.
+  const claiming = new Map<string, string>();
 
   function actorFor(id: string, call: string, operation: unknown, operationId: string | undefined): Actor {
     const claim = claims.get(id);
@@ -64,8 +67,11 @@ export function createClaims(
     call: string = operation.kind,
     force = false,
   ): Decide {
+    if (operationId !== undefined) requireCapability(store, "idempotency");
     return (session, nowMs) => {
       const actor = actorFor(id, call, operation, operationId);
+      // A claim acts as the owner it claims for (claim(id, { owner }) may name another one).
+      if (operation.kind === "claim") actor.owner = operation.owner.id;
       if (force) actor.force = true;
       return decide(session, operation, nowMs, actor);
     };
@@ -106,7 +112,8 @@ export function createClaims(
     const { session } = result;
     const claim = claims.get(session.id);
     const owner = session.owner;
-    if (owner !== undefined && (owner.id === claim?.owner || (claim === undefined && owner.id === ownerId))) {
+    const mine = claiming.get(session.id) ?? claim?.owner ?? ownerId;
+    if (owner !== undefined && owner.id === mine) {
       if (claim !== undefined && claim.generation === owner.generation && !claim.lost) return;
       stop(claim);
       const leaseMs = session.leaseUntil
@@ -133,12 +140,18 @@ export function createClaims(
     track,
     lose: (id) => lose(id),
     async claim(id, owner, leaseMs) {
+      requireCapability(store, "leases");
       const identity = thisProcess();
       const operation: Operation = { kind: "claim", owner: { ...identity, id: owner ?? ownerId }, leaseMs };
       // A claim is fenced by nothing but the live-owner rule: a lost claim may be taken again.
       const current = claims.get(id);
       if (current?.lost) claims.delete(id);
-      return mutateAsync(store, id, decider(id, operation), loop);
+      claiming.set(id, operation.owner.id);
+      try {
+        return await mutateAsync(store, id, decider(id, operation), loop);
+      } finally {
+        claiming.delete(id);
+      }
     },
     async release(id) {
       const claim = claims.get(id);
@@ -162,4 +175,15 @@ export function createClaims(
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * ERR_UNSUPPORTED_CAPABILITY unless the store claims `name`: a store that drops `owner` or
+ * `operations` would accept claims and operation ids and then fence or dedupe nothing.
+ */
+export function requireCapability(
+  store: Pick<SessionStore, "capabilities">,
+  name: "leases" | "idempotency",
+): void {
+  if (store.capabilities?.[name] !== true) throw errors.unsupported(COMPONENT, name);
 }
