@@ -48,6 +48,7 @@ export {
   SessionKitError,
 } from "./errors.js";
 export { assertSessionId, isValidSessionId, SESSION_ID_PATTERN } from "./ids.js";
+export { matchingRequests, scanInbox } from "./inbox-query.js";
 export { type InstantReading, MAX_INSTANT_MS, MIN_INSTANT_MS, readInstant } from "./instants.js";
 export {
   isPlainObject,
@@ -57,7 +58,6 @@ export {
   toJsonObject,
   toJsonValue,
 } from "./json.js";
-export { matchingRequests, scanInbox } from "./inbox-query.js";
 export { createMemoryDriver, memoryStoreCapabilities } from "./memory-store.js";
 export {
   EVENT_TYPE_PATTERN,

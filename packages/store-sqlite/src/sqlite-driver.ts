@@ -1,3 +1,4 @@
+import type { InboxItem } from "@sessionkit/core";
 import {
   type CommitPlan,
   collectPage,
@@ -11,7 +12,6 @@ import {
   type StoreDriver,
   toSummary,
 } from "@sessionkit/core/driver";
-import type { InboxItem } from "@sessionkit/core";
 import type { SqliteDatabase, SqliteStatement } from "./database.js";
 import { metadataIndexRows } from "./encoding.js";
 import { STORE_NAME as name, translateError } from "./errors.js";
@@ -246,7 +246,8 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
           for (const row of rows) {
             const session = decode(row.id, row);
             const requests = matchingRequests(session, filter);
-            if (requests.length > 0) items.push({ session: toSummary(session), requests: structuredClone(requests) });
+            if (requests.length > 0)
+              items.push({ session: toSummary(session), requests: structuredClone(requests) });
             if (items.length >= limit) return { items };
           }
           const last = rows.at(-1);

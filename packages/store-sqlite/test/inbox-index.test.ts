@@ -61,15 +61,15 @@ async function populate(
     await all((store) => store.create(input));
     const roll = rnd();
     const later = requests(i);
-    if (roll < 0.35) await all((store) => store.commit(id, { patch: { inputRequests: later, status: "paused" } }));
+    if (roll < 0.35)
+      await all((store) => store.commit(id, { patch: { inputRequests: later, status: "paused" } }));
     const next = rnd();
     if (next < 0.1) await all((store) => store.commit(id, { patch: { inputRequests: null } }));
     else if (next < 0.2) await all((store) => store.commit(id, { patch: { status: "completed" } }));
     else if (next < 0.3) {
       const userId = pick(["u0", "u3"]);
       await all((store) => store.commit(id, { patch: { userId } }));
-    }
-    else if (next < 0.35) await all((store) => store.delete(id));
+    } else if (next < 0.35) await all((store) => store.delete(id));
     else if (next < 0.5) await all((store) => store.commit(id, { events: [{ type: "note", data: { i } }] }));
   }
 }
@@ -106,7 +106,8 @@ async function expectSameInbox(indexed: SessionStore, generic: SessionStore): Pr
     for (const limit of [1, 3, 7, 100]) {
       const want = await pages(generic, query, limit);
       expect(await pages(indexed, query, limit), `${JSON.stringify(query)} limit ${limit}`).toEqual(want);
-      if (limit === 100) rows += (want as Array<{ items: unknown[] }>).reduce((n, p) => n + p.items.length, 0);
+      if (limit === 100)
+        rows += (want as Array<{ items: unknown[] }>).reduce((n, p) => n + p.items.length, 0);
     }
   }
   return rows;
