@@ -4,6 +4,7 @@ export { HOSTILE_STRINGS, UNICODE_STRINGS, VALUE_MATRIX } from "./cases/fidelity
 export { ChildError, startChildStore } from "./child.js";
 export * from "./context.js";
 export type * from "./harness.js";
+export { expectSameInboxPages, INBOX_QUERIES, randomInboxHistory } from "./inbox-parity.js";
 export { formatOffset, type RaceOffset, type RaceRound } from "./race.js";
 export { formatReport } from "./report.js";
 export * from "./run.js";

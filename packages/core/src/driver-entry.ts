@@ -48,7 +48,7 @@ export {
   SessionKitError,
 } from "./errors.js";
 export { assertSessionId, isValidSessionId, SESSION_ID_PATTERN } from "./ids.js";
-export { matchingRequests, scanInbox } from "./inbox-query.js";
+export { collectInbox, type InboxSource, matchingRequests, scanInbox } from "./inbox-query.js";
 export { type InstantReading, MAX_INSTANT_MS, MIN_INSTANT_MS, readInstant } from "./instants.js";
 export {
   isPlainObject,

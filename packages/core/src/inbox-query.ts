@@ -1,4 +1,5 @@
 import type { InboxFilter, ListPosition, MaybePromise, ParsedFilter } from "./driver.js";
+import { chain } from "./driver-kit.js";
 import { describeValue, SessionKitError } from "./errors.js";
 import { readInstant } from "./instants.js";
 import type { InputRequest, Session, SessionSummary } from "./model.js";
@@ -133,4 +134,42 @@ export async function scanInbox(
     if (page.items.length < MAX_PAGE_SIZE || last === undefined) return { items };
     position = { createdAt: last.createdAt, id: last.id };
   }
+}
+
+/** How an indexed store reads inbox candidates: rows in list order after a position, decoded. */
+export interface InboxSource<Row> {
+  /** Up to `want` candidate rows strictly after `position`, in list order (a superset of the answer). */
+  fetch(position: ListPosition | undefined, want: number): MaybePromise<Row[]>;
+  /** The session a row holds (from one read, so session and requests are of one version). */
+  session(row: Row): Session;
+}
+
+/**
+ * Fills an inbox answer from an index's candidates: the exact request-level match is this
+ * module's own (matchingRequests), so an index only has to narrow, never to decide. Sync for a
+ * sync source. Reads at least 16 rows a round, as a selective tag skips most candidates.
+ */
+export function collectInbox<Row>(
+  source: InboxSource<Row>,
+  filter: InboxFilter,
+  after: ListPosition | undefined,
+  limit: number,
+): MaybePromise<{ items: InboxItem[] }> {
+  const items: InboxItem[] = [];
+  const step = (position: ListPosition | undefined): MaybePromise<{ items: InboxItem[] }> => {
+    const want = Math.max(limit - items.length, 16);
+    return chain(source.fetch(position, want), (rows) => {
+      let last: Session | undefined;
+      for (const row of rows) {
+        last = source.session(row);
+        const requests = matchingRequests(last, filter);
+        if (requests.length > 0)
+          items.push({ session: toSummary(last), requests: structuredClone(requests) });
+        if (items.length >= limit) return { items };
+      }
+      if (rows.length < want || last === undefined) return { items };
+      return step({ createdAt: last.createdAt, id: last.id });
+    });
+  };
+  return step(after);
 }

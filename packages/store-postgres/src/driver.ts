@@ -1,5 +1,6 @@
 import {
   type CommitPlan,
+  collectInbox,
   collectPage,
   errors,
   foldStats,
@@ -15,7 +16,7 @@ import { eventArrays, fromTextKey, sessionRow } from "./encode.js";
 import { quoteSchema } from "./migrations.js";
 import { isRetryable, toStoreError } from "./pg-errors.js";
 import type { PoolClientLike, PoolLike, QueryableLike } from "./pool.js";
-import { statements, whereClause } from "./sql.js";
+import { inboxSql, statements, whereClause } from "./sql.js";
 
 /** Optimistic attempts before a commit takes the row lock, so a hot session still makes progress. */
 const OPTIMISTIC_ATTEMPTS = 4;
@@ -183,6 +184,22 @@ export function createPostgresDriver(options: PostgresDriverOptions): StoreDrive
           if (events.length > 0) await exec(client, "insertEvents", [session.id, ...arrays]);
         });
       }),
+
+    listAwaitingInput: (filter, after, limit) =>
+      run("listAwaitingInput", async () =>
+        collectInbox<{ id: string; record: string }>(
+          {
+            fetch: async (position, want) => {
+              const query = inboxSql(quoteSchema(options.schema), filter, position, want);
+              return (await pool.query<{ id: string; record: string }>(query.sql, query.params)).rows;
+            },
+            session: (row) => parseSession(row.id, row.record),
+          },
+          filter,
+          after,
+          limit,
+        ),
+      ),
 
     get: (id) =>
       run("get", async () => {

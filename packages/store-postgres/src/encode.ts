@@ -23,6 +23,8 @@ export type SessionRow = [
   iterations: number,
   metadataIndex: string,
   record: string,
+  awaiting: boolean,
+  inboxExpires: string | null,
 ];
 
 /** Column names matching SessionRow. */
@@ -39,6 +41,8 @@ export const SESSION_COLUMNS = [
   "iterations",
   "metadata_index",
   "record",
+  "awaiting",
+  "inbox_expires",
 ] as const;
 
 /**
@@ -106,7 +110,18 @@ export function sessionRow(session: Session): SessionRow {
     session.iterations,
     metadataIndex(session.metadata),
     JSON.stringify(encodeRecord(session)),
+    (session.inputRequests?.length ?? 0) > 0,
+    earliestExpiry(session),
   ];
+}
+
+/** The earliest `expiresAt` of the open requests (ISO text: string order is time order), or null. */
+function earliestExpiry(session: Session): string | null {
+  let earliest: string | null = null;
+  for (const request of session.inputRequests ?? [])
+    if (request.expiresAt !== undefined && (earliest === null || request.expiresAt < earliest))
+      earliest = request.expiresAt;
+  return earliest;
 }
 
 /** Events as two parallel arrays for `unnest($seqs::int[], $bodies::text[])`. */

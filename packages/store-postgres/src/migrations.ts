@@ -50,6 +50,11 @@ export const MIGRATIONS: readonly Migration[] = [
     name: "session_changes: the store-wide change log behind watch(), kept by a trigger",
     sql: changeLogSql,
   },
+  {
+    version: 3,
+    name: "inbox columns: awaiting and the earliest expiry of the open requests, partial indexes",
+    sql: inboxSql,
+  },
 ];
 
 /** The LISTEN/NOTIFY channel of a schema's change log (notifications carry only the pos). */
@@ -107,6 +112,38 @@ function changeLogSql(s: string): string {
     $fn$;
     CREATE TRIGGER sessionkit_changes AFTER INSERT OR UPDATE OR DELETE ON ${s}.sessions
       FOR EACH ROW EXECUTE FUNCTION ${s}.sessionkit_record_change();
+  `;
+}
+
+/**
+ * The inbox index: the store writes `awaiting` (open requests exist) and `inbox_expires` (their
+ * earliest expiresAt) with every row, in the same statement as the record. Partial indexes hold
+ * only awaiting rows (10,000 of 100,000 in the bench), so the inbox query never reads the rest.
+ * The backfill parses each candidate record as jsonb; one jsonb refuses (a NUL or a lone
+ * surrogate) stays unflagged until its next write, which recomputes both columns.
+ */
+function inboxSql(s: string): string {
+  return `
+    ALTER TABLE ${s}.sessions ADD COLUMN awaiting boolean NOT NULL DEFAULT false,
+      ADD COLUMN inbox_expires text COLLATE "C";
+    DO $backfill$
+    DECLARE
+      r record;
+    BEGIN
+      FOR r IN SELECT id, record FROM ${s}.sessions WHERE strpos(record, '"inputRequests"') > 0 LOOP
+        BEGIN
+          UPDATE ${s}.sessions SET awaiting = true,
+            inbox_expires = (SELECT min(q->>'expiresAt') FROM jsonb_array_elements(r.record::jsonb->'inputRequests') q)
+          WHERE id = r.id AND jsonb_typeof(r.record::jsonb->'inputRequests') = 'array'
+            AND jsonb_array_length(r.record::jsonb->'inputRequests') > 0;
+        EXCEPTION WHEN others THEN NULL;
+        END;
+      END LOOP;
+    END
+    $backfill$;
+    CREATE INDEX sessions_inbox_idx ON ${s}.sessions (created_at, id) WHERE awaiting;
+    CREATE INDEX sessions_inbox_user_idx ON ${s}.sessions (user_id, created_at, id) WHERE awaiting;
+    CREATE INDEX sessions_inbox_channel_idx ON ${s}.sessions (channel_id, created_at, id) WHERE awaiting;
   `;
 }
 

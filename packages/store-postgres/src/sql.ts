@@ -1,4 +1,4 @@
-import type { ListPosition, ParsedFilter } from "@sessionkit/core/driver";
+import type { InboxFilter, ListPosition, ParsedFilter } from "@sessionkit/core/driver";
 import { metadataFilter, SESSION_COLUMNS, textKey } from "./encode.js";
 
 /** The SQL text of every statement, built once per schema. */
@@ -80,4 +80,27 @@ export function whereClause(
     parts.push(`metadata_index @> ${add(metadataFilter(filter.metadata))}::jsonb`);
   if (after) parts.push(`(created_at, id) < (${add(after.createdAt)}, ${add(after.id)})`);
   return { sql: parts.length === 0 ? "" : `WHERE ${parts.join(" AND ")}`, params };
+}
+
+/**
+ * The inbox candidates (schema 3): awaiting sessions, active or paused, of the user and channel,
+ * and with `expiringBefore` only those whose earliest expiry is by then; in list order after `after`.
+ */
+export function inboxSql(s: string, filter: InboxFilter, after: ListPosition | undefined, want: number) {
+  const where = whereClause(
+    {
+      ...(filter.userId === undefined ? {} : { userId: filter.userId }),
+      ...(filter.channelId === undefined ? {} : { channelId: filter.channelId }),
+      statuses: ["active", "paused"],
+    },
+    after,
+  );
+  const params = where.params;
+  const expiring =
+    filter.expiringBefore === undefined ? "" : ` AND inbox_expires <= $${params.push(filter.expiringBefore)}`;
+  return {
+    sql: `SELECT id, created_at, record FROM ${s}.sessions ${where.sql} AND awaiting${expiring}
+      ORDER BY created_at DESC, id DESC LIMIT $${params.push(want)}`,
+    params,
+  };
 }

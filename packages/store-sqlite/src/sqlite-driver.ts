@@ -1,10 +1,9 @@
-import type { InboxItem } from "@sessionkit/core";
 import {
   type CommitPlan,
+  collectInbox,
   collectPage,
   errors,
   foldStats,
-  matchingRequests,
   type Session,
   type SessionEvent,
   type SessionStatus,
@@ -233,28 +232,23 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
     },
 
     listAwaitingInput(filter, after, limit) {
-      type Row = SessionRow & { id: string; created_at: string };
+      type Row = SessionRow & { id: string };
       // session_inbox narrows to the sessions with open requests (and a bound on their earliest
-      // expiry); the exact request-level match is core's own, on the decoded record.
-      return run("list the awaiting-input inbox", () => {
-        const items: InboxItem[] = [];
-        let position = after;
-        for (;;) {
-          const query = inboxSql(filter, position);
-          const want = Math.max(limit - items.length, 16);
-          const rows = prepared(query.sql).all(...query.params, want) as Row[];
-          for (const row of rows) {
-            const session = decode(row.id, row);
-            const requests = matchingRequests(session, filter);
-            if (requests.length > 0)
-              items.push({ session: toSummary(session), requests: structuredClone(requests) });
-            if (items.length >= limit) return { items };
-          }
-          const last = rows.at(-1);
-          if (rows.length < want || last === undefined) return { items };
-          position = { createdAt: last.created_at, id: last.id };
-        }
-      });
+      // expiry); core decides the exact request-level match on the decoded record.
+      return run("list the awaiting-input inbox", () =>
+        collectInbox<Row>(
+          {
+            fetch: (position, want) => {
+              const query = inboxSql(filter, position);
+              return prepared(query.sql).all(...query.params, want) as Row[];
+            },
+            session: (row) => decode(row.id, row),
+          },
+          filter,
+          after,
+          limit,
+        ),
+      );
     },
 
     stats(filter) {

@@ -1,117 +1,10 @@
-import {
-  createManualClock,
-  createMemoryStore,
-  type InboxQuery,
-  type ManualClock,
-  type SessionStore,
-} from "@sessionkit/core";
+import { expectSameInboxPages, randomInboxHistory } from "@sessionkit/conformance";
+import { createManualClock, createMemoryStore } from "@sessionkit/core";
 import { createSqliteStore } from "@sessionkit/store-sqlite";
 import { describe, expect, it } from "vitest";
 import { dbFile, rawDb, tempDir } from "./helpers.js";
 
-/** A small deterministic PRNG (mulberry32), so a failure replays. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const START = Date.parse("2026-01-01T00:00:00.000Z");
-
-/** Applies the same random history to every store: creates, requests, answers, status changes. */
-async function populate(
-  stores: SessionStore[],
-  clock: ManualClock,
-  seed: number,
-  count: number,
-): Promise<void> {
-  const rnd = random(seed);
-  const pick = <T>(values: T[]): T => values[Math.floor(rnd() * values.length)]!;
-  const requests = (i: number) =>
-    Array.from({ length: 1 + Math.floor(rnd() * 3) }, (_, k) => ({
-      requestId: `r${i}-${k}`,
-      kind: "approval" as const,
-      prompt: "?",
-      requestedAt: new Date(START).toISOString(),
-      ...(rnd() < 0.6 ? { expiresAt: new Date(START + Math.floor(rnd() * 10) * 60_000).toISOString() } : {}),
-      ...(rnd() < 0.7 ? { tags: [pick(["a", "b", "c"]), ...(rnd() < 0.3 ? ["b"] : [])] } : {}),
-    }));
-  const all = async (fn: (store: SessionStore) => Promise<unknown>) => {
-    for (const store of stores) await fn(store);
-  };
-  for (let i = 0; i < count; i++) {
-    const id = `session_s${String(i).padStart(4, "0")}`;
-    const user = pick(["u0", "u1", "u2", undefined]);
-    const channel = pick(["c0", "c1", undefined]);
-    const atCreate = rnd() < 0.15 ? { inputRequests: requests(i) } : {};
-    // Some sessions share a createdAt, so the id tiebreak of the order is exercised.
-    if (rnd() < 0.6) clock.advance(1 + Math.floor(rnd() * 2000));
-    const input = {
-      id,
-      mode: "m",
-      task: "t",
-      ...(user ? { userId: user } : {}),
-      ...(channel ? { channelId: channel } : {}),
-      ...atCreate,
-    };
-    await all((store) => store.create(input));
-    const roll = rnd();
-    const later = requests(i);
-    if (roll < 0.35)
-      await all((store) => store.commit(id, { patch: { inputRequests: later, status: "paused" } }));
-    const next = rnd();
-    if (next < 0.1) await all((store) => store.commit(id, { patch: { inputRequests: null } }));
-    else if (next < 0.2) await all((store) => store.commit(id, { patch: { status: "completed" } }));
-    else if (next < 0.3) {
-      const userId = pick(["u0", "u3"]);
-      await all((store) => store.commit(id, { patch: { userId } }));
-    } else if (next < 0.35) await all((store) => store.delete(id));
-    else if (next < 0.5) await all((store) => store.commit(id, { events: [{ type: "note", data: { i } }] }));
-  }
-}
-
-const QUERIES: InboxQuery[] = [
-  {},
-  { tag: "a" },
-  { tag: "b" },
-  { tag: "zzz" },
-  { userId: "u1" },
-  { userId: "u3" },
-  { channelId: "c0" },
-  { expiringBefore: new Date(START + 3 * 60_000).toISOString() },
-  { expiringBefore: new Date(START - 1).toISOString() },
-  { userId: "u0", tag: "b", expiringBefore: new Date(START + 6 * 60_000).toISOString() },
-  { channelId: "c1", tag: "c" },
-];
-
-/** Every page of a query, cursors included, walked with page size `limit`. */
-async function pages(store: SessionStore, query: InboxQuery, limit: number) {
-  const out: unknown[] = [];
-  let cursor: string | null = null;
-  do {
-    const page = await store.listAwaitingInput({ ...query, limit, cursor });
-    out.push(page);
-    cursor = page.nextCursor;
-  } while (cursor !== null);
-  return out;
-}
-
-async function expectSameInbox(indexed: SessionStore, generic: SessionStore): Promise<number> {
-  let rows = 0;
-  for (const query of QUERIES) {
-    for (const limit of [1, 3, 7, 100]) {
-      const want = await pages(generic, query, limit);
-      expect(await pages(indexed, query, limit), `${JSON.stringify(query)} limit ${limit}`).toEqual(want);
-      if (limit === 100)
-        rows += (want as Array<{ items: unknown[] }>).reduce((n, p) => n + p.items.length, 0);
-    }
-  }
-  return rows;
-}
 
 describe("store-sqlite session_inbox index", () => {
   it("answers every inbox query and page exactly as the generic scan (memory store) over random data", async () => {
@@ -120,8 +13,8 @@ describe("store-sqlite session_inbox index", () => {
       const file = dbFile(tempDir());
       const sqlite = createSqliteStore({ filename: file, clock });
       const memory = createMemoryStore({ clock });
-      await populate([sqlite, memory], clock, seed, 160);
-      expect(await expectSameInbox(sqlite, memory)).toBeGreaterThan(20);
+      await randomInboxHistory([sqlite, memory], clock, seed, 160);
+      expect(await expectSameInboxPages(sqlite, memory)).toBeGreaterThan(20);
       // The answer came from the index: emptied behind the store's back, the inbox is empty.
       const raw = rawDb(file);
       raw.exec("DELETE FROM session_inbox");
@@ -136,7 +29,7 @@ describe("store-sqlite session_inbox index", () => {
     const file = dbFile(tempDir());
     const sqlite = createSqliteStore({ filename: file, clock });
     const memory = createMemoryStore({ clock });
-    await populate([sqlite, memory], clock, 7, 120);
+    await randomInboxHistory([sqlite, memory], clock, 7, 120);
     await sqlite.close();
     // Back to schema 4: what a database written by the previous release looks like.
     const raw = rawDb(file);
@@ -149,7 +42,7 @@ describe("store-sqlite session_inbox index", () => {
     const inboxRows = (check.prepare("SELECT COUNT(*) AS n FROM session_inbox").get() as { n: number }).n;
     check.close();
     expect(inboxRows).toBeGreaterThan(10);
-    expect(await expectSameInbox(reopened, memory)).toBeGreaterThan(10);
+    expect(await expectSameInboxPages(reopened, memory)).toBeGreaterThan(10);
     await reopened.close();
   });
 });
