@@ -132,3 +132,26 @@ describe("a store without the capability", () => {
     expect((await m.pause(s.id, "r")).status).toBe("paused");
   });
 });
+
+describe("a manager whose clock differs from the store's", () => {
+  for (const [label, offsetMs] of [
+    ["an hour behind", -3_600_000],
+    ["an hour ahead", 3_600_000],
+  ] as const) {
+    it(`heartbeats every lease/3 and never moves the lease back when its clock is ${label} (real timers)`, async () => {
+      const store = createMemoryStore();
+      const clock = { now: () => Date.now() + offsetMs };
+      const m = createSessionManager({ store, clock, ownership: { leaseMs: 300 } });
+      managers.push(m);
+      const s = await m.start({ task: "t", mode: "m" });
+      await vi.waitFor(async () => {
+        const now = await store.get(s.id);
+        expect(Date.parse(now!.leaseUntil!)).toBeGreaterThan(Date.parse(s.leaseUntil!));
+      });
+      const now = (await store.get(s.id))!;
+      // A 300 ms lease beats about every 100 ms; a wrongly derived lease beat every 1 ms (dozens of versions).
+      expect(now.version).toBeLessThan(10);
+      expect(Date.parse(now.leaseUntil!) - clock.now()).toBeGreaterThan(0);
+    });
+  }
+});

@@ -46,8 +46,8 @@ export function createClaims(
   onLost: (id: string, error: unknown) => void,
 ): Claims {
   const claims = new Map<string, Claim>();
-  // Owner ids of claim() calls in flight, so track() adopts a claim made under a caller-given owner.
-  const claiming = new Map<string, string>();
+  // claim() calls in flight: track() adopts a claim made under a caller-given owner with its lease.
+  const claiming = new Map<string, { owner: string; leaseMs: number }>();
 
   function actorFor(id: string, call: string, operation: unknown, operationId: string | undefined): Actor {
     const claim = claims.get(id);
@@ -112,13 +112,14 @@ export function createClaims(
     const { session } = result;
     const claim = claims.get(session.id);
     const owner = session.owner;
-    const mine = claiming.get(session.id) ?? claim?.owner ?? ownerId;
+    const pending = claiming.get(session.id);
+    const mine = pending?.owner ?? claim?.owner ?? ownerId;
     if (owner !== undefined && owner.id === mine) {
       if (claim !== undefined && claim.generation === owner.generation && !claim.lost) return;
       stop(claim);
-      const leaseMs = session.leaseUntil
-        ? Date.parse(session.leaseUntil) - Date.parse(session.updatedAt)
-        : defaultLeaseMs;
+      // The lease asked for, not leaseUntil - updatedAt: the store's clock (updatedAt) may differ
+      // from this manager's (leaseUntil); an hour behind made that negative, a heartbeat every 1 ms.
+      const leaseMs = pending?.leaseMs ?? defaultLeaseMs;
       const next: Claim = { generation: owner.generation, owner: owner.id, leaseMs, lost: false };
       // unref'd: a heartbeat never keeps a process alive on its own.
       next.timer = setInterval(() => heartbeat(session.id, next), Math.max(1, Math.floor(leaseMs / 3)));
@@ -146,7 +147,7 @@ export function createClaims(
       // A claim is fenced by nothing but the live-owner rule: a lost claim may be taken again.
       const current = claims.get(id);
       if (current?.lost) claims.delete(id);
-      claiming.set(id, operation.owner.id);
+      claiming.set(id, { owner: operation.owner.id, leaseMs });
       try {
         return await mutateAsync(store, id, decider(id, operation), loop);
       } finally {
