@@ -8,6 +8,7 @@ import { renderOwnership } from "./w-ownership.mjs";
 import { querySizes } from "./w-query.mjs";
 import { renderScale, scaleLostRows } from "./w-scale.mjs";
 import { renderUi } from "./w-ui.mjs";
+import { renderWatch } from "./w-watch.mjs";
 
 export function table(header, rows) {
   const lines = [
@@ -176,6 +177,7 @@ export function renderTables(ctx) {
   out.push(renderOwnership(ctx, table));
   out.push(renderUi(ctx));
   out.push(renderCli(ctx));
+  out.push(renderWatch(ctx, table));
   return out.filter(Boolean).join("\n\n");
 }
 

@@ -3,6 +3,7 @@
 import { cliInfo, cliTargets } from "./w-cli.mjs";
 import { ownershipTargets } from "./w-ownership.mjs";
 import { uiInfo, uiTargets } from "./w-ui.mjs";
+import { watchTargets } from "./w-watch.mjs";
 
 /** Target definitions for the history sizes of this run (quick runs use smaller ones). */
 export function targetDefs({ quick }) {
@@ -139,7 +140,7 @@ export function targetDefs({ quick }) {
       faster: true,
     },
   );
-  defs.push(...ownershipTargets());
+  defs.push(...ownershipTargets(), ...watchTargets());
   defs.push(...uiTargets({ quick }), ...cliTargets({ quick }));
   // Quick runs stop at one size, so the "at 5,000" rows would repeat the "at 1,000" ones.
   return defs.filter((d, i) => defs.findIndex((e) => e.label === d.label) === i);

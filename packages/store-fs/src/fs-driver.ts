@@ -22,6 +22,8 @@ import { type CommitCache, createLockedOps } from "./locked-ops.js";
 import type { ResolvedFsStoreOptions } from "./options.js";
 import { storePaths } from "./paths.js";
 import { loadSession } from "./session-load.js";
+import { createFsChangeLog } from "./watch-log.js";
+import { recordingOps } from "./watch-ops.js";
 
 const NAME = "store-fs";
 /** Sessions per prune batch: bounds how long a prune holds locks others may wait for. */
@@ -56,6 +58,9 @@ export function createFsCore(options: ResolvedFsStoreOptions) {
     dispose: (cache) => closeSync(cache.fd),
     flusher: createFlusher(),
   });
+  const changeLog = createFsChangeLog(paths, () => index.view());
+  changeLog.seedIfMissing();
+  const recorded = recordingOps(ops, changeLog.record);
   const capabilities: StoreCapabilities = {
     persistent: true,
     multiHandle: true,
@@ -84,9 +89,9 @@ export function createFsCore(options: ResolvedFsStoreOptions) {
       name: NAME,
       capabilities,
       insert: (session, events, { overwrite }) =>
-        run(session.id, (lease) => ops.insert(session, events, overwrite, lease.held)),
+        run(session.id, (lease) => recorded.insert(session, events, overwrite, lease.held)),
       get: (id) => ops.read(id)?.session ?? null,
-      commit: (id, plan) => run(id, (lease) => ops.commit(id, plan, lease), true),
+      commit: (id, plan) => run(id, (lease) => recorded.commit(id, plan, lease), true),
       readEvents: (id, fromSeq, toSeq) =>
         readLoggedEvents(paths, id, loaded(id), fromSeq, toSeq ?? Number.MAX_SAFE_INTEGER, NAME),
       readLastEvents: (id, count) => readLastLoggedEvents(paths, id, loaded(id), count, NAME),
@@ -103,13 +108,13 @@ export function createFsCore(options: ResolvedFsStoreOptions) {
         return aggregate;
       },
       count: (filter) => matching(filter).rows.length,
-      delete: (id, check) => run(id, (lease) => ops.remove(id, check, lease.held)),
+      delete: (id, check) => run(id, (lease) => recorded.remove(id, check, lease.held)),
       prune(statuses, before, dryRun) {
-        const candidates = index
+        const due = index
           .view()
-          .summaries.filter((row) => statuses.includes(row.status) && row.updatedAt < before)
-          .map((row) => row.id)
-          .sort();
+          .summaries.filter((row) => statuses.includes(row.status) && row.updatedAt < before);
+        const summaries = new Map(due.map((row) => [row.id, row]));
+        const candidates = due.map((row) => row.id).sort();
         if (dryRun) return candidates;
         const removed: string[] = [];
         const contended: string[] = [];
@@ -124,6 +129,7 @@ export function createFsCore(options: ResolvedFsStoreOptions) {
               statuses,
               before,
             );
+            for (const { id } of moved) recorded.pruned(id, summaries.get(id));
           } finally {
             runners.endAll(taken);
           }
@@ -135,7 +141,7 @@ export function createFsCore(options: ResolvedFsStoreOptions) {
         // Sessions another writer holds: one at a time, waiting for each lock.
         const pruneOne = (id: string) =>
           run(id, (lease) => {
-            if (ops.pruneIfStillDue(id, statuses, before, lease.held)) removed.push(id);
+            if (recorded.pruneIfStillDue(id, statuses, before, lease.held)) removed.push(id);
           });
         let chain: unknown;
         for (const id of contended) {
@@ -148,6 +154,7 @@ export function createFsCore(options: ResolvedFsStoreOptions) {
         runners.close();
         index.close();
       },
+      changes: changeLog.feed,
     };
   }
 
@@ -158,6 +165,7 @@ export function createFsCore(options: ResolvedFsStoreOptions) {
     asyncDriver: driver(runners.queued),
     close: () => {
       runners.close();
+      changeLog.close();
       index.close();
     },
   };
