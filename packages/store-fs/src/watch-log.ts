@@ -127,9 +127,9 @@ export function createFsChangeLog(paths: StorePaths, view: () => { summaries: Se
       let watcher: ReturnType<typeof watch> | undefined;
       if (process.env[FS_WATCH_ENV] !== "poll") {
         try {
-          watcher = watch(paths.meta, { persistent: false }, (_event, name) => {
-            if (name === null || name === "changes.jsonl") poll();
-          });
+          // The file itself (created at open, never replaced): a directory watch also fires for
+          // every index.jsonl append, and did not reliably report this file's appends.
+          watcher = watch(file, { persistent: false }, poll);
           watcher.on("error", () => {
             watcher?.close();
             watcher = undefined;
