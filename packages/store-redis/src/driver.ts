@@ -63,7 +63,14 @@ export function createRedisDriver(options: RedisDriverOptions): StoreDriver {
 
   function write(session: Session, mode: string, events: SessionEvent[]): Promise<number> {
     const record = JSON.stringify(encodeRecord(session));
-    return client.skCommit(...three(session.id), mode, session.id, String(session.version), record, ...eventTexts(events));
+    return client.skCommit(
+      ...three(session.id),
+      mode,
+      session.id,
+      String(session.version),
+      record,
+      ...eventTexts(events),
+    );
   }
 
   return {

@@ -2,8 +2,8 @@ import {
   type Clock,
   DEFAULT_MAX_PAYLOAD_BYTES,
   defineSessionStore,
-  type SessionStore,
   SessionKitError,
+  type SessionStore,
   type StoreCapabilities,
 } from "@sessionkit/core/driver";
 import { Redis } from "ioredis";
