@@ -23,10 +23,22 @@ import { loadPgPeer } from "./lib/w-peer-pg.mjs";
 import { runQuery } from "./lib/w-query.mjs";
 import { runScale } from "./lib/w-scale.mjs";
 import { runUi } from "./lib/w-ui.mjs";
+import { runWatch } from "./lib/w-watch.mjs";
 
 const require = createRequire(import.meta.url);
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
-const ALL_WORKLOADS = ["append", "read", "query", "conc", "cleanup", "scale", "ownership", "ui", "cli"];
+const ALL_WORKLOADS = [
+  "append",
+  "read",
+  "query",
+  "conc",
+  "cleanup",
+  "scale",
+  "ownership",
+  "ui",
+  "cli",
+  "watch",
+];
 
 function parseArgs(argv) {
   const args = { quick: false, only: null, workloads: ALL_WORKLOADS, out: null };
@@ -143,6 +155,7 @@ async function main() {
       if (w === "ownership") await runOwnership(ctx);
       if (w === "ui") await runUi(ctx);
       if (w === "cli") await runCli(ctx);
+      if (w === "watch") await runWatch(ctx);
       timings[w] = Number(process.hrtime.bigint() - t0) / 1e9;
     }
   } catch (error) {

@@ -143,6 +143,7 @@ const install = [
   "@sessionkit/store-postgres",
   "@sessionkit/store-redis",
   "@sessionkit/ui",
+  "@sessionkit/cli",
 ];
 if (withSqlite) install.push("@sessionkit/store-sqlite");
 const missing = install.filter((name) => !packed.has(name));
@@ -170,6 +171,16 @@ step("demo across a process restart", process.execPath, ["demo.mjs"], {
   env: { DEMO_DIR: join(project, "demo-sessions") },
   expect: /Result: completed after 5\/20 iterations/,
 });
+// The demo's tail runs the installed CLI; `npx sessionkit` works from the tarball too.
+step(
+  "npx sessionkit list over the demo's store",
+  "npx",
+  ["--no-install", "sessionkit", "--store", "fs:demo-sessions", "list"],
+  {
+    cwd: project,
+    expect: /completed/,
+  },
+);
 writeFileSync(
   join(project, "compat-smoke.mjs"),
   `import assert from "node:assert/strict";

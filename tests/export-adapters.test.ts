@@ -70,6 +70,11 @@ async function writeDataset(store: SessionStore, clock: { advance(ms?: number): 
       owner: { startedAt: at(0), pid: 42, generation: 3, id: "worker-1", host: "h" },
       leaseUntil: at(60_000),
       operations: { "op-2": { version: 2, digest: "d2" }, "op-1": { version: 1, digest: "d1" } },
+      hold: { reason: "audit", at: at(0), by: "legal" },
+      inputRequests: [
+        { requestedAt: at(0), prompt: "ok?", kind: "approval", requestId: "r1", tags: ["b", "a"] },
+      ],
+      inputAnswers: { r0: { version: 1, outcome: "answered", at: at(0), action: "accept" } },
     },
   });
   clock.advance(1000);

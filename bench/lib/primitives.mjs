@@ -13,9 +13,12 @@ const line = (seq, data) =>
 /**
  * Locked JSONL append: proper-lockfile lock, append one line, unlock; `fsync` adds an fdatasync of the
  * log (to match a store that flushes every append). `lockOptions` are those the fs store uses.
+ * `lock: false` drops the lock: the bare append (+ fdatasync) alone, the floor of any fs append.
  */
-export function createLockedAppend(dir, { fsync = false, lockOptions = {} } = {}) {
-  const lockfile = require("proper-lockfile");
+export function createLockedAppend(dir, { fsync = false, lockOptions = {}, lock = true } = {}) {
+  const lockfile = lock
+    ? require("proper-lockfile")
+    : { lockSync() {}, unlockSync() {}, lock: async () => async () => {} };
   fs.mkdirSync(dir, { recursive: true });
   const sessions = [];
   return {

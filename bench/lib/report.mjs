@@ -8,6 +8,7 @@ import { renderOwnership } from "./w-ownership.mjs";
 import { querySizes } from "./w-query.mjs";
 import { renderScale, scaleLostRows } from "./w-scale.mjs";
 import { renderUi } from "./w-ui.mjs";
+import { renderWatch } from "./w-watch.mjs";
 
 export function table(header, rows) {
   const lines = [
@@ -26,6 +27,7 @@ const APPEND_ROWS = [
   ["append.prim.lock-fsync", "bare: lockSync + append + fdatasync + unlockSync"],
   ["append.prim.lock.async", "bare async: lock() + append + release()"],
   ["append.prim.lock-fsync.async", "bare async: lock() + append + fdatasync + release()"],
+  ["append.prim.bare-fsync", "bare: open + append + fdatasync, no lock"],
   ["append.prim.memory", "bare: structuredClone(event) pushed onto an in-memory array"],
   ["append.prim.sqlite", "bare: prepared INSERT, autocommit (better-sqlite3)"],
   ["append.prim.pg", "bare: INSERT round-trip to PostgreSQL (pg, prepared)"],
@@ -175,6 +177,7 @@ export function renderTables(ctx) {
   out.push(renderOwnership(ctx, table));
   out.push(renderUi(ctx));
   out.push(renderCli(ctx));
+  out.push(renderWatch(ctx, table));
   return out.filter(Boolean).join("\n\n");
 }
 

@@ -3,6 +3,7 @@
 import { cliInfo, cliTargets } from "./w-cli.mjs";
 import { ownershipTargets } from "./w-ownership.mjs";
 import { uiInfo, uiTargets } from "./w-ui.mjs";
+import { watchTargets } from "./w-watch.mjs";
 
 /** Target definitions for the history sizes of this run (quick runs use smaller ones). */
 export function targetDefs({ quick }) {
@@ -21,7 +22,7 @@ export function targetDefs({ quick }) {
         num: `append.seed@${ref}`,
         den: `append.${fsId}.sync@${ref}`,
         op: ">=",
-        target: 8,
+        target: fsId === "fs" ? 8 : 15,
         faster: true,
       },
       {
@@ -30,7 +31,7 @@ export function targetDefs({ quick }) {
         num: `append.seed@${big}`,
         den: `append.${fsId}.sync@${big}`,
         op: ">=",
-        target: 30,
+        target: fsId === "fs" ? 40 : 30,
         faster: true,
       },
       {
@@ -52,6 +53,22 @@ export function targetDefs({ quick }) {
     );
   }
   defs.push(
+    {
+      id: "fs-vs-bare",
+      label: `fs (fsync) append vs bare append + fdatasync with no lock @${ref} (sync)`,
+      num: `append.fs.sync@${ref}`,
+      den: `append.prim.bare-fsync@${ref}`,
+      op: "<=",
+      target: 1.3,
+    },
+    {
+      id: "fs-prune-vs-seed",
+      label: `fs prune of ${quick ? 50 : 1000} sessions vs the seed's cleanup (sync)`,
+      num: `cleanup.fs@${quick ? 50 : 1000}`,
+      den: `cleanup.seed@${quick ? 50 : 1000}`,
+      op: "<=",
+      target: 1,
+    },
     {
       id: "sqlite-vs-prim",
       label: `sqlite append vs bare prepared INSERT @${ref} (sync)`,
@@ -123,7 +140,7 @@ export function targetDefs({ quick }) {
       faster: true,
     },
   );
-  defs.push(...ownershipTargets());
+  defs.push(...ownershipTargets(), ...watchTargets());
   defs.push(...uiTargets({ quick }), ...cliTargets({ quick }));
   // Quick runs stop at one size, so the "at 5,000" rows would repeat the "at 1,000" ones.
   return defs.filter((d, i) => defs.findIndex((e) => e.label === d.label) === i);

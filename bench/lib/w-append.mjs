@@ -109,12 +109,14 @@ export async function runAppend(ctx) {
     });
 
     if (ctx.has("fs")) {
-      for (const [key, fsync] of [
-        ["lock", false],
-        ["lock-fsync", true],
+      for (const [key, fsync, lock] of [
+        ["lock", false, true],
+        ["lock-fsync", true, true],
+        ["bare-fsync", true, false],
       ]) {
         const prim = createLockedAppend(path.join(ctx.runDir, `prim-${key}-${n}`), {
           fsync,
+          lock,
           lockOptions: { realpath: false },
         });
         closers.push(() => prim.close());

@@ -2,6 +2,7 @@
 import { createSessionManager } from "@sessionkit/core";
 import { createFsStore } from "@sessionkit/store-fs";
 import { runStandInAgent } from "./agent-runner.mjs";
+import { createApprovals } from "./approvals.mjs";
 import { createSessionAwareAgent } from "./session-aware-agent.mjs";
 import { createSessionCommands } from "./session-commands.mjs";
 
@@ -30,6 +31,8 @@ export function createBot({
   return {
     manager,
     commands,
+    /** The approval buttons (ask, pending, click). */
+    approvals: createApprovals({ manager }),
     /** The SessionAwareAgent for one user in one channel. */
     agentFor(userId, channelId) {
       return createSessionAwareAgent({ manager, runAgent, userId, channelId });

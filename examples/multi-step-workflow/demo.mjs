@@ -3,6 +3,7 @@
 // repository root (override with DEMO_DIR), cleared at the start.
 import { spawnSync } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -86,9 +87,10 @@ try {
   await store.close();
 }
 
-// The same store through the `sessionkit` CLI (packages/cli), as an operator looks at it.
-const cli = join(root, "packages", "cli", "dist", "bin.js");
-if (existsSync(cli)) {
+// The same store through the `sessionkit` CLI (packages/cli, or the installed @sessionkit/cli), as an
+// operator looks at it.
+const cli = inRepo ? join(root, "packages", "cli", "dist", "bin.js") : installedCli();
+if (cli && existsSync(cli)) {
   for (const args of [["list"], ["show", first.id, "--last", "5"], ["stats", "--by", "status,mode"]]) {
     console.log(`\n$ sessionkit --store fs:${relative(process.cwd(), dir) || dir} ${args.join(" ")}`);
     const run = spawnSync(process.execPath, [cli, "--store", `fs:${dir}`, "--no-color", ...args], {
@@ -100,6 +102,19 @@ if (existsSync(cli)) {
   }
 } else
   console.log("\n(build @sessionkit/cli to see this store through `sessionkit list`, `show` and `stats`)");
+
+/** The bin of an installed @sessionkit/cli, or null. */
+function installedCli() {
+  try {
+    return join(
+      dirname(createRequire(import.meta.url).resolve("@sessionkit/cli/package.json")),
+      "dist",
+      "bin.js",
+    );
+  } catch {
+    return null;
+  }
+}
 
 /** A short, readable summary of an event's data. */
 function describe(event) {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { type Clock, systemClock } from "./clock.js";
-import type { CheckDelete, CommitPlan, MaybePromise, StoreDriver } from "./driver.js";
+import type { CommitPlan, MaybePromise, StoreDriver } from "./driver.js";
 import { chain, isPromise } from "./driver-kit.js";
 import { errors, isSessionKitError, SessionKitError } from "./errors.js";
 import { guardedDelete, guardedPrune, guardOverwrite } from "./hold-guard.js";

@@ -41,7 +41,11 @@ function series<T, U>(items: readonly T[], fn: (item: T) => MaybePromise<U>): Ma
   const step = (index: number): MaybePromise<U[]> => {
     for (let i = index; i < items.length; i++) {
       const value = fn(items[i]!);
-      if (isPromise(value)) return value.then((result) => (out.push(result), step(i + 1)));
+      if (isPromise(value))
+        return value.then((result) => {
+          out.push(result);
+          return step(i + 1);
+        });
       out.push(value);
     }
     return out;

@@ -106,8 +106,9 @@ export function createWatchHub(feed: ChangeFeed, readEvents: EventReader, compon
     members += 1;
     if (members > 1) return;
     stopWake = feed.subscribe(wake);
+    // Not unref'd: like an open socket, a waiting watcher keeps the process alive (a script whose
+    // only work is `for await (… of store.watch(…))` must not exit); abort or close() ends it.
     timer = setInterval(wake, feed.pollMs ?? 1000);
-    timer.unref();
   }
 
   function leave(): void {

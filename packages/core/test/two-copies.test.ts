@@ -1,5 +1,13 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -73,5 +81,42 @@ describe("two installed copies of core", () => {
     await expect(store.create({ id: session.id, mode: "chat", task: "t" })).rejects.toMatchObject({
       code: "ERR_SESSION_EXISTS",
     });
+  });
+
+  it("a third-party adapter resolving the other copy (the JSON-file example): conflicts happen, are recognised and retried", async () => {
+    // The example adapter's own file, placed beside copy B: its `@sessionkit/core/driver` import
+    // resolves to copy B, as it would for an adapter installed with its own copy of core.
+    const adapterDir = join(temp, "adapter");
+    mkdirSync(adapterDir, { recursive: true });
+    copyFileSync(
+      join(packageDir, "..", "..", "examples", "custom-adapter", "src", "json-file-store.mjs"),
+      join(adapterDir, "json-file-store.mjs"),
+    );
+    const adapter = (await import(pathToFileURL(join(adapterDir, "json-file-store.mjs")).href)) as {
+      createJsonFileStore(options: { dir: string }): ReturnType<Driver["defineSessionStore"]>;
+    };
+    const store = adapter.createJsonFileStore({ dir: adapterDir });
+    const conflicts: unknown[] = [];
+    const commit = store.commit.bind(store);
+    const counted: typeof store = {
+      ...store,
+      commit: (id, input) =>
+        commit(id, input).catch((error: unknown) => {
+          conflicts.push(error);
+          throw error;
+        }),
+    };
+    const manager = coreA.createSessionManager({ store: counted });
+    const session = await manager.start({ mode: "chat", task: "count" });
+    await Promise.all(Array.from({ length: 20 }, () => manager.incrementIteration(session.id)));
+    expect((await store.get(session.id))?.iterations).toBe(20);
+    expect(conflicts.length).toBeGreaterThan(0);
+    for (const error of conflicts) {
+      // Made by copy B's class, recognised by copy A's manager (it retried every one of them).
+      expect(Object.getPrototypeOf(error)).toBe(coreB.SessionKitError.prototype);
+      expect(coreA.isSessionKitError(error, "ERR_VERSION_CONFLICT")).toBe(true);
+    }
+    await manager.close();
+    await store.close();
   });
 });

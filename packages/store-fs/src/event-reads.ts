@@ -1,8 +1,8 @@
-import { closeSync, openSync } from "node:fs";
+import { closeSync, constants, openSync } from "node:fs";
 import { errors, type SessionEvent } from "@sessionkit/core/driver";
-import { parseLine, readRange } from "./log-lines.js";
+import { readRange, scanLines } from "./log-lines.js";
 import type { StorePaths } from "./paths.js";
-import type { LoadedSession } from "./session-load.js";
+import { type LoadedSession, linked, NOFOLLOW } from "./session-load.js";
 
 /** Events with from <= seq <= to among those committed (the log up to `logEnd`), ascending. */
 export function readLoggedEvents(
@@ -16,7 +16,7 @@ export function readLoggedEvents(
   const last = Math.min(to, loaded.session.eventCount);
   if (from > last) return [];
   if (loaded.legacyHistory) return loaded.legacyHistory.slice(from - 1, last);
-  const fd = openSync(paths.log(id), "r");
+  const fd = openLog(paths, id, component);
   let buffer: Buffer;
   try {
     buffer = readRange(fd, 0, loaded.logEnd);
@@ -25,19 +25,14 @@ export function readLoggedEvents(
   }
   const out: SessionEvent[] = [];
   let expected = 1;
-  let pos = 0;
-  while (pos < buffer.length && expected <= last) {
-    const nl = buffer.indexOf(10, pos);
-    if (nl < 0) break;
-    const line = parseLine(buffer.toString("utf8", pos, nl), id, component);
-    pos = nl + 1;
+  scanLines(buffer, null, id, component, (line) => {
     for (const event of line.ev) {
       if (event.seq !== expected)
         throw errors.corrupt(component, id, `log.jsonl skips from seq ${expected - 1} to ${event.seq}`);
       expected += 1;
       if (event.seq >= from && event.seq <= last) out.push(event);
     }
-  }
+  });
   if (out.length !== last - from + 1)
     throw errors.corrupt(component, id, `log.jsonl holds fewer than ${last} events`);
   return out;
@@ -53,10 +48,11 @@ export function readLastLoggedEvents(
 ): SessionEvent[] {
   const total = loaded.session.eventCount;
   const from = Math.max(1, total - count + 1);
-  if (loaded.legacyHistory || count === 0 || total === 0) {
+  // Backwards, a window cannot tell a late duplicate line from the one it repeats: read forwards then.
+  if (loaded.legacyHistory || loaded.skips || count === 0 || total === 0) {
     return count === 0 ? [] : readLoggedEvents(paths, id, loaded, from, total, component);
   }
-  const fd = openSync(paths.log(id), "r");
+  const fd = openLog(paths, id, component);
   try {
     for (let window = 64 * 1024; ; window *= 4) {
       const start = Math.max(0, loaded.logEnd - window);
@@ -65,12 +61,7 @@ export function readLastLoggedEvents(
       if (start > 0) pos = buffer.indexOf(10) + 1;
       if (start > 0 && pos === 0) continue;
       const events: SessionEvent[] = [];
-      while (pos < buffer.length) {
-        const nl = buffer.indexOf(10, pos);
-        if (nl < 0) break;
-        events.push(...parseLine(buffer.toString("utf8", pos, nl), id, component).ev);
-        pos = nl + 1;
-      }
+      scanLines(buffer.subarray(pos), null, id, component, (line) => events.push(...line.ev));
       const firstSeq = events[0]?.seq ?? total + 1;
       if (firstSeq <= from || start === 0) {
         const out = events.filter((event) => event.seq >= from && event.seq <= total);
@@ -81,5 +72,14 @@ export function readLastLoggedEvents(
     }
   } finally {
     closeSync(fd);
+  }
+}
+
+function openLog(paths: StorePaths, id: string, component: string): number {
+  try {
+    return openSync(paths.log(id), constants.O_RDONLY | NOFOLLOW);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ELOOP") throw linked(component, id, "log.jsonl");
+    throw error;
   }
 }

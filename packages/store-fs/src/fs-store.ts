@@ -14,8 +14,9 @@ export interface FsSessionStore extends SessionStore {
 
 /**
  * Opens the filesystem store at `options.dir`: `<dir>/<id>/session.json` per session, an
- * append-only log beside it, proper-lockfile between processes, crash-safe writes, and an index
- * for listing. The store owns nothing it must close beyond its journal descriptor.
+ * append-only log beside it, directory locks between processes (held while a writer keeps
+ * committing), crash-safe writes, and an index for listing. close() ends its held leases and
+ * closes its descriptors (the journal's, and the logs its leases keep open).
  */
 export function createFsStore(options: FsStoreOptions): FsSessionStore {
   const resolved = parseFsStoreOptions(options);

@@ -3,11 +3,14 @@ import type { CorruptRecordReport, SessionSummary } from "@sessionkit/core/drive
 import { openIfExists, removeQuietly } from "./fsio.js";
 import {
   foldJournalText,
-  type IndexEntry,
+  foldOf,
+  forget,
+  type IndexFold,
   journalGen,
   readJournalGen,
   readSnapshot,
   readStoreDir,
+  setRead,
   writeSnapshot,
 } from "./index-files.js";
 import type { LockManager } from "./lock.js";
@@ -51,9 +54,10 @@ export function createCompaction(options: CompactionOptions) {
    * journal rotation: an id whose lock directory exists then may have a writer whose intent line
    * went to the old journal, so it stays "read directly" (null) until that writer publishes.
    */
-  function settle(entries: Map<string, IndexEntry>, names: string[], all: boolean): void {
+  function settle(fold: IndexFold, names: string[], all: boolean): void {
+    const { entries } = fold;
     const present = new Set(names.filter(isSessionEntry));
-    for (const id of entries.keys()) if (!present.has(id)) entries.delete(id);
+    for (const id of [...entries.keys()]) if (!present.has(id)) forget(fold, id);
     const locked = new Set(names.filter((name) => name.endsWith(".lock")).map((name) => name.slice(0, -5)));
     const ignored: CorruptRecordReport[] = [];
     for (const id of present) {
@@ -63,24 +67,24 @@ export function createCompaction(options: CompactionOptions) {
       }
       if (!all && entries.get(id)) continue;
       const summary = readDirect(id, ignored);
-      if (summary) entries.set(id, summary);
+      if (summary) setRead(fold, id, summary);
       else if (ignored.some((report) => report.id === id)) entries.set(id, null);
-      else entries.delete(id);
+      else forget(fold, id);
     }
   }
 
   /** Starts generation `gen` from `entries` (folded, or empty for a rebuild from the files alone). */
-  function install(gen: number, entries: Map<string, IndexEntry>, all: boolean): void {
+  function install(gen: number, fold: IndexFold, all: boolean): void {
     const names = readStoreDir(paths);
-    settle(entries, names, all);
-    writeSnapshot(paths, gen, entries, durable);
+    settle(fold, names, all);
+    writeSnapshot(paths, gen, fold, durable);
     removeDebris(names);
   }
 
   /** Rebuilds from the session files alone, under the index lock (held by the caller). */
   function rebuildLocked(afterGen: number): void {
     rotate(afterGen + 1);
-    install(afterGen + 1, new Map(), true);
+    install(afterGen + 1, { entries: new Map(), floors: new Map() }, true);
   }
 
   /** Folds the journal into a new snapshot under the index lock; false if another process is at it. */
@@ -103,7 +107,7 @@ export function createCompaction(options: CompactionOptions) {
         rotate(gen + 1);
         // Writers that still append to the old journal notice the rotation and append again.
         const bytes = readRange(fd, 0, fstatSync(fd).size);
-        const folded = new Map(snapshot.entries);
+        const folded = foldOf(snapshot);
         foldJournalText(folded, bytes.toString("utf8", bytes.indexOf(10) + 1));
         install(gen + 1, folded, false);
         return true;

@@ -20,6 +20,39 @@ export type IndexEntry = SessionSummary | null;
 export interface IndexSnapshot {
   gen: number;
   entries: Array<[string, IndexEntry]>;
+  /** The highest version published per id, also for ids whose entry is null (a write in flight). */
+  floors?: Array<[string, number]>;
+}
+
+/**
+ * The index folded in memory: the entry per id, and the highest version published per id. A summary
+ * older than the highest one is a late publish (its writer was paused past the stale time and
+ * resumed after a newer commit) and is ignored, so "the highest version wins", not "the last line".
+ */
+export interface IndexFold {
+  entries: Map<string, IndexEntry>;
+  floors: Map<string, number>;
+}
+
+/** The fold a snapshot holds. */
+export function foldOf(snapshot: IndexSnapshot): IndexFold {
+  const entries = new Map(snapshot.entries);
+  const floors = new Map(snapshot.floors ?? []);
+  for (const [id, entry] of entries)
+    if (entry && !((floors.get(id) ?? -1) >= entry.version)) floors.set(id, entry.version);
+  return { entries, floors };
+}
+
+/** Sets what a direct read of the files found: the truth, whatever was published before. */
+export function setRead(fold: IndexFold, id: string, summary: SessionSummary): void {
+  fold.entries.set(id, summary);
+  fold.floors.set(id, summary.version);
+}
+
+/** Forgets an id (deleted, or no longer in the directory). */
+export function forget(fold: IndexFold, id: string): void {
+  fold.entries.delete(id);
+  fold.floors.delete(id);
 }
 
 /** Reads the snapshot; a missing or unreadable one is the empty generation 0 (rebuilt from the files). */
@@ -34,13 +67,9 @@ export function readSnapshot(paths: StorePaths): IndexSnapshot {
 }
 
 /** Replaces the snapshot atomically. */
-export function writeSnapshot(
-  paths: StorePaths,
-  gen: number,
-  entries: Map<string, IndexEntry>,
-  durable: boolean,
-): void {
-  writeFileAtomic(paths.snapshot, Buffer.from(JSON.stringify({ gen, entries: [...entries] })), durable);
+export function writeSnapshot(paths: StorePaths, gen: number, fold: IndexFold, durable: boolean): void {
+  const snapshot: IndexSnapshot = { gen, entries: [...fold.entries], floors: [...fold.floors] };
+  writeFileAtomic(paths.snapshot, Buffer.from(JSON.stringify(snapshot)), durable);
 }
 
 /** Puts an empty journal of generation `gen` in place; replaces the current one when `replace`. */
@@ -97,26 +126,34 @@ export function readJournalGen(paths: StorePaths): number {
 }
 
 /**
- * Folds complete journal lines of `text` into `map` (the last line per id wins); returns the
- * unfinished tail, to be completed by the next read.
+ * Folds complete journal lines of `text` into `fold`; returns the unfinished tail, to be completed
+ * by the next read. A summary counts only if its version is above the highest seen for its id (or
+ * it starts a new session: `n`); an intent (`x`) makes the id "read directly" until one does.
  */
-export function foldJournalText(map: Map<string, IndexEntry>, text: string): string {
+export function foldJournalText(fold: IndexFold, text: string): string {
+  const { entries, floors } = fold;
   let pos = 0;
   for (;;) {
     const nl = text.indexOf("\n", pos);
     if (nl < 0) break;
     const raw = text.slice(pos, nl);
     pos = nl + 1;
-    let line: { i?: string; s?: SessionSummary; x?: 1; d?: 1 };
+    let line: { i?: string; s?: SessionSummary; x?: 1; d?: 1; n?: 1 };
     try {
       line = JSON.parse(raw);
     } catch {
       continue;
     }
-    if (typeof line.i !== "string") continue;
-    if (line.d) map.delete(line.i);
-    else if (line.s) map.set(line.i, line.s);
-    else map.set(line.i, null);
+    const id = line.i;
+    if (typeof id !== "string") continue;
+    if (line.d) forget(fold, id);
+    else if (line.s) {
+      const version = line.s.version;
+      if (line.n || !((floors.get(id) ?? -1) >= version)) {
+        entries.set(id, line.s);
+        floors.set(id, version);
+      }
+    } else entries.set(id, null);
   }
   return text.slice(pos);
 }

@@ -17,7 +17,8 @@ import { errnoCode, openIfExists, writeAll } from "./fsio.js";
 import { createCompaction } from "./index-compaction.js";
 import {
   foldJournalText,
-  type IndexEntry,
+  foldOf,
+  type IndexFold,
   installJournal,
   journalGen,
   readSnapshot,
@@ -51,7 +52,7 @@ const WAIT_SLOT = new Int32Array(new SharedArrayBuffer(4));
  * the session's lock (an intent line before its commit, the new summary after it, a tombstone
  * after a delete), plus `.sessionkit/index.snapshot.json`, the journal folded by compaction.
  * Each journal starts with its generation; a snapshot of generation G folds every journal
- * before G. A reader folds snapshot + journal (latest line per id wins), reads new journal
+ * before G. A reader folds snapshot + journal (the highest version per id wins), reads new journal
  * bytes only on later calls, and reconciles with readdir: directories the index does not know
  * (seed sessions) and ids whose last line is an intent are read directly from session.json.
  * Everything here can be rebuilt from the session files (`rebuild()`).
@@ -60,7 +61,7 @@ export function createIndex(options: IndexOptions) {
   const { paths, durable, locks, load } = options;
   const compactBytes = options.compactBytes ?? 8 * 1024 * 1024;
   /** The fold of snapshot + journal up to `foldedOffset` of the journal file `foldedIno`. */
-  let folded = new Map<string, IndexEntry>();
+  let folded: IndexFold = { entries: new Map(), floors: new Map() };
   let foldedIno = -1;
   let foldedOffset = 0;
   let unfinished = "";
@@ -127,7 +128,7 @@ export function createIndex(options: IndexOptions) {
       const stat = fstatSync(fd);
       const bytes = readRange(fd, 0, stat.size);
       if (journalGen(bytes) !== snapshot.gen) return false;
-      folded = new Map(snapshot.entries);
+      folded = foldOf(snapshot);
       unfinished = foldJournalText(folded, bytes.toString("utf8", bytes.indexOf(10) + 1));
       foldedIno = stat.ino;
       foldedOffset = stat.size;
@@ -207,7 +208,7 @@ export function createIndex(options: IndexOptions) {
     let unknown = 0;
     for (const name of readStoreDir(paths)) {
       if (!isSessionEntry(name)) continue;
-      const entry = folded.get(name);
+      const entry = folded.entries.get(name);
       if (entry) {
         summaries.push(entry);
         continue;
@@ -225,14 +226,28 @@ export function createIndex(options: IndexOptions) {
     intent(id: string): void {
       append(`{"i":${JSON.stringify(id)},"x":1}\n`, false);
     },
-    /** After a commit, under the session lock. */
-    publish(summary: SessionSummary): void {
-      append(`${JSON.stringify({ i: summary.id, s: summary })}\n`);
+    /** After a commit, under the session lock; `fresh`: a new (or replacing) session, whatever version came before. */
+    publish(summary: SessionSummary, fresh = false): void {
+      append(
+        `${JSON.stringify(fresh ? { i: summary.id, s: summary, n: 1 } : { i: summary.id, s: summary })}\n`,
+      );
     },
     /** After a delete, under the session lock. */
     tombstone(id: string): void {
       append(`{"i":${JSON.stringify(id)},"d":1}\n`);
     },
+    /** After a batch of deletes (prune), under their locks: one append for all. */
+    tombstones(ids: string[]): void {
+      if (ids.length > 0) append(ids.map((id) => `{"i":${JSON.stringify(id)},"d":1}\n`).join(""));
+    },
+    /**
+     * The summary every writer published for `id`, read after `refresh()` while holding its lock:
+     * then no commit is in flight, so it is current; null or undefined means "read it directly".
+     */
+    published(id: string): SessionSummary | null | undefined {
+      return folded.entries.get(id);
+    },
+    refresh,
     view,
     compact: compaction.compact,
     rebuild: compaction.rebuild,

@@ -1,4 +1,13 @@
-import { closeSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, renameSync, statSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fdatasyncSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  statSync,
+} from "node:fs";
 import { join } from "node:path";
 import {
   type CheckDelete,
@@ -7,6 +16,7 @@ import {
   isSessionKitError,
   type Session,
   type SessionEvent,
+  SessionKitError,
   type SessionStatus,
   toSummary,
 } from "@sessionkit/core/driver";
@@ -21,9 +31,26 @@ import {
 } from "./fsio.js";
 import type { SessionIndex } from "./index-journal.js";
 import type { HeldLock } from "./lock.js";
-import { diffLine } from "./log-lines.js";
+import type { Lease } from "./lock-runners.js";
+import { diffLine, readRange, scanLines } from "./log-lines.js";
 import { type StorePaths, token } from "./paths.js";
-import { checkpointBuffer, type LoadedSession, loadSession } from "./session-load.js";
+import {
+  assertNotLinked,
+  checkpointBuffer,
+  type LoadedSession,
+  linked,
+  loadSession,
+  NOFOLLOW,
+} from "./session-load.js";
+
+/** What a commit leaves for the next commit of the same lease: the open log and the state it wrote. */
+export interface CommitCache {
+  fd: number;
+  loaded: LoadedSession;
+}
+
+/** Appends only: the kernel puts every line at the log's real end, never at an offset we remembered. */
+const LOG_FLAGS = constants.O_RDWR | constants.O_APPEND | NOFOLLOW;
 
 /** Rewrite session.json once the log tail after it exceeds this many bytes. */
 const CHECKPOINT_BYTES = 256 * 1024;
@@ -103,48 +130,107 @@ export function createLockedOps(options: LockedOpsOptions) {
     };
   }
 
-  const openLog = (id: string) => openIfExists(paths.log(id), "r+");
+  function openLog(id: string): number | undefined {
+    try {
+      return openIfExists(paths.log(id), LOG_FLAGS);
+    } catch (error) {
+      if (errnoCode(error) === "ELOOP") throw linked(component, id, "log.jsonl");
+      throw error;
+    }
+  }
 
-  /** Appends the plan's line to the log (the commit point), then publishes and maybe checkpoints. */
+  /**
+   * Appends the plan's line to the log (the commit point), then checks where it landed, publishes
+   * and maybe checkpoints. The check is what makes a late write harmless: a writer paused past the
+   * stale time (SIGSTOP, a VM freeze) resumes after another process took the lock and committed;
+   * its line lands after theirs, readers pass over it (its version is not new), and it reports
+   * ERR_LOCK_COMPROMISED instead of success. Returns null as the next cache when the log held
+   * other lines than ours, so the next commit reads it again.
+   */
   function appendCommit(
     id: string,
     loaded: LoadedSession,
     plan: (current: Session) => CommitPlan,
     held: HeldLock,
     fd: number,
-  ): Session {
+  ): { next: Session; after: LoadedSession | null; deferred: boolean } {
     const current = loaded.session;
     const { next, events } = plan(current);
-    const line = Buffer.from(`${JSON.stringify(diffLine(current, next, events))}\n`, "utf8");
-    // Bytes past the committed end are a torn line left by a killed writer.
-    if (loaded.logSize > loaded.logEnd) ftruncateSync(fd, loaded.logEnd);
-    held.assertHeld();
-    index.intent(id);
-    try {
-      writeAll(fd, line, loaded.logEnd);
-      if (durable) fdatasyncSync(fd);
-    } catch (error) {
-      try {
-        ftruncateSync(fd, loaded.logEnd);
-      } catch {}
-      try {
-        index.publish(toSummary(current));
-      } catch {}
-      throw error;
-    }
-    const logEnd = loaded.logEnd + line.length;
-    if (
+    const body = Buffer.from(JSON.stringify(diffLine(current, next, events)), "utf8");
+    // A torn fragment of a killed writer at the end: our newline ends it, readers pass over it.
+    const prefix = loaded.endsWithNewline ? 0 : 1;
+    const line = Buffer.allocUnsafe(prefix + body.length + 1);
+    if (prefix) line[0] = 10;
+    body.copy(line, prefix);
+    line[line.length - 1] = 10;
+    const checkpointDue =
       loaded.tailCommits + 1 >= checkpointEvery ||
       loaded.tailBytes + line.length > CHECKPOINT_BYTES ||
-      next.status !== loaded.checkpointStatus
-    ) {
+      next.status !== loaded.checkpointStatus;
+    held.assertHeld();
+    index.intent(id);
+    // On failure nothing is published: the intent line keeps listings reading this id directly.
+    writeAll(fd, line, null);
+    // session.json may only point at flushed log bytes: a checkpointing commit flushes here, the
+    // others after their section (lock released), sharing the flush with whoever appends meanwhile.
+    if (durable && checkpointDue) fdatasyncSync(fd);
+    const stat = fstatSync(fd);
+    if (stat.nlink === 0) throw lateWrite(component, id, "the session was deleted meanwhile");
+    let logEnd = stat.size;
+    let skips = loaded.skips;
+    const alone = stat.size === loaded.logSize + line.length;
+    if (!alone) {
+      logEnd = landedAt(id, fd, loaded, body, stat.size);
+      skips = true;
+    }
+    let tailCommits = loaded.tailCommits + 1;
+    let tailBytes = loaded.tailBytes + (logEnd - loaded.logEnd);
+    let checkpointStatus = loaded.checkpointStatus;
+    if (checkpointDue) {
       // The commit is already durable in the log; a failed checkpoint is retried by the next commit.
       try {
-        writeCheckpoint(id, next, logEnd);
+        writeFileAtomic(paths.record(id), checkpointBuffer(next, logEnd, skips), durable);
+        tailCommits = 0;
+        tailBytes = 0;
+        checkpointStatus = next.status;
       } catch {}
     }
-    index.publish(toSummary(next));
-    return next;
+    // After the commit point a failure must not fail the commit (a retry would apply it twice): the
+    // intent line already makes listings read this id directly until a later summary lands.
+    try {
+      index.publish(toSummary(next));
+    } catch {}
+    const after: LoadedSession = {
+      ...loaded,
+      // A copy: `next` goes to the caller, who may change it; the next commit plans from this one.
+      session: structuredClone(next),
+      logEnd,
+      logSize: stat.size,
+      tailCommits,
+      tailBytes,
+      checkpointStatus,
+      endsWithNewline: true,
+      skips,
+    };
+    return { next, after: alone ? after : null, deferred: durable && !checkpointDue };
+  }
+
+  /**
+   * Other bytes than ours reached the log since we read it: finds the line the log accepts for our
+   * version. Ours: its end offset. Another writer's: ours is a late duplicate, passed over by readers.
+   */
+  function landedAt(id: string, fd: number, loaded: LoadedSession, body: Buffer, size: number): number {
+    const bytes = readRange(fd, loaded.logEnd, size);
+    let end = -1;
+    let mine = false;
+    scanLines(bytes, loaded.session.version, id, component, (_line, start, stop) => {
+      if (end >= 0) return;
+      end = loaded.logEnd + stop;
+      mine = stop - 1 - start === body.length && bytes.compare(body, 0, body.length, start, stop - 1) === 0;
+    });
+    if (!mine)
+      throw lateWrite(component, id, `another writer committed version ${loaded.session.version + 1} first`);
+    return end;
   }
 
   /** Deletes a session known to be present: its directory is renamed to trash, then removed. */
@@ -158,19 +244,41 @@ export function createLockedOps(options: LockedOpsOptions) {
       throw error;
     }
     if (durable) fsyncDir(paths.root);
-    index.tombstone(id);
+    // After the commit point: listings only show ids whose directory exists, so a lost tombstone is harmless.
+    try {
+      index.tombstone(id);
+    } catch {}
     removeQuietly(trash);
     return true;
+  }
+
+  /** Decided again under the lock: a racing commit keeps the session whole. */
+  function stillDue(id: string, statuses: SessionStatus[], before: string): boolean {
+    let current: { status: SessionStatus; updatedAt: string } | null | undefined = index.published(id);
+    if (!current) {
+      try {
+        current = loadSession(paths, id, component)?.session;
+      } catch {
+        return false;
+      }
+    }
+    return !!current && statuses.includes(current.status) && current.updatedAt < before;
   }
 
   return {
     read,
 
-    /** Reads the session, calls `plan`, appends its line. Seed records are migrated first. */
-    commit(id: string, plan: (current: Session) => CommitPlan, held: HeldLock): Session {
-      let fd = openLog(id);
+    /**
+     * Reads the session, calls `plan`, appends its line. Seed records are migrated first. Within a
+     * lease the state the last commit wrote is reused: the lock was held since, and the log's size
+     * after our write proves that nobody else appended (else it is read again).
+     */
+    commit(id: string, plan: (current: Session) => CommitPlan, lease: Lease<CommitCache>): Session {
+      const cached = lease.cache;
+      lease.cache = undefined;
+      let fd = cached?.fd ?? openLog(id);
       try {
-        let loaded = read(id, fd);
+        let loaded = cached?.loaded ?? read(id, fd);
         if (!loaded) throw errors.notFound(component, id);
         if (loaded.legacyHistory) {
           loaded = migrateSeedRecord(id, loaded);
@@ -178,15 +286,21 @@ export function createLockedOps(options: LockedOpsOptions) {
           fd = openLog(id);
         }
         if (fd === undefined) throw errors.corrupt(component, id, "log.jsonl is missing");
-        return appendCommit(id, loaded, plan, held, fd);
-      } finally {
+        const { next, after, deferred } = appendCommit(id, loaded, plan, lease.held, fd);
+        if (after) lease.cache = { fd, loaded: after };
+        else closeSync(fd);
+        if (deferred) lease.flush = { path: paths.log(id), ...(after ? { fd } : {}) };
+        return next;
+      } catch (error) {
         if (fd !== undefined) closeSync(fd);
+        throw error;
       }
     },
 
     /** Writes a new session (or replaces one with `overwrite`) as one directory rename. */
     insert(session: Session, events: SessionEvent[], overwrite: boolean, held: HeldLock): void {
       const id = session.id;
+      assertNotLinked(paths, id, component);
       if (!overwrite && exists(id)) throw errors.exists(component, id);
       const stage = paths.staging(id, token());
       mkdirSync(stage);
@@ -219,7 +333,10 @@ export function createLockedOps(options: LockedOpsOptions) {
         }
         throw error;
       }
-      index.publish(toSummary(session));
+      // After the commit point (the rename): a failed summary leaves the intent, read directly.
+      try {
+        index.publish(toSummary(session), true);
+      } catch {}
       if (trash) removeQuietly(trash);
     },
 
@@ -235,18 +352,55 @@ export function createLockedOps(options: LockedOpsOptions) {
       return removeDir(id, held);
     },
 
-    /** Deletes the session if, read again under the lock, it still has a status in `statuses` and is older than `before`. */
+    /** Deletes the session if, decided again under the lock, it is still due. */
     pruneIfStillDue(id: string, statuses: SessionStatus[], before: string, held: HeldLock): boolean {
-      let loaded: LoadedSession | null;
+      index.refresh();
+      return stillDue(id, statuses, before) && exists(id) && removeDir(id, held);
+    },
+
+    /**
+     * Prune of a batch whose locks the caller holds: decides again for each session (from the
+     * index, current under the lock, else from its files), renames the due ones to trash, then one
+     * directory fsync and one journal append for the whole batch. Returns what moved (the caller
+     * removes the trash after releasing the locks). A failure midway still settles what moved.
+     */
+    pruneBatch(
+      batch: Array<{ id: string; held: HeldLock }>,
+      statuses: SessionStatus[],
+      before: string,
+    ): Array<{ id: string; trash: string }> {
+      index.refresh();
+      const moved: Array<{ id: string; trash: string }> = [];
       try {
-        loaded = loadSession(paths, id, component);
-      } catch {
-        return false;
+        for (const { id, held } of batch) {
+          if (!stillDue(id, statuses, before)) continue;
+          held.assertHeld();
+          const trash = paths.trash(id, token());
+          try {
+            renameSync(paths.sessionDir(id), trash);
+          } catch (error) {
+            if (errnoCode(error) === "ENOENT") continue;
+            throw error;
+          }
+          moved.push({ id, trash });
+        }
+      } finally {
+        if (moved.length > 0) {
+          if (durable) fsyncDir(paths.root);
+          try {
+            index.tombstones(moved.map((entry) => entry.id));
+          } catch {}
+        }
       }
-      // Decided again under the lock: a racing commit keeps the session whole.
-      if (!loaded || !statuses.includes(loaded.session.status) || !(loaded.session.updatedAt < before))
-        return false;
-      return exists(id) && removeDir(id, held);
+      return moved;
     },
   };
+}
+
+function lateWrite(component: string, id: string, why: string): SessionKitError {
+  return new SessionKitError(
+    "ERR_LOCK_COMPROMISED",
+    `[${component}] Session ${JSON.stringify(id)}: this commit was not applied, ${why} (the lock was held past its stale time and taken over). Read the session again and retry.`,
+    { details: { id } },
+  );
 }

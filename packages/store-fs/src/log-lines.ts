@@ -47,6 +47,71 @@ export function parseLine(text: string, id: string, component: string): LogLine 
   return value;
 }
 
+/** What a forward scan of log lines found. */
+export interface ScanResult {
+  /** Offset just past the last line accepted, relative to the scanned buffer. */
+  end: number;
+  /** Lines accepted. */
+  commits: number;
+  /** True when a line was passed over: a late duplicate version or a fragment left by a killed writer. */
+  skipped: boolean;
+}
+
+/**
+ * Walks the complete lines of `buffer` in order and hands each accepted one to `accept`. The log is
+ * append-only and nothing is ever written at a remembered offset, so two kinds of line are passed over:
+ * a line whose version is not above the last accepted one (a writer paused past the stale time wrote
+ * it after its successor's commits: the first line of a version wins, the late one is harmless), and
+ * a line that does not parse (a fragment of a killed writer, terminated by the next writer's newline).
+ * Such a fragment only counts as skipped when an accepted line follows it; trailing bytes that are
+ * not followed by an accepted line are the uncommitted tail. A version that jumps ahead is corrupt.
+ * `version`: the version before the first line, or null to take it from the first line (a whole log).
+ */
+export function scanLines(
+  buffer: Buffer,
+  version: number | null,
+  id: string,
+  component: string,
+  accept: (line: LogLine, start: number, end: number) => void,
+): ScanResult {
+  let last = version;
+  let pos = 0;
+  let end = 0;
+  let commits = 0;
+  let skipped = false;
+  let fragment = false;
+  for (;;) {
+    const nl = buffer.indexOf(10, pos);
+    if (nl < 0) break;
+    const start = pos;
+    pos = nl + 1;
+    if (nl === start) continue;
+    let line: LogLine;
+    try {
+      line = parseLine(buffer.toString("utf8", start, nl), id, component);
+    } catch {
+      fragment = true;
+      continue;
+    }
+    if (last !== null && line.v <= last) {
+      skipped = true;
+      continue;
+    }
+    if (last !== null && line.v !== last + 1) {
+      throw retryable(
+        errors.corrupt(component, id, `log.jsonl holds version ${line.v} after version ${last}`),
+      );
+    }
+    accept(line, start, pos);
+    if (fragment) skipped = true;
+    fragment = false;
+    last = line.v;
+    end = pos;
+    commits += 1;
+  }
+  return { end, commits, skipped };
+}
+
 /** Applies one committed log line to the state before it. */
 export function applyLine(session: Session, line: LogLine, id: string, component: string): Session {
   if (line.v !== session.version + 1) {

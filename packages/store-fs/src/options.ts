@@ -20,8 +20,11 @@ export const fsStoreOptionsSchema = z.strictObject({
    * leaves every session old-or-new, but an OS crash or power loss may lose recent commits.
    */
   durability: z.enum(DURABILITY_LEVELS).default("fsync"),
-  /** A lock whose mtime is older than this is stale and taken over (default 10000 ms, min 2000). */
-  lockStaleMs: z.number().int().min(2000).max(600_000).default(10_000),
+  /**
+   * A lock not renewed for this long is stale and taken over (default 10000 ms, min 100). A holder
+   * renews every quarter of it while it commits; values under 2000 ms are meant for tests.
+   */
+  lockStaleMs: z.number().int().min(100).max(600_000).default(10_000),
   /** How long an operation waits for a session lock before ERR_STORE_BUSY (default 30000 ms). */
   lockTimeoutMs: z.number().int().min(0).max(3_600_000).default(30_000),
   /** Where timestamps come from (default: the system clock). */

@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
+import { closeSync, constants, fstatSync, lstatSync, openSync } from "node:fs";
 import {
   decodeRecord,
   encodeRecord,
@@ -8,7 +8,7 @@ import {
   type SessionEvent,
 } from "@sessionkit/core/driver";
 import { errnoCode } from "./fsio.js";
-import { applyLine, parseLine, readRange, retryable } from "./log-lines.js";
+import { applyLine, readRange, retryable, scanLines } from "./log-lines.js";
 import type { StorePaths } from "./paths.js";
 
 /** A session as found on disk, with where its committed log ends. */
@@ -27,11 +27,63 @@ export interface LoadedSession {
   tailBytes: number;
   /** The status in the checkpoint, to checkpoint again when it changes. */
   checkpointStatus: Session["status"];
+  /** False when the log ends in a torn fragment: the next line starts with a newline to end it. */
+  endsWithNewline: boolean;
+  /** The committed log holds lines readers pass over (late duplicates, fragments): read it forwards only. */
+  skips: boolean;
+}
+
+/** Opens files inside a session directory without following a symbolic link planted there. */
+export const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+
+/** Refuses a session directory that is a symbolic link (it would lead out of the store). */
+export function assertNotLinked(paths: StorePaths, id: string, component: string): void {
+  try {
+    if (lstatSync(paths.sessionDir(id)).isSymbolicLink()) throw linked(component, id, "its directory");
+  } catch (error) {
+    const code = errnoCode(error);
+    if (code === "ENOENT" || code === "ENOTDIR") return;
+    throw error;
+  }
+}
+
+/** A session entry that is a symbolic link: never followed, and nothing from its target is quoted. */
+export function linked(component: string, id: string, what: string) {
+  return errors.corrupt(
+    component,
+    id,
+    `${what} is a symbolic link; the store never follows links out of its directory`,
+  );
 }
 
 /** The text of session.json for a state whose log is committed up to `logEnd`. */
-export function checkpointBuffer(session: Session, logEnd: number): Buffer {
-  return Buffer.from(`${JSON.stringify({ ...encodeRecord(session), logOffset: logEnd }, null, 2)}\n`, "utf8");
+export function checkpointBuffer(session: Session, logEnd: number, skips = false): Buffer {
+  const record = { ...encodeRecord(session), logOffset: logEnd, ...(skips ? { logSkips: true } : {}) };
+  return Buffer.from(`${JSON.stringify(record, null, 2)}\n`, "utf8");
+}
+
+/** Reads session.json without following a link; null when it does not exist. */
+function readRecordText(paths: StorePaths, id: string, component: string): string | null {
+  let fd: number;
+  try {
+    fd = openSync(paths.record(id), constants.O_RDONLY | NOFOLLOW);
+  } catch (error) {
+    const code = errnoCode(error);
+    if (code === "ENOENT" || code === "ENOTDIR") return null;
+    if (code === "ELOOP") throw linked(component, id, "session.json");
+    if (code === "EISDIR") throw errors.corrupt(component, id, "session.json is a directory");
+    throw error;
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (stat.isDirectory()) throw errors.corrupt(component, id, "session.json is a directory");
+    return readRange(fd, 0, stat.size).toString("utf8");
+  } catch (error) {
+    if (errnoCode(error) === "EISDIR") throw errors.corrupt(component, id, "session.json is a directory");
+    throw error;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
@@ -67,15 +119,9 @@ function loadOnce(
   component: string,
   logFd: number | undefined,
 ): LoadedSession | null {
-  let text: string;
-  try {
-    text = readFileSync(paths.record(id), "utf8");
-  } catch (error) {
-    const code = errnoCode(error);
-    if (code === "ENOENT" || code === "ENOTDIR") return null;
-    if (code === "EISDIR") throw errors.corrupt(component, id, "session.json is a directory");
-    throw error;
-  }
+  assertNotLinked(paths, id, component);
+  const text = readRecordText(paths, id, component);
+  if (text === null) return null;
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -93,6 +139,8 @@ function loadOnce(
       tailCommits: 0,
       tailBytes: 0,
       checkpointStatus: decoded.session.status,
+      endsWithNewline: true,
+      skips: false,
     };
   }
   const offset = (raw as { logOffset?: unknown }).logOffset;
@@ -101,9 +149,10 @@ function loadOnce(
   }
   let fd: number;
   try {
-    fd = logFd ?? openSync(paths.log(id), "r");
+    fd = logFd ?? openSync(paths.log(id), constants.O_RDONLY | NOFOLLOW);
   } catch (error) {
     if (errnoCode(error) === "ENOENT") throw retryable(errors.corrupt(component, id, "log.jsonl is missing"));
+    if (errnoCode(error) === "ELOOP") throw linked(component, id, "log.jsonl");
     throw error;
   }
   try {
@@ -114,24 +163,19 @@ function loadOnce(
       );
     const tail = readRange(fd, offset, size);
     let session = decoded.session;
-    let pos = 0;
-    let commits = 0;
-    for (;;) {
-      const nl = tail.indexOf(10, pos);
-      if (nl < 0) break;
-      const line = parseLine(tail.toString("utf8", pos, nl), id, component);
+    const scan = scanLines(tail, session.version, id, component, (line) => {
       session = applyLine(session, line, id, component);
-      pos = nl + 1;
-      commits += 1;
-    }
+    });
     return {
       session,
       schemaVersion: 2,
-      logEnd: offset + pos,
+      logEnd: offset + scan.end,
       logSize: size,
-      tailCommits: commits,
-      tailBytes: pos,
+      tailCommits: scan.commits,
+      tailBytes: scan.end,
       checkpointStatus: decoded.session.status,
+      endsWithNewline: tail.length === 0 || tail[tail.length - 1] === 10,
+      skips: scan.skipped || (raw as { logSkips?: unknown }).logSkips === true,
     };
   } finally {
     if (logFd === undefined) closeSync(fd);

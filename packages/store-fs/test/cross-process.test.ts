@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, rmdirSync, utimesSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createFsStore } from "@sessionkit/store-fs";
 import { describe, expect, it } from "vitest";
@@ -81,8 +81,11 @@ describe("store-fs: several processes on one directory", () => {
       now() {
         if (steal && lockDirs[0]) {
           steal = false;
-          rmdirSync(lockDirs[0]);
+          // What another store does when it takes a stale lock over: remove its owner file, then
+          // the directory, and make its own.
+          rmSync(lockDirs[0], { recursive: true });
           mkdirSync(lockDirs[0]);
+          writeFileSync(join(lockDirs[0], "other-1-x.owner"), "");
           utimesSync(lockDirs[0], new Date(Date.now() + 5000), new Date(Date.now() + 5000));
         }
         return Date.parse("2026-11-24T10:00:00.000Z");
@@ -98,13 +101,13 @@ describe("store-fs: several processes on one directory", () => {
     expect(error).toMatchObject({ code: "ERR_LOCK_COMPROMISED" });
     // The other owner's lock is left alone.
     expect(existsSync(lockDirs[0] as string)).toBe(true);
-    rmdirSync(lockDirs[0] as string);
+    rmSync(lockDirs[0] as string, { recursive: true });
     expect(await store.getWithHistory(session.id)).toMatchObject({ version: 1, history: [] });
     steal = true;
     expect(await codeOf(() => store.sync().commit(session.id, { events: [{ type: "y" }] }))).toBe(
       "ERR_LOCK_COMPROMISED",
     );
-    rmdirSync(lockDirs[0] as string);
+    rmSync(lockDirs[0] as string, { recursive: true });
     expect((await store.commit(session.id, { events: [{ type: "z" }] })).session.version).toBe(2);
     await store.close();
   });

@@ -1,15 +1,12 @@
 import {
   type CommitPlan,
-  type CorruptRecordReport,
-  decodeEvent,
-  decodeRecord,
-  emptyAggregate,
+  collectPage,
   errors,
-  isSessionKitError,
-  SESSION_STATUSES,
+  foldStats,
+  parseEventText,
+  parseRecordText,
   type Session,
   type SessionEvent,
-  type SessionSummary,
   type StoreCapabilities,
   type StoreDriver,
   toSummary,
@@ -56,24 +53,8 @@ export function createPostgresDriver(options: PostgresDriverOptions): StoreDrive
     return db.query<R>({ name: prefix + key, text: sql[key], values });
   }
 
-  function parseSession(id: string, record: string): Session {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(record);
-    } catch (cause) {
-      throw errors.corrupt(name, id, "the stored record is not valid JSON", cause);
-    }
-    return decodeRecord(raw, id, name).session;
-  }
-
-  function parseEvent(id: string, body: string): SessionEvent {
-    try {
-      return decodeEvent(JSON.parse(body), id, name);
-    } catch (cause) {
-      if (isSessionKitError(cause)) throw cause;
-      throw errors.corrupt(name, id, "a stored event is not valid JSON", cause);
-    }
-  }
+  const parseSession = (id: string, record: string): Session => parseRecordText(record, id, name);
+  const parseEvent = (id: string, body: string): SessionEvent => parseEventText(body, id, name);
 
   async function run<T>(action: string, fn: () => Promise<T>): Promise<T> {
     try {
@@ -156,45 +137,30 @@ export function createPostgresDriver(options: PostgresDriverOptions): StoreDrive
     return rows[0]?.digest ?? null;
   }
 
-  async function list(
+  function list(
     filter: Parameters<NonNullable<StoreDriver["list"]>>[0],
     after: Parameters<NonNullable<StoreDriver["list"]>>[1],
     limit: number,
   ) {
-    const items: SessionSummary[] = [];
-    const corrupt: CorruptRecordReport[] = [];
-    let position = after;
-    // Damaged rows are reported and skipped; keep reading so a page is still full when more rows exist.
-    for (;;) {
-      const where = whereClause(filter, position);
-      const want = limit - items.length;
-      where.params.push(want);
-      const { rows } = await pool.query<{ id: string; created_at: string; record: string }>(
-        `SELECT id, created_at, record FROM ${quoteSchema(options.schema)}.sessions ${where.sql}
-         ORDER BY created_at DESC, id DESC LIMIT $${where.params.length}`,
-        where.params,
-      );
-      for (const row of rows) {
-        try {
-          items.push(toSummary(parseSession(row.id, row.record)));
-        } catch (error) {
-          if (
-            !isSessionKitError(error, "ERR_CORRUPT_RECORD") &&
-            !isSessionKitError(error, "ERR_UNSUPPORTED_RECORD_VERSION")
-          ) {
-            throw error;
-          }
-          corrupt.push({
-            id: row.id,
-            code: error.code as CorruptRecordReport["code"],
-            message: error.message,
-          });
-        }
-      }
-      const last = rows[rows.length - 1];
-      if (rows.length < want || items.length >= limit || !last) return { items, corrupt };
-      position = { createdAt: last.created_at, id: last.id };
-    }
+    type Row = { id: string; created_at: string; record: string };
+    return collectPage<Row>(
+      {
+        fetch: async (position, want) => {
+          const where = whereClause(filter, position);
+          where.params.push(want);
+          const { rows } = await pool.query<Row>(
+            `SELECT id, created_at, record FROM ${quoteSchema(options.schema)}.sessions ${where.sql}
+             ORDER BY created_at DESC, id DESC LIMIT $${where.params.length}`,
+            where.params,
+          );
+          return rows;
+        },
+        position: (row) => ({ createdAt: row.created_at, id: row.id }),
+        summary: (row) => toSummary(parseSession(row.id, row.record)),
+      },
+      after,
+      limit,
+    );
   }
 
   return {
@@ -281,7 +247,7 @@ export function createPostgresDriver(options: PostgresDriverOptions): StoreDrive
         return rows.flatMap((row) => (row.body === null ? [] : [parseEvent(id, row.body)]));
       }),
 
-    list: (filter, after, limit) => run("list sessions", () => list(filter, after, limit)),
+    list: (filter, after, limit) => run("list sessions", async () => list(filter, after, limit)),
 
     stats: (filter) =>
       run("compute statistics", async () => {
@@ -297,18 +263,15 @@ export function createPostgresDriver(options: PostgresDriverOptions): StoreDrive
            FROM ${quoteSchema(options.schema)}.sessions ${where.sql} GROUP BY status, mode`,
           where.params,
         );
-        const aggregate = emptyAggregate();
-        for (const row of rows) {
-          const mode = fromTextKey(row.mode);
-          aggregate.total += row.n;
-          if ((SESSION_STATUSES as readonly string[]).includes(row.status)) {
-            aggregate.byStatus[row.status as keyof typeof aggregate.byStatus] += row.n;
-          }
-          aggregate.byMode[mode] = (aggregate.byMode[mode] ?? 0) + row.n;
-          aggregate.iterationsSum += Number(row.it);
-          aggregate.eventsSum += Number(row.ev);
-        }
-        return aggregate;
+        return foldStats(
+          rows.map((row) => ({
+            status: row.status,
+            mode: fromTextKey(row.mode),
+            count: row.n,
+            iterations: Number(row.it),
+            events: Number(row.ev),
+          })),
+        );
       }),
 
     count: (filter) =>

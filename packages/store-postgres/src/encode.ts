@@ -1,12 +1,11 @@
 import {
   encodeRecord,
+  indexableMetadata,
   type MetadataFilterValue,
   type Session,
   type SessionEvent,
 } from "@sessionkit/core/driver";
 
-// Filter keys the query layer accepts; other stored keys can never be asked for, so they stay out of the index.
-const METADATA_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 // jsonb refuses NUL and lone surrogates; such strings are indexed in an escaped form instead.
 const JSONB_UNSAFE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
@@ -66,24 +65,14 @@ function indexScalar(value: MetadataFilterValue): unknown {
 /** The jsonb text of the metadata index: top-level scalar members with filterable keys, jsonb-safe. */
 export function metadataIndex(metadata: Session["metadata"]): string {
   const out: Record<string, unknown> = {};
-  if (metadata) {
-    for (const key of Object.keys(metadata)) {
-      if (!METADATA_KEY.test(key)) continue;
-      const value = metadata[key];
-      if (
-        value === null ||
-        typeof value === "string" ||
-        typeof value === "number" ||
-        typeof value === "boolean"
-      ) {
-        Object.defineProperty(out, key, {
-          value: indexScalar(value),
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
-      }
-    }
+  for (const [key, value] of indexableMetadata(metadata)) {
+    // defineProperty keeps a "__proto__" key as data.
+    Object.defineProperty(out, key, {
+      value: indexScalar(value),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return JSON.stringify(out);
 }

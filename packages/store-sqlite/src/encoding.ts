@@ -1,6 +1,4 @@
-import type { MetadataFilterValue } from "@sessionkit/core/driver";
-
-const METADATA_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+import { indexableMetadata, type MetadataFilterValue } from "@sessionkit/core/driver";
 
 /**
  * The exact, UTF-8-safe text form of a user string: its JSON text. JSON.stringify escapes NUL
@@ -20,21 +18,7 @@ export function encodeScalar(value: MetadataFilterValue): string {
  * values. Objects and arrays never equal a filter value, so they are not indexed.
  */
 export function metadataIndexRows(metadata: unknown): Array<[string, string]> {
-  if (metadata === null || typeof metadata !== "object" || Array.isArray(metadata)) return [];
-  const rows: Array<[string, string]> = [];
-  for (const key of Object.keys(metadata)) {
-    if (!METADATA_KEY.test(key)) continue;
-    const value = (metadata as Record<string, unknown>)[key];
-    if (
-      value === null ||
-      typeof value === "string" ||
-      typeof value === "boolean" ||
-      typeof value === "number"
-    ) {
-      rows.push([key, JSON.stringify(value)]);
-    }
-  }
-  return rows;
+  return indexableMetadata(metadata).map(([key, value]) => [key, JSON.stringify(value)]);
 }
 
 /** The indexed prefix of an updated_at timestamp (to the minute); a prefix keeps string order. */

@@ -155,8 +155,10 @@ export function createRecordDecoder(): RecordDecoder {
       throw errors.corrupt(name, id, "the stored record is not valid JSON", error);
     }
     if (written.get(id)?.record === text) {
-      delete (raw as { schemaVersion?: number }).schemaVersion;
-      return raw as Session;
+      // A rest copy, not `delete`: deleting a key turns the object into a slow dictionary, and the
+      // plan's spread and the column diff then cost ~5 µs more per append (measured).
+      const { schemaVersion: _, ...session } = raw as Session & { schemaVersion?: number };
+      return session;
     }
     return decodeRecord(raw, id, name).session;
   }

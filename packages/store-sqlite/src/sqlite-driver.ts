@@ -1,14 +1,11 @@
 import {
   type CommitPlan,
-  type CorruptRecordReport,
-  emptyAggregate,
+  collectPage,
   errors,
-  type ListPosition,
+  foldStats,
   type Session,
   type SessionEvent,
   type SessionStatus,
-  type SessionSummary,
-  type StatsAggregate,
   type StoreCapabilities,
   type StoreDriver,
   toSummary,
@@ -216,32 +213,21 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
     },
 
     list(filter, after, limit) {
-      return run("list sessions", () => {
-        const items: SessionSummary[] = [];
-        const corrupt: CorruptRecordReport[] = [];
-        let position: ListPosition | undefined = after;
-        // A damaged row is reported and skipped; keep reading until the page is full.
-        for (;;) {
-          const query = listSql(filter, position);
-          const want = limit - items.length;
-          const rows = prepared(query.sql).all(...query.params, want) as Array<
-            SessionRow & { id: string; created_at: string }
-          >;
-          for (const row of rows) {
-            try {
-              items.push(toSummary(decode(row.id, row)));
-            } catch (error) {
-              const code = (error as { code?: string }).code;
-              if (code !== "ERR_CORRUPT_RECORD" && code !== "ERR_UNSUPPORTED_RECORD_VERSION") throw error;
-              corrupt.push({ id: row.id, code, message: (error as Error).message });
-            }
-          }
-          const last = rows[rows.length - 1];
-          if (rows.length < want || items.length >= limit || !last) break;
-          position = { createdAt: last.created_at, id: last.id };
-        }
-        return { items, corrupt };
-      });
+      type Row = SessionRow & { id: string; created_at: string };
+      return run("list sessions", () =>
+        collectPage<Row>(
+          {
+            fetch: (position, want) => {
+              const query = listSql(filter, position);
+              return prepared(query.sql).all(...query.params, want) as Row[];
+            },
+            position: (row) => ({ createdAt: row.created_at, id: row.id }),
+            summary: (row) => toSummary(decode(row.id, row)),
+          },
+          after,
+          limit,
+        ),
+      );
     },
 
     stats(filter) {
@@ -254,16 +240,15 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
           iterations: number;
           events: number;
         }>;
-        const aggregate: StatsAggregate = emptyAggregate();
-        for (const row of rows) {
-          const mode = JSON.parse(row.mode) as string;
-          aggregate.total += row.n;
-          aggregate.byStatus[row.status] = (aggregate.byStatus[row.status] ?? 0) + row.n;
-          aggregate.byMode[mode] = (aggregate.byMode[mode] ?? 0) + row.n;
-          aggregate.iterationsSum += row.iterations;
-          aggregate.eventsSum += row.events;
-        }
-        return aggregate;
+        return foldStats(
+          rows.map((row) => ({
+            status: row.status,
+            mode: JSON.parse(row.mode) as string,
+            count: row.n,
+            iterations: row.iterations,
+            events: row.events,
+          })),
+        );
       });
     },
 

@@ -56,12 +56,12 @@ export function createSqliteStore(options: SqliteStoreOptions): SessionStore {
     db.pragma(`busy_timeout = ${parsed.busyTimeoutMs}`);
     if (!isMemory(db)) db.pragma("journal_mode = WAL");
     db.pragma(`synchronous = ${parsed.synchronous === "full" ? "FULL" : "NORMAL"}`);
-    // An append writes its event's pages and the session row's: 3.7 WAL pages where a bare INSERT
-    // of the event writes 2.5 (measured at history 1,000). At the default of a checkpoint (two
-    // fsyncs, pages copied back) every 1,000 WAL pages it came every ~270 appends; 1,500 pages
-    // brings it back to one per ~400 appends, as for the bare INSERT, for a WAL of up to ~6 MB.
-    // A database handed in keeps the caller's setting.
-    if (owns && !isMemory(db)) db.pragma("wal_autocheckpoint = 1500");
+    // An append writes its event's pages, the session row's and (schema 4) the watch log's: 5.8
+    // WAL pages where a bare INSERT of the event writes 2.5 (measured at history 1,000). At the
+    // default of a checkpoint (two fsyncs, pages copied back) every 1,000 WAL pages it came every
+    // ~170 appends; 2,000 pages brings it to one per ~340 appends, near the bare INSERT's ~400,
+    // for a WAL of up to ~8 MB. A database handed in keeps the caller's setting.
+    if (owns && !isMemory(db)) db.pragma("wal_autocheckpoint = 2000");
     migrate(db);
   } catch (error) {
     if (owns && db.open) db.close();

@@ -1,10 +1,11 @@
-import { isSessionKitError } from "../errors.js";
+import { errors, isSessionKitError } from "../errors.js";
 import type { Session } from "../model.js";
 import type { CommitResult, SessionStore } from "../store.js";
 import { type Decide, type LoopOptions, mutateAsync } from "./commit-loop.js";
 import { requestDigest } from "./idempotency.js";
 import type { Actor } from "./ownership.js";
 import { ownerProcessGone, thisProcess } from "./process-identity.js";
+import { COMPONENT } from "./schemas.js";
 import { decide, type Operation } from "./transitions.js";
 
 /** A claim this manager holds (or held: `lost` after someone else claimed, until claimed again). */
@@ -45,6 +46,8 @@ export function createClaims(
   onLost: (id: string, error: unknown) => void,
 ): Claims {
   const claims = new Map<string, Claim>();
+  // claim() calls in flight: track() adopts a claim made under a caller-given owner with its lease.
+  const claiming = new Map<string, { owner: string; leaseMs: number }>();
 
   function actorFor(id: string, call: string, operation: unknown, operationId: string | undefined): Actor {
     const claim = claims.get(id);
@@ -64,8 +67,11 @@ export function createClaims(
     call: string = operation.kind,
     force = false,
   ): Decide {
+    if (operationId !== undefined) requireCapability(store, "idempotency");
     return (session, nowMs) => {
       const actor = actorFor(id, call, operation, operationId);
+      // A claim acts as the owner it claims for (claim(id, { owner }) may name another one).
+      if (operation.kind === "claim") actor.owner = operation.owner.id;
       if (force) actor.force = true;
       return decide(session, operation, nowMs, actor);
     };
@@ -106,12 +112,14 @@ export function createClaims(
     const { session } = result;
     const claim = claims.get(session.id);
     const owner = session.owner;
-    if (owner !== undefined && (owner.id === claim?.owner || (claim === undefined && owner.id === ownerId))) {
+    const pending = claiming.get(session.id);
+    const mine = pending?.owner ?? claim?.owner ?? ownerId;
+    if (owner !== undefined && owner.id === mine) {
       if (claim !== undefined && claim.generation === owner.generation && !claim.lost) return;
       stop(claim);
-      const leaseMs = session.leaseUntil
-        ? Date.parse(session.leaseUntil) - Date.parse(session.updatedAt)
-        : defaultLeaseMs;
+      // The lease asked for, not leaseUntil - updatedAt: the store's clock (updatedAt) may differ
+      // from this manager's (leaseUntil); an hour behind made that negative, a heartbeat every 1 ms.
+      const leaseMs = pending?.leaseMs ?? defaultLeaseMs;
       const next: Claim = { generation: owner.generation, owner: owner.id, leaseMs, lost: false };
       // unref'd: a heartbeat never keeps a process alive on its own.
       next.timer = setInterval(() => heartbeat(session.id, next), Math.max(1, Math.floor(leaseMs / 3)));
@@ -133,12 +141,18 @@ export function createClaims(
     track,
     lose: (id) => lose(id),
     async claim(id, owner, leaseMs) {
+      requireCapability(store, "leases");
       const identity = thisProcess();
       const operation: Operation = { kind: "claim", owner: { ...identity, id: owner ?? ownerId }, leaseMs };
       // A claim is fenced by nothing but the live-owner rule: a lost claim may be taken again.
       const current = claims.get(id);
       if (current?.lost) claims.delete(id);
-      return mutateAsync(store, id, decider(id, operation), loop);
+      claiming.set(id, { owner: operation.owner.id, leaseMs });
+      try {
+        return await mutateAsync(store, id, decider(id, operation), loop);
+      } finally {
+        claiming.delete(id);
+      }
     },
     async release(id) {
       const claim = claims.get(id);
@@ -162,4 +176,15 @@ export function createClaims(
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * ERR_UNSUPPORTED_CAPABILITY unless the store claims `name`: a store that drops `owner` or
+ * `operations` would accept claims and operation ids and then fence or dedupe nothing.
+ */
+export function requireCapability(
+  store: Pick<SessionStore, "capabilities">,
+  name: "leases" | "idempotency",
+): void {
+  if (store.capabilities?.[name] !== true) throw errors.unsupported(COMPONENT, name);
 }

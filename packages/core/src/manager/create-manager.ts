@@ -10,9 +10,9 @@ import {
 } from "../webhooks/dispatcher.js";
 import { resolveWebhook } from "../webhooks/options.js";
 import { toNotification } from "../webhooks/payload.js";
-import { createClaims } from "./claims.js";
+import { createClaims, requireCapability } from "./claims.js";
 import { type LoopOptions, mutateAsync } from "./commit-loop.js";
-import { assertOperationId, replayStart, requestDigest, START_OPERATION } from "./idempotency.js";
+import { assertOperationId, ownEntry, replayStart, requestDigest, START_OPERATION } from "./idempotency.js";
 import { createListeners } from "./listeners.js";
 import { buildStart, operationMethods, operationOf, type RunCall } from "./operations.js";
 import { resolveOwnership } from "./ownership-options.js";
@@ -88,6 +88,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   }
 
   const ownership = resolveOwnership(parsed.ownership as SessionManagerOptions["ownership"]);
+  if (parsed.ownership !== undefined && parsed.ownership !== false) requireCapability(store, "leases");
   const loopOptions: LoopOptions = {
     clock,
     maxRetries: parsed.maxCommitRetries ?? 50,
@@ -223,7 +224,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         if (isSessionKitError(error, "ERR_LEASE_LOST")) claims.lose(id);
         throw error;
       });
-      const answer = session.inputAnswers?.[requestId];
+      const answer = ownEntry(session.inputAnswers, requestId);
       if (answer === undefined) throw errors.notFound(COMPONENT, id);
       return { session, answer, first };
     },

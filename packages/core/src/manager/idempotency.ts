@@ -16,6 +16,11 @@ export const OPERATION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 /** The key of the creation request among a session's operations. */
 export const START_OPERATION = "start";
 
+/** The entry of `map` under `key`, never an inherited one (`toString`, `constructor` are valid ids). */
+export function ownEntry<T>(map: Record<string, T> | undefined, key: string): T | undefined {
+  return map !== undefined && Object.hasOwn(map, key) ? map[key] : undefined;
+}
+
 /** A digest of a request (the call and its parsed arguments); only this is stored, never the payload. */
 export function requestDigest(call: string, args: unknown): string {
   return createHash("sha256")
@@ -65,7 +70,7 @@ export function priorOperation(
   operationId: string,
   digest: string,
 ): "new" | "replay" | SessionKitError {
-  const record = session.operations?.[operationId];
+  const record = ownEntry(session.operations, operationId);
   if (record === undefined) return "new";
   if (record.digest === digest) return "replay";
   return new SessionKitError(

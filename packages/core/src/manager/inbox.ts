@@ -2,7 +2,7 @@ import { describeValue, SessionKitError } from "../errors.js";
 import type { JsonObject, JsonValue } from "../json.js";
 import type { InputAction, InputAnswer, InputRequest, LegalHold, NewEvent, Session } from "../model.js";
 import type { SessionPatch } from "../store.js";
-import { canonicalDigest } from "./idempotency.js";
+import { canonicalDigest, ownEntry } from "./idempotency.js";
 import { COMPONENT } from "./schemas.js";
 
 /** What the sweeper does with a request whose `expiresAt` has passed. */
@@ -99,7 +99,7 @@ export function decideInbox(
     case "request_input": {
       const { requestId } = op.request;
       const same = open.find((r) => r.requestId === requestId);
-      if (same !== undefined || session.inputAnswers?.[requestId] !== undefined) {
+      if (same !== undefined || ownEntry(session.inputAnswers, requestId) !== undefined) {
         // The request id names the request: asking again is a retry, asking something else under it is not.
         if (same === undefined) return null;
         const { requestedAt: _at, ...asked } = same;
@@ -127,7 +127,7 @@ export function decideInbox(
       };
     }
     case "respond": {
-      const answered = session.inputAnswers?.[op.requestId];
+      const answered = ownEntry(session.inputAnswers, op.requestId);
       if (answered?.outcome === "expired")
         return inputError("ERR_INPUT_EXPIRED", session, op.requestId, `it expired at ${answered.at}`);
       if (answered !== undefined) return null;

@@ -29,6 +29,9 @@ export interface Actor {
   ownerGone?: (owner: SessionOwner) => boolean;
 }
 
+/** What a caller may not do while another owner's claim is live. */
+const FENCED_BY_LIVE_OWNER = new Set(["claim", "resume", "release"]);
+
 /** True while someone holds the session: an owner whose lease runs and whose process is not known dead. */
 export function ownerLive(session: Session, nowMs: number, actor: Actor): boolean {
   const owner = session.owner;
@@ -52,7 +55,8 @@ export function fence(
     }
     return undefined;
   }
-  if ((kind === "claim" || kind === "resume") && owner !== undefined && owner.id !== actor.owner) {
+  // Releasing is giving up one's own claim: someone else's live claim is refused like a claim.
+  if (FENCED_BY_LIVE_OWNER.has(kind) && owner !== undefined && owner.id !== actor.owner) {
     if (ownerLive(session, nowMs, actor)) return busy(session, owner);
   }
   return undefined;

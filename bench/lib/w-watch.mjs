@@ -1,0 +1,143 @@
+// Workload "watch": (1) commit-to-delivery latency across processes: this process commits one
+// event at a time (2 ms apart) while a watcher in a child process receives them through
+// store.watch(); p50 and p99 of the delay per store. (2) The cost of 200 idle watchers (watching
+// other sessions on the same handle) on append latency, interleaved with the same appends without.
+import { fork } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { destroySpec, makeSpec, openStore } from "./adapters.mjs";
+import { fmtUs, measureInterleaved } from "./measure.mjs";
+
+const WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "workers", "watch-worker.mjs");
+const STORES = ["fs", "sqlite", "postgres"];
+const wallMs = () => performance.timeOrigin + performance.now();
+const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * p) - 1)];
+
+async function latency(ctx, subject, events) {
+  const spec = makeSpec(subject.adapter, ctx.runDir, `watch_${subject.id}`, subject.options);
+  const store = await openStore(spec);
+  try {
+    const { session } = await store.create({ mode: "bench", task: "watch" });
+    const child = fork(WORKER, [JSON.stringify(spec), session.id, String(events)], { stdio: "inherit" });
+    const messages = [];
+    const waiters = [];
+    child.on("message", (m) => (waiters.length ? waiters.shift()(m) : messages.push(m)));
+    const nextMessage = () =>
+      messages.length ? Promise.resolve(messages.shift()) : new Promise((resolve) => waiters.push(resolve));
+    await nextMessage();
+    for (let i = 0; i < events; i++) {
+      await store.commit(session.id, { events: [{ type: "tick", data: { i, t: wallMs() } }] });
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    const { delays } = await nextMessage();
+    const sorted = [...delays].sort((a, b) => a - b);
+    ctx.fig(`watch.lat.${subject.id}.p50`, { us: pct(sorted, 0.5) * 1000, rounds: sorted.length, ops: 1 });
+    ctx.fig(`watch.lat.${subject.id}.p99`, { us: pct(sorted, 0.99) * 1000, rounds: sorted.length, ops: 1 });
+  } finally {
+    await store.close();
+    await destroySpec(spec, ctx.pgAdmin);
+  }
+}
+
+async function idleCost(ctx, subject) {
+  const spec = makeSpec(subject.adapter, ctx.runDir, `watchidle_${subject.id}`, subject.options);
+  const store = await openStore(spec);
+  const ops = ctx.quick ? 50 : 200;
+  try {
+    const others = [];
+    for (let k = 0; k < 10; k++)
+      others.push((await store.create({ mode: "bench", task: "idle" })).session.id);
+    const fresh = async () => (await store.create({ mode: "bench", task: "append" })).session.id;
+    const figures = await measureInterleaved(
+      [
+        {
+          key: "base",
+          ops,
+          setup: fresh,
+          fn: (i, id) => store.commit(id, { events: [{ type: "e", data: { i } }] }),
+        },
+        {
+          key: "w200",
+          ops,
+          async setup() {
+            const controller = new AbortController();
+            for (let w = 0; w < 200; w++) {
+              const it = store
+                .watch(others[w % others.length], { signal: controller.signal })
+                [Symbol.asyncIterator]();
+              it.next().catch(() => undefined);
+            }
+            await new Promise((resolve) => setTimeout(resolve, 50));
+            return { id: await fresh(), controller };
+          },
+          teardown: (c) => c.controller.abort(),
+          fn: (i, c) => store.commit(c.id, { events: [{ type: "e", data: { i } }] }),
+        },
+      ],
+      { rounds: ctx.rounds, warmup: ctx.warmup },
+    );
+    ctx.fig(`watch.idle.${subject.id}.base`, figures.base);
+    ctx.fig(`watch.idle.${subject.id}.w200`, figures.w200);
+  } finally {
+    await store.close();
+    await destroySpec(spec, ctx.pgAdmin);
+  }
+}
+
+export async function runWatch(ctx) {
+  const events = ctx.quick ? 100 : 1000;
+  for (const id of STORES) {
+    const subject = ctx.subjects.find((s) => s.id === id);
+    if (!subject) continue;
+    ctx.log(`watch: commit-to-delivery latency across processes on ${id} (${events} events)`);
+    await latency(ctx, subject, events);
+    ctx.log(`watch: 200 idle watchers vs none on ${id} appends`);
+    await idleCost(ctx, subject);
+  }
+  ctx.fig("watch.limit.p50", { us: 50_000 });
+  ctx.fig("watch.limit.p99", { us: 250_000 });
+}
+
+/** Targets: latency p50 < 50 ms and p99 < 250 ms per store; 200 idle watchers cost < 5 %. */
+export function watchTargets() {
+  return STORES.flatMap((id) => [
+    {
+      id: `watch-p50-${id}`,
+      label: `${id}: watch delivery across processes, p50 vs 50 ms`,
+      num: `watch.lat.${id}.p50`,
+      den: "watch.limit.p50",
+      op: "<=",
+      target: 1,
+    },
+    {
+      id: `watch-p99-${id}`,
+      label: `${id}: watch delivery across processes, p99 vs 250 ms`,
+      num: `watch.lat.${id}.p99`,
+      den: "watch.limit.p99",
+      op: "<=",
+      target: 1,
+    },
+    {
+      id: `watch-idle-${id}`,
+      label: `${id}: append with 200 idle watchers vs none`,
+      num: `watch.idle.${id}.w200`,
+      den: `watch.idle.${id}.base`,
+      op: "<=",
+      target: 1.05,
+    },
+  ]);
+}
+
+/** The workload's table: latency percentiles and the idle-watcher cost, per store. */
+export function renderWatch(ctx, table) {
+  const F = ctx.figures;
+  const rows = STORES.filter((id) => `watch.lat.${id}.p50` in F).map((id) => [
+    id,
+    fmtUs(F[`watch.lat.${id}.p50`].us),
+    fmtUs(F[`watch.lat.${id}.p99`].us),
+    F[`watch.idle.${id}.base`] ? fmtUs(F[`watch.idle.${id}.base`].us) : "–",
+    F[`watch.idle.${id}.w200`] ? fmtUs(F[`watch.idle.${id}.w200`].us) : "–",
+  ]);
+  if (rows.length === 0) return null;
+  return `### Live change feed (watch): commit-to-delivery across processes, and 200 idle watchers on append\n\n${table(["store", "delivery p50", "delivery p99", "append, no watcher", "append, 200 idle watchers"], rows)}`;
+}
