@@ -113,7 +113,15 @@ export function planSql(findings: Finding[], quarantine: string): RepairStep[] {
     const key = `${finding.kind === "unknown-record-version" ? "corrupt-record" : finding.kind}:${id}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    if ((finding.kind === "corrupt-record" || finding.kind === "unknown-record-version") && id) {
+    if (finding.kind === "unknown-record-version" && id) {
+      // Readable by a newer release, and the SQL stores refuse to delete it (ERR_UNSUPPORTED_RECORD_VERSION).
+      steps.push({
+        action: "manual",
+        id,
+        where: finding.where,
+        detail: `${finding.detail}: upgrade sessionkit to read it; repair leaves it as it is`,
+      });
+    } else if (finding.kind === "corrupt-record" && id) {
       steps.push({
         action: "quarantine",
         id,
