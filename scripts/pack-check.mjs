@@ -141,6 +141,7 @@ const install = [
   "@sessionkit/store-fs",
   "@sessionkit/conformance",
   "@sessionkit/store-postgres",
+  "@sessionkit/store-redis",
   "@sessionkit/ui",
   "@sessionkit/cli",
 ];
@@ -206,6 +207,7 @@ assert.equal(compat.listSessions().length, 2);
 await compat.closeSessionStore();
 const pg = await import("@sessionkit/store-postgres");
 assert.equal(typeof pg.createPostgresStore, "function");
+assert.equal(typeof (await import("@sessionkit/store-redis")).createRedisStore, "function");
 ${withSqlite ? 'assert.equal(typeof (await import("@sessionkit/store-sqlite")).createSqliteStore, "function");\n' : ""}console.log("compat smoke ok");
 `,
 );

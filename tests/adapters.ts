@@ -5,6 +5,38 @@ import { createMemoryStore, type SessionStore } from "@sessionkit/core";
 /** The PostgreSQL server the repository's tests use. */
 export const PG_URL = process.env.SESSIONKIT_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
+/** The Redis server the repository's tests use. */
+export const REDIS_URL = process.env.SESSIONKIT_REDIS_URL ?? "redis://127.0.0.1:6379";
+
+type RedisModule = typeof import("@sessionkit/store-redis");
+
+/** undefined when the server answers PING within 3 s, else why not. */
+async function redisReachable(redis: RedisModule): Promise<string | undefined> {
+  const client = redis.openRedisClient(REDIS_URL);
+  try {
+    const timeout = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error("no answer in 3 s")), 3000),
+    );
+    await Promise.race([client.ping(), timeout]);
+    return undefined;
+  } catch (error) {
+    return `Redis at ${REDIS_URL.replace(/\/\/[^@]*@/, "//")} is unreachable (${(error as Error).message})`;
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Removes every key of a store prefix (a context's cleanup). */
+async function dropPrefix(redis: RedisModule, prefix: string): Promise<void> {
+  const client = redis.openRedisClient(REDIS_URL);
+  try {
+    const keys = await redis.scanStoreKeys(client, prefix);
+    if (keys.length > 0) await client.unlink(...keys);
+  } finally {
+    client.disconnect();
+  }
+}
+
 /** One adapter of this repository, ready to open on a test context. */
 export interface RepoAdapter {
   name: string;
@@ -107,6 +139,24 @@ export async function repoAdapters(): Promise<RepoAdapter[]> {
       );
     };
     adapters.push({ name: "postgres", create: open, reopen: open });
+  }
+
+  const redis = await tryImport<RedisModule>("@sessionkit/store-redis");
+  const redisDown = typeof redis === "string" ? redis : await redisReachable(redis);
+  if (redisDown !== undefined) {
+    if (process.env.CI === "true" && typeof redis !== "string")
+      throw new Error(`CI=true requires Redis: ${redisDown}`);
+    adapters.push(unavailable("redis", redisDown));
+  } else if (typeof redis !== "string") {
+    const cleaned = new Set<string>();
+    const open = async (ctx: ConformanceContext) => {
+      if (!cleaned.has(ctx.namespace)) {
+        cleaned.add(ctx.namespace);
+        ctx.onCleanup(() => dropPrefix(redis, ctx.namespace));
+      }
+      return redis.createRedisStore({ url: REDIS_URL, prefix: ctx.namespace, clock: ctx.clock });
+    };
+    adapters.push({ name: "redis", create: open, reopen: open });
   }
   return adapters;
 }

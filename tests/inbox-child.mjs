@@ -17,6 +17,13 @@ async function open() {
     const { createSqliteStore } = await import("@sessionkit/store-sqlite");
     return createSqliteStore({ filename: dir });
   }
+  if (adapter === "redis") {
+    const { createRedisStore } = await import("@sessionkit/store-redis");
+    return createRedisStore({
+      url: process.env.SESSIONKIT_REDIS_URL ?? "redis://127.0.0.1:6379",
+      prefix: namespace,
+    });
+  }
   const { createPostgresStore } = await import("@sessionkit/store-postgres");
   return createPostgresStore({ connectionString: pgUrl, max: 4 }, { schema: namespace });
 }

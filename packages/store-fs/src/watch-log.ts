@@ -1,4 +1,4 @@
-import { closeSync, constants as fsConstants, fstatSync, openSync, readSync, statSync, watch } from "node:fs";
+import { closeSync, constants as fsConstants, fstatSync, openSync, statSync, watch } from "node:fs";
 import { join } from "node:path";
 import {
   type ChangeFeed,

@@ -4,9 +4,11 @@ import {
   readdirSync,
   readFileSync,
   renameSync,
+  rmdirSync,
   rmSync,
   statSync,
   truncateSync,
+  unlinkSync,
 } from "node:fs";
 import { join } from "node:path";
 import type { SessionSummary } from "@sessionkit/core";
@@ -16,8 +18,43 @@ import lockfile from "proper-lockfile";
 import { scanSession } from "./fs-log.js";
 import type { Finding, Inspector, InspectTarget, RepairStep } from "./types.js";
 
+const OWNER_SUFFIX = ".owner";
+const WAITING_MARKER = "waiting";
 /** store-fs's default stale-lock time: a lock older than this belongs to a writer that is gone. */
 const STALE_MS = 10_000;
+
+/**
+ * The path whose mtime says a lock is stale, or null when the lock is live (or gone). store-fs's rule
+ * (its lock.ts): a holder renews its `<token>.owner` file; the directory's mtime only counts when
+ * there is no owner file (a proper-lockfile lock), since a waiter's `waiting` marker touches it.
+ */
+function staleOwner(lockDir: string): string | null {
+  try {
+    const owner = readdirSync(lockDir).find((name) => name.endsWith(OWNER_SUFFIX));
+    const path = owner ? join(lockDir, owner) : lockDir;
+    return Date.now() - statSync(path).mtimeMs > STALE_MS ? path : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Takes a stale lock over as store-fs does: unlink the stale owner file first (only one contender
+ * can), then the `waiting` marker and the directory. Never recursive: a contender that made the
+ * directory its lock meanwhile has an owner file in it, and rmdir then fails and leaves it.
+ */
+function removeStaleLock(lockDir: string): void {
+  const path = staleOwner(lockDir);
+  if (path === null) return;
+  try {
+    if (path !== lockDir) unlinkSync(path);
+    rmSync(join(lockDir, WAITING_MARKER), { force: true });
+    rmdirSync(lockDir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "ENOENT" && code !== "ENOTEMPTY" && code !== "EEXIST") throw error;
+  }
+}
 
 /** Inspects a store-fs directory (layout in packages/store-fs/README.md) without taking any lock. */
 export function createFsInspector(target: InspectTarget & { dir: string }): Inspector {
@@ -25,13 +62,6 @@ export function createFsInspector(target: InspectTarget & { dir: string }): Insp
   const store = target.store as FsSessionStore;
   const quarantine = target.quarantineDir ?? join(dir, ".sessionkit", "quarantine");
   const lockPath = (id: string) => join(dir, `${id}.lock`);
-  const isStale = (path: string) => {
-    try {
-      return Date.now() - statSync(path).mtimeMs > STALE_MS;
-    } catch {
-      return false;
-    }
-  };
 
   /** Runs `fn` holding the session's lock, the way store-fs writers take it, so no commit is in flight. */
   function underLock(id: string, fn: () => void): void {
@@ -59,7 +89,7 @@ export function createFsInspector(target: InspectTarget & { dir: string }): Insp
       if (SESSION_ID_PATTERN.test(name) && entry.isDirectory()) sessions.push(name);
       else if (name.endsWith(".lock") && SESSION_ID_PATTERN.test(name.slice(0, -5))) {
         const id = name.slice(0, -5);
-        if (isStale(join(dir, name)))
+        if (staleOwner(join(dir, name)) !== null)
           findings.push({
             kind: "stale-lock",
             id,
@@ -223,7 +253,7 @@ export function createFsInspector(target: InspectTarget & { dir: string }): Insp
   async function apply(step: RepairStep): Promise<void> {
     const id = step.id;
     if (step.action === "remove-lock" && id) {
-      if (isStale(lockPath(id))) rmSync(lockPath(id), { recursive: true, force: true });
+      removeStaleLock(lockPath(id));
     } else if (step.action === "remove-debris") {
       const path = join(dir, step.where);
       if (!SESSION_ID_PATTERN.test(step.where)) rmSync(path, { recursive: true, force: true });

@@ -87,71 +87,48 @@ export function scanSession(sessionDir: string, id: string, deep: boolean): Sess
   const bytes = readBytes(logPath, deep ? 0 : offset, size);
   const base = deep ? 0 : offset;
   const findings: Finding[] = [];
-  let session = decoded.session;
-  let pos = 0;
   let lastSeq = 0;
-  for (;;) {
-    const nl = bytes.indexOf(10, pos);
-    if (nl < 0) break;
-    const start = base + pos;
-    let line: LogLine;
-    try {
-      line = JSON.parse(bytes.toString("utf8", pos, nl)) as LogLine;
-      if (!Number.isSafeInteger(line.v) || !Array.isArray(line.ev)) throw new Error("malformed");
-    } catch {
-      return found(
-        "corrupt-record",
-        `the log line at byte ${start} is not a valid commit`,
-        `${id}/log.jsonl`,
-      );
-    }
-    for (const event of line.ev) {
-      if (deep && event.seq <= lastSeq) {
-        findings.push({
-          kind: "seq-duplicate",
-          id,
-          where: `${id}/log.jsonl@${start}`,
-          detail: `seq ${event.seq} again after ${lastSeq}`,
-        });
-      } else if (deep && event.seq !== lastSeq + 1) {
-        findings.push({
-          kind: "seq-gap",
-          id,
-          where: `${id}/log.jsonl@${start}`,
-          detail: `seq ${event.seq} follows ${lastSeq}`,
-        });
+  if (deep) {
+    // The whole history, read as the store's getWithHistory reads it (from the first accepted line).
+    const whole = walkLines(bytes, null, (line, start) => {
+      for (const event of line.ev) {
+        const where = `${id}/log.jsonl@${start}`;
+        if (event.seq <= lastSeq)
+          findings.push({
+            kind: "seq-duplicate",
+            id,
+            where,
+            detail: `seq ${event.seq} again after ${lastSeq}`,
+          });
+        else if (event.seq !== lastSeq + 1)
+          findings.push({ kind: "seq-gap", id, where, detail: `seq ${event.seq} follows ${lastSeq}` });
+        lastSeq = Math.max(lastSeq, event.seq);
       }
-      lastSeq = Math.max(lastSeq, event.seq);
-    }
-    if (start >= offset) {
-      // A committed line after the checkpoint: applied exactly as the store applies it.
-      if (line.v !== session.version + 1)
-        return found(
-          "corrupt-record",
-          `log.jsonl holds version ${line.v} after version ${session.version}`,
-          `${id}/log.jsonl`,
-        );
-      if (line.ev[0] && line.ev[0].seq !== session.eventCount + 1) {
-        return found(
-          "seq-gap",
-          `log.jsonl continues at seq ${line.ev[0].seq} after ${session.eventCount} events`,
-          `${id}/log.jsonl`,
-        );
-      }
-      const countBefore = session.eventCount;
-      const next = { ...session } as Record<string, unknown>;
-      if (line.set) Object.assign(next, line.set);
-      for (const key of line.unset ?? []) delete next[key];
-      next.version = line.v;
-      session = next as unknown as Session;
-      if (session.eventCount !== countBefore + line.ev.length) {
-        return found("corrupt-record", "log.jsonl and eventCount disagree", `${id}/log.jsonl`);
-      }
-    }
-    pos = nl + 1;
+      return null;
+    });
+    if ("kind" in whole) return found(whole.kind, whole.detail, `${id}/log.jsonl`);
   }
-  const committedEnd = base + pos;
-  if (committedEnd < size) {
+  let session = decoded.session;
+  // The lines after the checkpoint, applied exactly as the store applies them.
+  const walk = walkLines(bytes.subarray(offset - base), session.version, (line) => {
+    if (line.ev[0] && line.ev[0].seq !== session.eventCount + 1)
+      return {
+        kind: "seq-gap",
+        detail: `log.jsonl continues at seq ${line.ev[0].seq} after ${session.eventCount} events`,
+      };
+    const countBefore = session.eventCount;
+    const next = { ...session } as Record<string, unknown>;
+    if (line.set) Object.assign(next, line.set);
+    for (const key of line.unset ?? []) delete next[key];
+    next.version = line.v;
+    session = next as unknown as Session;
+    if (session.eventCount !== countBefore + line.ev.length)
+      return { kind: "corrupt-record", detail: "log.jsonl and eventCount disagree" };
+    return null;
+  });
+  if ("kind" in walk) return found(walk.kind, walk.detail, `${id}/log.jsonl`);
+  const committedEnd = offset + walk.end;
+  if (walk.tail) {
     findings.push({
       kind: "torn-tail",
       id,
@@ -172,6 +149,53 @@ export function scanSession(sessionDir: string, id: string, deep: boolean): Sess
     });
   }
   return { session, findings, committedEnd, logSize: size };
+}
+
+/** A log line's problem that makes the session unreadable. */
+interface LineProblem {
+  kind: "corrupt-record" | "seq-gap";
+  detail: string;
+}
+
+/**
+ * store-fs's rules for reading log.jsonl (its log-lines.ts scanLines; README "How a commit works"),
+ * mirrored here so a bug in the store cannot hide the damage it caused. The log is append-only, so:
+ * blank lines are ignored; a line whose `v` is not above the last accepted one is a late duplicate
+ * (a writer paused past the stale time; the first line of a version wins) and is passed over; a line
+ * that does not parse is a killed writer's fragment, ended by the next writer's newline, when an
+ * accepted line follows it, and otherwise part of the uncommitted tail. A `v` that jumps ahead is
+ * corrupt. `version`: the version before the first line, or null to take it from the first line.
+ * `end` is the offset just past the last accepted line; `tail` says bad bytes follow it.
+ */
+function walkLines(
+  bytes: Buffer,
+  version: number | null,
+  accept: (line: LogLine, start: number) => LineProblem | null,
+): { end: number; tail: boolean } | LineProblem {
+  let last = version;
+  let pos = 0;
+  let end = 0;
+  let bad = false;
+  for (let nl = bytes.indexOf(10); nl >= 0; pos = nl + 1, nl = bytes.indexOf(10, pos)) {
+    if (nl === pos) continue;
+    let line: LogLine;
+    try {
+      line = JSON.parse(bytes.toString("utf8", pos, nl)) as LogLine;
+      if (!Number.isSafeInteger(line?.v) || !Array.isArray(line.ev)) throw new Error("malformed");
+    } catch {
+      bad = true;
+      continue;
+    }
+    if (last !== null && line.v <= last) continue;
+    if (last !== null && line.v !== last + 1)
+      return { kind: "corrupt-record", detail: `log.jsonl holds version ${line.v} after version ${last}` };
+    const problem = accept(line, pos);
+    if (problem) return problem;
+    last = line.v;
+    end = nl + 1;
+    bad = false;
+  }
+  return { end, tail: bad || pos < bytes.length };
 }
 
 function readBytes(path: string, from: number, to: number): Buffer {

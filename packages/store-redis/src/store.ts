@@ -1,0 +1,81 @@
+import {
+  type Clock,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  defineSessionStore,
+  SessionKitError,
+  type SessionStore,
+  type StoreCapabilities,
+} from "@sessionkit/core/driver";
+import { Redis } from "ioredis";
+import { createRedisDriver } from "./driver.js";
+import { storeKeys } from "./keys.js";
+
+/** Options of createRedisStore. Give `client` to share your connection, or `url` to let the store open one. */
+export interface RedisStoreOptions {
+  /** `redis://[user:password@]host:port/db` (default `redis://127.0.0.1:6379`); ignored when `client` is given. */
+  url?: string;
+  /** A client you opened: the store uses it and never quits it (whoever opens a client closes it). */
+  client?: Redis;
+  /** Every key of the store starts with `prefix:` (default "sessionkit"). */
+  prefix?: string;
+  /** Where timestamps come from (tests move a manual clock). */
+  clock?: Clock;
+}
+
+/** What the Redis store promises; the conformance suite tests every claim and the refusal of `sync`. */
+export const redisStoreCapabilities: StoreCapabilities = Object.freeze({
+  persistent: true,
+  multiHandle: true,
+  multiProcess: true,
+  crashSafe: true,
+  sync: false,
+  maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
+  leases: true,
+  idempotency: true,
+});
+
+const PREFIX_PATTERN = /^[A-Za-z0-9_.:{}-]{1,100}$/;
+export const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
+
+/** Opens a client the way the store does: commands fail after a bounded wait instead of queueing forever. */
+export function openRedisClient(url: string = DEFAULT_REDIS_URL): Redis {
+  const client = new Redis(url, { maxRetriesPerRequest: 3, connectTimeout: 5_000 });
+  // The error surfaces on the command that needed the connection; the event only must not crash the process.
+  client.on("error", () => undefined);
+  return client;
+}
+
+/** A SessionStore on plain Redis 6.2+ (no modules). */
+export function createRedisStore(options: RedisStoreOptions = {}): SessionStore {
+  const prefix = options.prefix ?? "sessionkit";
+  if (!PREFIX_PATTERN.test(prefix)) {
+    throw new SessionKitError(
+      "ERR_INVALID_INPUT",
+      `[store-redis] Expected a key prefix of 1-100 letters, digits or _ . : { } -, got ${JSON.stringify(prefix)}.`,
+    );
+  }
+  const owned = options.client === undefined;
+  const client = options.client ?? openRedisClient(options.url);
+  const driver = createRedisDriver({
+    client,
+    keys: storeKeys(prefix),
+    capabilities: redisStoreCapabilities,
+    release: async () => {
+      if (!owned) return;
+      await client.quit().catch(() => client.disconnect());
+    },
+  });
+  return defineSessionStore(driver, { clock: options.clock });
+}
+
+/** Every key of the store under `prefix`, by SCAN (for verify and tests; the store itself never scans). */
+export async function scanStoreKeys(client: Redis, prefix: string): Promise<string[]> {
+  const found: string[] = [];
+  let cursor = "0";
+  do {
+    const [next, batch] = await client.scan(cursor, "MATCH", storeKeys(prefix).pattern, "COUNT", 1000);
+    found.push(...batch);
+    cursor = next;
+  } while (cursor !== "0");
+  return [...new Set(found)].sort();
+}
