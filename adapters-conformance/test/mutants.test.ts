@@ -38,12 +38,26 @@ function expectSeveralInterleavings(interleavings: Map<string, Set<string>>, atL
 
 describe("the suite tests itself", () => {
   it("the honest memory store is fully green, and each race case hits more than one interleaving", async () => {
-    const { report, interleavings } = await honestRun({
-      name: "store-memory",
-      create: (ctx) => createMemoryStore({ clock: ctx.clock }),
-    });
-    expect(report.failed).toEqual([]);
-    expect(report.passed.length).toBeGreaterThan(70);
+    // Which interleavings a round hits is the scheduler's choice: a case with few rounds settled the
+    // same way in every round once on a loaded CI run. Up to three honest runs are pooled; a case whose
+    // offsets do not vary at all still shows one interleaving after all three.
+    const interleavings = new Map<string, Set<string>>();
+    let report: Awaited<ReturnType<typeof honestRun>>["report"] | undefined;
+    for (let run = 0; run < 3; run++) {
+      const result = await honestRun({
+        name: "store-memory",
+        create: (ctx) => createMemoryStore({ clock: ctx.clock }),
+      });
+      report = result.report;
+      expect(report.failed, `honest run ${run + 1}`).toEqual([]);
+      for (const [id, seen] of result.interleavings) {
+        const pooled = interleavings.get(id) ?? new Set<string>();
+        for (const key of seen) pooled.add(key);
+        interleavings.set(id, pooled);
+      }
+      if ([...interleavings.values()].every((seen) => seen.size > 1)) break;
+    }
+    expect(report?.passed.length ?? 0).toBeGreaterThan(70);
     expectSeveralInterleavings(interleavings, [
       "SS-OCC-03",
       "SS-OCC-06",
