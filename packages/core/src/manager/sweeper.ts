@@ -1,6 +1,6 @@
 import { isSessionKitError } from "../errors.js";
 import type { InboxPage, SessionStore } from "../store.js";
-import { type LoopOptions, mutateAsync } from "./commit-loop.js";
+import { type Decide, type LoopOptions, mutateAsync } from "./commit-loop.js";
 import type { InputExpiryPolicy } from "./inbox.js";
 import { type CrashStatus, ownerLive } from "./ownership.js";
 import { ownerProcessGone } from "./process-identity.js";
@@ -44,24 +44,9 @@ export async function sweepOnce(
     const seen = await store.get(summary.id).catch(() => null);
     if (seen?.owner === undefined || ownerLive(seen, loop.clock.now(), actor)) continue;
     const generation = seen.owner.generation;
-    let committed = false;
-    try {
-      await mutateAsync(
-        store,
-        seen.id,
-        (session, nowMs) => {
-          const decision = decide(session, { kind: "crash", status, generation }, nowMs, actor);
-          committed = decision.events.some((event) => event.type === "crash");
-          return decision;
-        },
-        loop,
-      );
-    } catch (error) {
-      // Deleted meanwhile, or too contended this round: the next sweep looks again.
-      if (isSessionKitError(error, "ERR_SESSION_NOT_FOUND") || isSessionKitError(error, "ERR_STORE_BUSY"))
-        continue;
-      throw error;
-    }
+    const committed = await commitSweepDecision(store, seen.id, loop, "crash", (session, nowMs) =>
+      decide(session, { kind: "crash", status, generation }, nowMs, actor),
+    );
     if (committed) crashed.push(seen.id);
   }
   return { crashed, expired: await expireInputs(store, loop, options.inputExpiry ?? "timeout") };
@@ -79,26 +64,48 @@ async function expireInputs(
   do {
     const page: InboxPage = await store.listAwaitingInput({ expiringBefore, limit: 1000, cursor });
     for (const { session } of page.items) {
-      let committed = false;
-      try {
-        await mutateAsync(
-          store,
-          session.id,
-          (current, nowMs) => {
-            const decision = decide(current, { kind: "expire_input", policy }, nowMs);
-            committed = decision.events.some((event) => event.type === "input_expired");
-            return decision;
-          },
-          loop,
-        );
-      } catch (error) {
-        if (isSessionKitError(error, "ERR_SESSION_NOT_FOUND") || isSessionKitError(error, "ERR_STORE_BUSY"))
-          continue;
-        throw error;
-      }
+      const committed = await commitSweepDecision(
+        store,
+        session.id,
+        loop,
+        "input_expired",
+        (current, nowMs) => decide(current, { kind: "expire_input", policy }, nowMs),
+      );
       if (committed) expired.push(session.id);
     }
     cursor = page.nextCursor;
   } while (cursor !== null);
   return expired;
+}
+
+/**
+ * Commits one sweep decision on a fresh read; true when the committed decision carried an event of
+ * `eventType` (false when another sweeper got there first). A session deleted meanwhile, or too
+ * contended this round, is left for the next sweep.
+ */
+async function commitSweepDecision(
+  store: SessionStore,
+  id: string,
+  loop: LoopOptions,
+  eventType: string,
+  decideFor: Decide,
+): Promise<boolean> {
+  let committed = false;
+  try {
+    await mutateAsync(
+      store,
+      id,
+      (session, nowMs) => {
+        const decision = decideFor(session, nowMs);
+        committed = decision.events.some((event) => event.type === eventType);
+        return decision;
+      },
+      loop,
+    );
+  } catch (error) {
+    if (isSessionKitError(error, "ERR_SESSION_NOT_FOUND") || isSessionKitError(error, "ERR_STORE_BUSY"))
+      return false;
+    throw error;
+  }
+  return committed;
 }
