@@ -16,8 +16,8 @@ function history(count: number): SessionEvent[] {
     type: i % 3 === 0 ? "tool_call" : "message",
     data: {
       i,
-      text: TRICKY[i % TRICKY.length],
-      nested: { list: [i, { k: TRICKY[(i + 1) % TRICKY.length] }] },
+      text: TRICKY[i % TRICKY.length] ?? "",
+      nested: { list: [i, { k: TRICKY[(i + 1) % TRICKY.length] ?? "" }] },
     },
   }));
 }
@@ -49,7 +49,10 @@ function longSession(count: number, commits: number) {
   for (let c = 0; c < commits; c++) {
     const size = c % 10 === 9 ? 600 : 1 + (c % 4); // now and then a line longer than a read chunk
     store.commit("session_long", {
-      events: Array.from({ length: size }, (_, k) => ({ type: "step", data: { c, k, text: TRICKY[k % 7] } })),
+      events: Array.from({ length: size }, (_, k) => ({
+        type: "step",
+        data: { c, k, text: TRICKY[k % 7] ?? "" },
+      })),
     });
   }
   const log = join(dir, "session_long", "log.jsonl");
