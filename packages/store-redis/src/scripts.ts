@@ -5,8 +5,9 @@
 // KEYS[1] session hash {v, rec}, KEYS[2] event list (event n at index n-1), KEYS[3] set of ids.
 
 /**
- * ARGV[1] "new" (create, refuse an existing id), "any" (overwrite: old events dropped) or the version
- * the plan was made from; ARGV[2] id; ARGV[3] new version; ARGV[4] record JSON; ARGV[5..] event JSON.
+ * ARGV[1] "new" (create, refuse an existing id), "any" (overwrite: old events dropped), "=" and a
+ * version (overwrite only if still at that version: import's hold check) or the version the plan
+ * was made from; ARGV[2] id; ARGV[3] new version; ARGV[4] record JSON; ARGV[5..] event JSON.
  * Returns 1 written, 0 refused (id taken for "new", version moved otherwise).
  */
 export const COMMIT_SCRIPT = `
@@ -15,6 +16,9 @@ local mode = ARGV[1]
 if mode == 'new' then
   if cur then return 0 end
 elseif mode == 'any' then
+  redis.call('DEL', KEYS[2])
+elseif string.sub(mode, 1, 1) == '=' then
+  if cur ~= string.sub(mode, 2) then return 0 end
   redis.call('DEL', KEYS[2])
 elseif cur ~= mode then
   return 0
