@@ -35,6 +35,8 @@ function write(value: unknown, order: readonly string[] | undefined): string {
     // JSON.stringify's own text for scalars: -0 as 0, lone surrogates escaped, NaN as null.
     return JSON.stringify(value) ?? "null";
   }
+  // A Date (a request's `expiresAt`) as its ISO text, as JSON.stringify writes it.
+  if (value instanceof Date) return JSON.stringify(value.toISOString());
   if (Array.isArray(value)) {
     let out = "[";
     for (let i = 0; i < value.length; i++) out += (i === 0 ? "" : ",") + write(value[i], undefined);

@@ -71,6 +71,7 @@ export {
   SUMMARY_KEYS,
   toSummary,
 } from "./model.js";
+export { DEFAULT_CLIENT_CLOSE_TIMEOUT_MS, type OwnedClient, releaseOwnedClient } from "./owned-client.js";
 export { compareForList, isAfterPosition, matchesFilter, normalizeInstant, parseFilter } from "./query.js";
 export {
   type DecodedRecord,

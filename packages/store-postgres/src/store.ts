@@ -1,6 +1,7 @@
 import {
   DEFAULT_MAX_PAYLOAD_BYTES,
   defineSessionStore,
+  releaseOwnedClient,
   SessionKitError,
   type SessionStore,
   type StoreCapabilities,
@@ -79,7 +80,6 @@ export function createPostgresStore(
     return readyPromise;
   };
 
-  let ended = false;
   const driver = createPostgresDriver({
     pool,
     schema,
@@ -90,11 +90,7 @@ export function createPostgresStore(
       ...postgresStoreCapabilities,
       maxPayloadBytes: parsed.options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
     },
-    release: async () => {
-      if (!owned || ended) return;
-      ended = true;
-      await pool.end();
-    },
+    release: releaseOwnedClient({ owned, close: () => pool.end() }),
   });
   const watch = parsed.options.watch ?? {};
   const changes = createPostgresChangeFeed({

@@ -2,6 +2,7 @@ import {
   type Clock,
   DEFAULT_MAX_PAYLOAD_BYTES,
   defineSessionStore,
+  releaseOwnedClient,
   SessionKitError,
   type SessionStore,
   type StoreCapabilities,
@@ -78,10 +79,7 @@ export function createRedisStore(options: RedisStoreOptions = {}): SessionStore 
     keys: storeKeys(prefix),
     capabilities: redisStoreCapabilities,
     changeLogLength,
-    release: async () => {
-      if (!owned) return;
-      await client.quit().catch(() => client.disconnect());
-    },
+    release: releaseOwnedClient({ owned, close: () => client.quit(), force: () => client.disconnect() }),
   });
   return defineSessionStore(driver, { clock: options.clock });
 }

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { canonicalJson } from "../canonical-json.js";
 import { describeValue, SessionKitError } from "../errors.js";
 import type { OperationRecord, Session } from "../model.js";
 import { COMPONENT } from "./schemas.js";
@@ -34,18 +35,6 @@ export function requestDigest(call: string, args: unknown): string {
 /** A digest of any JSON value, equal for equal values whatever their key order. */
 export function canonicalDigest(value: unknown): string {
   return createHash("sha256").update(canonicalJson(value)).digest("hex").slice(0, 32);
-}
-
-/** JSON with object keys sorted, so equal requests digest equally whatever their key order. */
-function canonicalJson(value: unknown): string {
-  if (value === undefined) return "null";
-  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
-  if (value instanceof Date) return JSON.stringify(value.toISOString());
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
 }
 
 /** ERR_INVALID_INPUT unless `operationId` is a valid id (or absent). */
