@@ -1,5 +1,6 @@
 import {
   type CheckDelete,
+  checkReplacedAsync,
   encodeRecord,
   errors,
   type PlanCommit,
@@ -118,9 +119,22 @@ export function createRedisDriver(options: RedisDriverOptions): StoreDriver {
     name: NAME,
     capabilities: options.capabilities,
 
-    async insert(session, events, { overwrite }) {
-      const written = await write(session, overwrite ? "any" : "new", events);
-      if (written !== 1) throw errors.exists(NAME, session.id);
+    async insert(session, events, { overwrite, check }) {
+      if (!overwrite || check === undefined) {
+        const written = await write(session, overwrite ? "any" : "new", events);
+        if (written !== 1) throw errors.exists(NAME, session.id);
+        return;
+      }
+      // Optimistic, like commit: check the state read, overwrite only if it is still that version.
+      for (;;) {
+        let mode = "any";
+        await checkReplacedAsync(async () => {
+          const current = await read(session.id);
+          mode = current === null ? "new" : `=${current.version}`;
+          return current;
+        }, check);
+        if ((await write(session, mode, events)) === 1) return;
+      }
     },
 
     get: read,

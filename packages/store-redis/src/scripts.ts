@@ -59,9 +59,10 @@ end
 `;
 
 /**
- * ARGV[1] "new" (create, refuse an existing id), "any" (overwrite: old events dropped) or the version
- * the plan was made from; ARGV[2] id; ARGV[3] new version; ARGV[4] record JSON; ARGV[5] index entry
- * JSON; ARGV[6] change log MAXLEN ("0": no change log); ARGV[7..] event JSON.
+ * ARGV[1] "new" (create, refuse an existing id), "any" (overwrite: old events dropped), "=" and a
+ * version (overwrite only if still at that version: import's hold check) or the version the plan
+ * was made from; ARGV[2] id; ARGV[3] new version; ARGV[4] record JSON; ARGV[5] index entry JSON;
+ * ARGV[6] change log MAXLEN ("0": no change log); ARGV[7..] event JSON.
  * Returns 1 written, 0 refused (id taken for "new", version moved otherwise).
  */
 export const COMMIT_SCRIPT = `${PRELUDE}
@@ -69,13 +70,15 @@ local cur = redis.call('HGET', KEYS[1], 'v')
 local mode = ARGV[1]
 if mode == 'new' then
   if cur then return 0 end
+elseif string.sub(mode, 1, 1) == '=' then
+  if cur ~= string.sub(mode, 2) then return 0 end
 elseif mode ~= 'any' and cur ~= mode then
   return 0
 end
 local new = cjson.decode(ARGV[5])
 local oldText = redis.call('HGET', KEYS[1], 'ix')
 local old = oldText and cjson.decode(oldText) or nil
-if mode == 'new' or mode == 'any' then
+if mode == 'new' or mode == 'any' or string.sub(mode, 1, 1) == '=' then
   record(ARGV[6], ARGV[2], 'created', ARGV[3], 1, new.ec, new.f, nil)
   redis.call('DEL', KEYS[2])
 else
