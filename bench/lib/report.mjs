@@ -37,7 +37,8 @@ const APPEND_ROWS = [
 export function subjectRows(subjects, prefix) {
   const rows = [];
   for (const s of subjects) {
-    if (s.adapter !== "postgres") rows.push([`${prefix}.${s.id}.sync`, `${s.label}, sync face`]);
+    if (s.adapter !== "postgres" && s.adapter !== "redis")
+      rows.push([`${prefix}.${s.id}.sync`, `${s.label}, sync face`]);
     rows.push([`${prefix}.${s.id}.async`, `${s.label}, async face`]);
   }
   return rows;
