@@ -14,7 +14,10 @@ export const ADAPTER_PACKAGES = {
   fs: "@sessionkit/store-fs",
   sqlite: "@sessionkit/store-sqlite",
   postgres: "@sessionkit/store-postgres",
+  redis: "@sessionkit/store-redis",
 };
+
+export const REDIS_URL = process.env.SESSIONKIT_REDIS_URL ?? "redis://127.0.0.1:6379";
 
 export function packageVersion(name) {
   try {
@@ -39,6 +42,7 @@ export async function loadAdapter(adapter) {
       fs: mod.createFsStore,
       sqlite: mod.createSqliteStore,
       postgres: mod.createPostgresStore,
+      redis: mod.createRedisStore,
     }[adapter];
     if (typeof factory !== "function") throw new Error(`${pkg} does not export its create function`);
     result = { ok: true, factory, pkg, version: packageVersion(pkg) };
@@ -74,6 +78,8 @@ export function makeSpec(adapter, runDir, tag, options = {}) {
         connectionString: PG_URL,
         schema: `skbench_${process.pid}_${safe}`.toLowerCase(),
       };
+    case "redis":
+      return { adapter, options, url: REDIS_URL, prefix: `skbench_${process.pid}_${safe}` };
     default:
       throw new Error(`unknown adapter ${adapter}`);
   }
@@ -93,6 +99,8 @@ export async function openStore(spec) {
       return a.factory({ filename: spec.filename, ...spec.options });
     case "postgres":
       return a.factory({ connectionString: spec.connectionString }, { schema: spec.schema, ...spec.options });
+    case "redis":
+      return a.factory({ url: spec.url, prefix: spec.prefix, ...spec.options });
     default:
       throw new Error(`unknown adapter ${spec.adapter}`);
   }
@@ -107,6 +115,16 @@ export async function destroySpec(spec, pgAdmin) {
   }
   if (spec.adapter === "postgres" && pgAdmin)
     await pgAdmin.query(`DROP SCHEMA IF EXISTS "${spec.schema}" CASCADE`);
+  if (spec.adapter === "redis") {
+    const { openRedisClient, scanStoreKeys } = await import("@sessionkit/store-redis");
+    const client = openRedisClient(spec.url);
+    try {
+      const keys = await scanStoreKeys(client, spec.prefix);
+      for (let i = 0; i < keys.length; i += 1000) await client.unlink(...keys.slice(i, i + 1000));
+    } finally {
+      client.disconnect();
+    }
+  }
 }
 
 /** The store configurations every workload runs, in display order. */
@@ -116,4 +134,5 @@ export const SUBJECTS = [
   { id: "fs-none", adapter: "fs", label: "fs (durability none)", options: { durability: "none" } },
   { id: "sqlite", adapter: "sqlite", label: "sqlite", options: {} },
   { id: "postgres", adapter: "postgres", label: "postgres", options: {} },
+  { id: "redis", adapter: "redis", label: "redis", options: {} },
 ];

@@ -37,12 +37,11 @@ const KNOWN = {
     `The bare in-memory append (copy the event in, push) costs ${us(F[`append.prim.memory@${nOf(t.num)}`])} in this run. In a CPU profile of the memory store's commit, ~60% is parsing the input with zod (a third of that is the copy of the event's data that detaches it from the caller), ~33% the two copies a store of record makes (the session it keeps, the event it keeps), ~8% the plan (versions, seq, timestamps); what remains to cut is zod's own overhead, which a hand-written parser of the events-only commit would remove at the price of a second definition of the input rules.`,
   "fs-vs-seed": (t, F) => {
     const n = nOf(t.num);
-    return `The fs store flushes every commit by default (\`fdatasync\` of its log) and the seed never flushes. At matched durability (\`durability: "none"\`, the rows below) fs costs ${us(F[`append.fs-none.sync@${n}`])} against the seed's ${us(F[t.num])}. With the flush, the floor is the bare locked append + fdatasync (${us(F[`append.prim.lock-fsync@${n}`])}); the fs store is at ${us(F[t.den])}. The lock and the flush are the cost, not the history.`;
+    return `The fs store flushes every commit by default (\`fdatasync\` of its log) and the seed never flushes. At matched durability (\`durability: "none"\`, the rows below) fs costs ${us(F[`append.fs-none.sync@${n}`])} against the seed's ${us(F[t.num])}. With the flush, the floor is the bare locked append + fdatasync (${us(F[`append.prim.lock-fsync@${n}`])}); the fs store is at ${us(F[t.den])}. Appends of one session hold a lease (no lock per append) and share flushes (group commit), so the flush, not the lock, is the cost, not the history.`;
   },
   "fs-none-vs-seed": (t, F) => {
     const n = nOf(t.num);
-    const floor = F[`append.prim.lock@${n}`];
-    return `Every append takes a proper-lockfile lock (mkdir + rmdir of a lock directory): the bare lockSync + appendFileSync + unlockSync alone costs ${us(floor)} here, so no store that locks each append can beat the seed (${us(F[t.num])}) by more than ${floor ? (F[t.num].us / floor.us).toFixed(1) : "–"}× on this disk. In a CPU profile of fs commits, \`rmdir\` (lock release) was ~48% of the time and \`mkdir\` ~8%.`;
+    return `An fs append no longer takes a lock per commit: a run of appends to one session holds a lease (store-fs \`lock-runners.ts\`, released after 50 ms idle, at once for a waiting process), so the bare locked append (${us(F[`append.prim.lock@${n}`])}) is no longer its floor. The seed (${us(F[t.num])}) rewrites one small file without a lock; fs (${us(F[t.den])}) appends a log line, the index journal line and pays core's per-commit work (the memory store's commit: ${us(F[`append.memory.sync@${n}`])}). Not yet profiled on the current code: \`node bench/profile/profile.mjs fs-none-append\` (see bench/PROFILES.md).`;
   },
   "fs-flat": (t, F) => flatNote(t, F, "lock-fsync"),
   "fs-none-flat": (t, F) => flatNote(t, F, "lock"),

@@ -216,6 +216,25 @@ export function infoDefs({ quick }) {
   ];
 }
 
+/**
+ * How far a met target is raised for the next round (issue 16: "a target met is raised in the same
+ * table for the next round"): the goal becomes this run's result bettered by a quarter, rounded to
+ * two significant figures on the strict side. A quarter is past this machine's run-to-run noise on
+ * the ratios (~10-15% under load), so a raised goal asks for real work, not for a lucky run.
+ */
+export const NEXT_ROUND_GAIN = 1.25;
+
+/** The next round's goal of a PASS row (undefined for a miss or an informational row). */
+export function nextGoal(row) {
+  if (row.status !== "PASS" || !(row.value > 0)) return undefined;
+  const better = row.op === ">=" ? row.value * NEXT_ROUND_GAIN : row.value / NEXT_ROUND_GAIN;
+  const step = 10 ** (Math.floor(Math.log10(better)) - 1);
+  const rounded = (row.op === ">=" ? Math.ceil(better / step) : Math.floor(better / step)) * step;
+  const next = Number(rounded.toPrecision(2));
+  // A flatness goal (the same subject at two history sizes) cannot ask for better than flat.
+  return row.id?.endsWith("-flat") ? Math.max(next, 1) : next;
+}
+
 /** Evaluates ratio definitions against the figures: value, and PASS / MISS / n/a. */
 export function evaluate(defs, figures) {
   return defs.map((d) => {

@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { createSeedBaseline } from "../baseline-seed.mjs";
-import { destroySpec, makeSpec, openStore } from "./adapters.mjs";
+import { destroySpec, makeSpec, openStore, REDIS_URL } from "./adapters.mjs";
 import { eventData, makeSession, sessionId, toSeedShape } from "./data.mjs";
 import { measureInterleaved } from "./measure.mjs";
 import {
@@ -164,6 +164,24 @@ export async function runAppend(ctx) {
         ops,
         setup: () => prim.reset(k, n),
         fn: (i) => prim.appendAsync(i % k, datas[i]),
+      });
+    }
+    if (ctx.has("redis")) {
+      // The raw Redis primitive: one bare RPUSH of the event JSON per append (no script, no index).
+      const { openRedisClient } = await import("@sessionkit/store-redis");
+      const client = openRedisClient(REDIS_URL);
+      const listKey = (i) => `skbench_${process.pid}_bare_${n}:${i}`;
+      closers.push(async () => {
+        for (let i = 0; i < k; i++) await client.del(listKey(i));
+        client.disconnect();
+      });
+      contenders.push({
+        key: `append.prim.redis@${n}`,
+        ops,
+        setup: async () => {
+          for (let i = 0; i < k; i++) await client.del(listKey(i));
+        },
+        fn: (i) => client.rpush(listKey(i % k), JSON.stringify(datas[i])),
       });
     }
     if (ctx.peer) {

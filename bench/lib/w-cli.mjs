@@ -27,7 +27,7 @@ export function cliPlan(quick) {
     : {
         sessions: { fs: 10_000, sqlite: 100_000, postgres: 100_000 },
         migrate: { sessions: 10_000, events: 100 },
-        rounds: 7,
+        rounds: 5,
       };
 }
 

@@ -16,8 +16,16 @@ const LIST_WORKER = fileURLToPath(new URL("../workers/list-memory.mjs", import.m
 /** Sessions per data set: the scan-based stores at 10k, the indexed ones at 100k. */
 export function querySizes(quick) {
   return quick
-    ? { memory: 500, fs: 500, sqlite: 500, postgres: 500, seed: 500, walk: 500 }
-    : { memory: 10_000, fs: 10_000, sqlite: 100_000, postgres: 100_000, seed: 10_000, walk: 10_000 };
+    ? { memory: 500, fs: 500, sqlite: 500, postgres: 500, redis: 500, seed: 500, walk: 500 }
+    : {
+        memory: 10_000,
+        fs: 10_000,
+        sqlite: 100_000,
+        postgres: 100_000,
+        redis: 100_000,
+        seed: 10_000,
+        walk: 10_000,
+      };
 }
 
 const EVENTS_PER_SESSION = 3;

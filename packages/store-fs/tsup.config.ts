@@ -5,6 +5,7 @@ export default defineConfig({
   // module state (one configured store), which ESM code splitting keeps in a shared chunk.
   entry: {
     index: "src/index.ts",
+    "log-lines": "src/log-entry.ts",
     "compat/index": "src/compat/index.ts",
     "compat/manager": "src/compat/manager.ts",
     "compat/store": "src/compat/store.ts",

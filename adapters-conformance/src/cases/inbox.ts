@@ -175,4 +175,37 @@ export const inboxCases: CaseDefinition[] = [
       expectEqual(await store.get(s.id), null, "get after delete");
     },
   },
+  {
+    id: "SS-HOLD-02",
+    group: "SS-HOLD",
+    title:
+      "importSession with overwrite racing a hold: the check and the overwrite are one step, so the hold is never lost (× rounds)",
+    async run(env) {
+      const store = await env.open();
+      const manager = createSessionManager({ store, clock: env.ctx.clock });
+      const outcomes = new Set<string>();
+      for (let round = 0; round < 3 * env.iterations; round++) {
+        const s = await manager.start({ task: `race ${round}`, mode: "m" });
+        await manager.complete(s.id, "ok");
+        const { history, ...session } = (await store.getWithHistory(s.id))!;
+        const [held, imported] = await env.startTogether(2, async (side) =>
+          side === 0
+            ? manager.hold(s.id, { reason: "litigation", by: "legal" })
+            : store.importSession(session, history, { overwrite: true }),
+        );
+        expectEqual(held!.status, "fulfilled", `round ${round}: the hold`);
+        const after = (await store.getWithHistory(s.id))!;
+        // Either the import replaced the session before the hold (which then committed onto the
+        // imported state), or it was refused: never an imported state without the hold.
+        assert.ok(after.hold !== undefined, `round ${round}: the hold was lost to the overwrite`);
+        if (imported!.status === "rejected") {
+          expectEqual(codeOf(imported!.reason), "ERR_SESSION_HELD", `round ${round}: the refused import`);
+          expectEqual(after.version, session.version + 1, `round ${round}: version after the refused import`);
+        }
+        outcomes.add(imported!.status);
+        await manager.unhold(s.id, "legal");
+      }
+      assert.ok(outcomes.size > 0, "no round ran");
+    },
+  },
 ];

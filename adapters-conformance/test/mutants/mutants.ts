@@ -238,6 +238,7 @@ export const mutants: Array<{
       "SS-CC-01",
       "SS-IDEM-02",
       "SS-IN-02",
+      "SS-HOLD-02",
     ],
   },
   {

@@ -1,5 +1,5 @@
-import Table from "cli-table3";
 import pc from "picocolors";
+import { renderTable } from "./table.js";
 
 /** How a verb prints its answer: a table for people, one JSON document, or JSON Lines for pipes. */
 export type Format = "table" | "json" | "jsonl";
@@ -32,15 +32,14 @@ export function createOutput(format: Format, color: boolean): Output {
     note: (text) => write(process.stderr, text),
     json: (value) =>
       write(process.stdout, format === "json" ? JSON.stringify(value, null, 2) : JSON.stringify(value)),
-    table(head, rows) {
-      const table = new Table({
-        head: head.map((cell) => colors.bold(cell)),
-        style: { head: [], border: [] },
-        wordWrap: false,
-      });
-      for (const row of rows) table.push(row.map((cell) => String(cell)));
-      write(process.stdout, table.toString());
-    },
+    table: (head, rows) =>
+      write(
+        process.stdout,
+        renderTable(
+          head.map((cell) => colors.bold(cell)),
+          rows.map((row) => row.map((cell) => String(cell))),
+        ),
+      ),
   };
 }
 

@@ -189,12 +189,19 @@ describe("usage and errors", () => {
   });
 
   it("a store package that is not installed is ERR_MISSING_DEPENDENCY naming it, on one line (exit 1)", async () => {
-    const run = await runCli(["--store", "redis://127.0.0.1:6379/0", "list"]);
+    const run = await runCli(["--adapter", "@sessionkit/no-such-store", "list"]);
     expect(run.code).toBe(1);
     expect(run.stderr.trim()).toMatch(
-      /^error ERR_MISSING_DEPENDENCY: .*"@sessionkit\/store-redis".*npm install/,
+      /^error ERR_MISSING_DEPENDENCY: .*"@sessionkit\/no-such-store".*npm install/,
     );
     expect(run.stderr.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("redis:// opens @sessionkit/store-redis (the optional peer) and reads through it", async () => {
+    const run = await runCli(["--store", "redis://127.0.0.1:6379/13", "--json", "stats"]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(typeof JSON.parse(run.stdout).total).toBe("number");
   });
 
   it("--adapter: a module without a factory is a usage error; SESSIONKIT_STORE picks the store", async () => {

@@ -3,7 +3,7 @@ import { type Clock, systemClock } from "./clock.js";
 import type { CommitPlan, MaybePromise, StoreDriver } from "./driver.js";
 import { chain, isPromise } from "./driver-kit.js";
 import { errors, isSessionKitError, SessionKitError } from "./errors.js";
-import { guardedDelete, guardedPrune, guardOverwrite } from "./hold-guard.js";
+import { guardedDelete, guardedOverwrite, guardedPrune } from "./hold-guard.js";
 import { assertSessionId, createSessionId } from "./ids.js";
 import { inboxPage, parseInboxQuery, scanInbox } from "./inbox-query.js";
 import { readInstant } from "./instants.js";
@@ -323,13 +323,10 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
         }
         checkSize("The record", parsedSession, parsedSession.id);
         for (const { event, dataBound } of measured) checkEventSize(event, dataBound, parsedSession.id);
-        const guarded = overwrite ? guardOverwrite(driver, parsedSession.id) : undefined;
-        return chain(guarded, () =>
-          chain(driver.insert(parsedSession, parsedEvents, { overwrite }), () => ({
-            session: parsedSession,
-            events: parsedEvents,
-          })),
-        );
+        const inserted = overwrite
+          ? guardedOverwrite(driver, parsedSession, parsedEvents)
+          : driver.insert(parsedSession, parsedEvents, { overwrite: false });
+        return chain(inserted, () => ({ session: parsedSession, events: parsedEvents }));
       },
 
       listAwaitingInput(query?: InboxQuery): MaybePromise<InboxPage> {

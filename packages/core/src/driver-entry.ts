@@ -27,6 +27,8 @@ export type {
 export {
   addToAggregate,
   chain,
+  checkReplaced,
+  checkReplacedAsync,
   collectPage,
   corruptReport,
   emptyAggregate,

@@ -1,4 +1,4 @@
-import type { ListPosition, MaybePromise, StatsAggregate } from "./driver.js";
+import type { CheckDelete, ListPosition, MaybePromise, StatsAggregate } from "./driver.js";
 import { errors, isSessionKitError } from "./errors.js";
 import type { Session, SessionEvent, SessionStatus, SessionSummary } from "./model.js";
 import { decodeEvent, decodeRecord } from "./records.js";
@@ -163,4 +163,37 @@ export function addToAggregate(aggregate: StatsAggregate, session: SessionSummar
   aggregate.byMode[session.mode] = (aggregate.byMode[session.mode] ?? 0) + 1;
   aggregate.iterationsSum += session.iterations;
   aggregate.eventsSum += session.eventCount;
+}
+
+/**
+ * insert({ overwrite, check }) inside the driver's exclusive section: calls `check` on the session
+ * about to be replaced. A record that does not decode cannot show a hold and is replaced unchecked
+ * (an overwrite is how a user repairs one); any other read error is rethrown.
+ */
+export function checkReplaced(read: () => Session | null, check: CheckDelete | undefined): void {
+  if (check === undefined) return;
+  let current: Session | null;
+  try {
+    current = read();
+  } catch (error) {
+    if (isCorruptRecordError(error)) return;
+    throw error;
+  }
+  if (current !== null) check(current);
+}
+
+/** checkReplaced for a driver whose reads are asynchronous. */
+export async function checkReplacedAsync(
+  read: () => Promise<Session | null>,
+  check: CheckDelete | undefined,
+): Promise<void> {
+  if (check === undefined) return;
+  let current: Session | null;
+  try {
+    current = await read();
+  } catch (error) {
+    if (isCorruptRecordError(error)) return;
+    throw error;
+  }
+  if (current !== null) check(current);
 }

@@ -118,8 +118,16 @@ export interface StoreDriver {
    * Persists a new session and its events atomically (all or nothing). ERR_SESSION_EXISTS if the
    * id is taken, unless `overwrite`: then the old session and all its events are replaced at once.
    * `session.eventCount === events.length` and events are numbered from 1.
+   * - With `overwrite` and `check`: exclusively, as for delete, reads the session being replaced
+   *   and calls `check(current)` on it (not when the id is free, nor on a record that does not
+   *   decode: see checkReplaced); if it throws, changes nothing and rethrows unchanged. It is how
+   *   the hold check and the overwrite become one step.
    */
-  insert(session: Session, events: SessionEvent[], options: { overwrite: boolean }): MaybePromise<void>;
+  insert(
+    session: Session,
+    events: SessionEvent[],
+    options: { overwrite: boolean; check?: CheckDelete },
+  ): MaybePromise<void>;
   /** The session, null if absent; ERR_CORRUPT_RECORD / ERR_UNSUPPORTED_RECORD_VERSION if unreadable. */
   get(id: string): MaybePromise<Session | null>;
   /**

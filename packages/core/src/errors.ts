@@ -26,6 +26,7 @@ export const ERROR_CODES = [
   "ERR_INPUT_NOT_FOUND",
   "ERR_INPUT_EXPIRED",
   "ERR_SESSION_HELD",
+  "ERR_CURSOR_EXPIRED",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -1,7 +1,7 @@
 import type { CheckDelete, MaybePromise, StoreDriver } from "./driver.js";
 import { chain, isPromise } from "./driver-kit.js";
 import { describeValue, errors, isSessionKitError, SessionKitError } from "./errors.js";
-import type { Session, SessionStatus } from "./model.js";
+import type { Session, SessionEvent, SessionStatus } from "./model.js";
 
 /**
  * Legal holds, enforced once for every delete path of every store: delete, prune (and so the
@@ -129,15 +129,18 @@ export function guardedPrune(
   );
 }
 
-/** importSession({ overwrite }): refused with ERR_SESSION_HELD when the session it would replace is held. */
-export function guardOverwrite(driver: StoreDriver, id: string): MaybePromise<void> {
-  return chain(
-    recover(
-      () => driver.get(id),
-      () => null,
-    ),
-    (existing) => {
-      if (existing?.hold !== undefined) throw heldError(driver.name, existing);
-    },
-  );
+/**
+ * importSession({ overwrite }): refused with ERR_SESSION_HELD when the session it would replace
+ * is held. The check travels with the insert, which runs it on the state it replaces inside its
+ * exclusive section, so a hold committed between a read and the overwrite is still seen.
+ */
+export function guardedOverwrite(
+  driver: StoreDriver,
+  session: Session,
+  events: SessionEvent[],
+): MaybePromise<void> {
+  const check: CheckDelete = (current) => {
+    if (current.hold !== undefined) throw heldError(driver.name, current);
+  };
+  return driver.insert(session, events, { overwrite: true, check });
 }

@@ -51,8 +51,10 @@ export function createMemoryDriver(options: MemoryStoreOptions = {}): IndexedSto
       ...memoryStoreCapabilities,
       maxPayloadBytes: options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
     },
-    insert(session, events, { overwrite }) {
-      if (!overwrite && entries.has(session.id)) throw errors.exists(name, session.id);
+    insert(session, events, { overwrite, check }) {
+      const existing = entries.get(session.id);
+      if (!overwrite && existing) throw errors.exists(name, session.id);
+      if (existing && check) check(existing.session);
       entries.set(session.id, { session: clone(session), events: clone(events) });
       log.record(insertChange(session, events));
     },

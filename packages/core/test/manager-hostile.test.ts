@@ -6,25 +6,21 @@ import {
   type SessionManager,
   type SessionStore,
 } from "../src/index.js";
+import { managerFixture } from "./manager-fixture.js";
 import { codeOf } from "./outcome.js";
 
 // Inputs a careless or hostile caller sends, found by the breaker pass over issues 17 and 21.
-const managers: SessionManager[] = [];
-afterEach(async () => {
-  for (const m of managers.splice(0)) await m.close({ timeoutMs: 100 });
-});
+const { fresh, track } = managerFixture();
 
 function setup(leaseMs = 10_000) {
-  const clock = createManualClock("2026-11-24T10:00:00.000Z");
-  const store = createMemoryStore({ clock });
-  const make = (ownerId?: string, target: SessionStore = store) => {
-    const m = createSessionManager({
-      store: target,
-      ...(ownerId === undefined ? {} : { ownership: { ownerId, leaseMs } }),
-    });
-    managers.push(m);
-    return m;
-  };
+  const { clock, store } = fresh();
+  const make = (ownerId?: string, target: SessionStore = store) =>
+    track(
+      createSessionManager({
+        store: target,
+        ...(ownerId === undefined ? {} : { ownership: { ownerId, leaseMs } }),
+      }),
+    );
   return { clock, store, make };
 }
 
@@ -69,7 +65,8 @@ describe("claims and releases by someone else", () => {
     const store = createMemoryStore();
     const m = createSessionManager({ store, ownership: { ownerId: "worker-a", leaseMs: 300 } });
     const other = createSessionManager({ store, ownership: { ownerId: "worker-b", leaseMs: 300 } });
-    managers.push(m, other);
+    track(m);
+    track(other);
     const s = await createSessionManager({ store }).start({ task: "t", mode: "m" });
     const claimed = await m.claim(s.id, { owner: "agent-7", leaseMs: 300 });
     expect(claimed.owner).toMatchObject({ id: "agent-7" });
@@ -84,7 +81,7 @@ describe("claims and releases by someone else", () => {
       clock: { now: () => Date.now() + 1_000 },
       ownership: { ownerId: "worker-c", leaseMs: 10_000 },
     });
-    managers.push(ahead);
+    track(ahead);
     await ahead.claim(s.id);
     const before = await store.getWithHistory(s.id);
     expect(await codeOf(m.addEvent(s.id, "late", {}))).toBe("ERR_LEASE_LOST");
@@ -142,7 +139,7 @@ describe("a manager whose clock differs from the store's", () => {
       const store = createMemoryStore();
       const clock = { now: () => Date.now() + offsetMs };
       const m = createSessionManager({ store, clock, ownership: { leaseMs: 300 } });
-      managers.push(m);
+      track(m);
       const s = await m.start({ task: "t", mode: "m" });
       await vi.waitFor(async () => {
         const now = await store.get(s.id);

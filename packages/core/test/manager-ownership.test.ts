@@ -9,21 +9,15 @@ import {
   type SessionNotification,
   type SessionStore,
 } from "../src/index.js";
+import { managerFixture } from "./manager-fixture.js";
 import { codeOf } from "./outcome.js";
 
-const managers: SessionManager[] = [];
-afterEach(async () => {
-  for (const m of managers.splice(0)) await m.close({ timeoutMs: 100 });
-});
+const { fresh, track } = managerFixture();
 
 function setup(leaseMs = 10_000) {
-  const clock = createManualClock("2026-11-24T10:00:00.000Z");
-  const store = createMemoryStore({ clock });
-  const make = (ownerId: string, ownership = true) => {
-    const m = createSessionManager({ store, ownership: ownership ? { ownerId, leaseMs } : false });
-    managers.push(m);
-    return m;
-  };
+  const { clock, store } = fresh();
+  const make = (ownerId: string, ownership = true) =>
+    track(createSessionManager({ store, ownership: ownership ? { ownerId, leaseMs } : false }));
   return { clock, store, a: make("worker-a"), b: make("worker-b"), make };
 }
 
@@ -94,7 +88,7 @@ describe("ownership: claims, fencing and the live-owner rule", () => {
   it("heartbeats extend the lease every lease/3 while the claim lives (real timers)", async () => {
     const store = createMemoryStore();
     const m = createSessionManager({ store, ownership: { leaseMs: 300 } });
-    managers.push(m);
+    track(m);
     const s = await m.start({ task: "t", mode: "m" });
     await vi.waitFor(async () => {
       const now = await store.get(s.id);

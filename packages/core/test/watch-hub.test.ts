@@ -1,15 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createMemoryDriver, defineSessionStore } from "../src/driver-entry.js";
 import { createManualClock, createMemoryStore, createSessionManager, type WatchItem } from "../src/index.js";
-
-async function take(iterable: AsyncIterable<WatchItem>, count: number): Promise<WatchItem[]> {
-  const items: WatchItem[] = [];
-  for await (const item of iterable) {
-    items.push(item);
-    if (items.length === count) break;
-  }
-  return items;
-}
+import { take } from "./watch-take.js";
 
 describe("watch hub", () => {
   it("200 idle watchers on one handle share one read of the change log per commit", async () => {

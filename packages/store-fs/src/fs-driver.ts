@@ -88,8 +88,8 @@ export function createFsCore(options: ResolvedFsStoreOptions) {
     return {
       name: NAME,
       capabilities,
-      insert: (session, events, { overwrite }) =>
-        run(session.id, (lease) => recorded.insert(session, events, overwrite, lease.held)),
+      insert: (session, events, { overwrite, check }) =>
+        run(session.id, (lease) => recorded.insert(session, events, overwrite, lease.held, check)),
       get: (id) => ops.read(id)?.session ?? null,
       commit: (id, plan) => run(id, (lease) => recorded.commit(id, plan, lease), true),
       readEvents: (id, fromSeq, toSeq) =>

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import {
   type CheckDelete,
   type CommitPlan,
+  checkReplaced,
   errors,
   isSessionKitError,
   type Session,
@@ -297,11 +298,21 @@ export function createLockedOps(options: LockedOpsOptions) {
       }
     },
 
-    /** Writes a new session (or replaces one with `overwrite`) as one directory rename. */
-    insert(session: Session, events: SessionEvent[], overwrite: boolean, held: HeldLock): void {
+    /**
+     * Writes a new session (or replaces one with `overwrite`, after `check` accepted the state it
+     * replaces, read under the lock) as one directory rename.
+     */
+    insert(
+      session: Session,
+      events: SessionEvent[],
+      overwrite: boolean,
+      held: HeldLock,
+      check?: CheckDelete,
+    ): void {
       const id = session.id;
       assertNotLinked(paths, id, component);
       if (!overwrite && exists(id)) throw errors.exists(component, id);
+      if (overwrite) checkReplaced(() => read(id)?.session ?? null, check);
       const stage = paths.staging(id, token());
       mkdirSync(stage);
       let trash: string | undefined;

@@ -55,6 +55,8 @@ export interface ScanResult {
   commits: number;
   /** True when a line was passed over: a late duplicate version or a fragment left by a killed writer. */
   skipped: boolean;
+  /** True when bytes after `end` are not just blank or late lines: a fragment, or a line with no newline yet. */
+  tail: boolean;
 }
 
 /**
@@ -109,7 +111,7 @@ export function scanLines(
     end = pos;
     commits += 1;
   }
-  return { end, commits, skipped };
+  return { end, commits, skipped, tail: fragment || pos < buffer.length };
 }
 
 /** Applies one committed log line to the state before it. */

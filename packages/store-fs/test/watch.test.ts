@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { WatchItem } from "@sessionkit/core";
 import { createFsStore } from "@sessionkit/store-fs";
 import { afterEach, describe, expect, it } from "vitest";
+import { take } from "../../core/test/watch-take.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -13,15 +14,6 @@ function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), "sk-fs-watch-"));
   dirs.push(dir);
   return dir;
-}
-
-async function take(iterable: AsyncIterable<WatchItem>, count: number): Promise<WatchItem[]> {
-  const items: WatchItem[] = [];
-  for await (const item of iterable) {
-    items.push(item);
-    if (items.length === count) break;
-  }
-  return items;
 }
 
 describe("store-fs watch", () => {

@@ -1,5 +1,6 @@
 import {
   type CommitPlan,
+  checkReplacedAsync,
   collectInbox,
   collectPage,
   errors,
@@ -168,7 +169,7 @@ export function createPostgresDriver(options: PostgresDriverOptions): StoreDrive
     name,
     capabilities: options.capabilities,
 
-    insert: (session, events, { overwrite }) =>
+    insert: (session, events, { overwrite, check }) =>
       run("insert", async () => {
         lastSeen.delete(session.id);
         const row = sessionRow(session);
@@ -179,6 +180,12 @@ export function createPostgresDriver(options: PostgresDriverOptions): StoreDrive
           return;
         }
         await transaction(async (client) => {
+          // The row lock taken by the check's read makes check and overwrite one step; a free id
+          // has no row to lock, and two overwrites of it meet at the upsert's conflict.
+          await checkReplacedAsync(async () => {
+            const { rows } = await exec<{ record: string }>(client, "getForUpdate", [session.id]);
+            return rows[0] ? parseSession(session.id, rows[0].record) : null;
+          }, check);
           await exec(client, "upsert", row);
           await exec(client, "deleteEvents", [session.id]);
           if (events.length > 0) await exec(client, "insertEvents", [session.id, ...arrays]);

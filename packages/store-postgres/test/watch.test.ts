@@ -2,6 +2,7 @@ import type { WatchItem } from "@sessionkit/core";
 import { createPostgresStore, type PoolLike } from "@sessionkit/store-postgres";
 import type pg from "pg";
 import { afterAll, describe, expect, it, vi } from "vitest";
+import { take } from "../../core/test/watch-take.js";
 import { dropSchemas, pgAvailable, skipNote, testPool, uniqueSchema } from "./pg-env.js";
 
 const schemas = new Set<string>();
@@ -28,15 +29,6 @@ function listenGoesNowhere(pool: pg.Pool): PoolLike {
       } as never;
     },
   } as PoolLike;
-}
-
-async function take(iterable: AsyncIterable<WatchItem>, count: number): Promise<WatchItem[]> {
-  const items: WatchItem[] = [];
-  for await (const item of iterable) {
-    items.push(item);
-    if (items.length === count) break;
-  }
-  return items;
 }
 
 describe.skipIf(!pgAvailable)(`store-postgres watch${skipNote}`, () => {

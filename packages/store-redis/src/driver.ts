@@ -1,47 +1,50 @@
 import {
   type CheckDelete,
-  corruptReport,
+  checkReplacedAsync,
   encodeRecord,
   errors,
   type PlanCommit,
   parseEventText,
   parseRecordText,
-  type ScanResult,
   type Session,
   type SessionEvent,
-  type SessionSummary,
   type StoreCapabilities,
   type StoreDriver,
-  toSummary,
 } from "@sessionkit/core/driver";
 import type { Redis } from "ioredis";
+import { indexEntry } from "./index-entry.js";
 import type { StoreKeys } from "./keys.js";
-import { COMMIT_SCRIPT, DELETE_SCRIPT } from "./scripts.js";
+import { createQueries } from "./queries.js";
+import { COMMIT_SCRIPT, DELETE_SCRIPT, QUERY_SCRIPT } from "./scripts.js";
+import { createRedisChangeFeed } from "./watch-feed.js";
 
 /** What the driver needs: a connected client, the store's keys, and how to let go of the client. */
 export interface RedisDriverOptions {
   client: Redis;
   keys: StoreKeys;
   capabilities: StoreCapabilities;
+  /** MAXLEN ~ of the change stream; 0 keeps no change log (and the store has no watch). */
+  changeLogLength: number;
   /** Called by close(): quits the client when the store opened it, nothing when the caller shared it. */
   release: () => Promise<void>;
 }
 
+type Five = [string, string, string, string, string];
 type ScriptClient = Redis & {
-  skCommit(k1: string, k2: string, k3: string, ...args: string[]): Promise<number>;
-  skDelete(k1: string, k2: string, k3: string, mode: string, id: string): Promise<number>;
+  skCommit(...args: [...Five, ...string[]]): Promise<number>;
+  skDelete(...args: [...Five, string, string, string]): Promise<number>;
+  skQuery(...args: Array<string | number>): Promise<unknown[]>;
 };
 
 const NAME = "store-redis";
-/** Ids read per round trip by scan(): 500 keeps one reply under ~1 MB for typical records. */
-const SCAN_BATCH = 500;
 
 function scripted(client: Redis): ScriptClient {
   // defineCommand sends EVALSHA and falls back to EVAL once after a SCRIPT FLUSH or a restart.
   const withScripts = client as ScriptClient;
-  if (typeof withScripts.skCommit !== "function") {
-    client.defineCommand("skCommit", { numberOfKeys: 3, lua: COMMIT_SCRIPT });
-    client.defineCommand("skDelete", { numberOfKeys: 3, lua: DELETE_SCRIPT });
+  if (typeof withScripts.skQuery !== "function") {
+    client.defineCommand("skCommit", { numberOfKeys: 5, lua: COMMIT_SCRIPT });
+    client.defineCommand("skDelete", { numberOfKeys: 5, lua: DELETE_SCRIPT });
+    client.defineCommand("skQuery", { numberOfKeys: 0, lua: QUERY_SCRIPT });
   }
   return withScripts;
 }
@@ -50,11 +53,18 @@ function eventTexts(events: SessionEvent[]): string[] {
   return events.map((event) => JSON.stringify(event));
 }
 
-/** The Redis StoreDriver: one Lua call per write, one or two round trips per read. */
+/** The Redis StoreDriver: one Lua call per write, one or two round trips per read, indexed queries. */
 export function createRedisDriver(options: RedisDriverOptions): StoreDriver {
   const { keys } = options;
   const client = scripted(options.client);
-  const three = (id: string): [string, string, string] => [keys.session(id), keys.events(id), keys.ids];
+  const maxLength = String(options.changeLogLength);
+  const five = (id: string): Five => [
+    keys.session(id),
+    keys.events(id),
+    keys.totals,
+    keys.changePos,
+    keys.changes,
+  ];
 
   async function read(id: string): Promise<Session | null> {
     const text = await client.hget(keys.session(id), "rec");
@@ -63,23 +73,68 @@ export function createRedisDriver(options: RedisDriverOptions): StoreDriver {
 
   function write(session: Session, mode: string, events: SessionEvent[]): Promise<number> {
     const record = JSON.stringify(encodeRecord(session));
+    const entry = JSON.stringify(indexEntry(keys, session));
     return client.skCommit(
-      ...three(session.id),
+      ...five(session.id),
       mode,
       session.id,
       String(session.version),
       record,
+      entry,
+      maxLength,
       ...eventTexts(events),
     );
   }
+
+  async function deleteChecked(id: string, check: CheckDelete): Promise<boolean> {
+    for (;;) {
+      const current = await read(id);
+      if (current === null) return false;
+      check(current);
+      const outcome = await client.skDelete(...five(id), String(current.version), id, maxLength);
+      if (outcome !== -1) return outcome === 1;
+    }
+  }
+
+  const queries = createQueries({
+    client,
+    keys,
+    name: NAME,
+    deleteChecked,
+    async deleteAt(due) {
+      if (due.length === 0) return [];
+      const pipeline = client.pipeline() as unknown as ScriptClient & {
+        exec(): Promise<Array<[unknown, unknown]>>;
+      };
+      for (const [id, version] of due) pipeline.skDelete(...five(id), String(version), id, maxLength);
+      const replies = (await pipeline.exec()) ?? [];
+      return replies.map(([error, outcome]) => {
+        if (error) throw error;
+        return outcome as number;
+      });
+    },
+  });
 
   return {
     name: NAME,
     capabilities: options.capabilities,
 
-    async insert(session, events, { overwrite }) {
-      const written = await write(session, overwrite ? "any" : "new", events);
-      if (written !== 1) throw errors.exists(NAME, session.id);
+    async insert(session, events, { overwrite, check }) {
+      if (!overwrite || check === undefined) {
+        const written = await write(session, overwrite ? "any" : "new", events);
+        if (written !== 1) throw errors.exists(NAME, session.id);
+        return;
+      }
+      // Optimistic, like commit: check the state read, overwrite only if it is still that version.
+      for (;;) {
+        let mode = "any";
+        await checkReplacedAsync(async () => {
+          const current = await read(session.id);
+          mode = current === null ? "new" : `=${current.version}`;
+          return current;
+        }, check);
+        if ((await write(session, mode, events)) === 1) return;
+      }
     },
 
     get: read,
@@ -118,37 +173,14 @@ export function createRedisDriver(options: RedisDriverOptions): StoreDriver {
     },
 
     async delete(id: string, check?: CheckDelete) {
-      if (!check) return (await client.skDelete(...three(id), "any", id)) === 1;
-      for (;;) {
-        const current = await read(id);
-        if (current === null) return false;
-        check(current);
-        const outcome = await client.skDelete(...three(id), String(current.version), id);
-        if (outcome !== -1) return outcome === 1;
-      }
+      if (!check) return (await client.skDelete(...five(id), "any", id, maxLength)) === 1;
+      return deleteChecked(id, check);
     },
 
-    async scan(): Promise<ScanResult> {
-      const ids = await client.smembers(keys.ids);
-      const sessions: SessionSummary[] = [];
-      const corrupt: ScanResult["corrupt"] = [];
-      for (let i = 0; i < ids.length; i += SCAN_BATCH) {
-        const batch = ids.slice(i, i + SCAN_BATCH);
-        const pipeline = client.pipeline();
-        for (const id of batch) pipeline.hget(keys.session(id), "rec");
-        const replies = (await pipeline.exec()) ?? [];
-        batch.forEach((id, index) => {
-          const text = replies[index]?.[1] as string | null | undefined;
-          if (text === null || text === undefined) return; // deleted between SMEMBERS and HGET
-          try {
-            sessions.push(toSummary(parseRecordText(text, id, NAME)));
-          } catch (error) {
-            corrupt.push(corruptReport(error, id));
-          }
-        });
-      }
-      return { sessions, corrupt };
-    },
+    ...queries,
+    ...(options.changeLogLength > 0
+      ? { changes: createRedisChangeFeed(client, keys, NAME, options.changeLogLength) }
+      : {}),
 
     close: () => options.release(),
   };

@@ -1,5 +1,6 @@
 export {
   createRedisStore,
+  DEFAULT_CHANGE_LOG_LENGTH,
   DEFAULT_REDIS_URL,
   openRedisClient,
   type RedisStoreOptions,

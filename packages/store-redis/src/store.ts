@@ -21,7 +21,16 @@ export interface RedisStoreOptions {
   prefix?: string;
   /** Where timestamps come from (tests move a manual clock). */
   clock?: Clock;
+  /**
+   * The change log behind `store.watch()`: a Stream trimmed with `MAXLEN ~ maxLength` (default
+   * 100,000 changes; Redis keeps at least that many, a little more). A watch cursor older than what
+   * is kept fails with ERR_CURSOR_EXPIRED. `false`: no change log, no watch, one XADD less per write.
+   */
+  changeLog?: { maxLength?: number } | false;
 }
+
+/** Changes the change log keeps by default (about 10 MB of stream). */
+export const DEFAULT_CHANGE_LOG_LENGTH = 100_000;
 
 /** What the Redis store promises; the conformance suite tests every claim and the refusal of `sync`. */
 export const redisStoreCapabilities: StoreCapabilities = Object.freeze({
@@ -55,12 +64,21 @@ export function createRedisStore(options: RedisStoreOptions = {}): SessionStore 
       `[store-redis] Expected a key prefix of 1-100 letters, digits or _ . : { } -, got ${JSON.stringify(prefix)}.`,
     );
   }
+  const changeLogLength =
+    options.changeLog === false ? 0 : (options.changeLog?.maxLength ?? DEFAULT_CHANGE_LOG_LENGTH);
+  if (!Number.isSafeInteger(changeLogLength) || (options.changeLog !== false && changeLogLength < 1)) {
+    throw new SessionKitError(
+      "ERR_INVALID_INPUT",
+      `[store-redis] Expected \`changeLog.maxLength\` to be a positive integer, got ${JSON.stringify(options.changeLog)}.`,
+    );
+  }
   const owned = options.client === undefined;
   const client = options.client ?? openRedisClient(options.url);
   const driver = createRedisDriver({
     client,
     keys: storeKeys(prefix),
     capabilities: redisStoreCapabilities,
+    changeLogLength,
     release: releaseOwnedClient({ owned, close: () => client.quit(), force: () => client.disconnect() }),
   });
   return defineSessionStore(driver, { clock: options.clock });

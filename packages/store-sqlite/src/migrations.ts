@@ -181,6 +181,60 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 6,
+    description: "session_changes: rowid pos (no AUTOINCREMENT), facts only on the commits that change them",
+    // What an append pays for the change log: one tiny row. AUTOINCREMENT cost each insert a
+    // read and a write of sqlite_sequence, and the facts (two json_object calls and a json_patch)
+    // cost more than the row itself. Now pos is the rowid: SQLite gives max(rowid) + 1 inside the
+    // single writer's transaction, so pos order stays commit order, and since nothing ever deletes
+    // the newest change (retention trims the oldest and keeps the head), no pos is ever reused.
+    // A commit that leaves mode, status, userId and channelId as they were writes facts NULL:
+    // the reader takes them from the session's latest earlier change that has facts (the partial
+    // index holds only those rows, so an append never touches it).
+    up(db) {
+      const facts = (row: string) =>
+        `json_object('mode', json(${row}.mode), 'status', ${row}.status, 'userId', json(${row}.user_id), 'channelId', json(${row}.channel_id))`;
+      const same =
+        "NEW.status IS OLD.status AND NEW.mode IS OLD.mode AND NEW.user_id IS OLD.user_id AND NEW.channel_id IS OLD.channel_id";
+      const columns = "session_id, kind, version, from_seq, to_seq, facts";
+      db.exec(`
+        DROP TRIGGER session_changes_insert;
+        DROP TRIGGER session_changes_update;
+        DROP TRIGGER session_changes_delete;
+        CREATE TABLE session_changes_next (
+          pos INTEGER PRIMARY KEY,
+          session_id TEXT NOT NULL,
+          kind TEXT NOT NULL,
+          version INTEGER NOT NULL,
+          from_seq INTEGER NOT NULL,
+          to_seq INTEGER NOT NULL,
+          facts TEXT
+        ) STRICT;
+        INSERT INTO session_changes_next (pos, ${columns}) SELECT pos, ${columns} FROM session_changes ORDER BY pos;
+        DROP TABLE session_changes;
+        ALTER TABLE session_changes_next RENAME TO session_changes;
+        CREATE INDEX session_changes_with_facts ON session_changes (session_id, pos) WHERE facts IS NOT NULL;
+        CREATE TRIGGER session_changes_insert AFTER INSERT ON sessions BEGIN
+          INSERT INTO session_changes (${columns})
+          VALUES (NEW.id, 'created', NEW.version, 1, NEW.event_count, json_patch('{}', json_object('a', ${facts("NEW")})));
+        END;
+        CREATE TRIGGER session_changes_update AFTER UPDATE ON sessions WHEN NEW.version <> OLD.version AND NOT (${same}) BEGIN
+          INSERT INTO session_changes (${columns})
+          VALUES (NEW.id, 'committed', NEW.version, OLD.event_count + 1, NEW.event_count,
+            json_patch('{}', json_object('a', ${facts("NEW")}, 'b', ${facts("OLD")})));
+        END;
+        CREATE TRIGGER session_changes_append AFTER UPDATE ON sessions WHEN NEW.version <> OLD.version AND ${same} BEGIN
+          INSERT INTO session_changes (${columns})
+          VALUES (NEW.id, 'committed', NEW.version, OLD.event_count + 1, NEW.event_count, NULL);
+        END;
+        CREATE TRIGGER session_changes_delete AFTER DELETE ON sessions BEGIN
+          INSERT INTO session_changes (${columns})
+          VALUES (OLD.id, 'deleted', OLD.version, OLD.event_count + 1, OLD.event_count, json_patch('{}', json_object('a', ${facts("OLD")})));
+        END;
+      `);
+    },
+  },
 ];
 
 /** The schema version this release writes. */

@@ -1,5 +1,6 @@
 import {
   type CommitPlan,
+  checkReplaced,
   collectInbox,
   collectPage,
   errors,
@@ -162,11 +163,12 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
     name,
     capabilities: config.capabilities,
 
-    insert(session, events, { overwrite }) {
+    insert(session, events, { overwrite, check }) {
       run(`create session "${session.id}"`, () =>
         tx.write(() => {
           if (prepared(SELECT_ROW).get(session.id) !== undefined) {
             if (!overwrite) throw errors.exists(name, session.id);
+            checkReplaced(() => readSession(session.id), check);
             removeSession(session.id);
           }
           const values = columnValues(session);

@@ -29,23 +29,46 @@ export function createSqliteChangeFeed(db: SqliteDatabase): ChangeFeed {
     "SELECT pos, session_id, kind, version, from_seq, to_seq, facts FROM session_changes WHERE pos > ? ORDER BY pos LIMIT ?",
   );
   const head = db.prepare("SELECT coalesce(max(pos), 0) AS pos FROM session_changes");
+  // A commit that left the facts as they were stored none (migration 6): they are the session's
+  // latest earlier facts, found through the partial index of the rows that have them.
+  const earlierFacts = db.prepare(
+    "SELECT facts FROM session_changes WHERE session_id = ? AND pos < ? AND facts IS NOT NULL ORDER BY pos DESC LIMIT 1",
+  );
   // Inside the caller's transaction this connection sees its own uncommitted changes, whose pos
   // a rollback gives back: answer the head last read outside one instead.
   let committedHead = 0;
+
+  /** The facts of a commit that did not change them (`known`: the latest facts per session in this page). */
+  function unchangedFacts(row: ChangeRow, known: Map<string, string | null>): string | null {
+    let facts = known.get(row.session_id);
+    if (facts === undefined) {
+      const found = earlierFacts.get(row.session_id, row.pos) as { facts: string } | undefined;
+      facts = found ? found.facts : null;
+      known.set(row.session_id, facts);
+    }
+    if (facts === null) return null;
+    // Unchanged: the state before is the state after.
+    const { a } = JSON.parse(facts) as { a?: unknown };
+    return a === undefined ? null : JSON.stringify({ a, b: a });
+  }
   return {
     read(after, limit) {
       if (!db.open || db.inTransaction) return [];
-      return (read.all(after, limit) as ChangeRow[]).map((row) =>
-        decodeChange({
+      const known = new Map<string, string | null>();
+      return (read.all(after, limit) as ChangeRow[]).map((row) => {
+        let facts = row.facts;
+        if (facts === null && row.kind === "committed") facts = unchangedFacts(row, known);
+        else if (facts !== null) known.set(row.session_id, facts);
+        return decodeChange({
           pos: row.pos,
           sessionId: row.session_id,
           kind: row.kind,
           version: row.version,
           fromSeq: row.from_seq,
           toSeq: row.to_seq,
-          facts: row.facts,
-        }),
-      );
+          facts,
+        });
+      });
     },
     head() {
       if (db.inTransaction) return committedHead;

@@ -1,6 +1,7 @@
-import { closeSync, openSync, readFileSync, readSync, statSync } from "node:fs";
+import { closeSync, openSync, readFileSync, statSync } from "node:fs";
 import type { Session } from "@sessionkit/core";
 import { decodeRecord, isSessionKitError, RECORD_SCHEMA_VERSION } from "@sessionkit/core/driver";
+import { type LogLine, readRange, scanLines } from "@sessionkit/store-fs/log-lines";
 import type { Finding } from "./types.js";
 
 /** What reading one session directory found: its state when readable, and every problem met. */
@@ -12,16 +13,9 @@ export interface SessionScan {
   logSize: number;
 }
 
-interface LogLine {
-  v: number;
-  set?: Record<string, unknown>;
-  unset?: string[];
-  ev: Array<{ seq: number }>;
-}
-
 /**
  * Reads `<dir>/<id>/session.json` and `log.jsonl` as store-fs lays them out (README "How a commit
- * works"), independently of the store's code, so a bug there cannot hide the damage it caused.
+ * works"), by the store's own log rules but not through an open store.
  * `deep` also walks the log before the checkpoint (every seq since the first event).
  */
 export function scanSession(sessionDir: string, id: string, deep: boolean): SessionScan {
@@ -157,59 +151,42 @@ interface LineProblem {
   detail: string;
 }
 
+/** Carries a LineProblem out of scanLines' accept callback. */
+class StopScan {
+  constructor(readonly problem: LineProblem) {}
+}
+
 /**
- * store-fs's rules for reading log.jsonl (its log-lines.ts scanLines; README "How a commit works"),
- * mirrored here so a bug in the store cannot hide the damage it caused. The log is append-only, so:
- * blank lines are ignored; a line whose `v` is not above the last accepted one is a late duplicate
- * (a writer paused past the stale time; the first line of a version wins) and is passed over; a line
- * that does not parse is a killed writer's fragment, ended by the next writer's newline, when an
- * accepted line follows it, and otherwise part of the uncommitted tail. A `v` that jumps ahead is
- * corrupt. `version`: the version before the first line, or null to take it from the first line.
- * `end` is the offset just past the last accepted line; `tail` says bad bytes follow it.
+ * Walks log.jsonl by store-fs's own rules (`scanLines` from `@sessionkit/store-fs/log-lines`, README
+ * "How a commit works"): blank lines and late duplicate versions are passed over, a killed writer's
+ * fragment is ended by the next writer's newline, a version that jumps ahead is corrupt. `version`:
+ * the version before the first line, or null to take it from the first line. `end` is the offset
+ * just past the last accepted line; `tail` says a fragment or unterminated bytes follow it.
  */
 function walkLines(
   bytes: Buffer,
   version: number | null,
   accept: (line: LogLine, start: number) => LineProblem | null,
 ): { end: number; tail: boolean } | LineProblem {
-  let last = version;
-  let pos = 0;
-  let end = 0;
-  let bad = false;
-  for (let nl = bytes.indexOf(10); nl >= 0; pos = nl + 1, nl = bytes.indexOf(10, pos)) {
-    if (nl === pos) continue;
-    let line: LogLine;
-    try {
-      line = JSON.parse(bytes.toString("utf8", pos, nl)) as LogLine;
-      if (!Number.isSafeInteger(line?.v) || !Array.isArray(line.ev)) throw new Error("malformed");
-    } catch {
-      bad = true;
-      continue;
-    }
-    if (last !== null && line.v <= last) continue;
-    if (last !== null && line.v !== last + 1)
-      return { kind: "corrupt-record", detail: `log.jsonl holds version ${line.v} after version ${last}` };
-    const problem = accept(line, pos);
-    if (problem) return problem;
-    last = line.v;
-    end = nl + 1;
-    bad = false;
+  try {
+    const scan = scanLines(bytes, version, "?", "cli", (line, start) => {
+      const problem = accept(line, start);
+      if (problem) throw new StopScan(problem);
+    });
+    return { end: scan.end, tail: scan.tail };
+  } catch (error) {
+    if (error instanceof StopScan) return error.problem;
+    if (isSessionKitError(error, "ERR_CORRUPT_RECORD"))
+      return { kind: "corrupt-record", detail: String(error.details.reason) };
+    throw error;
   }
-  return { end, tail: bad || pos < bytes.length };
 }
 
 function readBytes(path: string, from: number, to: number): Buffer {
-  const buffer = Buffer.alloc(Math.max(0, to - from));
   const fd = openSync(path, "r");
   try {
-    let done = 0;
-    while (done < buffer.length) {
-      const read = readSync(fd, buffer, done, buffer.length - done, from + done);
-      if (read === 0) break;
-      done += read;
-    }
+    return readRange(fd, from, to);
   } finally {
     closeSync(fd);
   }
-  return buffer;
 }
