@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
+  checkReplaced,
   corruptReport,
   defineSessionStore,
   encodeRecord,
@@ -56,9 +57,11 @@ export function createJsonFileDriver({ dir }) {
       sync: true,
       maxPayloadBytes: 4 * 1024 * 1024,
     },
-    insert(session, events, { overwrite }) {
+    insert(session, events, { overwrite, check }) {
       const db = load();
-      if (!overwrite && Object.hasOwn(db.sessions, session.id)) throw errors.exists(NAME, session.id);
+      const existing = Object.hasOwn(db.sessions, session.id) ? db.sessions[session.id] : undefined;
+      if (!overwrite && existing) throw errors.exists(NAME, session.id);
+      if (existing) checkReplaced(() => decode(session.id, existing), check); // e.g. a legal hold refuses
       db.sessions[session.id] = {
         record: JSON.stringify(encodeRecord(session)),
         events: events.map((event) => JSON.stringify(event)),

@@ -12,7 +12,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { defineSessionStore, SessionKitError } from "@sessionkit/core/driver";
+import { checkReplaced, defineSessionStore, SessionKitError } from "@sessionkit/core/driver";
 
 const NAME = "store-dir";
 
@@ -62,7 +62,8 @@ export function createDirDriver({ dir }) {
       sync: true,
       maxPayloadBytes: 4 * 1024 * 1024,
     },
-    insert(session, events, { overwrite }) {
+    insert(session, events, { overwrite, check }) {
+      if (overwrite) checkReplaced(() => read(session.id)?.session ?? null, check); // e.g. a legal hold refuses
       const temp = stage({ session, events });
       if (overwrite) return renameSync(temp, file(session.id));
       try {
