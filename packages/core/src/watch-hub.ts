@@ -147,7 +147,14 @@ export function createWatchHub(feed: ChangeFeed, readEvents: EventReader, compon
         }
         return window.slice(low, low + PAGE);
       }
-      const batch = await feed.read(after, PAGE);
+      let batch: ChangeRecord[];
+      try {
+        batch = await feed.read(after, PAGE);
+      } catch (error) {
+        // A read cut short by close() (a pool that ends, a connection timeout) is the close, not an I/O fault.
+        if (closed) throw errors.closed(component);
+        throw error;
+      }
       return batch.map((change) => entryOf(change, readEvents));
     },
 
