@@ -35,11 +35,13 @@ export {
   foldStats,
   indexableMetadata,
   isCorruptRecordError,
+  isDueForPrune,
   isPromise,
   METADATA_KEY_PATTERN,
   type PageSource,
   parseEventText,
   parseRecordText,
+  parseStoredJson,
   type StatsGroup,
 } from "./driver-kit.js";
 export {

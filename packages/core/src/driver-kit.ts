@@ -18,29 +18,29 @@ export function chain<T, U>(value: MaybePromise<T>, next: (value: T) => MaybePro
 }
 
 /**
+ * JSON.parse for stored text of session `id`; text that is not JSON is ERR_CORRUPT_RECORD
+ * "<what> is not valid JSON" (`what`: "session.json", "the stored record", ...).
+ */
+export function parseStoredJson(text: string, id: string, component: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw errors.corrupt(component, id, `${what} is not valid JSON`, cause);
+  }
+}
+
+/**
  * Parses the stored JSON text of session `id` into a Session: upgrades older record schemas,
  * refuses newer ones (ERR_UNSUPPORTED_RECORD_VERSION) and anything malformed, not JSON or holding
  * another id (ERR_CORRUPT_RECORD). Write records with `encodeRecord` (adds `schemaVersion`).
  */
 export function parseRecordText(text: string, id: string, component: string): Session {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (cause) {
-    throw errors.corrupt(component, id, "the stored record is not valid JSON", cause);
-  }
-  return decodeRecord(raw, id, component).session;
+  return decodeRecord(parseStoredJson(text, id, component, "the stored record"), id, component).session;
 }
 
 /** Parses the stored JSON text of one event of session `id`; ERR_CORRUPT_RECORD if malformed. */
 export function parseEventText(text: string, id: string, component: string): SessionEvent {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (cause) {
-    throw errors.corrupt(component, id, "a stored event is not valid JSON", cause);
-  }
-  return decodeEvent(raw, id, component);
+  return decodeEvent(parseStoredJson(text, id, component, "a stored event"), id, component);
 }
 
 /** True for the two errors a damaged stored record raises (reported, never fatal, when listing). */
@@ -119,6 +119,15 @@ export function collectPage<Row>(
     });
   };
   return step(after);
+}
+
+/** What prune removes: a session in one of `statuses`, last updated before `before`. */
+export function isDueForPrune(
+  session: Pick<SessionSummary, "status" | "updatedAt">,
+  statuses: readonly SessionStatus[],
+  before: string,
+): boolean {
+  return statuses.includes(session.status) && session.updatedAt < before;
 }
 
 /** An aggregate with every status at zero. */

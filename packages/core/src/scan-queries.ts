@@ -1,5 +1,12 @@
 import type { CheckDelete, ScanResult, StoreDriver } from "./driver.js";
-import { addToAggregate, chain, emptyAggregate, isCorruptRecordError, isPromise } from "./driver-kit.js";
+import {
+  addToAggregate,
+  chain,
+  emptyAggregate,
+  isCorruptRecordError,
+  isDueForPrune,
+  isPromise,
+} from "./driver-kit.js";
 import { SessionKitError } from "./errors.js";
 import { copyJson } from "./json.js";
 import { type SessionSummary, toSummary } from "./model.js";
@@ -53,8 +60,7 @@ export function scanQueries(driver: StoreDriver): Queries {
       }),
     prune: (statuses, before, dryRun) =>
       chain(scan(), (result) => {
-        const qualifies = (session: SessionSummary) =>
-          statuses.includes(session.status) && session.updatedAt < before;
+        const qualifies = (session: SessionSummary) => isDueForPrune(session, statuses, before);
         const ids = matching(result, qualifies).map((session) => session.id);
         if (dryRun) return ids;
         // Decided again exclusively, per session: a commit that landed after the scan keeps it.

@@ -1,20 +1,8 @@
 import { closeSync, mkdirSync } from "node:fs";
-import {
-  addToAggregate,
-  compareForList,
-  emptyAggregate,
-  errors,
-  isAfterPosition,
-  type ListPosition,
-  matchesFilter,
-  type ParsedFilter,
-  type StatsAggregate,
-  type StoreCapabilities,
-  type StoreDriver,
-} from "@sessionkit/core/driver";
+import { errors, type StoreCapabilities, type StoreDriver } from "@sessionkit/core/driver";
 import { readLastLoggedEvents, readLoggedEvents } from "./event-reads.js";
 import { createFlusher } from "./flush.js";
-import { removeQuietly } from "./fsio.js";
+import { pruneSessions } from "./fs-prune.js";
 import { createIndex } from "./index-journal.js";
 import { createLockManager } from "./lock.js";
 import { createLockRunners, type LockRunner } from "./lock-runners.js";
@@ -26,8 +14,6 @@ import { createFsChangeLog } from "./watch-log.js";
 import { recordingOps } from "./watch-ops.js";
 
 const NAME = "store-fs";
-/** Sessions per prune batch: bounds how long a prune holds locks others may wait for. */
-const PRUNE_BATCH = 256;
 
 /**
  * The filesystem store's parts: the index, the locked operations and the lock runners, and the
@@ -61,6 +47,7 @@ export function createFsCore(options: ResolvedFsStoreOptions) {
   const changeLog = createFsChangeLog(paths, () => index.view());
   changeLog.seedIfMissing();
   const recorded = recordingOps(ops, changeLog.record);
+  const pruneParts = { index, runners, ops, recorded };
   const capabilities: StoreCapabilities = {
     persistent: true,
     multiHandle: true,
@@ -71,11 +58,6 @@ export function createFsCore(options: ResolvedFsStoreOptions) {
     leases: true,
     idempotency: true,
   };
-
-  function matching(filter: ParsedFilter) {
-    const { summaries, corrupt } = index.view();
-    return { rows: summaries.filter((summary) => matchesFilter(summary, filter)), corrupt };
-  }
 
   function loaded(id: string) {
     const found = ops.read(id);
@@ -95,61 +77,10 @@ export function createFsCore(options: ResolvedFsStoreOptions) {
       readEvents: (id, fromSeq, toSeq) =>
         readLoggedEvents(paths, id, loaded(id), fromSeq, toSeq ?? Number.MAX_SAFE_INTEGER, NAME),
       readLastEvents: (id, count) => readLastLoggedEvents(paths, id, loaded(id), count, NAME),
-      list(filter: ParsedFilter, after: ListPosition | undefined, limit: number) {
-        const { rows, corrupt } = matching(filter);
-        const page = (after ? rows.filter((row) => isAfterPosition(row, after)) : rows)
-          .sort(compareForList)
-          .slice(0, limit);
-        return { items: page.map((row) => structuredClone(row)), corrupt };
-      },
-      stats(filter) {
-        const aggregate: StatsAggregate = emptyAggregate();
-        for (const row of matching(filter).rows) addToAggregate(aggregate, row);
-        return aggregate;
-      },
-      count: (filter) => matching(filter).rows.length,
+      // list, count and stats: core derives them from scan() (its filter, order and folds).
+      scan: () => index.view(),
       delete: (id, check) => run(id, (lease) => recorded.remove(id, check, lease.held)),
-      prune(statuses, before, dryRun) {
-        const due = index
-          .view()
-          .summaries.filter((row) => statuses.includes(row.status) && row.updatedAt < before);
-        const summaries = new Map(due.map((row) => [row.id, row]));
-        const candidates = due.map((row) => row.id).sort();
-        if (dryRun) return candidates;
-        const removed: string[] = [];
-        const contended: string[] = [];
-        // Batches of sessions whose locks are free now: one directory fsync and one journal append each.
-        for (let start = 0; start < candidates.length; start += PRUNE_BATCH) {
-          const { taken, busy } = runners.takeFree(candidates.slice(start, start + PRUNE_BATCH));
-          contended.push(...busy);
-          let moved: Array<{ id: string; trash: string }>;
-          try {
-            moved = ops.pruneBatch(
-              taken.map(({ id, lease }) => ({ id, held: lease.held })),
-              statuses,
-              before,
-            );
-            for (const { id } of moved) recorded.pruned(id, summaries.get(id));
-          } finally {
-            runners.endAll(taken);
-          }
-          for (const { id, trash } of moved) {
-            removed.push(id);
-            removeQuietly(trash);
-          }
-        }
-        // Sessions another writer holds: one at a time, waiting for each lock.
-        const pruneOne = (id: string) =>
-          run(id, (lease) => {
-            if (recorded.pruneIfStillDue(id, statuses, before, lease.held)) removed.push(id);
-          });
-        let chain: unknown;
-        for (const id of contended) {
-          chain = chain instanceof Promise ? chain.then(() => pruneOne(id)) : pruneOne(id);
-        }
-        const sorted = () => removed.sort();
-        return chain instanceof Promise ? chain.then(sorted) : sorted();
-      },
+      prune: (statuses, before, dryRun) => pruneSessions(pruneParts, run, statuses, before, dryRun),
       close: () => {
         runners.close();
         index.close();

@@ -9,7 +9,8 @@ import {
 } from "node:fs";
 import {
   type CorruptRecordReport,
-  isSessionKitError,
+  corruptReport,
+  type ScanResult,
   type SessionSummary,
   toSummary,
 } from "@sessionkit/core/driver";
@@ -29,9 +30,12 @@ import { readRange } from "./log-lines.js";
 import { isSessionEntry, type StorePaths } from "./paths.js";
 import type { LoadedSession } from "./session-load.js";
 
-/** What list, count, stats and prune work on: every session the directory holds, as a full scan would see it. */
-export interface IndexView {
-  summaries: SessionSummary[];
+/**
+ * What list, count, stats and prune work on: every session the directory holds, as a full scan
+ * would see it (the driver's scan(): core derives list, count and stats from it).
+ */
+export interface IndexView extends ScanResult {
+  sessions: SessionSummary[];
   corrupt: CorruptRecordReport[];
 }
 
@@ -177,14 +181,8 @@ export function createIndex(options: IndexOptions) {
       const loaded = load(id);
       return loaded ? toSummary(loaded.session) : null;
     } catch (error) {
-      if (
-        isSessionKitError(error, "ERR_CORRUPT_RECORD") ||
-        isSessionKitError(error, "ERR_UNSUPPORTED_RECORD_VERSION")
-      ) {
-        corrupt.push({ id, code: error.code as CorruptRecordReport["code"], message: error.message });
-        return null;
-      }
-      throw error;
+      corrupt.push(corruptReport(error, id));
+      return null;
     }
   }
 
@@ -203,22 +201,22 @@ export function createIndex(options: IndexOptions) {
   /** Every session, as a full scan would see it right now. */
   function view(): IndexView {
     refresh();
-    const summaries: SessionSummary[] = [];
+    const sessions: SessionSummary[] = [];
     const corrupt: CorruptRecordReport[] = [];
     let unknown = 0;
     for (const name of readStoreDir(paths)) {
       if (!isSessionEntry(name)) continue;
       const entry = folded.entries.get(name);
       if (entry) {
-        summaries.push(entry);
+        sessions.push(entry);
         continue;
       }
       if (entry === undefined) unknown += 1;
       const summary = readDirect(name, corrupt);
-      if (summary) summaries.push(summary);
+      if (summary) sessions.push(summary);
     }
     if (unknown > 64 || foldedOffset > compactBytes) compaction.compact();
-    return { summaries, corrupt };
+    return { sessions, corrupt };
   }
 
   return {

@@ -1,24 +1,13 @@
-import {
-  closeSync,
-  constants,
-  fdatasyncSync,
-  fstatSync,
-  mkdirSync,
-  openSync,
-  renameSync,
-  statSync,
-} from "node:fs";
+import { closeSync, constants, fdatasyncSync, fstatSync, mkdirSync, openSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import {
   type CheckDelete,
   type CommitPlan,
   checkReplaced,
   errors,
-  isSessionKitError,
+  isCorruptRecordError,
   type Session,
   type SessionEvent,
-  SessionKitError,
-  type SessionStatus,
   toSummary,
 } from "@sessionkit/core/driver";
 import {
@@ -31,9 +20,11 @@ import {
   writeNewFile,
 } from "./fsio.js";
 import type { SessionIndex } from "./index-journal.js";
+import { landedAt, lateWrite } from "./late-writes.js";
 import type { HeldLock } from "./lock.js";
 import type { Lease } from "./lock-runners.js";
-import { diffLine, readRange, scanLines } from "./log-lines.js";
+import { createLockedDeletes } from "./locked-deletes.js";
+import { diffLine } from "./log-lines.js";
 import { type StorePaths, token } from "./paths.js";
 import {
   assertNotLinked,
@@ -42,6 +33,7 @@ import {
   linked,
   loadSession,
   NOFOLLOW,
+  sessionExists,
 } from "./session-load.js";
 
 /** What a commit leaves for the next commit of the same lease: the open log and the state it wrote. */
@@ -79,26 +71,12 @@ export function createLockedOps(options: LockedOpsOptions) {
     try {
       return loadSession(paths, id, component, logFd);
     } catch (error) {
-      if (
-        isSessionKitError(error, "ERR_CORRUPT_RECORD") ||
-        isSessionKitError(error, "ERR_UNSUPPORTED_RECORD_VERSION")
-      ) {
+      if (isCorruptRecordError(error)) {
         try {
           index.intent(id);
         } catch {}
       }
       throw error;
-    }
-  }
-
-  function exists(id: string): boolean {
-    try {
-      statSync(paths.record(id));
-      return true;
-    } catch (error) {
-      const code = errnoCode(error);
-      if (code !== "ENOENT" && code !== "ENOTDIR") throw error;
-      return false;
     }
   }
 
@@ -181,7 +159,7 @@ export function createLockedOps(options: LockedOpsOptions) {
     let skips = loaded.skips;
     const alone = stat.size === loaded.logSize + line.length;
     if (!alone) {
-      logEnd = landedAt(id, fd, loaded, body, stat.size);
+      logEnd = landedAt(component, id, fd, loaded, body, stat.size);
       skips = true;
     }
     let tailCommits = loaded.tailCommits + 1;
@@ -216,58 +194,9 @@ export function createLockedOps(options: LockedOpsOptions) {
     return { next, after: alone ? after : null, deferred: durable && !checkpointDue };
   }
 
-  /**
-   * Other bytes than ours reached the log since we read it: finds the line the log accepts for our
-   * version. Ours: its end offset. Another writer's: ours is a late duplicate, passed over by readers.
-   */
-  function landedAt(id: string, fd: number, loaded: LoadedSession, body: Buffer, size: number): number {
-    const bytes = readRange(fd, loaded.logEnd, size);
-    let end = -1;
-    let mine = false;
-    scanLines(bytes, loaded.session.version, id, component, (_line, start, stop) => {
-      if (end >= 0) return;
-      end = loaded.logEnd + stop;
-      mine = stop - 1 - start === body.length && bytes.compare(body, 0, body.length, start, stop - 1) === 0;
-    });
-    if (!mine)
-      throw lateWrite(component, id, `another writer committed version ${loaded.session.version + 1} first`);
-    return end;
-  }
-
-  /** Deletes a session known to be present: its directory is renamed to trash, then removed. */
-  function removeDir(id: string, held: HeldLock): boolean {
-    held.assertHeld();
-    const trash = paths.trash(id, token());
-    try {
-      renameSync(paths.sessionDir(id), trash);
-    } catch (error) {
-      if (errnoCode(error) === "ENOENT") return false;
-      throw error;
-    }
-    if (durable) fsyncDir(paths.root);
-    // After the commit point: listings only show ids whose directory exists, so a lost tombstone is harmless.
-    try {
-      index.tombstone(id);
-    } catch {}
-    removeQuietly(trash);
-    return true;
-  }
-
-  /** Decided again under the lock: a racing commit keeps the session whole. */
-  function stillDue(id: string, statuses: SessionStatus[], before: string): boolean {
-    let current: { status: SessionStatus; updatedAt: string } | null | undefined = index.published(id);
-    if (!current) {
-      try {
-        current = loadSession(paths, id, component)?.session;
-      } catch {
-        return false;
-      }
-    }
-    return !!current && statuses.includes(current.status) && current.updatedAt < before;
-  }
-
   return {
     read,
+    ...createLockedDeletes({ component, paths, durable, index, read }),
 
     /**
      * Reads the session, calls `plan`, appends its line. Seed records are migrated first. Within a
@@ -311,7 +240,7 @@ export function createLockedOps(options: LockedOpsOptions) {
     ): void {
       const id = session.id;
       assertNotLinked(paths, id, component);
-      if (!overwrite && exists(id)) throw errors.exists(component, id);
+      if (!overwrite && sessionExists(paths, id)) throw errors.exists(component, id);
       if (overwrite) checkReplaced(() => read(id)?.session ?? null, check);
       const stage = paths.staging(id, token());
       mkdirSync(stage);
@@ -350,68 +279,5 @@ export function createLockedOps(options: LockedOpsOptions) {
       } catch {}
       if (trash) removeQuietly(trash);
     },
-
-    /** Deletes the session; with `check`, only if it accepts the state read under the lock. */
-    remove(id: string, check: CheckDelete | undefined, held: HeldLock): boolean {
-      if (check) {
-        const loaded = read(id);
-        if (!loaded) return false;
-        check(loaded.session);
-      } else if (!exists(id)) {
-        return false;
-      }
-      return removeDir(id, held);
-    },
-
-    /** Deletes the session if, decided again under the lock, it is still due. */
-    pruneIfStillDue(id: string, statuses: SessionStatus[], before: string, held: HeldLock): boolean {
-      index.refresh();
-      return stillDue(id, statuses, before) && exists(id) && removeDir(id, held);
-    },
-
-    /**
-     * Prune of a batch whose locks the caller holds: decides again for each session (from the
-     * index, current under the lock, else from its files), renames the due ones to trash, then one
-     * directory fsync and one journal append for the whole batch. Returns what moved (the caller
-     * removes the trash after releasing the locks). A failure midway still settles what moved.
-     */
-    pruneBatch(
-      batch: Array<{ id: string; held: HeldLock }>,
-      statuses: SessionStatus[],
-      before: string,
-    ): Array<{ id: string; trash: string }> {
-      index.refresh();
-      const moved: Array<{ id: string; trash: string }> = [];
-      try {
-        for (const { id, held } of batch) {
-          if (!stillDue(id, statuses, before)) continue;
-          held.assertHeld();
-          const trash = paths.trash(id, token());
-          try {
-            renameSync(paths.sessionDir(id), trash);
-          } catch (error) {
-            if (errnoCode(error) === "ENOENT") continue;
-            throw error;
-          }
-          moved.push({ id, trash });
-        }
-      } finally {
-        if (moved.length > 0) {
-          if (durable) fsyncDir(paths.root);
-          try {
-            index.tombstones(moved.map((entry) => entry.id));
-          } catch {}
-        }
-      }
-      return moved;
-    },
   };
-}
-
-function lateWrite(component: string, id: string, why: string): SessionKitError {
-  return new SessionKitError(
-    "ERR_LOCK_COMPROMISED",
-    `[${component}] Session ${JSON.stringify(id)}: this commit was not applied, ${why} (the lock was held past its stale time and taken over). Read the session again and retry.`,
-    { details: { id } },
-  );
 }

@@ -1,9 +1,10 @@
-import { closeSync, constants, fstatSync, lstatSync, openSync } from "node:fs";
+import { closeSync, constants, fstatSync, lstatSync, openSync, statSync } from "node:fs";
 import {
   decodeRecord,
   encodeRecord,
   errors,
   isSessionKitError,
+  parseStoredJson,
   type Session,
   type SessionEvent,
 } from "@sessionkit/core/driver";
@@ -31,6 +32,18 @@ export interface LoadedSession {
   endsWithNewline: boolean;
   /** The committed log holds lines readers pass over (late duplicates, fragments): read it forwards only. */
   skips: boolean;
+}
+
+/** True when session `id` has a session.json (read under its lock, this is whether it exists). */
+export function sessionExists(paths: StorePaths, id: string): boolean {
+  try {
+    statSync(paths.record(id));
+    return true;
+  } catch (error) {
+    const code = errnoCode(error);
+    if (code !== "ENOENT" && code !== "ENOTDIR") throw error;
+    return false;
+  }
 }
 
 /** Opens files inside a session directory without following a symbolic link planted there. */
@@ -122,12 +135,7 @@ function loadOnce(
   assertNotLinked(paths, id, component);
   const text = readRecordText(paths, id, component);
   if (text === null) return null;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw errors.corrupt(component, id, "session.json is not valid JSON", error);
-  }
+  const raw = parseStoredJson(text, id, component, "session.json");
   const decoded = decodeRecord(raw, id, component);
   if (decoded.schemaVersion === 1) {
     return {

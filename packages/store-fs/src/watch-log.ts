@@ -29,7 +29,7 @@ const CHUNK = 1024 * 1024;
  * the commit order, since each line is written under the session's lock. Known limit: a process
  * killed between its commit point and this append (a few µs) leaves that commit out of the feed.
  */
-export function createFsChangeLog(paths: StorePaths, view: () => { summaries: SessionSummary[] }) {
+export function createFsChangeLog(paths: StorePaths, view: () => { sessions: SessionSummary[] }) {
   const file = join(paths.meta, "changes.jsonl");
   let fd: number | undefined;
 
@@ -46,7 +46,7 @@ export function createFsChangeLog(paths: StorePaths, view: () => { summaries: Se
       throw error;
     }
     try {
-      const rows = [...view().summaries].sort((a, b) =>
+      const rows = [...view().sessions].sort((a, b) =>
         a.updatedAt === b.updatedAt ? (a.id < b.id ? -1 : 1) : a.updatedAt < b.updatedAt ? -1 : 1,
       );
       const lines = rows.map((row) =>
