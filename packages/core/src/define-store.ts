@@ -60,7 +60,14 @@ export interface DefineStoreOptions {
 const EVENT_ENVELOPE_BYTES = 256;
 
 /** Patch fields whose values have a bounded size (numbers, statuses, timestamps). */
-const FIXED_SIZE_FIELDS = new Set(["status", "iterations", "maxIterations", "deadlineAt", "endedAt"]);
+const FIXED_SIZE_FIELDS = new Set([
+  "status",
+  "iterations",
+  "maxIterations",
+  "deadlineAt",
+  "expiresAt",
+  "endedAt",
+]);
 
 const deleteOptionsSchema = z.strictObject({ expectedVersion: z.number().int().min(1).optional() });
 const importOptionsSchema = z.strictObject({ overwrite: z.boolean().optional() });

@@ -37,6 +37,7 @@ export const CORE_EVENT_TYPES = [
   "input_expired",
   "hold",
   "unhold",
+  "expiry",
 ] as const;
 export type CoreEventType = (typeof CORE_EVENT_TYPES)[number];
 
@@ -140,6 +141,11 @@ export interface Session {
   maxIterations: number;
   /** Optional wall-clock deadline; the manager times the session out once it has passed. */
   deadlineAt?: string;
+  /**
+   * Optional retention instant: after it, applyRetention removes the session whatever its status
+   * or age (a legal hold still wins). Set by manager.start or manager.setExpiry.
+   */
+  expiresAt?: string;
   context: JsonObject;
   result?: string;
   error?: string;
@@ -212,6 +218,7 @@ export const SESSION_KEY_ORDER = [
   "iterations",
   "maxIterations",
   "deadlineAt",
+  "expiresAt",
   "context",
   "result",
   "error",

@@ -32,6 +32,7 @@ export const storedSessionSchema = z.object({
   iterations: z.number().int().min(0),
   maxIterations: z.number().int().min(1),
   deadlineAt: isoTimestamp.optional(),
+  expiresAt: isoTimestamp.optional(),
   context: jsonObject,
   result: z.string().optional(),
   error: z.string().optional(),

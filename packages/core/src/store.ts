@@ -65,6 +65,8 @@ export interface CreateSessionInput {
   /** Default 100; must be at least 1. */
   maxIterations?: number;
   deadlineAt?: string;
+  /** When retention removes the session (see Session.expiresAt). */
+  expiresAt?: string;
   /** Default {}. Copied, never kept by reference. */
   context?: Record<string, unknown>;
   metadata?: SessionMetadata;
@@ -94,6 +96,7 @@ export interface SessionPatch {
   channelId?: string | null;
   workspace?: string | null;
   deadlineAt?: string | null;
+  expiresAt?: string | null;
   context?: Record<string, unknown>;
   metadata?: SessionMetadata | null;
   result?: string | null;

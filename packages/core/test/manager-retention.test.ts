@@ -25,23 +25,33 @@ function setup(retention?: Parameters<typeof createSessionManager>[0]["retention
 }
 
 describe("retention policies and applyRetention", () => {
-  it("a dry run reports exactly what the real run removes, on 2,000 sessions of mixed statuses, ages, modes and holds", async () => {
+  it("dry-run and real-run parity on 10,000 sessions with mixed statuses, ages, modes, expiries and holds", {
+    timeout: 180_000,
+  }, async () => {
     const { clock, store, manager } = setup([
       { when: { status: "failed", olderThan: "3d" }, action: "delete" },
       { when: { mode: "chat", olderThan: "7d" }, action: "delete" },
       { when: { status: ["paused"], olderThan: "30d" }, action: "delete" },
     ]);
     const ids: string[] = [];
-    for (let i = 0; i < 2000; i++) {
-      const s = await manager.start({ task: `t${i}`, mode: i % 2 ? "chat" : "code" });
+    const N = 10_000;
+    const start = clock.now();
+    for (let i = 0; i < N; i++) {
+      // Every 11th session carries its own expiry, spread over the 40 days (half of them passed).
+      const expiresAt = i % 11 === 0 ? new Date(start + (i / N) * 80 * DAY).toISOString() : undefined;
+      const s = await manager.start({
+        task: `t${i}`,
+        mode: i % 2 ? "chat" : "code",
+        ...(expiresAt === undefined ? {} : { expiresAt }),
+      });
       const end = i % 5;
       if (end === 0) await manager.complete(s.id, "ok");
       if (end === 1) await manager.fail(s.id, "no");
       if (end === 2) await manager.pause(s.id, "later");
       if (i % 7 === 0) await manager.hold(s.id, { reason: "keep" });
       ids.push(s.id);
-      // 2,000 sessions spread over 40 days of last changes.
-      clock.advance(DAY / 50);
+      // 10,000 sessions spread over 40 days of last changes.
+      clock.advance((40 * DAY) / N);
     }
     // The oracle: the policies applied by hand to what the store holds.
     const nowMs = clock.now();
@@ -54,7 +64,8 @@ describe("retention policies and applyRetention", () => {
       const matches =
         (s.status === "failed" && older(s.updatedAt, 3)) ||
         (s.mode === "chat" && terminal && older(s.updatedAt, 7)) ||
-        (s.status === "paused" && older(s.updatedAt, 30));
+        (s.status === "paused" && older(s.updatedAt, 30)) ||
+        (s.expiresAt !== undefined && Date.parse(s.expiresAt) <= nowMs);
       if (matches) (s.hold ? expectedHeld : expected).push(id);
     }
     const dry = await manager.applyRetention({ dryRun: true });
@@ -70,8 +81,11 @@ describe("retention policies and applyRetention", () => {
     expect(dry.held.length).toBeGreaterThan(0);
     for (const id of real.held) expect((await store.get(id))?.hold).toBeDefined();
     for (const id of real.removed) expect(await store.get(id)).toBeNull();
-    // Nothing active was touched (no policy names it), nor anything not matched.
-    expect(await store.count({ status: "active" })).toBe(800);
+    // Nothing active was touched (no policy names it) unless it had expired, nor anything not matched.
+    const activeLeft = ids.filter((id, i) => i % 5 >= 3 && !real.removed.includes(id)).length;
+    expect(await store.count({ status: "active" })).toBe(activeLeft);
+    expect(activeLeft).toBeLessThan(4000);
+    expect(real.removed.filter((id) => ids.indexOf(id) % 5 >= 3).length).toBe(4000 - activeLeft);
     expect(await manager.applyRetention({ dryRun: true })).toMatchObject({ removed: [] });
   });
 
@@ -93,6 +107,68 @@ describe("retention policies and applyRetention", () => {
     ).toMatchObject({ removed: [running.id] });
     expect(
       await codeOf(manager.applyRetention({ policies: [{ when: { olderThan: "soon" }, action: "delete" }] })),
+    ).toBe("ERR_INVALID_INPUT");
+  });
+
+  it("a per-session expiresAt: set at start or later, removed after it in any status, holds win, dry run reports it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "retention-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const archivePath = join(dir, "expired.jsonl");
+    const { clock, store, manager } = setup();
+    const atStart = await manager.start({ task: "a", mode: "m", expiresAt: "2026-01-02T00:00:00.000Z" });
+    const later = await manager.start({ task: "b", mode: "m" });
+    const set = await manager.setExpiry(later.id, new Date("2026-01-03T00:00:00.000Z"));
+    expect(set.expiresAt).toBe("2026-01-03T00:00:00.000Z");
+    expect((await store.readEvents(later.id)).at(-1)).toMatchObject({
+      type: "expiry",
+      data: { expiresAt: "2026-01-03T00:00:00.000Z" },
+    });
+    // The same instant again changes nothing (no event, same version).
+    expect((await manager.setExpiry(later.id, "2026-01-03T00:00:00.000Z")).version).toBe(set.version);
+    const cleared = await manager.start({ task: "c", mode: "m", expiresAt: "2026-01-02T00:00:00.000Z" });
+    expect((await manager.setExpiry(cleared.id, null)).expiresAt).toBeUndefined();
+    const held = await manager.start({ task: "d", mode: "m", expiresAt: "2026-01-02T00:00:00.000Z" });
+    await manager.hold(held.id, { reason: "litigation" });
+    const paused = await manager.start({ task: "e", mode: "m", expiresAt: "2026-01-02T12:00:00.000Z" });
+    await manager.pause(paused.id, "waiting");
+    expect(await manager.applyRetention({ dryRun: true })).toMatchObject({ removed: [] });
+    clock.advance(DAY);
+    // Exactly at the instant counts as passed; the active session goes too (it asked for it).
+    expect(await manager.applyRetention({ dryRun: true })).toMatchObject({
+      removed: [atStart.id],
+      held: [held.id],
+    });
+    clock.advance(2 * DAY);
+    const expected = [atStart.id, later.id, paused.id].sort();
+    const dry = await manager.applyRetention({ dryRun: true });
+    expect(dry).toMatchObject({ removed: expected, held: [held.id], changed: [] });
+    // A policy naming `expired` decides what happens to them: here archive, and only the paused one.
+    const policies = [
+      {
+        when: { expired: true as const, status: "paused" as const },
+        action: "archive" as const,
+        archivePath,
+      },
+    ];
+    const real = await manager.applyRetention({ policies });
+    expect(real).toMatchObject({
+      removed: expected,
+      archived: [paused.id],
+      held: [held.id],
+      bytes: dry.bytes,
+    });
+    expect(JSON.parse(readFileSync(archivePath, "utf8").trim().split("\n")[1]!).session).toMatchObject({
+      id: paused.id,
+      expiresAt: "2026-01-02T12:00:00.000Z",
+    });
+    for (const id of expected) expect(await store.get(id)).toBeNull();
+    expect(await store.get(held.id)).toMatchObject({ expiresAt: "2026-01-02T00:00:00.000Z" });
+    expect(await store.get(cleared.id)).not.toBeNull();
+    expect(await codeOf(manager.setExpiry(held.id, "tomorrow"))).toBe("ERR_INVALID_INPUT");
+    expect(
+      await codeOf(
+        manager.applyRetention({ policies: [{ when: { status: "completed" }, action: "delete" }] }),
+      ),
     ).toBe("ERR_INVALID_INPUT");
   });
 

@@ -1,6 +1,6 @@
 import { expectSameInboxPages, randomInboxHistory } from "@sessionkit/conformance";
 import { createManualClock, createMemoryStore } from "@sessionkit/core";
-import { createSqliteStore } from "@sessionkit/store-sqlite";
+import { createSqliteStore, migrate } from "@sessionkit/store-sqlite";
 import { describe, expect, it } from "vitest";
 import { dbFile, rawDb, tempDir } from "./helpers.js";
 
@@ -24,23 +24,30 @@ describe("store-sqlite session_inbox index", () => {
     }
   });
 
-  // Skipped with its reason: this case rewinds a database to schema 4 by dropping migration 5's objects, which no
-  // longer works once migration 6 (the change log rebuild) is recorded above it (MAX(version) decides). It needs a
-  // real schema-4 fixture file; the backfill SQL of migration 5 is unchanged.
-  it.skip("the schema-5 migration backfills session_inbox from the records of an older database (skipped: needs a schema-4 fixture since migration 6)", async () => {
+  it("the schema-5 migration backfills session_inbox from the records of a schema-4 database", async () => {
     const clock = createManualClock(START);
-    const file = dbFile(tempDir());
-    const sqlite = createSqliteStore({ filename: file, clock });
+    const written = dbFile(tempDir());
+    const sqlite = createSqliteStore({ filename: written, clock });
     const memory = createMemoryStore({ clock });
     await randomInboxHistory([sqlite, memory], clock, 7, 120);
     await sqlite.close();
-    // Back to schema 4: what a database written by the previous release looks like.
-    const raw = rawDb(file);
-    raw.exec(`
-      DROP TRIGGER session_inbox_insert; DROP TRIGGER session_inbox_update; DROP TRIGGER session_inbox_delete;
-      DROP TABLE session_inbox; DELETE FROM sessionkit_migrations WHERE version = 5;`);
-    raw.close();
+    // A real schema-4 database (what the release before the inbox index wrote): migrate a new file to 4
+    // only, then copy the rows in. Migrations 5 and 6 leave sessions, events and session_metadata as they
+    // were, so the rows are exactly what that release would have stored.
+    const file = dbFile(tempDir());
+    const old = rawDb(file);
+    migrate(old, 4);
+    old.exec(`ATTACH DATABASE '${written.replaceAll("'", "''")}' AS latest`);
+    old.exec(`
+      INSERT INTO sessions SELECT * FROM latest.sessions;
+      INSERT INTO events SELECT * FROM latest.events;
+      INSERT INTO session_metadata SELECT * FROM latest.session_metadata;`);
+    old.exec("DETACH DATABASE latest");
+    expect(old.prepare("SELECT MAX(version) AS v FROM sessionkit_migrations").get()).toEqual({ v: 4 });
+    expect(old.prepare("SELECT name FROM sqlite_master WHERE name = 'session_inbox'").all()).toEqual([]);
+    old.close();
     const reopened = createSqliteStore({ filename: file, clock });
+    expect(await reopened.count()).toBe(await memory.count());
     const check = rawDb(file);
     const inboxRows = (check.prepare("SELECT COUNT(*) AS n FROM session_inbox").get() as { n: number }).n;
     check.close();

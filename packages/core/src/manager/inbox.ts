@@ -24,7 +24,8 @@ export type InboxOperation =
     }
   | { kind: "expire_input"; policy: InputExpiryPolicy }
   | { kind: "hold"; reason: string; by?: string }
-  | { kind: "unhold"; by?: string };
+  | { kind: "unhold"; by?: string }
+  | { kind: "expiry"; expiresAt: string | null };
 
 /** Open requests per session at most; more is a design problem, not a queue. */
 export const MAX_OPEN_REQUESTS = 100;
@@ -171,6 +172,13 @@ export function decideInbox(
       const data: JsonObject = { reason: op.reason };
       if (op.by !== undefined) data.by = op.by;
       return { patch: { hold }, events: [{ type: "hold", data }] };
+    }
+    case "expiry": {
+      if ((session.expiresAt ?? null) === op.expiresAt) return null;
+      return {
+        patch: { expiresAt: op.expiresAt },
+        events: [{ type: "expiry", data: { expiresAt: op.expiresAt } }],
+      };
     }
     case "unhold": {
       if (session.hold === undefined) return null;

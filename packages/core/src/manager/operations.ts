@@ -9,6 +9,7 @@ import {
   COMPONENT,
   dataSchema,
   eventTypeSchema,
+  expirySchema,
   holdSchema,
   inputRequestSchema,
   iterationOptionsSchema,
@@ -131,6 +132,10 @@ export const buildOperation = {
     return { kind: "unhold", ...(by === undefined ? {} : { by }) };
   },
 
+  setExpiry(expiresAt: string | number | Date | null): Operation {
+    return { kind: "expiry", expiresAt: parse(expirySchema, { expiresAt }, "expiresAt").expiresAt };
+  },
+
   updateContext(partial: Record<string, unknown>): Operation {
     if (partial === null || typeof partial !== "object" || Array.isArray(partial)) {
       throw invalidInput(
@@ -238,6 +243,8 @@ export function operationMethods<R>(run: RunCall<R>) {
     hold: (id: string, hold: { reason: string; by?: string }, call?: CallOptions) =>
       run("hold", id, [hold], call),
     unhold: (id: string, by?: string, call?: CallOptions) => run("unhold", id, [by], call),
+    setExpiry: (id: string, expiresAt: string | number | Date | null, call?: CallOptions) =>
+      run("setExpiry", id, [expiresAt], call),
   };
 }
 

@@ -1,7 +1,7 @@
 import { closeSync, existsSync, fsyncSync, openSync, writeSync } from "node:fs";
 import type { Clock } from "../clock.js";
 import { describeValue, isSessionKitError, SessionKitError } from "../errors.js";
-import { type SessionStatus, TERMINAL_STATUSES } from "../model.js";
+import { type SessionStatus, type SessionSummary, TERMINAL_STATUSES } from "../model.js";
 import type { SessionStore } from "../store.js";
 import { canonicalExportLine, EXPORT_FORMAT, EXPORT_FORMAT_VERSION } from "../transfer.js";
 import { listAll } from "./queries.js";
@@ -10,11 +10,19 @@ import { COMPONENT } from "./schemas.js";
 /** One declarative retention rule: which sessions, and what becomes of them. */
 export interface RetentionPolicy {
   when: {
-    /** Default: the terminal statuses. Active and paused sessions are touched only when named here. */
+    /**
+     * Default: the terminal statuses (any status with `expired`). Active and paused sessions are
+     * touched only when named here.
+     */
     status?: SessionStatus | SessionStatus[];
     mode?: string;
-    /** Age of the last change: "7d", "12h", "30m", "45s" or milliseconds. */
-    olderThan: string | number;
+    /** Age of the last change: "7d", "12h", "30m", "45s" or milliseconds. Required unless `expired`. */
+    olderThan?: string | number;
+    /**
+     * Matches the sessions whose own `expiresAt` has passed. Without such a policy an expired
+     * session is deleted after every policy had its turn (its expiresAt asked for it).
+     */
+    expired?: true;
   };
   /** "archive" appends the session and its history to `archivePath` (JSON Lines, the export format) before deleting. */
   action: "delete" | "archive";
@@ -76,7 +84,17 @@ export async function applyRetention(
   const result: RetentionResult = { dryRun, removed: [], archived: [], held: [], changed: [], bytes: 0 };
   const seen = new Set<string>();
   const nowMs = clock.now();
-  for (const policy of policies) {
+  const nowIso = new Date(nowMs).toISOString();
+  // No store filter holds expiresAt: one walk of the list finds the expired sessions, if asked.
+  let everything: SessionSummary[] | undefined;
+  const expiredOnes = async () => {
+    everything ??= (await listAll(store, {})).filter(
+      (s) => s.expiresAt !== undefined && s.expiresAt <= nowIso,
+    );
+    return everything;
+  };
+  const rules: RetentionPolicy[] = [...policies, { when: { expired: true }, action: "delete" }];
+  for (const policy of rules) {
     if (policy.action === "archive" && !policy.archivePath) {
       throw new SessionKitError(
         "ERR_INVALID_INPUT",
@@ -84,13 +102,7 @@ export async function applyRetention(
         { details: { field: "archivePath" } },
       );
     }
-    const status = policy.when.status ?? [...TERMINAL_STATUSES];
-    const updatedBefore = new Date(nowMs - parseAge(policy.when.olderThan) - 1).toISOString();
-    const candidates = await listAll(store, {
-      status,
-      ...(policy.when.mode === undefined ? {} : { mode: policy.when.mode }),
-      updatedBefore,
-    });
+    const candidates = await candidatesOf(store, policy, nowMs, expiredOnes);
     for (const summary of candidates) {
       if (seen.has(summary.id)) continue;
       seen.add(summary.id);
@@ -124,6 +136,39 @@ export async function applyRetention(
   }
   for (const list of [result.removed, result.archived, result.held, result.changed]) list.sort();
   return result;
+}
+
+/** The summaries a policy matches (in the list order), before holds and races are looked at. */
+async function candidatesOf(
+  store: SessionStore,
+  policy: RetentionPolicy,
+  nowMs: number,
+  expiredOnes: () => Promise<SessionSummary[]>,
+): Promise<SessionSummary[]> {
+  const { when } = policy;
+  const updatedBefore =
+    when.olderThan === undefined ? undefined : new Date(nowMs - parseAge(when.olderThan) - 1).toISOString();
+  if (when.expired) {
+    const statuses = when.status === undefined ? undefined : [when.status].flat();
+    return (await expiredOnes()).filter(
+      (s) =>
+        (statuses === undefined || statuses.includes(s.status)) &&
+        (when.mode === undefined || s.mode === when.mode) &&
+        (updatedBefore === undefined || s.updatedAt <= updatedBefore),
+    );
+  }
+  if (updatedBefore === undefined) {
+    throw new SessionKitError(
+      "ERR_INVALID_INPUT",
+      `[${COMPONENT}] Expected \`olderThan\` on a retention policy without \`expired: true\`, got none. Give an age like "7d".`,
+      { details: { field: "olderThan" } },
+    );
+  }
+  return listAll(store, {
+    status: when.status ?? [...TERMINAL_STATUSES],
+    ...(when.mode === undefined ? {} : { mode: when.mode }),
+    updatedBefore,
+  });
 }
 
 /** Appends one export line (after a header when the file is new) and fsyncs it before the delete. */

@@ -92,6 +92,9 @@ export const respondSchema = z.strictObject({
   }),
 });
 
+/** The instant of manager.setExpiry(): when retention removes the session, or null for never. */
+export const expirySchema = z.strictObject({ expiresAt: isoInstantSchema.nullable() });
+
 /** The hold of manager.hold(). */
 export const holdSchema = z.strictObject({
   reason: z.string().min(1).max(10_000),
@@ -100,11 +103,16 @@ export const holdSchema = z.strictObject({
 
 const statusEnum = z.enum(["active", "paused", "completed", "failed", "timeout"]);
 const retentionPolicySchema = z.strictObject({
-  when: z.strictObject({
-    status: z.union([statusEnum, z.array(statusEnum).min(1)]).optional(),
-    mode: z.string().optional(),
-    olderThan: z.union([z.string(), z.number().min(0)]),
-  }),
+  when: z
+    .strictObject({
+      status: z.union([statusEnum, z.array(statusEnum).min(1)]).optional(),
+      mode: z.string().optional(),
+      olderThan: z.union([z.string(), z.number().min(0)]).optional(),
+      expired: z.literal(true).optional(),
+    })
+    .refine((when) => when.olderThan !== undefined || when.expired === true, {
+      message: "give olderThan, or expired: true",
+    }),
   action: z.enum(["delete", "archive"]),
   archivePath: z.string().min(1).optional(),
 });
@@ -156,6 +164,7 @@ export const startInputSchema = z
     maxIterations: z.number().int().min(1).optional(),
     deadlineAt: isoInstantSchema.optional(),
     timeoutMs: z.number().int().min(1).optional(),
+    expiresAt: isoInstantSchema.optional(),
     context: jsonObject("context").optional(),
     metadata: jsonObject("metadata").optional(),
   })

@@ -95,6 +95,8 @@ export const TRANSITION_TABLE: Readonly<
   // Legal holds are set and released in every status: a finished session is what retention deletes.
   hold: ALL_STAY,
   unhold: ALL_STAY,
+  // The retention instant too: retention is what removes finished sessions.
+  expiry: ALL_STAY,
 };
 
 /** What the manager commits for one operation; `error` is thrown after committing the rest. */
@@ -123,6 +125,7 @@ const OPERATION_NAMES: Record<OperationKind, string> = {
   expire_input: "expire the input requests of",
   hold: "hold",
   unhold: "unhold",
+  expiry: "setExpiry on",
 };
 
 /** ERR_INVALID_TRANSITION naming the session, its status and the operation. */
@@ -217,7 +220,8 @@ function decideLifecycle(session: Session, op: Operation, nowMs: number, actor: 
     op.kind === "respond" ||
     op.kind === "expire_input" ||
     op.kind === "hold" ||
-    op.kind === "unhold"
+    op.kind === "unhold" ||
+    op.kind === "expiry"
   ) {
     const step = decideInbox(current, op, nowMs);
     if (step instanceof SessionKitError) return { patch, events, error: step };

@@ -89,6 +89,8 @@ export interface StartSessionInput {
   deadlineAt?: string | number | Date;
   /** Deadline relative to now, in ms. */
   timeoutMs?: number;
+  /** When retention removes the session, whatever its status (default never; see setExpiry). */
+  expiresAt?: string | number | Date;
   /** Default {}. Copied. */
   context?: Record<string, unknown>;
   metadata?: Record<string, unknown>;
@@ -210,6 +212,11 @@ export interface SessionManager {
   /** Releases the legal hold (an `unhold` event); a no-op without one. */
   unhold(id: string, by?: string, call?: CallOptions): Promise<Session>;
   /**
+   * Sets (or with null clears) the instant after which applyRetention removes the session, in any
+   * status; a legal hold still wins. An `expiry` event; a no-op when it is already so.
+   */
+  setExpiry(id: string, expiresAt: string | number | Date | null, call?: CallOptions): Promise<Session>;
+  /**
    * Applies the retention policies (the manager's, or `policies`): a dry run reports exactly what
    * the real run removes; held sessions are never removed.
    */
@@ -291,6 +298,7 @@ export interface SyncSessionManager {
   requestInput(id: string, request: InputRequestInput, call?: CallOptions): Session;
   hold(id: string, hold: { reason: string; by?: string }, call?: CallOptions): Session;
   unhold(id: string, by?: string, call?: CallOptions): Session;
+  setExpiry(id: string, expiresAt: string | number | Date | null, call?: CallOptions): Session;
 }
 
 /** What respond() resolves to: the session, the request's answer, and whether this call gave it. */
