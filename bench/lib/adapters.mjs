@@ -1,5 +1,6 @@
 // Opens each adapter by its npm name, so the bench measures the built packages exactly as users get them.
 // A package that is missing or not built makes the adapter "not available: <reason>", never a crash.
+import crypto from "node:crypto";
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -76,13 +77,26 @@ export function makeSpec(adapter, runDir, tag, options = {}) {
         adapter,
         options,
         connectionString: PG_URL,
-        schema: `skbench_${process.pid}_${safe}`.toLowerCase(),
+        schema: pgSchemaName(safe),
       };
     case "redis":
       return { adapter, options, url: REDIS_URL, prefix: `skbench_${process.pid}_${safe}` };
     default:
       throw new Error(`unknown adapter ${adapter}`);
   }
+}
+
+/**
+ * `skbench_<pid>_<tag>`, at most 40 characters: store-postgres names its prepared statements
+ * `sk_<schema>_<statement>` and PostgreSQL cuts names at 63, so a long tag made two statements share
+ * one name (pg warned "conflicts and silent errors" in the ownership workload). A long tag keeps its
+ * start and gets a short hash of the whole.
+ */
+function pgSchemaName(safe) {
+  const name = `skbench_${process.pid}_${safe}`.toLowerCase();
+  if (name.length <= 40) return name;
+  const hash = crypto.createHash("sha256").update(name).digest("hex").slice(0, 8);
+  return `${name.slice(0, 31)}_${hash}`;
 }
 
 /** Opens the store a spec names (creating its storage if needed). */

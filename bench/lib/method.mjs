@@ -7,12 +7,15 @@ import { querySizes } from "./w-query.mjs";
 
 export function methodText(ctx) {
   const plan = appendPlan(ctx.quick)
-    .map((p) => `${p.n} (${p.ops} appends per round over ${p.k} sessions; the seed algorithm ${p.seedOps})`)
+    .map(
+      (p) =>
+        `${p.n} (${p.rounds ?? ctx.rounds} rounds of ${p.ops} appends over ${p.k} sessions; the seed algorithm ${p.seedOps})`,
+    )
     .join(", ");
   const sizes = querySizes(ctx.quick);
   const conc = concPlan(ctx.quick);
   return [
-    `- Timing: \`process.hrtime.bigint()\` around a loop of N operations; ${ctx.warmup} warm-up round and ${ctx.rounds} counted rounds per figure; a figure is the **median of the per-round means** (µs per op), so periodic costs (checkpoints, WAL checkpoints) are included. All subjects of one workload and size are measured **in alternation** (each round runs every subject once, in a rotating order), so load that drifts during the run hits them alike. Append rounds start after \`sync(1)\`, so writeback of untimed setup data does not land in a timed loop. The stores run in-process.`,
+    `- Timing: \`process.hrtime.bigint()\` around a loop of N operations; ${ctx.warmup} warm-up round and ${ctx.rounds} counted rounds per figure (append at 1,000 and 5,000 events: 3); a figure is the **median of the per-round means** (µs per op), so periodic costs (checkpoints, WAL checkpoints) are included. All subjects of one workload and size are measured **in alternation** (each round runs every subject once, in a rotating order), so load that drifts during the run hits them alike. Append rounds start after \`sync(1)\`, so writeback of untimed setup data does not land in a timed loop. The stores run in-process.`,
     "- Every store is the built npm package (`@sessionkit/store-*` `dist/`), opened with its default options unless stated (`fs (durability none)` is `createFsStore({ dir, durability: \"none\" })`). Embedded stores (memory, fs, SQLite) are measured through both faces: `store.sync()` and the promise API; PostgreSQL has only the promise API. Comparisons use the same face on both sides (sync vs the seed's and the bare primitives' sync code; async vs LangGraph's async put).",
     `- **Append** = \`commit(id, { events: [{ type: "tool_call", data }] })\` with ~200 B of data, at history ${plan}. Each round imports fresh sessions at that history (untimed; for SQLite the WAL is then checkpointed) and appends round-robin, so a session grows by at most 2% (10 events for the seed algorithm) and its history stays ≈ n. The event data objects are built before the timer; serialising them is timed. The LangGraph puts of one size are interleaved with these appends.`,
     "- **Seed algorithm** (`bench/baseline-seed.mjs`, written here for comparison): the seed module's store rebuilt from `research/seed-behaviour.md`: `<dir>/<id>/session.json` pretty-printed with `JSON.stringify(s, null, 2)` and rewritten in place with `writeFileSync` on every change, no lock; list and stats `readdirSync` and read + parse every file; cleanup lists everything then `rmSync`s. Its append is `addEvent` (get, push, save) with no webhook configured.",

@@ -13,7 +13,7 @@ import { destroySpec, makeSpec, openStore } from "./adapters.mjs";
 import { makeEvents, makeSession, sessionId } from "./data.mjs";
 import { fmtUs, median, now, usSince } from "./measure.mjs";
 import { table } from "./report.mjs";
-import { seedStore } from "./seeding.mjs";
+import { seedStore, sharedDataSet } from "./seeding.mjs";
 
 const BIN = fileURLToPath(new URL("../../packages/cli/dist/bin.js", import.meta.url));
 /** The issue's goals, as figures the targets divide by. */
@@ -23,7 +23,7 @@ const LIST_STORES = ["fs", "sqlite", "postgres"];
 /** Sessions per store for list/stats (the issue: fs at 10,000, SQLite and PostgreSQL at 100,000) and the migration's size. */
 export function cliPlan(quick) {
   return quick
-    ? { sessions: { fs: 300, sqlite: 500, postgres: 500 }, migrate: { sessions: 100, events: 20 }, rounds: 3 }
+    ? { sessions: { fs: 500, sqlite: 500, postgres: 500 }, migrate: { sessions: 100, events: 20 }, rounds: 3 }
     : {
         sessions: { fs: 10_000, sqlite: 100_000, postgres: 100_000 },
         migrate: { sessions: 10_000, events: 100 },
@@ -66,47 +66,42 @@ function interleaved(contenders, rounds) {
   );
 }
 
+/** list/stats over the run's shared data set of the store (seeding.mjs: seeded once, also used by query and ui). */
 async function listAndStats(ctx, subject, total, rounds) {
-  const spec = makeSpec(subject.adapter, ctx.runDir, `cli_${subject.id}`, subject.options);
+  const { spec } = await sharedDataSet(ctx, subject, total);
+  const store = await openStore(spec);
   try {
-    const memory = await seedStore(spec, total, (i) => makeSession(sessionId("k", i), i, 2));
-    if (memory) await memory.close();
-    const store = await openStore(spec);
-    try {
-      for (const [op, fn] of [
-        ["list", () => store.list({ limit: 50 })],
-        ["stats", () => store.stats()],
-      ]) {
-        const us = [];
-        for (let r = 0; r < rounds + 1; r++) {
-          const t0 = now();
-          await fn();
-          if (r > 0) us.push(usSince(t0));
-        }
-        ctx.fig(`cli.api.${op}.${subject.id}@${total}`, { us: median(us), rounds });
+    for (const [op, fn] of [
+      ["list", () => store.list({ limit: 50 })],
+      ["stats", () => store.stats()],
+    ]) {
+      const us = [];
+      for (let r = 0; r < rounds + 1; r++) {
+        const t0 = now();
+        await fn();
+        if (r > 0) us.push(usSince(t0));
       }
-    } finally {
-      await store.close();
+      ctx.fig(`cli.api.${op}.${subject.id}@${total}`, { us: median(us), rounds });
     }
-    const url = urlOf(spec);
-    const figures = interleaved(
-      [
-        ["cli.node", ["-e", "0"]],
-        [`cli.list.${subject.id}@${total}`, [BIN, "--store", url, "list", "--limit", "50"]],
-        [`cli.stats.${subject.id}@${total}`, [BIN, "--store", url, "stats"]],
-      ],
-      rounds,
-    );
-    for (const [key, figure] of Object.entries(figures)) {
-      if (key === "cli.node") ctx.fig(`cli.node.${subject.id}`, figure);
-      else ctx.fig(key, figure);
-    }
-    ctx.log(
-      `cli: ${subject.id}@${total} list ${fmtUs(figures[`cli.list.${subject.id}@${total}`].us)}, stats ${fmtUs(figures[`cli.stats.${subject.id}@${total}`].us)}, node -e 0 ${fmtUs(figures["cli.node"].us)}`,
-    );
   } finally {
-    await destroySpec(spec, ctx.pgAdmin);
+    await store.close();
   }
+  const url = urlOf(spec);
+  const figures = interleaved(
+    [
+      ["cli.node", ["-e", "0"]],
+      [`cli.list.${subject.id}@${total}`, [BIN, "--store", url, "list", "--limit", "50"]],
+      [`cli.stats.${subject.id}@${total}`, [BIN, "--store", url, "stats"]],
+    ],
+    rounds,
+  );
+  for (const [key, figure] of Object.entries(figures)) {
+    if (key === "cli.node") ctx.fig(`cli.node.${subject.id}`, figure);
+    else ctx.fig(key, figure);
+  }
+  ctx.log(
+    `cli: ${subject.id}@${total} list ${fmtUs(figures[`cli.list.${subject.id}@${total}`].us)}, stats ${fmtUs(figures[`cli.stats.${subject.id}@${total}`].us)}, node -e 0 ${fmtUs(figures["cli.node"].us)}`,
+  );
 }
 
 /** Runs `sessionkit migrate`, SIGKILLs it once half the sessions are checkpointed, resumes it. */

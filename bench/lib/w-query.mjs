@@ -6,10 +6,10 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createSeedBaseline } from "../baseline-seed.mjs";
-import { destroySpec, makeSpec, openStore } from "./adapters.mjs";
+import { openStore } from "./adapters.mjs";
 import { BASE_MS, listFilter, makeSession, sessionId, toSeedShape } from "./data.mjs";
 import { measureInterleaved, now, usSince } from "./measure.mjs";
-import { seedStore } from "./seeding.mjs";
+import { SHARED_TAG, sharedDataSet, sharedSession } from "./seeding.mjs";
 
 const LIST_WORKER = fileURLToPath(new URL("../workers/list-memory.mjs", import.meta.url));
 
@@ -28,15 +28,15 @@ export function querySizes(quick) {
       };
 }
 
-const EVENTS_PER_SESSION = 3;
-const make = (i) => makeSession(sessionId("q", i), i, EVENTS_PER_SESSION);
+// The stores' data sets are the run's shared ones (seeding.mjs), also used by the cli and ui workloads.
+const make = sharedSession;
 
 /** The ids the list workload must return, from the generator's rules. */
 function expectedIds(total) {
   const cutoff = new Date(BASE_MS + Math.floor(total / 2) * 1000).toISOString();
   const out = [];
   for (let i = total - 1; i >= 0 && out.length < 10; i--) {
-    const { session } = makeSession(sessionId("q", i), i, 0);
+    const { session } = makeSession(sessionId(SHARED_TAG, i), i, 0);
     if (session.userId === "user_7" && session.status === "completed" && session.createdAt >= cutoff)
       out.push(session.id);
   }
@@ -115,11 +115,9 @@ export async function runQuery(ctx) {
     for (const subject of ctx.subjects) {
       if (subject.id === "fs-none") continue; // same files and queries as "fs"; durability only changes writes
       const total = sizes[subject.adapter];
-      const spec = makeSpec(subject.adapter, ctx.runDir, `query_${subject.id}`, subject.options);
-      closers.push(() => destroySpec(spec, ctx.pgAdmin));
       const t0 = now();
-      const memoryStore = await seedStore(spec, total, make);
-      ctx.log(`query: ${subject.id}, seeded ${total} sessions in ${(usSince(t0) / 1e6).toFixed(1)} s`);
+      const { spec, store: memoryStore } = await sharedDataSet(ctx, subject, total);
+      ctx.log(`query: ${subject.id}, ${total} sessions ready in ${(usSince(t0) / 1e6).toFixed(1)} s`);
       const store = memoryStore ?? (await openStore(spec));
       closers.push(() => store.close());
       const filter = { ...listFilter(total), limit: 10 };

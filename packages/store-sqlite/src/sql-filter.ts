@@ -77,9 +77,9 @@ export function listSql(filter: ParsedFilter, after?: ListPosition): SqlClause {
 /** One row per (status, mode) with its count and sums: statistics without parsing any record. */
 export function statsSql(filter: ParsedFilter): SqlClause {
   const where = filterToSql(filter);
-  // Unfiltered, every row is read anyway: one sequential scan beats walking an index and looking up
-  // each row at random (the planner's pick), by 3x at 100,000 sessions.
-  const from = where.params.length === 0 ? "sessions NOT INDEXED" : "sessions";
+  // Unfiltered, the covering sessions_stats index (schema 7) answers without reading a row: 17-23
+  // ms at 100,000 sessions against 162 ms for the table scan (JSON records included).
+  const from = where.params.length === 0 ? "sessions INDEXED BY sessions_stats" : "sessions";
   return {
     sql: `SELECT status, mode, COUNT(*) AS n, SUM(iterations) AS iterations, SUM(event_count) AS events FROM ${from} WHERE ${where.sql} GROUP BY status, mode`,
     params: where.params,

@@ -152,8 +152,11 @@ describe("store-sqlite migrations", () => {
   it("a handed database with a newer schema is refused and still open", () => {
     const db = new Database(":memory:");
     migrate(db);
-    db.prepare("INSERT INTO sessionkit_migrations (version, applied_at) VALUES (7, 'later')").run();
-    expect(() => createSqliteStore({ database: db })).toThrow(/ERR_UNSUPPORTED_SCHEMA|got 7/);
+    const newer = LATEST_SCHEMA_VERSION + 1;
+    db.prepare("INSERT INTO sessionkit_migrations (version, applied_at) VALUES (?, 'later')").run(newer);
+    expect(() => createSqliteStore({ database: db })).toThrow(
+      new RegExp(`ERR_UNSUPPORTED_SCHEMA|got ${newer}`),
+    );
     expect(db.open).toBe(true);
     db.close();
   });
