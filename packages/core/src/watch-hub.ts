@@ -52,6 +52,24 @@ export function createWatchHub(feed: ChangeFeed, readEvents: EventReader, compon
   let closed = false;
   const waiters = new Set<{ pos: number; resolve(): void; reject(error: unknown): void }>();
 
+  /**
+   * The next page after this handle's head. A handle that fell further behind than the log keeps
+   * (more changes than it retains between two refreshes) starts its window afresh at the store's
+   * head: its waiters wake, read from their own positions and get ERR_CURSOR_EXPIRED from the store
+   * (the error used to be swallowed by the wake-up, and they waited forever).
+   */
+  async function readAfterHead(): Promise<ChangeRecord[]> {
+    try {
+      return await feed.read(head, PAGE);
+    } catch (error) {
+      if (!isSessionKitError(error, "ERR_CURSOR_EXPIRED")) throw error;
+      head = await feed.head();
+      windowFrom = head;
+      window = [];
+      return [];
+    }
+  }
+
   async function refreshOnce(): Promise<void> {
     if (head < 0) {
       head = await feed.head();
@@ -59,7 +77,7 @@ export function createWatchHub(feed: ChangeFeed, readEvents: EventReader, compon
       window = [];
     }
     for (;;) {
-      const batch = await feed.read(head, PAGE);
+      const batch = await readAfterHead();
       for (const change of batch) {
         if (change.pos <= head) continue;
         window.push(entryOf(change, readEvents));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createMemoryDriver, defineSessionStore } from "../src/driver-entry.js";
+import { createMemoryDriver, defineSessionStore, SessionKitError } from "../src/driver-entry.js";
 import { createManualClock, createMemoryStore, createSessionManager, type WatchItem } from "../src/index.js";
 import { take } from "./watch-take.js";
 
@@ -47,6 +47,66 @@ describe("watch hub", () => {
     expect(seqs).toEqual(Array.from({ length: 600 }, (_, k) => k + 1));
     await iterator.return?.();
     await store.close();
+  });
+
+  it("a handle that falls behind the kept change log within one refresh passes ERR_CURSOR_EXPIRED on", async () => {
+    // Handle A reads a feed that keeps only the latest change; handle B writes; A is woken only by
+    // hand (and by its own watcher's wait), so A's hub is behind what is kept when it next refreshes.
+    // Before the fix the hub swallowed the refresh's error and the watcher waited forever.
+    const driver = createMemoryDriver();
+    const feed = driver.changes!;
+    let wakeA: (() => void) | undefined;
+    const a = defineSessionStore({
+      ...driver,
+      changes: {
+        ...feed,
+        pollMs: 3_600_000,
+        async read(after, limit) {
+          const head = await feed.head();
+          if (after > 0 && after < head - 1) {
+            throw new SessionKitError("ERR_CURSOR_EXPIRED", `kept only #${head}, asked after #${after}`);
+          }
+          return feed.read(after, limit);
+        },
+        subscribe(wake) {
+          wakeA = wake;
+          return () => undefined;
+        },
+      },
+    });
+    const b = defineSessionStore(driver);
+    const { session } = await b.create({ mode: "m", task: "t" });
+    const iterator = a.watch({})[Symbol.asyncIterator]();
+    const first = iterator.next();
+    await b.commit(session.id, { events: [{ type: "tick" }] });
+    let delivered = false;
+    void first.then(() => {
+      delivered = true;
+    });
+    // A's hub holds the commit in its window once the first item is out; it is idle after that.
+    await expect
+      .poll(
+        () => {
+          wakeA?.();
+          return delivered;
+        },
+        { timeout: 10_000 },
+      )
+      .toBe(true);
+    expect((await first).value?.event?.type).toBe("tick");
+    // Nobody waits on A and nothing wakes it: its head stays behind while B writes past what is kept.
+    for (let k = 0; k < 3; k++) await b.commit(session.id, { events: [{ type: "tick" }] });
+    const next = iterator.next();
+    const outcome = await Promise.race([
+      next.then(
+        () => "an item",
+        (error: unknown) => (error as SessionKitError).code,
+      ),
+      new Promise((resolve) => setTimeout(() => resolve("still waiting after 10 s"), 10_000)),
+    ]);
+    expect(outcome).toBe("ERR_CURSOR_EXPIRED");
+    await a.close();
+    await b.close();
   });
 
   it("a store without a change log refuses watch with ERR_UNSUPPORTED_CAPABILITY", () => {
