@@ -212,6 +212,49 @@ describe.skipIf(problem !== null)("the inspector in headless Chromium", () => {
         await shot("session");
       });
 
+      it.skipIf(skip)(
+        "asks for the timeline's first page beside the session's state, not after it",
+        async () => {
+          // The state's answer is held until the first page's request has been sent: asked for one
+          // after the other (the old screen), the page would never ask and the hold would time out.
+          let sawFirstPage = false;
+          let askedWhileHeld: boolean | null = null;
+          let release: () => void = () => {};
+          const firstPageAsked = new Promise<void>((resolve) => {
+            release = resolve;
+          });
+          const onRequest = (request: { url(): string }) => {
+            const url = new URL(request.url());
+            if (
+              url.pathname.endsWith(`/api/sessions/${longId}/events`) &&
+              url.searchParams.get("fromSeq") === "1"
+            ) {
+              sawFirstPage = true;
+              release();
+            }
+          };
+          const isState = (url: URL) => url.pathname.endsWith(`/api/sessions/${longId}`);
+          page.on("request", onRequest);
+          await page.route(isState, async (route) => {
+            await Promise.race([firstPageAsked, new Promise((resolve) => setTimeout(resolve, 30_000))]);
+            askedWhileHeld = sawFirstPage;
+            await route.continue();
+          });
+          try {
+            await page.goto(`${inspector.url}#/session/${longId}`);
+            await page.locator("[data-testid=event-row][data-seq='1']:not([data-type=''])").waitFor();
+            expect(askedWhileHeld).toBe(true);
+            const first = (await target.store.readEvents(longId, { fromSeq: 1, limit: 1 }))[0]!;
+            expect(
+              await page.locator("[data-testid=event-row][data-seq='1']").getAttribute("data-type"),
+            ).toBe(first.type);
+          } finally {
+            await page.unroute(isState);
+            page.off("request", onRequest);
+          }
+        },
+      );
+
       it.skipIf(skip)("shows an event committed by another writer without a reload", async () => {
         const [active] = (await target.store.list({ status: "active", limit: 1 })).items;
         await page.goto(`${inspector.url}#/session/${active!.id}`);
@@ -382,16 +425,21 @@ describe.skipIf(problem !== null)("the inspector in headless Chromium", () => {
             await manager.claim(held!.id, { leaseMs: 3_600_000 });
             await page.goto(`${inspector.url}#/sessions?status=active`);
             await page.getByTestId("session-row").first().waitFor();
-            const flagged = await page.$$eval("[data-testid=session-row]", (rows) =>
-              rows
-                .filter((row) =>
-                  (row as unknown as { querySelector(s: string): unknown }).querySelector(
-                    "[data-testid=stuck]",
-                  ),
-                )
-                .map((row) => row.getAttribute("data-id")),
-            );
-            expect(flagged).toEqual([lapsed!.id]);
+            // The flags follow the rows by one request (/api/ownership): wait for them to settle.
+            const flagged = () =>
+              page.$$eval("[data-testid=session-row]", (rows) =>
+                rows
+                  .filter((row) =>
+                    (row as unknown as { querySelector(s: string): unknown }).querySelector(
+                      "[data-testid=stuck]",
+                    ),
+                  )
+                  .map((row) => row.getAttribute("data-id")),
+              );
+            await expect.poll(flagged, { timeout: 20_000 }).toEqual([lapsed!.id]);
+            await expect
+              .poll(() => page.locator(`[data-testid=session-row][data-id='${lapsed!.id}']`).textContent())
+              .toContain(manager.ownerId);
             const stored = await target.store.get(lapsed!.id);
             expect(stored!.status).toBe("active");
             expect(Date.parse(stored!.leaseUntil!)).toBeLessThan(target.clock.now());

@@ -19,7 +19,10 @@ export interface Info {
   now: string;
 }
 
-export type ListedSession = SessionSummary & { ownership: Ownership };
+export type ListedSession = SessionSummary;
+
+/** The server's answer per id asked: the ownership, or the code of why it could not be read. */
+export type OwnershipEntry = { id: string; ownership: Ownership } | { id: string; missing: string };
 
 /** An API failure with the server's stable code. */
 export class ApiError extends Error {
@@ -79,6 +82,8 @@ export const api = {
       nextCursor: string | null;
       corrupt: Array<{ id: string; message: string }>;
     }>(`./api/sessions${toQuery(query)}`),
+  ownership: (ids: string[]) =>
+    request<{ items: OwnershipEntry[] }>(`./api/ownership${toQuery({ ids: ids.join(",") })}`),
   counts: (query: Record<string, string | undefined>) =>
     request<{ total: number; byStatus: Record<SessionStatus, number> }>(`./api/counts${toQuery(query)}`),
   session: (id: string) =>

@@ -1,10 +1,10 @@
 import { useEffect, useState } from "preact/hooks";
-import { api, type Info, type Ownership, type Session } from "./api.js";
+import { api, type Info, type Ownership, type Session, type SessionEvent } from "./api.js";
 import { elapsed, shortTime } from "./format.js";
 import { JsonTree } from "./json-tree.js";
 import { hrefFor } from "./router.js";
 import { StatusBadge } from "./sessions-screen.js";
-import { Timeline } from "./timeline.js";
+import { PAGE, Timeline } from "./timeline.js";
 
 function Field(props: { name: string; children: preact.ComponentChildren; testid?: string }) {
   return (
@@ -19,8 +19,14 @@ function Field(props: { name: string; children: preact.ComponentChildren; testid
 export function SessionScreen(props: { id: string; info: Info | null }) {
   const [state, setState] = useState<{ session: Session; ownership: Ownership; now: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [firstPage, setFirstPage] = useState<Promise<SessionEvent[]> | undefined>(undefined);
   useEffect(() => {
     setState(null);
+    // The state and the timeline's first page in parallel: on a 50,000-event fs log each is one
+    // read, and asked for one after the other they were two round trips before the first event row.
+    const events = api.events(props.id, 1, PAGE).then(({ events }) => events);
+    events.catch(() => {}); // a missing session is reported by the state's request
+    setFirstPage(events);
     api.session(props.id).then(setState, (failure: Error) => setError(failure.message));
   }, [props.id]);
   if (error)
@@ -108,6 +114,7 @@ export function SessionScreen(props: { id: string; info: Info | null }) {
       <Timeline
         key={session.id}
         session={session}
+        firstPage={firstPage}
         onSession={(update) => setState((current) => (current ? { ...current, ...update } : current))}
       />
     </section>

@@ -1,7 +1,8 @@
 import { useEffect, useState } from "preact/hooks";
-import { api, type ListedSession, type SessionStatus, toQuery } from "./api.js";
+import { api, type ListedSession, type Ownership, type SessionStatus, toQuery } from "./api.js";
 import { FilterBar, filterParams, STATUSES } from "./filters.js";
 import { shortTime } from "./format.js";
+import { usePageOwnership } from "./ownership.js";
 import { hrefFor, navigate } from "./router.js";
 
 const PAGE_SIZES = [25, 50, 100, 200];
@@ -59,6 +60,43 @@ function StatusCounts(props: {
   );
 }
 
+/** One row; `ownership` arrives a round trip after the row (see usePageOwnership). */
+function SessionRow(props: { item: ListedSession; ownership: Ownership | undefined; showOwner: boolean }) {
+  const { item, ownership, showOwner } = props;
+  return (
+    <tr data-testid="session-row" data-id={item.id}>
+      <td class="mono">
+        <a href={hrefFor("session", {}, item.id)}>{item.id}</a>
+      </td>
+      <td>
+        <StatusBadge status={item.status} />
+        {ownership?.stuck && (
+          <span class="badge stuck" title="active, but its lease has expired" data-testid="stuck">
+            stuck
+          </span>
+        )}
+      </td>
+      <td>{item.mode}</td>
+      <td class="task" title={item.task}>
+        {item.task}
+      </td>
+      <td>{item.userId ?? ""}</td>
+      <td>{item.channelId ?? ""}</td>
+      <td class="num">
+        {item.iterations}/{item.maxIterations}
+      </td>
+      <td class="num">{item.eventCount}</td>
+      <td class="mono">{shortTime(item.createdAt)}</td>
+      <td class="mono">{shortTime(item.updatedAt)}</td>
+      {showOwner && (
+        <td class="mono">
+          {String(ownership?.owner?.id ?? "")} {shortTime(ownership?.leaseUntil)}
+        </td>
+      )}
+    </tr>
+  );
+}
+
 /**
  * The session list: one page at a time, in the store's total order (newest first, ties by id), with
  * keyset cursors; "previous" walks back through the cursors already seen, so 100,000 sessions cost one
@@ -107,7 +145,8 @@ export function SessionsScreen(props: { params: Record<string, string> }) {
   }, [filterKey, limit, cursor, refresh]);
 
   const apply = (next: Record<string, string>) => navigate("sessions", next);
-  const showOwner = page?.items.some((item) => item.ownership.owner || item.ownership.leaseUntil) ?? false;
+  const owned = usePageOwnership(page?.items);
+  const showOwner = [...owned.values()].some((ownership) => ownership.owner || ownership.leaseUntil);
   return (
     <section>
       <StatusCounts
@@ -146,36 +185,7 @@ export function SessionsScreen(props: { params: Record<string, string> }) {
         </thead>
         <tbody>
           {page?.items.map((item) => (
-            <tr key={item.id} data-testid="session-row" data-id={item.id}>
-              <td class="mono">
-                <a href={hrefFor("session", {}, item.id)}>{item.id}</a>
-              </td>
-              <td>
-                <StatusBadge status={item.status} />
-                {item.ownership.stuck && (
-                  <span class="badge stuck" title="active, but its lease has expired" data-testid="stuck">
-                    stuck
-                  </span>
-                )}
-              </td>
-              <td>{item.mode}</td>
-              <td class="task" title={item.task}>
-                {item.task}
-              </td>
-              <td>{item.userId ?? ""}</td>
-              <td>{item.channelId ?? ""}</td>
-              <td class="num">
-                {item.iterations}/{item.maxIterations}
-              </td>
-              <td class="num">{item.eventCount}</td>
-              <td class="mono">{shortTime(item.createdAt)}</td>
-              <td class="mono">{shortTime(item.updatedAt)}</td>
-              {showOwner && (
-                <td class="mono">
-                  {String(item.ownership.owner?.id ?? "")} {shortTime(item.ownership.leaseUntil)}
-                </td>
-              )}
-            </tr>
+            <SessionRow key={item.id} item={item} ownership={owned.get(item.id)} showOwner={showOwner} />
           ))}
         </tbody>
       </table>

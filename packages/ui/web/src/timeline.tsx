@@ -5,7 +5,8 @@ import { JsonTree } from "./json-tree.js";
 
 const ROW_HEIGHT = 26;
 const VIEW_HEIGHT = 520;
-const PAGE = 500;
+/** Events per page; the session screen asks for the first page itself, beside the state. */
+export const PAGE = 500;
 const OVERSCAN = 20;
 
 /**
@@ -16,6 +17,8 @@ const OVERSCAN = 20;
  */
 export function Timeline(props: {
   session: Session;
+  /** The first page (seq 1 to 500), already asked for beside the session's state (one round trip, not two). */
+  firstPage?: Promise<SessionEvent[]>;
   onSession: (update: { session: Session; ownership: Ownership }) => void;
 }) {
   const { session } = props;
@@ -37,6 +40,23 @@ export function Timeline(props: {
 
   const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
   const last = Math.min(total, Math.ceil((scrollTop + VIEW_HEIGHT) / ROW_HEIGHT) + OVERSCAN);
+
+  // Declared before the page loader, so it runs first and the loader finds page 0 on its way.
+  useEffect(() => {
+    if (!props.firstPage || pages.current.has(0)) return;
+    pages.current.set(0, "loading");
+    props.firstPage.then(
+      (events) => {
+        pages.current.set(0, events);
+        setTick((tick) => tick + 1);
+      },
+      () => {
+        // Asked for again by the loader on the next scroll (as any failed page is).
+        pages.current.delete(0);
+        setTick((tick) => tick + 1);
+      },
+    );
+  }, [props.firstPage]);
 
   useEffect(() => {
     for (let page = Math.floor(first / PAGE); page * PAGE < last; page++) {
