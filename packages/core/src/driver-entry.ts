@@ -6,7 +6,7 @@ export {
   EVENT_KEY_ORDER,
 } from "./canonical-json.js";
 export type { Clock } from "./clock.js";
-export { DEFAULT_MAX_PAYLOAD_BYTES, type DefineStoreOptions, defineSessionStore } from "./define-store.js";
+export { type DefineStoreOptions, defineSessionStore } from "./define-store.js";
 export type {
   ChangeFacts,
   ChangeFeed,
@@ -31,8 +31,11 @@ export {
   checkReplacedAsync,
   collectPage,
   corruptReport,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  decodeOrReport,
   emptyAggregate,
   foldStats,
+  fullContractCapabilities,
   indexableMetadata,
   isCorruptRecordError,
   isDueForPrune,
@@ -43,6 +46,7 @@ export {
   parseRecordText,
   parseStoredJson,
   type StatsGroup,
+  scanEntries,
 } from "./driver-kit.js";
 export {
   describeValue,
@@ -93,6 +97,7 @@ export type {
   StoreCapabilities,
   SyncSessionStore,
 } from "./store.js";
+export type { ChangeLogRow } from "./watch-change.js";
 export {
   commitChange,
   decodeChange,

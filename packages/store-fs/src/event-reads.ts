@@ -34,8 +34,8 @@ export function readLoggedEvents(
   if (loaded.legacyHistory) return loaded.legacyHistory.slice(from - 1, last);
   const fd = openLog(paths, id, component);
   try {
-    const fast = loaded.skips ? null : readRangeDirect(fd, loaded.logEnd, from, last, id, component);
-    const out = fast ?? readWholeLog(fd, loaded.logEnd, from, last, id, component);
+    const span: LogSpan = { fd, end: loaded.logEnd, from, last, id, component };
+    const out = (loaded.skips ? null : readRangeDirect(span)) ?? readWholeLog(span);
     if (out.length !== last - from + 1)
       throw errors.corrupt(component, id, `log.jsonl holds fewer than ${last} events`);
     return out;
@@ -44,15 +44,19 @@ export function readLoggedEvents(
   }
 }
 
+/** What one read of a session's log wants: events from..last among the committed bytes (0..end) of `fd`. */
+interface LogSpan {
+  fd: number;
+  end: number;
+  from: number;
+  last: number;
+  /** The session, for error reports. */
+  id: string;
+  component: string;
+}
+
 /** Every committed line parsed in order by the store's scan rules; keeps the events from..last. */
-function readWholeLog(
-  fd: number,
-  end: number,
-  from: number,
-  last: number,
-  id: string,
-  component: string,
-): SessionEvent[] {
+function readWholeLog({ fd, end, from, last, id, component }: LogSpan): SessionEvent[] {
   const out: SessionEvent[] = [];
   let expected = 1;
   scanLines(readRange(fd, 0, end), null, id, component, (line) => {
@@ -70,14 +74,7 @@ function readWholeLog(
  * The events from..last of a log without passed-over lines, parsing only those (and a few probes);
  * null when the bytes are not what such a log holds, for the whole-log read to report.
  */
-function readRangeDirect(
-  fd: number,
-  end: number,
-  from: number,
-  last: number,
-  id: string,
-  component: string,
-): SessionEvent[] | null {
+function readRangeDirect({ fd, end, from, last, id, component }: LogSpan): SessionEvent[] | null {
   const start = from === 1 ? 0 : startOffset(fd, end, from, id, component);
   const out: SessionEvent[] = [];
   // The seq the next event must carry; -1 after a bisection until the first event, which must be <= from.

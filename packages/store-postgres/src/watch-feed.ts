@@ -1,4 +1,4 @@
-import { type ChangeFeed, type ChangeRecord, decodeChange } from "@sessionkit/core/driver";
+import { type ChangeFeed, type ChangeLogRow, type ChangeRecord, decodeChange } from "@sessionkit/core/driver";
 import { changeChannel, quoteSchema } from "./migrations.js";
 import type { PoolClientLike, PoolLike } from "./pool.js";
 
@@ -15,16 +15,6 @@ export interface PostgresFeedOptions {
   notify: boolean;
   pollMs: number;
   onWarning: (message: string) => void;
-}
-
-interface ChangeRow {
-  pos: string;
-  session_id: string;
-  kind: string;
-  version: number;
-  from_seq: number;
-  to_seq: number;
-  facts: string | null;
 }
 
 type ListeningClient = PoolClientLike & {
@@ -104,21 +94,11 @@ export function createPostgresChangeFeed(options: PostgresFeedOptions): ChangeFe
   return {
     async read(after: number, limit: number): Promise<ChangeRecord[]> {
       await ready();
-      const { rows } = await pool.query<ChangeRow>(
+      const { rows } = await pool.query<ChangeLogRow>(
         `SELECT pos, session_id, kind, version, from_seq, to_seq, facts FROM ${s}.session_changes WHERE pos > $1 ORDER BY pos LIMIT $2`,
         [after, limit],
       );
-      return rows.map((row) =>
-        decodeChange({
-          pos: Number(row.pos),
-          sessionId: row.session_id,
-          kind: row.kind,
-          version: row.version,
-          fromSeq: row.from_seq,
-          toSeq: row.to_seq,
-          facts: row.facts,
-        }),
-      );
+      return rows.map(decodeChange);
     },
     async head(): Promise<number> {
       await ready();

@@ -1,8 +1,8 @@
 import type { CommitResult } from "@sessionkit/core";
 import {
-  DEFAULT_MAX_PAYLOAD_BYTES,
   defineSessionStore,
   errors,
+  fullContractCapabilities,
   isSessionKitError,
   type SessionStore,
   type StoreCapabilities,
@@ -18,15 +18,8 @@ import { createSqliteDriver } from "./sqlite-driver.js";
 import { createSqliteChangeFeed } from "./watch-feed.js";
 
 /** Capabilities of a store on a database file. */
-export const sqliteStoreCapabilities: StoreCapabilities = Object.freeze({
-  persistent: true,
-  multiHandle: true,
-  multiProcess: true,
-  crashSafe: true,
+export const sqliteStoreCapabilities = fullContractCapabilities({
   sync: true,
-  maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
-  leases: true,
-  idempotency: true,
   watch: true,
 });
 
