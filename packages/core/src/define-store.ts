@@ -38,6 +38,7 @@ import type {
   SessionStore,
   SyncSessionStore,
 } from "./store.js";
+import { parseLeaseSwap } from "./store-lease.js";
 import { createWatchHub, PAGE, type WatchHub } from "./watch-hub.js";
 import { watchItems } from "./watch-iterate.js";
 import { parseWatch } from "./watch-options.js";
@@ -82,7 +83,11 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
   const name = driver.name;
   const syncDriver = options.syncDriver;
   const clock = options.clock ?? systemClock;
-  const capabilities = Object.freeze({ ...driver.capabilities, watch: driver.changes !== undefined });
+  const capabilities = Object.freeze({
+    ...driver.capabilities,
+    watch: driver.changes !== undefined,
+    namedLeases: driver.swapLease !== undefined,
+  });
   const maxBytes = capabilities.maxPayloadBytes;
   let closed = false;
   let closing: Promise<void> | undefined;
@@ -349,6 +354,12 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
             );
         return chain(rows, ({ items }) => inboxPage(items, filter, limit));
       },
+
+      swapLease(leaseName: string, expected: string | null, next: string | null) {
+        if (!driver.swapLease) throw errors.unsupported(name, "swapLease");
+        parseLeaseSwap(leaseName, expected, next, name);
+        return driver.swapLease(leaseName, expected, next);
+      },
     };
   }
 
@@ -432,6 +443,7 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
     importSession: (session, events, importOptions) =>
       runAsync("importSession", [session, events, importOptions]),
     listAwaitingInput: (query) => runAsync("listAwaitingInput", [query]),
+    swapLease: (leaseName, expected, next) => runAsync("swapLease", [leaseName, expected, next]),
     watch(scope, watchOptions) {
       const feed = driver.changes;
       if (!feed) throw errors.unsupported(name, "watch");
@@ -480,7 +492,7 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
   };
 }
 
-const READS = new Set(["get", "getWithHistory", "readEvents", "list", "count", "stats"]);
+const READS = new Set(["get", "getWithHistory", "readEvents", "list", "count", "stats", "swapLease"]);
 
 async function guardedFeed<T>(name: string, action: string, read: () => MaybePromise<T>): Promise<T> {
   try {
