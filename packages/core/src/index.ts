@@ -26,8 +26,10 @@ export {
   isSessionResumable,
   type Operation,
   type ResumableOptions,
+  type StuckReason,
   sessionDuration,
   sessionProgress,
+  stuckReason,
   type TokenUsage,
   TRANSITION_TABLE,
 } from "./manager/index.js";
