@@ -1,4 +1,6 @@
-import { type SessionOwner, type SessionSummary, type StuckReason, stuckReason } from "@sessionkit/core";
+import { type SessionSummary, type StuckReason, stuckReason } from "@sessionkit/core";
+
+type SessionOwner = NonNullable<SessionSummary["owner"]>;
 
 /** Owner and lease as the inspector shows them; absent until the store records ownership. */
 export interface OwnershipView {
