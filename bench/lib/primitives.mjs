@@ -95,18 +95,21 @@ export function createBareMemory() {
   };
 }
 
+/** The bare SQLite primitive's table and statement (also used by bench/profile/sqlite-pages.mjs). */
+export const BARE_TABLE = `CREATE TABLE IF NOT EXISTS events (
+    session_id TEXT NOT NULL, seq INTEGER NOT NULL, timestamp TEXT NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL,
+    PRIMARY KEY (session_id, seq)) WITHOUT ROWID`;
+export const BARE_INSERT =
+  "INSERT INTO events (session_id, seq, timestamp, type, data) VALUES (?, ?, ?, ?, ?)";
+
 /** Bare prepared INSERT of one event row (autocommit), WAL, with the store's synchronous level. */
 export function createBareSqlite(filename, { synchronous = "NORMAL" } = {}) {
   const Database = require("better-sqlite3");
   const db = new Database(filename);
   db.pragma("journal_mode = WAL");
   db.pragma(`synchronous = ${synchronous}`);
-  db.exec(`CREATE TABLE IF NOT EXISTS events (
-    session_id TEXT NOT NULL, seq INTEGER NOT NULL, timestamp TEXT NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL,
-    PRIMARY KEY (session_id, seq)) WITHOUT ROWID`);
-  const insert = db.prepare(
-    "INSERT INTO events (session_id, seq, timestamp, type, data) VALUES (?, ?, ?, ?, ?)",
-  );
+  db.exec(BARE_TABLE);
+  const insert = db.prepare(BARE_INSERT);
   const sessions = [];
   return {
     synchronous: db.pragma("synchronous", { simple: true }),
