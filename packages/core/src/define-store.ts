@@ -391,14 +391,21 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
     });
     inflight.add(tracked);
     tracked.then(
-      () => {
+      (result) => {
         inflight.delete(tracked);
-        // This handle's own writes wake its watchers at once, without waiting for the driver's hint.
-        if (hub && !READS.has(action)) hub.wake();
+        wakeAfter(action, args, result);
       },
       () => inflight.delete(tracked),
     );
     return tracked;
+  }
+
+  /**
+   * This handle's own writes wake its watchers at once, without waiting for the driver's hint (a
+   * SQLite connection never sees its own commits in data_version), naming the session when known.
+   */
+  function wakeAfter(action: keyof Ops, args: unknown[], result: unknown): void {
+    if (hub && !READS.has(action)) hub.wake(touchedSession(action, args, result));
   }
 
   function runSync<K extends keyof Ops>(action: K, args: Parameters<Ops[K]>): Awaited<ReturnType<Ops[K]>> {
@@ -412,6 +419,7 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
           `[${name}] The driver answered ${action} asynchronously; its sync face is unusable.`,
         );
       }
+      wakeAfter(action, args, result);
       return result as Awaited<ReturnType<Ops[K]>>;
     } catch (error) {
       throw wrap(error, action);
@@ -500,7 +508,14 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
   };
 }
 
-const READS = new Set(["get", "getWithHistory", "readEvents", "list", "count", "stats", "swapLease"]);
+const READS = new Set(["get", "getWithHistory", "readEvents", "list", "count", "stats", "listAwaitingInput", "swapLease"]);
+
+/** The one session a successful write changed, when its arguments or result name it (prune: unknown). */
+function touchedSession(action: string, args: unknown[], result: unknown): string | undefined {
+  if (action === "commit" || action === "delete") return args[0] as string;
+  if (action === "create" || action === "importSession") return (result as CommitResult).session.id;
+  return undefined;
+}
 
 async function guardedFeed<T>(name: string, action: string, read: () => MaybePromise<T>): Promise<T> {
   try {
