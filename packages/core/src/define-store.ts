@@ -508,7 +508,16 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
   };
 }
 
-const READS = new Set(["get", "getWithHistory", "readEvents", "list", "count", "stats", "listAwaitingInput", "swapLease"]);
+const READS = new Set([
+  "get",
+  "getWithHistory",
+  "readEvents",
+  "list",
+  "count",
+  "stats",
+  "listAwaitingInput",
+  "swapLease",
+]);
 
 /** The one session a successful write changed, when its arguments or result name it (prune: unknown). */
 function touchedSession(action: string, args: unknown[], result: unknown): string | undefined {
