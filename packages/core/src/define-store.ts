@@ -8,6 +8,7 @@ import { assertSessionId, createSessionId } from "./ids.js";
 import { inboxPage, parseInboxQuery, scanInbox } from "./inbox-query.js";
 import { readInstant } from "./instants.js";
 import { type Session, type SessionEvent, TERMINAL_STATUSES } from "./model.js";
+import { keepOperationResult } from "./operation-results.js";
 import { encodeCursor, parseFilter, parseListQuery, statsFromAggregate } from "./query.js";
 import { scanQueries } from "./scan-queries.js";
 import {
@@ -38,6 +39,7 @@ import type {
   SessionStore,
   SyncSessionStore,
 } from "./store.js";
+import { parseLeaseSwap } from "./store-lease.js";
 import { createWatchHub, PAGE, type WatchHub } from "./watch-hub.js";
 import { watchItems } from "./watch-iterate.js";
 import { parseWatch } from "./watch-options.js";
@@ -79,7 +81,11 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
   const name = driver.name;
   const syncDriver = options.syncDriver;
   const clock = options.clock ?? systemClock;
-  const capabilities = Object.freeze({ ...driver.capabilities, watch: driver.changes !== undefined });
+  const capabilities = Object.freeze({
+    ...driver.capabilities,
+    watch: driver.changes !== undefined,
+    namedLeases: driver.swapLease !== undefined,
+  });
   const maxBytes = capabilities.maxPayloadBytes;
   let closed = false;
   let closing: Promise<void> | undefined;
@@ -107,7 +113,8 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
     return lastIso;
   };
 
-  function checkSize(what: string, value: unknown, id: string): void {
+  /** The JSON size of `value` in bytes; ERR_PAYLOAD_TOO_LARGE beyond the limit. */
+  function checkSize(what: string, value: unknown, id: string): number {
     const bytes = Buffer.byteLength(JSON.stringify(value), "utf8");
     if (bytes > maxBytes) {
       throw new SessionKitError(
@@ -116,6 +123,7 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
         { details: { id, bytes, limit: maxBytes } },
       );
     }
+    return bytes;
   }
 
   // Serialising every event to measure it was a fifth of a commit: an event whose data's size
@@ -224,7 +232,12 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
           next.eventCount = current.eventCount + appended.length;
           // Only fields a patch sets can grow a record past the limit (counters add a few bytes at
           // most), so an events-only append never re-serialises the whole state: O(1) per append.
-          if (patchKeys.some((key) => !FIXED_SIZE_FIELDS.has(key))) checkSize("The record", next, id);
+          if (patchKeys.some((key) => !FIXED_SIZE_FIELDS.has(key))) {
+            const bytes = checkSize("The record", next, id);
+            // The replay result rides in the record only where it fits: it never fails a commit.
+            if (parsed.operationResult !== undefined)
+              keepOperationResult(next, parsed.operationResult, maxBytes - bytes);
+          }
           for (const [index, event] of appended.entries())
             checkEventSize(event, newEvents[index]!.dataBound, id);
           return { next, events: appended };
@@ -346,6 +359,12 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
             );
         return chain(rows, ({ items }) => inboxPage(items, filter, limit));
       },
+
+      swapLease(leaseName: string, expected: string | null, next: string | null) {
+        if (!driver.swapLease) throw errors.unsupported(name, "swapLease");
+        parseLeaseSwap(leaseName, expected, next, name);
+        return driver.swapLease(leaseName, expected, next);
+      },
     };
   }
 
@@ -369,14 +388,21 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
     });
     inflight.add(tracked);
     tracked.then(
-      () => {
+      (result) => {
         inflight.delete(tracked);
-        // This handle's own writes wake its watchers at once, without waiting for the driver's hint.
-        if (hub && !READS.has(action)) hub.wake();
+        wakeAfter(action, args, result);
       },
       () => inflight.delete(tracked),
     );
     return tracked;
+  }
+
+  /**
+   * This handle's own writes wake its watchers at once, without waiting for the driver's hint (a
+   * SQLite connection never sees its own commits in data_version), naming the session when known.
+   */
+  function wakeAfter(action: keyof Ops, args: unknown[], result: unknown): void {
+    if (hub && !READS.has(action)) hub.wake(touchedSession(action, args, result));
   }
 
   function runSync<K extends keyof Ops>(action: K, args: Parameters<Ops[K]>): Awaited<ReturnType<Ops[K]>> {
@@ -390,6 +416,7 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
           `[${name}] The driver answered ${action} asynchronously; its sync face is unusable.`,
         );
       }
+      wakeAfter(action, args, result);
       return result as Awaited<ReturnType<Ops[K]>>;
     } catch (error) {
       throw wrap(error, action);
@@ -429,6 +456,7 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
     importSession: (session, events, importOptions) =>
       runAsync("importSession", [session, events, importOptions]),
     listAwaitingInput: (query) => runAsync("listAwaitingInput", [query]),
+    swapLease: (leaseName, expected, next) => runAsync("swapLease", [leaseName, expected, next]),
     watch(scope, watchOptions) {
       const feed = driver.changes;
       if (!feed) throw errors.unsupported(name, "watch");
@@ -477,7 +505,23 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
   };
 }
 
-const READS = new Set(["get", "getWithHistory", "readEvents", "list", "count", "stats"]);
+const READS = new Set([
+  "get",
+  "getWithHistory",
+  "readEvents",
+  "list",
+  "count",
+  "stats",
+  "listAwaitingInput",
+  "swapLease",
+]);
+
+/** The one session a successful write changed, when its arguments or result name it (prune: unknown). */
+function touchedSession(action: string, args: unknown[], result: unknown): string | undefined {
+  if (action === "commit" || action === "delete") return args[0] as string;
+  if (action === "create" || action === "importSession") return (result as CommitResult).session.id;
+  return undefined;
+}
 
 async function guardedFeed<T>(name: string, action: string, read: () => MaybePromise<T>): Promise<T> {
   try {

@@ -15,6 +15,7 @@ export type {
   CommitPlan,
   InboxFilter,
   IndexedStoreDriver,
+  LeaseSwap,
   ListPosition,
   MaybePromise,
   NewChange,
@@ -97,6 +98,7 @@ export type {
   StoreCapabilities,
   SyncSessionStore,
 } from "./store.js";
+export { LEASE_NAME_PATTERN, MAX_LEASE_TEXT } from "./store-lease.js";
 export type { ChangeLogRow } from "./watch-change.js";
 export {
   commitChange,

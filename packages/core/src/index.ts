@@ -24,13 +24,23 @@ export {
   decide,
   type IterationUsage,
   isSessionResumable,
+  OPERATION_ID_RETENTION,
   type Operation,
   type ResumableOptions,
+  type StuckReason,
   sessionDuration,
   sessionProgress,
+  stuckReason,
   type TokenUsage,
   TRANSITION_TABLE,
 } from "./manager/index.js";
+export {
+  acquireRetentionLease,
+  DEFAULT_RETENTION_LEASE_MS,
+  type HeldLease,
+  RETENTION_LEASE,
+  type RetentionLeaseOptions,
+} from "./manager/retention-lease.js";
 export type * from "./manager/types.js";
 export { createMemoryStore, type MemoryStoreOptions, memoryStoreCapabilities } from "./memory-store.js";
 export {
@@ -58,6 +68,7 @@ export {
   TERMINAL_STATUSES,
   type TerminalStatus,
 } from "./model.js";
+export { OPERATION_RESULT_MAX_BYTES, OPERATION_RESULT_RETENTION } from "./operation-results.js";
 export type * from "./store.js";
 export {
   canonicalExportLine,

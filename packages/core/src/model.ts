@@ -76,10 +76,15 @@ export interface SessionOwner {
   generation: number;
 }
 
-/** One remembered idempotent operation: a digest of the request and the version its commit produced. */
+/**
+ * One remembered idempotent operation: a digest of the request, the version its commit produced
+ * and, for the most recent few, the session that commit returned (without its `operations`).
+ */
 export interface OperationRecord {
   digest: string;
   version: number;
+  /** The first result, replayed as it was (kept for the last 8 operations, when at most 16 KiB). */
+  result?: Omit<Session, "operations">;
 }
 
 /** What a person may do with an input request (LangGraph's human-interrupt actions). */
@@ -169,19 +174,14 @@ export interface Session {
   eventCount: number;
 }
 
-/** What listing returns: a session without context, result, error and pause details. */
+/**
+ * What listing returns: a session without context, result, error, pause, operation, inbox and hold
+ * details. Owner and lease are listed: they are small, and a list can then tell a stuck session
+ * (isSessionStuck) without reading each record.
+ */
 export type SessionSummary = Omit<
   Session,
-  | "context"
-  | "result"
-  | "error"
-  | "pause"
-  | "owner"
-  | "leaseUntil"
-  | "operations"
-  | "inputRequests"
-  | "inputAnswers"
-  | "hold"
+  "context" | "result" | "error" | "pause" | "operations" | "inputRequests" | "inputAnswers" | "hold"
 >;
 
 /** One history entry. `seq` starts at 1 and is contiguous within a session. */
@@ -239,8 +239,6 @@ const DETAIL_KEYS: ReadonlySet<string> = new Set<Exclude<keyof Session, keyof Se
   "result",
   "error",
   "pause",
-  "owner",
-  "leaseUntil",
   "operations",
   "inputRequests",
   "inputAnswers",

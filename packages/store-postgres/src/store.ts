@@ -25,6 +25,7 @@ const NAME = "store-postgres";
 export const postgresStoreCapabilities = fullContractCapabilities({
   sync: false,
   watch: true,
+  namedLeases: true,
 });
 
 /**

@@ -21,6 +21,7 @@ import { createSqliteChangeFeed } from "./watch-feed.js";
 export const sqliteStoreCapabilities = fullContractCapabilities({
   sync: true,
   watch: true,
+  namedLeases: true,
 });
 
 function isMemory(db: SqliteDatabase): boolean {
