@@ -29,16 +29,18 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
 export function fullContractCapabilities(
   claims: Pick<StoreCapabilities, "sync"> & Partial<StoreCapabilities>,
 ): StoreCapabilities {
+  const { sync, ...others } = claims;
+  // `sync` in its place, so the claims keep the key order they always had.
   return Object.freeze({
     persistent: true,
     multiHandle: true,
     multiProcess: true,
     crashSafe: true,
-    sync: claims.sync, // in its place: the claims keep the key order they always had
+    sync,
     maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
     leases: true,
     idempotency: true,
-    ...claims,
+    ...others,
   });
 }
 
