@@ -8,6 +8,7 @@ import { eventCases } from "./events.js";
 import { exportCases } from "./export.js";
 import { fidelityCases } from "./fidelity.js";
 import { idempotencyCases } from "./idempotency.js";
+import { importManyCases } from "./import-many.js";
 import { idCases } from "./ids.js";
 import { inboxCases } from "./inbox.js";
 import { leaseCases } from "./leases.js";
@@ -47,6 +48,7 @@ export function allCases(): CaseDefinition[] {
     ...pruneCases,
     ...fidelityCases,
     ...exportCases,
+    ...importManyCases,
     ...corruptCases,
     ...persistenceCases,
     ...watchCases,

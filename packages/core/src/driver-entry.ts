@@ -13,6 +13,8 @@ export type {
   ChangeRecord,
   CheckDelete,
   CommitPlan,
+  ConflictMode,
+  ImportManyOutcome,
   InboxFilter,
   IndexedStoreDriver,
   ListPosition,
@@ -33,6 +35,7 @@ export {
   corruptReport,
   emptyAggregate,
   foldStats,
+  type ImportManyPlan,
   indexableMetadata,
   isCorruptRecordError,
   isDueForPrune,
@@ -42,6 +45,7 @@ export {
   parseEventText,
   parseRecordText,
   parseStoredJson,
+  planImportMany,
   type StatsGroup,
 } from "./driver-kit.js";
 export {
