@@ -5,30 +5,12 @@
 //   mode "ask": starts 3 sessions with open requests, prints the inbox as it sees it, then waits
 //     (the parent SIGKILLs it).
 import { createSessionManager } from "@sessionkit/core";
+import { openChildStore } from "./child-store.mjs";
 
-const { adapter, dir, namespace, pgUrl, mode, sessionId, count, startAt, tag } = JSON.parse(process.argv[2]);
+const args = JSON.parse(process.argv[2]);
+const { mode, sessionId, count, startAt, tag } = args;
 
-async function open() {
-  if (adapter === "fs") {
-    const { createFsStore } = await import("@sessionkit/store-fs");
-    return createFsStore({ dir });
-  }
-  if (adapter === "sqlite") {
-    const { createSqliteStore } = await import("@sessionkit/store-sqlite");
-    return createSqliteStore({ filename: dir });
-  }
-  if (adapter === "redis") {
-    const { createRedisStore } = await import("@sessionkit/store-redis");
-    return createRedisStore({
-      url: process.env.SESSIONKIT_REDIS_URL ?? "redis://127.0.0.1:6379",
-      prefix: namespace,
-    });
-  }
-  const { createPostgresStore } = await import("@sessionkit/store-postgres");
-  return createPostgresStore({ connectionString: pgUrl, max: 4 }, { schema: namespace });
-}
-
-const store = await open();
+const store = await openChildStore(args, { pgMax: 4 });
 const manager = createSessionManager({ store, maxCommitRetries: 1000 });
 if (mode === "respond") {
   await store.get(sessionId);

@@ -25,16 +25,17 @@ const QUICK_ONLY = new Set(["sqlite"]);
 const GOAL = "ui.goal";
 
 /**
- * Sessions in the store and events in the long session: 100,000 on SQLite and PostgreSQL (the indexed
- * stores a big deployment uses), 10,000 on fs and memory. The stores' data sets are the run's shared
+ * Sessions in the store and events in the long session: 100,000 on SQLite, PostgreSQL and Redis (the
+ * indexed stores a big deployment uses), 10,000 on fs and memory. A store missing here has no size: the
+ * run fails loudly rather than seed `undefined` sessions. The stores' data sets are the run's shared
  * ones (seeded once, by query if it ran); only memory is seeded here, in the server's process (55 s
  * for 100,000 under load, hence 10,000).
  */
 export function uiPlan(quick) {
   return quick
-    ? { sessions: { memory: 500, fs: 500, sqlite: 500, postgres: 500 }, events: 1000, rounds: 1 }
+    ? { sessions: { memory: 500, fs: 500, sqlite: 500, postgres: 500, redis: 500 }, events: 1000, rounds: 1 }
     : {
-        sessions: { memory: 10_000, fs: 10_000, sqlite: 100_000, postgres: 100_000 },
+        sessions: { memory: 10_000, fs: 10_000, sqlite: 100_000, postgres: 100_000, redis: 100_000 },
         events: 50_000,
         rounds: 3,
       };
@@ -160,6 +161,8 @@ export async function runUi(ctx) {
     ctx.fig("ui.prim.bare-page", await paint(browser, bare.url, "[data-testid=session-row]", rounds));
     for (const subject of uiSubjects(ctx.subjects, ctx.quick)) {
       const total = sessions[subject.adapter];
+      if (total === undefined)
+        throw new Error(`ui: no data-set size for the ${subject.adapter} store in uiPlan()`);
       const tag = `ui_${subject.id}`;
       const t0 = now();
       const spec =

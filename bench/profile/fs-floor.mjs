@@ -4,6 +4,7 @@
 // commit besides its log (index journal, change log) and its two stats. ext4 commits one journal
 // transaction per fdatasync, and it carries the metadata (size, blocks) of every file appended since
 // the last one, so the unsynced appends to other files lengthen the synced one.
+// The store's own commit is measured beside them, interleaved, so the gap that is not syscalls shows.
 //   node bench/profile/fs-floor.mjs [--ops N] [--dir DIR]    (best of 6 interleaved rounds, µs per append)
 import fs from "node:fs";
 import os from "node:os";
@@ -49,6 +50,27 @@ const variants = {
     fs.fdatasyncSync(fd);
   },
 };
+// The store itself, 10 sessions at history 1,000 round-robin (like the bench), default options and with
+// its session.json checkpoint (every 32 commits by default) pushed out of the loop.
+const { createFsStore } = await import("@sessionkit/store-fs");
+const { eventData, makeSession, sessionId } = await import("../lib/data.mjs");
+const stores = [];
+for (const [name, options] of [
+  ["store-fs commit (defaults)", {}],
+  ["store-fs commit, checkpointEvery 10,000", { checkpointEvery: 10_000 }],
+]) {
+  const store = createFsStore({ dir: path.join(dir, name.replace(/\W+/g, "-")), ...options });
+  stores.push(store);
+  const sync = store.sync();
+  const ids = Array.from({ length: 10 }, (_, i) => {
+    const { session, events } = makeSession(sessionId("f", i), i, 1000);
+    sync.importSession(session, events);
+    return session.id;
+  });
+  const data = eventData(1);
+  let i = 0;
+  variants[name] = () => sync.commit(ids[i++ % ids.length], { events: [{ type: "tool_call", data }] });
+}
 const best = Object.fromEntries(Object.keys(variants).map((k) => [k, Infinity]));
 for (let round = 0; round < 6; round++) {
   for (const [name, step] of Object.entries(variants)) {
@@ -61,4 +83,5 @@ const bare = best["log + fdatasync (bare)"];
 console.log(`fs append floor, best of 6 rounds of ${ops} (load ${os.loadavg()[0].toFixed(1)}):`);
 for (const [name, us] of Object.entries(best))
   console.log(`  ${name.padEnd(48)} ${us.toFixed(1).padStart(7)} µs  ${(us / bare).toFixed(2)}×`);
+for (const store of stores) await store.close();
 fs.rmSync(dir, { recursive: true, force: true });

@@ -3,7 +3,7 @@
 // written per append (checkpoints off, so every page written stays in the WAL) and CPU µs per append
 // (process.cpuUsage, interleaved rounds), for our store's events-only append and for the bare
 // prepared INSERT of bench/lib/primitives.mjs, at history 1,000 over 10 sessions.
-//   node bench/profile/sqlite-pages.mjs [--ops N] [--drop INDEX]
+//   node bench/profile/sqlite-pages.mjs [--ops N] [--drop NAME,NAME]
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
@@ -37,9 +37,14 @@ const storeFile = path.join(dir, "store.db");
 const db = new Database(storeFile);
 const store = createSqliteStore({ database: db });
 const sync = store.sync();
-// --drop NAME: drop one index of ours first, to see what it costs (analysis only; list, stats then scan).
+// --drop NAME[,NAME]: drop indexes or triggers of ours first, to see what each costs (analysis only:
+// list and stats then scan, and the watch log misses what a dropped trigger wrote).
 const drop = process.argv.indexOf("--drop");
-if (drop !== -1) db.exec(`DROP INDEX ${process.argv[drop + 1]}`);
+for (const name of drop === -1 ? [] : process.argv[drop + 1].split(",")) {
+  const kind = db.prepare("SELECT type FROM sqlite_schema WHERE name = ?").pluck().get(name);
+  if (kind !== "index" && kind !== "trigger") throw new Error(`--drop: no index or trigger named ${name}`);
+  db.exec(`DROP ${kind.toUpperCase()} ${name}`);
+}
 const ids = [];
 for (let i = 0; i < K; i++) {
   const { session, events } = makeSession(sessionId("p", i), i, HISTORY);

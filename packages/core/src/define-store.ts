@@ -9,6 +9,7 @@ import { dropUndefined, importMany, parseImport } from "./import-records.js";
 import { inboxPage, parseInboxQuery, scanInbox } from "./inbox-query.js";
 import { readInstant } from "./instants.js";
 import { type Session, type SessionEvent, TERMINAL_STATUSES } from "./model.js";
+import { keepOperationResult } from "./operation-results.js";
 import { encodeCursor, parseFilter, parseListQuery, statsFromAggregate } from "./query.js";
 import { scanQueries } from "./scan-queries.js";
 import {
@@ -111,7 +112,8 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
     return lastIso;
   };
 
-  function checkSize(what: string, value: unknown, id: string): void {
+  /** The JSON size of `value` in bytes; ERR_PAYLOAD_TOO_LARGE beyond the limit. */
+  function checkSize(what: string, value: unknown, id: string): number {
     const bytes = Buffer.byteLength(JSON.stringify(value), "utf8");
     if (bytes > maxBytes) {
       throw new SessionKitError(
@@ -120,6 +122,7 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
         { details: { id, bytes, limit: maxBytes } },
       );
     }
+    return bytes;
   }
 
   // Serialising every event to measure it was a fifth of a commit: an event whose data's size
@@ -229,7 +232,12 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
           next.eventCount = current.eventCount + appended.length;
           // Only fields a patch sets can grow a record past the limit (counters add a few bytes at
           // most), so an events-only append never re-serialises the whole state: O(1) per append.
-          if (patchKeys.some((key) => !FIXED_SIZE_FIELDS.has(key))) checkSize("The record", next, id);
+          if (patchKeys.some((key) => !FIXED_SIZE_FIELDS.has(key))) {
+            const bytes = checkSize("The record", next, id);
+            // The replay result rides in the record only where it fits: it never fails a commit.
+            if (parsed.operationResult !== undefined)
+              keepOperationResult(next, parsed.operationResult, maxBytes - bytes);
+          }
           for (const [index, event] of appended.entries())
             checkEventSize(event, newEvents[index]!.dataBound, id);
           return { next, events: appended };

@@ -24,6 +24,7 @@ export {
   decide,
   type IterationUsage,
   isSessionResumable,
+  OPERATION_ID_RETENTION,
   type Operation,
   type ResumableOptions,
   sessionDuration,
@@ -58,6 +59,7 @@ export {
   TERMINAL_STATUSES,
   type TerminalStatus,
 } from "./model.js";
+export { OPERATION_RESULT_MAX_BYTES, OPERATION_RESULT_RETENTION } from "./operation-results.js";
 export type * from "./store.js";
 export {
   canonicalExportLine,

@@ -76,10 +76,15 @@ export interface SessionOwner {
   generation: number;
 }
 
-/** One remembered idempotent operation: a digest of the request and the version its commit produced. */
+/**
+ * One remembered idempotent operation: a digest of the request, the version its commit produced
+ * and, for the most recent few, the session that commit returned (without its `operations`).
+ */
 export interface OperationRecord {
   digest: string;
   version: number;
+  /** The first result, replayed as it was (kept for the last 8 operations, when at most 16 KiB). */
+  result?: Omit<Session, "operations">;
 }
 
 /** What a person may do with an input request (LangGraph's human-interrupt actions). */

@@ -49,7 +49,10 @@ export const storedSessionSchema = z.object({
     .optional(),
   leaseUntil: isoTimestamp.optional(),
   operations: z
-    .custom<Record<string, OperationRecord>>(isOperationMap, "a map of operation id → { digest, version }")
+    .custom<Record<string, OperationRecord>>(
+      isOperationMap,
+      "a map of operation id → { digest, version, result? }",
+    )
     .optional(),
   inputRequests: z
     .array(z.looseObject({ requestId: z.string(), kind: z.string(), prompt: z.string() }))
@@ -70,9 +73,11 @@ export function isOperationMap(value: unknown): boolean {
   if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
   for (const [key, entry] of Object.entries(value)) {
     if (key.length === 0 || key.length > 200 || entry === null || typeof entry !== "object") return false;
-    const { digest, version, ...rest } = entry as Record<string, unknown>;
+    const { digest, version, result, ...rest } = entry as Record<string, unknown>;
     if (typeof digest !== "string" || digest.length === 0 || digest.length > 128) return false;
     if (!Number.isInteger(version) || (version as number) < 1 || Object.keys(rest).length > 0) return false;
+    if (result !== undefined && (result === null || typeof result !== "object" || Array.isArray(result)))
+      return false;
   }
   return true;
 }

@@ -48,7 +48,7 @@ const ownerSchema = z.strictObject({
 // Checked by hand, not by a zod record: up to 128 entries ride along every idempotent commit (see records.ts).
 const operationsSchema = z.custom<Record<string, OperationRecord>>(
   isOperationMap,
-  "expected a map of operation id → { digest, version }",
+  "expected a map of operation id → { digest, version, result? }",
 );
 const statusSchema = z.enum(SESSION_STATUSES);
 /** Any JSON value (the manager checked it is plain JSON before it reached the store). */
@@ -146,6 +146,7 @@ export const commitInputSchema = z.strictObject({
   expectedVersion: z.number().int().min(1).optional(),
   patch: sessionPatchSchema.optional(),
   events: z.array(newEventSchema).max(10_000).optional(),
+  operationResult: z.string().min(1).max(200).optional(),
 });
 
 /** An event range. */

@@ -120,6 +120,11 @@ export interface CommitInput {
   patch?: SessionPatch;
   /** Appended in order after the last event; all or none are stored. */
   events?: NewEvent[];
+  /**
+   * An operation id whose entry in `patch.operations` keeps the session this commit produces, so
+   * that a replay returns it (the manager sets it; see OperationRecord.result).
+   */
+  operationResult?: string;
 }
 
 /** The state after a committed change, and the events it appended (with their seq and timestamp). */

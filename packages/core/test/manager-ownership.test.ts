@@ -179,7 +179,8 @@ describe("idempotent operations", () => {
     );
     expect(await codeOf(a.complete(s.id, "x", { operationId: "op-1" }))).toBe("ERR_IDEMPOTENCY_CONFLICT");
     expect(await store.getWithHistory(s.id)).toEqual(before);
-    expect(first.operations?.["op-1"]).toEqual({ digest: expect.any(String), version: first.version });
+    expect(first.operations?.["op-1"]).toMatchObject({ digest: expect.any(String), version: first.version });
+    expect(first.operations?.["op-1"]?.result).toMatchObject({ id: s.id, version: first.version });
   });
 
   it("50 concurrent duplicates of one operation id commit exactly once", async () => {

@@ -125,6 +125,7 @@ function commitInputOf(decision: Decision, version: number): CommitInput | null 
     expectedVersion: version,
     ...(hasPatch ? { patch: decision.patch } : {}),
     ...(decision.events.length > 0 ? { events: decision.events } : {}),
+    ...(decision.operationResult === undefined ? {} : { operationResult: decision.operationResult }),
   };
 }
 

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { canonicalJson } from "../canonical-json.js";
 import { describeValue, SessionKitError } from "../errors.js";
 import type { OperationRecord, Session } from "../model.js";
+import { OPERATION_RESULT_RETENTION } from "../operation-results.js";
 import { COMPONENT } from "./schemas.js";
 
 /**
@@ -51,17 +52,17 @@ export function assertOperationId(operationId: unknown): void {
 
 /**
  * What an earlier commit of `operationId` says about this request: "new" when the id is unknown,
- * "replay" when the same request was committed, or an ERR_IDEMPOTENCY_CONFLICT when the id was
- * used for a different request.
+ * its record when the same request was committed (a replay), or an ERR_IDEMPOTENCY_CONFLICT when
+ * the id was used for a different request.
  */
 export function priorOperation(
   session: Session,
   operationId: string,
   digest: string,
-): "new" | "replay" | SessionKitError {
+): "new" | OperationRecord | SessionKitError {
   const record = ownEntry(session.operations, operationId);
   if (record === undefined) return "new";
-  if (record.digest === digest) return "replay";
+  if (record.digest === digest) return record;
   return new SessionKitError(
     "ERR_IDEMPOTENCY_CONFLICT",
     `[${COMPONENT}] Operation id ${describeValue(operationId)} was already used on session ${describeValue(session.id)} for a different request (committed at version ${record.version}). Nothing was changed; use a new operation id for a new request.`,
@@ -70,8 +71,33 @@ export function priorOperation(
 }
 
 /**
- * The operations map after remembering `operationId`, dropping the oldest (lowest version) beyond
- * the retention. Age is the version, not key order, which JSON stores (jsonb) do not keep.
+ * What a replay of `record` returns: the first result when it is kept (with the session's current
+ * `operations`), else the session itself while it is still at the version the first commit made,
+ * else ERR_OPERATION_REPLAYED (the first result is no longer kept; nothing is committed again).
+ */
+export function replayedResult(
+  session: Session,
+  operationId: string,
+  record: OperationRecord,
+): Session | SessionKitError {
+  if (record.result !== undefined) {
+    const first = { ...record.result } as Session;
+    if (session.operations !== undefined) first.operations = session.operations;
+    return first;
+  }
+  if (session.version === record.version) return session;
+  return new SessionKitError(
+    "ERR_OPERATION_REPLAYED",
+    `[${COMPONENT}] Operation ${describeValue(operationId)} on session ${describeValue(session.id)} was already committed at version ${record.version}; the session is now at version ${session.version} and the result of that commit is no longer kept (results are kept for the last ${OPERATION_RESULT_RETENTION} operations, up to 16 KiB each). Nothing was changed; read the session to see its state.`,
+    { details: { id: session.id, operationId, version: record.version } },
+  );
+}
+
+/**
+ * The operations map after remembering `operationId` (its result is added by the commit), with
+ * the results of all but the newest OPERATION_RESULT_RETENTION - 1 others dropped, and the oldest
+ * ids beyond the retention dropped. Age is the version, not key order, which JSON stores (jsonb)
+ * do not keep. One pass over the map and no sort: this runs on every idempotent commit.
  */
 export function rememberOperation(
   session: Session,
@@ -79,10 +105,24 @@ export function rememberOperation(
   record: OperationRecord,
 ): Record<string, OperationRecord> {
   const next: Record<string, OperationRecord> = { ...session.operations, [operationId]: record };
-  const ids = Object.keys(next)
-    .filter((id) => id !== START_OPERATION)
-    .sort((a, b) => next[a]!.version - next[b]!.version);
-  for (const id of ids.slice(0, Math.max(0, ids.length - OPERATION_ID_RETENTION))) delete next[id];
+  const ids = Object.keys(next).filter((id) => id !== START_OPERATION && id !== operationId);
+  // Ids by descending version are needed only when something must go: count first.
+  let withResult = 0;
+  for (const id of ids) if (next[id]!.result !== undefined) withResult++;
+  const overflow = ids.length + 1 - OPERATION_ID_RETENTION;
+  if (overflow <= 0 && withResult < OPERATION_RESULT_RETENTION) return next;
+  ids.sort((a, b) => next[b]!.version - next[a]!.version);
+  let kept = 0;
+  for (const [rank, id] of ids.entries()) {
+    if (rank >= ids.length - overflow) {
+      delete next[id];
+      continue;
+    }
+    const entry = next[id]!;
+    if (entry.result === undefined) continue;
+    if (kept < OPERATION_RESULT_RETENTION - 1) kept++;
+    else next[id] = { digest: entry.digest, version: entry.version };
+  }
   return next;
 }
 
@@ -93,7 +133,8 @@ export function rememberOperation(
  */
 export function replayStart(exists: unknown, session: Session | null, digest: string): Session {
   const prior = session === null ? "new" : priorOperation(session, START_OPERATION, digest);
-  if (prior === "replay") return session!;
   if (prior instanceof SessionKitError) throw prior;
+  // The id is the session: a restarted worker's start finds it as it is now (see the README).
+  if (prior !== "new") return session!;
   throw exists;
 }

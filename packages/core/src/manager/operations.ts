@@ -203,8 +203,9 @@ export interface CallOptions {
   /** Start work (iterate, resume, a tool call) although input requests are open (else ERR_INPUT_PENDING). */
   force?: boolean;
   /**
-   * Makes the call idempotent: a replay with the same id and the same request returns the session
-   * without committing anything; the same id with another request is ERR_IDEMPOTENCY_CONFLICT.
+   * Makes the call idempotent: a replay with the same id and the same request returns the first
+   * call's result without committing anything (ERR_OPERATION_REPLAYED once that result is no longer
+   * kept and the session moved on); the same id with another request is ERR_IDEMPOTENCY_CONFLICT.
    */
   operationId?: string;
 }

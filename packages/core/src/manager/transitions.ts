@@ -3,7 +3,7 @@ import type { JsonObject } from "../json.js";
 import { isTerminalStatus, type NewEvent, type Session, type SessionStatus } from "../model.js";
 import type { SessionPatch } from "../store.js";
 import { accumulateUsage, withToolUsed } from "./accounting.js";
-import { priorOperation, rememberOperation } from "./idempotency.js";
+import { priorOperation, rememberOperation, replayedResult } from "./idempotency.js";
 import { decideInbox, type InboxOperation, inputPending } from "./inbox.js";
 import { type Actor, decideOwnership, fence, type OwnershipOperation, releaseOnEnd } from "./ownership.js";
 
@@ -106,6 +106,8 @@ export interface Decision {
   error?: SessionKitError;
   /** Set when nothing is committed and this earlier result is returned instead (an idempotent replay). */
   replay?: Session;
+  /** The operation id whose entry keeps this commit's result (see CommitInput.operationResult). */
+  operationResult?: string;
 }
 
 const OPERATION_NAMES: Record<OperationKind, string> = {
@@ -159,8 +161,12 @@ export function decide(session: Session, op: Operation, nowMs: number, actor: Ac
   const { operationId, digest } = actor;
   if (operationId !== undefined && digest !== undefined) {
     const prior = priorOperation(session, operationId, digest);
-    if (prior === "replay") return { patch: {}, events: [], replay: session };
     if (prior instanceof SessionKitError) return { patch: {}, events: [], error: prior };
+    if (prior !== "new") {
+      const replayed = replayedResult(session, operationId, prior);
+      if (replayed instanceof SessionKitError) return { patch: {}, events: [], error: replayed };
+      return { patch: {}, events: [], replay: replayed };
+    }
   }
   const fenced = fence(session, op.kind, nowMs, actor);
   if (fenced) return { patch: {}, events: [], error: fenced };
@@ -169,12 +175,14 @@ export function decide(session: Session, op: Operation, nowMs: number, actor: Ac
   // A finished session waits for nobody: its open requests close with it.
   const ended = decision.patch.status !== undefined && isTerminalStatus(decision.patch.status);
   if (ended && session.inputRequests !== undefined) decision.patch.inputRequests = null;
-  const commits = Object.keys(decision.patch).length > 0 || decision.events.length > 0;
-  if (operationId !== undefined && digest !== undefined && decision.error === undefined && commits) {
+  // Remembered even when the call changes nothing else (a no-op): version + 1, no event, and
+  // its replays return this commit's result like any other.
+  if (operationId !== undefined && digest !== undefined && decision.error === undefined) {
     decision.patch.operations = rememberOperation(session, operationId, {
       digest,
       version: session.version + 1,
     });
+    decision.operationResult = operationId;
   }
   return decision;
 }
