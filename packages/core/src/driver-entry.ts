@@ -17,6 +17,7 @@ export type {
   ImportManyOutcome,
   InboxFilter,
   IndexedStoreDriver,
+  LeaseSwap,
   ListPosition,
   MaybePromise,
   NewChange,
@@ -97,6 +98,7 @@ export type {
   StoreCapabilities,
   SyncSessionStore,
 } from "./store.js";
+export { LEASE_NAME_PATTERN, MAX_LEASE_TEXT } from "./store-lease.js";
 export {
   commitChange,
   decodeChange,
