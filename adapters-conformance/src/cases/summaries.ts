@@ -1,9 +1,10 @@
-import type { Session } from "@sessionkit/core";
+import { type Session, stuckReason } from "@sessionkit/core";
 import { expectDeepEqual, expectEqual, freshId, input } from "../assertions.js";
 import type { CaseDefinition } from "../case.js";
+import { managerOf } from "./manager-helpers.js";
 
-/** The suite's own projection of a session onto what list() returns (not core's toSummary). */
-const NOT_LISTED = new Set(["context", "result", "error", "pause", "owner", "leaseUntil", "operations"]);
+/** The suite's own projection of a session onto what list() returns (not core's toSummary): owner and lease are listed. */
+const NOT_LISTED = new Set(["context", "result", "error", "pause", "operations"]);
 function listed(session: Session): Record<string, unknown> {
   return Object.fromEntries(Object.entries(session).filter(([key]) => !NOT_LISTED.has(key)));
 }
@@ -56,6 +57,45 @@ export const summaryCases: CaseDefinition[] = [
           );
         }
       }
+    },
+  },
+  {
+    id: "SS-Q-13",
+    group: "SS-Q",
+    title:
+      "a listed summary carries owner and leaseUntil exactly as stored (claim, re-claim, release), so a list flags a stuck session without reading records",
+    requires: ["leases"],
+    async run(env) {
+      const store = await env.open();
+      // Heartbeats run every leaseMs / 3 of real time: 200 s, far beyond this case.
+      const owner = managerOf(env, store, { ownerId: "owner_listed", leaseMs: 600_000 });
+      const held = await owner.start({ task: "held", mode: "m" });
+      const lapsed = await owner.start({ task: "lapsed", mode: "m" });
+      const free = await owner.start({ task: "free", mode: "m" });
+      await owner.release(free.id);
+      env.ctx.clock.advance(700_000);
+      await owner.claim(held.id, { leaseMs: 600_000 });
+      const nowMs = env.ctx.clock.now();
+      const page = await store.list({ limit: 100 });
+      for (const [session, stuck] of [
+        [held, null],
+        [lapsed, "lease_expired"],
+        [free, null],
+      ] as const) {
+        const stored = (await store.get(session.id))!;
+        const item = page.items.find((summary) => summary.id === session.id);
+        expectDeepEqual(item, listed(stored), `list() summary of the ${session.task} session against get()`);
+        expectEqual(
+          item && stuckReason(item, nowMs),
+          stuck,
+          `stuckReason of the listed ${session.task} session`,
+        );
+      }
+      expectEqual(
+        page.items.find((summary) => summary.id === free.id)?.owner,
+        undefined,
+        "owner of the released session's summary",
+      );
     },
   },
 ];

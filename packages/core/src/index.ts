@@ -27,8 +27,10 @@ export {
   OPERATION_ID_RETENTION,
   type Operation,
   type ResumableOptions,
+  type StuckReason,
   sessionDuration,
   sessionProgress,
+  stuckReason,
   type TokenUsage,
   TRANSITION_TABLE,
 } from "./manager/index.js";

@@ -174,19 +174,14 @@ export interface Session {
   eventCount: number;
 }
 
-/** What listing returns: a session without context, result, error and pause details. */
+/**
+ * What listing returns: a session without context, result, error, pause, operation, inbox and hold
+ * details. Owner and lease are listed: they are small, and a list can then tell a stuck session
+ * (isSessionStuck) without reading each record.
+ */
 export type SessionSummary = Omit<
   Session,
-  | "context"
-  | "result"
-  | "error"
-  | "pause"
-  | "owner"
-  | "leaseUntil"
-  | "operations"
-  | "inputRequests"
-  | "inputAnswers"
-  | "hold"
+  "context" | "result" | "error" | "pause" | "operations" | "inputRequests" | "inputAnswers" | "hold"
 >;
 
 /** One history entry. `seq` starts at 1 and is contiguous within a session. */
@@ -244,8 +239,6 @@ const DETAIL_KEYS: ReadonlySet<string> = new Set<Exclude<keyof Session, keyof Se
   "result",
   "error",
   "pause",
-  "owner",
-  "leaseUntil",
   "operations",
   "inputRequests",
   "inputAnswers",

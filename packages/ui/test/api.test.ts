@@ -1,10 +1,4 @@
-import {
-  createManualClock,
-  createMemoryStore,
-  createSessionManager,
-  isSessionKitError,
-  type SessionStore,
-} from "@sessionkit/core";
+import { createManualClock, createMemoryStore, isSessionKitError, type SessionStore } from "@sessionkit/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Inspector, startInspector } from "../src/index.js";
 import { seedSessions } from "./helpers/seed.js";
@@ -196,76 +190,6 @@ describe("actions", () => {
       .then(loose);
     expect(done.result.ids).toEqual(expected.ids);
     expect(await store.count()).toBe(before - expected.count);
-  });
-});
-
-describe("ownership", () => {
-  it("flags exactly the active sessions whose lease has expired, in one request after the list", async () => {
-    const ownClock = createManualClock();
-    const own = createMemoryStore({ clock: ownClock });
-    await seedSessions(own, ownClock, 15);
-    const inspector = await startInspector({ store: own });
-    const manager = createSessionManager({ store: own, clock: ownClock });
-    const get = (path: string) =>
-      fetch(`${base(inspector)}/api${path}`, { headers: auth(inspector) }).then(async (response) => ({
-        status: response.status,
-        body: loose(await response.json()),
-      }));
-    try {
-      const [lapsed, held, unowned] = (await own.list({ status: "active" })).items;
-      await manager.claim(lapsed!.id, { leaseMs: 1000 });
-      ownClock.advance(5000);
-      await manager.claim(held!.id, { leaseMs: 60_000 });
-      // The list is the store's page as it is: summaries carry no owner or lease.
-      const listed = await get("/sessions?status=active");
-      expect(listed.body).toEqual(loose(await own.list({ status: "active" })));
-      const ids = listed.body.items.map((item: { id: string }) => item.id);
-      const got = await get(`/ownership?ids=${ids.join(",")}`);
-      expect(got.status).toBe(200);
-      expect(got.body.items.map((entry: { id: string }) => entry.id)).toEqual(ids);
-      const byId = new Map(
-        got.body.items.map((entry: { id: string; ownership: unknown }) => [entry.id, entry.ownership]),
-      );
-      expect(loose(byId.get(lapsed!.id))).toMatchObject({ stuck: true, owner: { id: manager.ownerId } });
-      expect(loose(byId.get(held!.id))).toMatchObject({ stuck: false, owner: { id: manager.ownerId } });
-      expect(byId.get(unowned!.id)).toEqual({ stuck: false });
-      const stuck = [...byId].filter(([, view]) => loose(view).stuck).map(([id]) => id);
-      expect(stuck).toEqual([lapsed!.id]);
-      const one = await get(`/sessions/${lapsed!.id}`);
-      expect(one.body.ownership.stuck).toBe(true);
-      expect(one.body.ownership.leaseUntil).toBe((await own.get(lapsed!.id))!.leaseUntil);
-
-      // A session deleted since it was listed is a miss, not a failure of the request.
-      await own.delete(unowned!.id);
-      const after = await get(`/ownership?ids=${unowned!.id},${held!.id},${held!.id}`);
-      expect(after.status).toBe(200);
-      expect(after.body.items).toEqual([
-        { id: unowned!.id, missing: "ERR_SESSION_NOT_FOUND" },
-        { id: held!.id, ownership: loose(byId.get(held!.id)) },
-      ]);
-    } finally {
-      await manager.close();
-      await inspector.close();
-      await own.close();
-    }
-  });
-
-  it("refuses a bad ownership request before reading anything", async () => {
-    const [first] = (await store.list({ limit: 1 })).items;
-    const tooMany = Array.from({ length: 201 }, (_, i) => `session_x${i}`).join(",");
-    for (const [query, code] of [
-      ["", "ERR_INVALID_QUERY"],
-      ["?ids=", "ERR_INVALID_QUERY"],
-      ["?ids=,,", "ERR_INVALID_QUERY"],
-      [`?ids=${tooMany}`, "ERR_INVALID_QUERY"],
-      [`?ids=${first!.id},session_..%2F..%2Fetc`, "ERR_INVALID_ID"],
-      [`?ids=${first!.id},session_a%00b`, "ERR_INVALID_ID"],
-      [`?ids=__proto__`, "ERR_INVALID_ID"],
-    ] as const) {
-      const response = await fetch(`${base(readOnly)}/api/ownership${query}`, { headers: auth(readOnly) });
-      expect(response.status, query).toBe(400);
-      expect((await response.json().then(loose)).error.code, query).toBe(code);
-    }
   });
 });
 

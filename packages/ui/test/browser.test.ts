@@ -425,7 +425,7 @@ describe.skipIf(problem !== null)("the inspector in headless Chromium", () => {
             await manager.claim(held!.id, { leaseMs: 3_600_000 });
             await page.goto(`${inspector.url}#/sessions?status=active`);
             await page.getByTestId("session-row").first().waitFor();
-            // The flags follow the rows by one request (/api/ownership): wait for them to settle.
+            // The flags come with the rows (summaries carry owner and lease); poll across a refresh.
             const flagged = () =>
               page.$$eval("[data-testid=session-row]", (rows) =>
                 rows

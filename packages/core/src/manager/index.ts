@@ -13,8 +13,10 @@ export { DEFAULT_LEASE_MS } from "./ownership-options.js";
 export {
   isSessionResumable,
   type ResumableOptions,
+  type StuckReason,
   sessionDuration,
   sessionProgress,
+  stuckReason,
 } from "./session-facts.js";
 export {
   type Actor,

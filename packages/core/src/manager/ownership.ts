@@ -33,7 +33,11 @@ export interface Actor {
 const FENCED_BY_LIVE_OWNER = new Set(["claim", "resume", "release"]);
 
 /** True while someone holds the session: an owner whose lease runs and whose process is not known dead. */
-export function ownerLive(session: Session, nowMs: number, actor: Actor): boolean {
+export function ownerLive(
+  session: Pick<Session, "owner" | "leaseUntil">,
+  nowMs: number,
+  actor: Actor,
+): boolean {
   const owner = session.owner;
   if (owner === undefined) return false;
   if (session.leaseUntil !== undefined && Date.parse(session.leaseUntil) <= nowMs) return false;

@@ -1,4 +1,5 @@
 import type { Session } from "../model.js";
+import { ownerLive } from "./ownership.js";
 import { ownerProcessGone } from "./process-identity.js";
 import { parse, resumeOptionsSchema } from "./schemas.js";
 import { decide } from "./transitions.js";
@@ -49,4 +50,21 @@ export function isSessionResumable(session: Session, options: ResumableOptions):
   const parsed = parse(resumeOptionsSchema, resume, "options");
   const actor = { ownerGone: ownerProcessGone, ...(owner === undefined ? {} : { owner }) };
   return decide(session, { kind: "resume", ...parsed }, nowMs, actor).error === undefined;
+}
+
+/** Why a session is stuck: its owner's lease ran out, or (same host) the owner's process is gone. */
+export type StuckReason = "lease_expired" | "owner_gone";
+
+/**
+ * Why an active, owned session has no live owner at `nowMs` (the sweeper's rule: it would mark the
+ * session crashed), or null when it is not stuck. Reads only status, owner and leaseUntil, which a
+ * SessionSummary carries, so a listed page is flagged without reading each record.
+ */
+export function stuckReason(
+  session: Pick<Session, "status" | "owner" | "leaseUntil">,
+  nowMs: number,
+): StuckReason | null {
+  if (session.status !== "active" || session.owner === undefined) return null;
+  if (ownerLive(session, nowMs, { ownerGone: ownerProcessGone })) return null;
+  return ownerLive(session, nowMs, {}) ? "owner_gone" : "lease_expired";
 }

@@ -1,75 +1,45 @@
+import { type SessionSummary, type StuckReason, stuckReason } from "@sessionkit/core";
+
+type SessionOwner = NonNullable<SessionSummary["owner"]>;
+
 /** Owner and lease as the inspector shows them; absent until the store records ownership. */
 export interface OwnershipView {
-  owner?: Record<string, unknown>;
+  owner?: SessionOwner;
   leaseUntil?: string;
-  /** Active with an expired lease: whoever owned it stopped heartbeating. */
-  stuck: boolean;
+  /** Active, owned and no live owner (core's stuckReason, the sweeper's rule): why, or absent. */
+  stuck?: StuckReason;
 }
 
-/**
- * Reads `owner` and `leaseUntil` when the record has them. Ownership (leases) is a later addition to
- * the data model, so this looks at the fields structurally instead of depending on their types.
- */
-export function ownershipOf(session: object, now: number): OwnershipView {
-  const record = session as { status?: unknown; owner?: unknown; leaseUntil?: unknown };
-  const view: OwnershipView = { stuck: false };
-  if (record.owner !== null && typeof record.owner === "object")
-    view.owner = record.owner as Record<string, unknown>;
-  if (typeof record.leaseUntil === "string") {
-    view.leaseUntil = record.leaseUntil;
-    const until = Date.parse(record.leaseUntil);
-    view.stuck = record.status === "active" && Number.isFinite(until) && until < now;
-  }
+/** One stuck row of a listed page, by id (an array, not an object keyed by id: an id is data, never a property name). */
+export interface StuckRow {
+  id: string;
+  reason: StuckReason;
+}
+
+/** The view of one session or summary at `nowMs`: summaries carry owner and lease, so no record is read. */
+export function ownershipOf(
+  session: Pick<SessionSummary, "status" | "owner" | "leaseUntil">,
+  nowMs: number,
+): OwnershipView {
+  const view: OwnershipView = {};
+  if (session.owner !== undefined) view.owner = session.owner;
+  if (session.leaseUntil !== undefined) view.leaseUntil = session.leaseUntil;
+  const reason = stuckReason(session, nowMs);
+  if (reason !== null) view.stuck = reason;
   return view;
 }
 
 /**
- * How many ids one ownership request may ask for: the Sessions screen's largest page. 200 ids are
- * about 6 KB of URL, well under Node's 16 KB header limit (1,000 would not be).
+ * The stuck rows of a listed page, from the summaries alone: a dead owner on this host is told by
+ * its pid and start time (one /proc read per owned active row), an expired lease by the clock.
+ * Before summaries carried ownership the server read every active row in full (up to 50 record
+ * reads on fs before the flags showed).
  */
-export const MAX_OWNERSHIP_IDS = 200;
-/**
- * Reads in flight at once: enough to overlap fs file reads and PostgreSQL round trips, few enough
- * that a 1,000-row page never opens 1,000 files or waits on a 4-connection pool all at once.
- */
-const IN_FLIGHT = 16;
-
-/** One answer of an ownership request: the view, or why the id could not be read (gone since it was listed, or damaged). */
-export type OwnershipEntry = { id: string; ownership: OwnershipView } | { id: string; missing: string };
-
-/**
- * Owner and lease of the given sessions, one get() each with a few in flight. Summaries leave
- * ownership out (the contract's SessionSummary, conformance SS-Q-12), so the Sessions screen paints
- * its rows first and asks for this second, for its active rows only: the list's first paint never
- * waits on up to 50 record reads (fs). A session deleted or damaged since it was listed is reported
- * as a miss, never as a failure of the whole request.
- */
-export async function ownershipOfMany(
-  get: (id: string) => Promise<object | null>,
-  ids: readonly string[],
-  now: () => number,
-): Promise<OwnershipEntry[]> {
-  // An array in the order asked, not an object keyed by id: an id is data, never a property name.
-  const out: OwnershipEntry[] = new Array(ids.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < ids.length) {
-      const index = next++;
-      const id = ids[index]!;
-      try {
-        const session = await get(id);
-        out[index] =
-          session === null
-            ? { id, missing: "ERR_SESSION_NOT_FOUND" }
-            : { id, ownership: ownershipOf(session, now()) };
-      } catch (error) {
-        const code = (error as { code?: unknown }).code;
-        // A closed store fails the request; one damaged record does not.
-        if (code === "ERR_STORE_CLOSED") throw error;
-        out[index] = { id, missing: typeof code === "string" ? code : "ERR_INTERNAL" };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, ids.length) }, worker));
-  return out;
+export function stuckRows(items: readonly SessionSummary[], nowMs: number): StuckRow[] {
+  const rows: StuckRow[] = [];
+  for (const item of items) {
+    const reason = stuckReason(item, nowMs);
+    if (reason !== null) rows.push({ id: item.id, reason });
+  }
+  return rows;
 }

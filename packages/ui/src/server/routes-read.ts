@@ -1,8 +1,8 @@
-import { isValidSessionId, type SessionStore } from "@sessionkit/core";
+import type { SessionStore } from "@sessionkit/core";
 import { Hono } from "hono";
 import { filterFromQuery, listQueryFromQuery } from "./filters.js";
 import { errorResponse, httpError } from "./http-errors.js";
-import { MAX_OWNERSHIP_IDS, ownershipOf, ownershipOfMany } from "./ownership.js";
+import { ownershipOf, stuckRows } from "./ownership.js";
 
 const MAX_EVENT_PAGE = 1000;
 
@@ -13,31 +13,9 @@ export function readRoutes(store: SessionStore): Hono {
 
   app.get("/sessions", async (c) => {
     try {
-      // Summaries only: owner and lease (the stuck flag) come from /ownership after the rows paint.
-      return c.json(await store.list(listQueryFromQuery(c.req.query())));
-    } catch (error) {
-      return errorResponse(c, error);
-    }
-  });
-
-  app.get("/ownership", async (c) => {
-    try {
-      const raw = c.req.query("ids") ?? "";
-      const ids = [...new Set(raw.split(",").filter((id) => id !== ""))];
-      if (ids.length === 0 || ids.length > MAX_OWNERSHIP_IDS)
-        return httpError(
-          c,
-          400,
-          "ERR_INVALID_QUERY",
-          `Expected \`ids\`: 1 to ${MAX_OWNERSHIP_IDS} comma-separated session ids, got ${ids.length}.`,
-        );
-      // Every id checked before any read: a bad one fails the request, never half of it.
-      for (const id of ids) {
-        if (isValidSessionId(id)) continue;
-        const shown = JSON.stringify(String(id).slice(0, 200));
-        return httpError(c, 400, "ERR_INVALID_ID", `Expected session ids, got ${shown}.`);
-      }
-      return c.json({ items: await ownershipOfMany((id) => store.get(id), ids, now) });
+      const page = await store.list(listQueryFromQuery(c.req.query()));
+      // Summaries carry owner and lease: the stuck flags cost no record read.
+      return c.json({ ...page, stuck: stuckRows(page.items, now()), now: new Date(now()).toISOString() });
     } catch (error) {
       return errorResponse(c, error);
     }

@@ -3,11 +3,14 @@ import type { InspectorStatistics } from "../../src/server/statistics.js";
 
 export type { InspectorStatistics, Session, SessionEvent, SessionStatus, SessionSummary };
 
+/** Why a session is stuck (core's stuckReason): its lease ran out, or its owner's process on this host is gone. */
+export type StuckReason = "lease_expired" | "owner_gone";
+
 /** Owner and lease as the server reports them (present once the store records ownership). */
 export interface Ownership {
   owner?: Record<string, unknown>;
   leaseUntil?: string;
-  stuck: boolean;
+  stuck?: StuckReason;
 }
 
 export interface Info {
@@ -20,9 +23,6 @@ export interface Info {
 }
 
 export type ListedSession = SessionSummary;
-
-/** The server's answer per id asked: the ownership, or the code of why it could not be read. */
-export type OwnershipEntry = { id: string; ownership: Ownership } | { id: string; missing: string };
 
 /** An API failure with the server's stable code. */
 export class ApiError extends Error {
@@ -81,9 +81,10 @@ export const api = {
       items: ListedSession[];
       nextCursor: string | null;
       corrupt: Array<{ id: string; message: string }>;
+      /** The listed rows that are stuck, from the summaries' owner and lease. */
+      stuck: Array<{ id: string; reason: StuckReason }>;
+      now: string;
     }>(`./api/sessions${toQuery(query)}`),
-  ownership: (ids: string[]) =>
-    request<{ items: OwnershipEntry[] }>(`./api/ownership${toQuery({ ids: ids.join(",") })}`),
   counts: (query: Record<string, string | undefined>) =>
     request<{ total: number; byStatus: Record<SessionStatus, number> }>(`./api/counts${toQuery(query)}`),
   session: (id: string) =>

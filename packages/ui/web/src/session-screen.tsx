@@ -3,7 +3,7 @@ import { api, type Info, type Ownership, type Session, type SessionEvent } from 
 import { elapsed, shortTime } from "./format.js";
 import { JsonTree } from "./json-tree.js";
 import { hrefFor } from "./router.js";
-import { StatusBadge } from "./sessions-screen.js";
+import { STUCK_TEXT, StatusBadge } from "./sessions-screen.js";
 import { PAGE, Timeline } from "./timeline.js";
 
 function Field(props: { name: string; children: preact.ComponentChildren; testid?: string }) {
@@ -47,7 +47,7 @@ export function SessionScreen(props: { id: string; info: Info | null }) {
         <StatusBadge status={session.status} />
         {ownership.stuck && (
           <span class="badge stuck" data-testid="stuck">
-            stuck: lease expired
+            stuck: {STUCK_TEXT[ownership.stuck]}
           </span>
         )}
         {props.info?.allowActions && (

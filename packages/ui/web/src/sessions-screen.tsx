@@ -1,11 +1,16 @@
 import { useEffect, useState } from "preact/hooks";
-import { api, type ListedSession, type Ownership, type SessionStatus, toQuery } from "./api.js";
+import { api, type ListedSession, type SessionStatus, type StuckReason, toQuery } from "./api.js";
 import { FilterBar, filterParams, STATUSES } from "./filters.js";
 import { shortTime } from "./format.js";
-import { usePageOwnership } from "./ownership.js";
 import { hrefFor, navigate } from "./router.js";
 
 const PAGE_SIZES = [25, 50, 100, 200];
+
+/** What a stuck badge says, per core's stuckReason. */
+export const STUCK_TEXT: Record<StuckReason, string> = {
+  lease_expired: "lease expired",
+  owner_gone: "owner's process is gone",
+};
 
 export function StatusBadge(props: { status: SessionStatus }) {
   return <span class={`badge status-${props.status}`}>{props.status}</span>;
@@ -60,9 +65,9 @@ function StatusCounts(props: {
   );
 }
 
-/** One row; `ownership` arrives a round trip after the row (see usePageOwnership). */
-function SessionRow(props: { item: ListedSession; ownership: Ownership | undefined; showOwner: boolean }) {
-  const { item, ownership, showOwner } = props;
+/** One row; its summary carries owner and lease, the server says whether it is stuck. */
+function SessionRow(props: { item: ListedSession; stuck: StuckReason | undefined; showOwner: boolean }) {
+  const { item, stuck, showOwner } = props;
   return (
     <tr data-testid="session-row" data-id={item.id}>
       <td class="mono">
@@ -70,8 +75,8 @@ function SessionRow(props: { item: ListedSession; ownership: Ownership | undefin
       </td>
       <td>
         <StatusBadge status={item.status} />
-        {ownership?.stuck && (
-          <span class="badge stuck" title="active, but its lease has expired" data-testid="stuck">
+        {stuck && (
+          <span class="badge stuck" title={`active, but ${STUCK_TEXT[stuck]}`} data-testid="stuck">
             stuck
           </span>
         )}
@@ -90,7 +95,7 @@ function SessionRow(props: { item: ListedSession; ownership: Ownership | undefin
       <td class="mono">{shortTime(item.updatedAt)}</td>
       {showOwner && (
         <td class="mono">
-          {String(ownership?.owner?.id ?? "")} {shortTime(ownership?.leaseUntil)}
+          {item.owner?.id ?? ""} {shortTime(item.leaseUntil)}
         </td>
       )}
     </tr>
@@ -108,7 +113,11 @@ export function SessionsScreen(props: { params: Record<string, string> }) {
   const filterKey = JSON.stringify(filter);
   const [limit, setLimit] = useState(Number(props.params.limit ?? 50));
   const [cursors, setCursors] = useState<Array<string | null>>([null]);
-  const [page, setPage] = useState<{ items: ListedSession[]; nextCursor: string | null } | null>(null);
+  const [page, setPage] = useState<{
+    items: ListedSession[];
+    nextCursor: string | null;
+    stuck: Array<{ id: string; reason: StuckReason }>;
+  } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const cursor = cursors[cursors.length - 1] ?? null;
   const [refresh, setRefresh] = useState(0);
@@ -145,8 +154,8 @@ export function SessionsScreen(props: { params: Record<string, string> }) {
   }, [filterKey, limit, cursor, refresh]);
 
   const apply = (next: Record<string, string>) => navigate("sessions", next);
-  const owned = usePageOwnership(page?.items);
-  const showOwner = [...owned.values()].some((ownership) => ownership.owner || ownership.leaseUntil);
+  const stuck = new Map(page?.stuck.map((row) => [row.id, row.reason]));
+  const showOwner = page?.items.some((item) => item.owner || item.leaseUntil) ?? false;
   return (
     <section>
       <StatusCounts
@@ -185,7 +194,7 @@ export function SessionsScreen(props: { params: Record<string, string> }) {
         </thead>
         <tbody>
           {page?.items.map((item) => (
-            <SessionRow key={item.id} item={item} ownership={owned.get(item.id)} showOwner={showOwner} />
+            <SessionRow key={item.id} item={item} stuck={stuck.get(item.id)} showOwner={showOwner} />
           ))}
         </tbody>
       </table>
