@@ -8,7 +8,9 @@ import { eventCases } from "./events.js";
 import { exportCases } from "./export.js";
 import { fidelityCases } from "./fidelity.js";
 import { idempotencyCases } from "./idempotency.js";
+import { idempotencyReplayCases } from "./idempotency-replays.js";
 import { idCases } from "./ids.js";
+import { importManyCases } from "./import-many.js";
 import { inboxCases } from "./inbox.js";
 import { leaseCases } from "./leases.js";
 import * as lifecycle from "./lifecycle.js";
@@ -48,6 +50,7 @@ export function allCases(): CaseDefinition[] {
     ...pruneCases,
     ...fidelityCases,
     ...exportCases,
+    ...importManyCases,
     ...corruptCases,
     ...persistenceCases,
     ...watchCases,
@@ -56,6 +59,7 @@ export function allCases(): CaseDefinition[] {
     ...lifecycleList(),
     ...leaseCases,
     ...idempotencyCases,
+    ...idempotencyReplayCases,
   ];
   const seen = new Set<string>();
   for (const def of all) {

@@ -11,6 +11,7 @@ import {
   guardedPrune,
 } from "./hold-guard.js";
 import { assertSessionId, createSessionId } from "./ids.js";
+import { dropUndefined, importMany, parseImport } from "./import-records.js";
 import { inboxPage, parseInboxQuery, scanInbox } from "./inbox-query.js";
 import { readInstant } from "./instants.js";
 import { type Session, type SessionEvent, TERMINAL_STATUSES } from "./model.js";
@@ -21,8 +22,6 @@ import {
   commitInputSchema,
   createSessionInputSchema,
   eventRangeSchema,
-  importedEventSchema,
-  importedSessionSchema,
   newEventSchema,
   parseInput,
   pruneInputSchema,
@@ -33,6 +32,8 @@ import type {
   CreateSessionInput,
   DeleteOptions,
   EventRange,
+  ImportManyOptions,
+  ImportManyResult,
   ImportOptions,
   InboxPage,
   InboxQuery,
@@ -147,6 +148,7 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
     return errors.io(name, action, error);
   }
 
+  const limits = { checkSize, checkEventSize };
   const ops = makeOps(driver);
   const syncOps = syncDriver ? makeOps(syncDriver) : ops;
 
@@ -318,41 +320,19 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
         events: SessionEvent[],
         importOptions?: ImportOptions,
       ): MaybePromise<CommitResult> {
-        if (session && typeof session === "object") assertSessionId((session as Session).id, name);
-        const parsedSession = dropUndefined(
-          parseInput(importedSessionSchema, session, "session", name),
-        ) as Session;
-        if (!Array.isArray(events))
-          throw errors.invalidInput(name, "`events` to be an array", events, "Pass the exported history.");
-        const measured = events.map((event, index) =>
-          parseInput(importedEventSchema, event, `events[${index}]`, name),
-        );
-        const parsedEvents = measured.map(({ event }) => event);
+        const parsed = parseImport(name, limits, session, events);
         const { overwrite = false } = parseInput(importOptionsSchema, importOptions ?? {}, "options", name);
-        parsedEvents.forEach((event, index) => {
-          if (event.seq !== index + 1) {
-            throw errors.invalidInput(
-              name,
-              `events[${index}].seq to be ${index + 1}`,
-              event.seq,
-              "Histories are contiguous from seq 1.",
-            );
-          }
-        });
-        if (parsedSession.eventCount !== parsedEvents.length) {
-          throw errors.invalidInput(
-            name,
-            `session.eventCount to equal the ${parsedEvents.length} events given`,
-            parsedSession.eventCount,
-            "Export the session together with its whole history.",
-          );
-        }
-        checkSize("The record", parsedSession, parsedSession.id);
-        for (const { event, dataBound } of measured) checkEventSize(event, dataBound, parsedSession.id);
         const inserted = overwrite
-          ? guardedOverwrite(driver, parsedSession, parsedEvents)
-          : driver.insert(parsedSession, parsedEvents, { overwrite: false });
-        return chain(inserted, () => ({ session: parsedSession, events: parsedEvents }));
+          ? guardedOverwrite(driver, parsed.session, parsed.events)
+          : driver.insert(parsed.session, parsed.events, { overwrite: false });
+        return chain(inserted, () => parsed);
+      },
+
+      importMany(
+        records: ReadonlyArray<{ session: Session; events: SessionEvent[] }>,
+        importOptions?: ImportManyOptions,
+      ): MaybePromise<ImportManyResult> {
+        return importMany(driver, limits, records, importOptions);
       },
 
       listAwaitingInput(query?: InboxQuery): MaybePromise<InboxPage> {
@@ -452,6 +432,7 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
     prune: (input) => runSync("prune", [input]),
     importSession: (session, events, importOptions) =>
       runSync("importSession", [session, events, importOptions]),
+    importMany: (records, importOptions) => runSync("importMany", [records, importOptions]),
   };
 
   return {
@@ -470,6 +451,7 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
     prune: (input) => runAsync("prune", [input]),
     importSession: (session, events, importOptions) =>
       runAsync("importSession", [session, events, importOptions]),
+    importMany: (records, importOptions) => runAsync("importMany", [records, importOptions]),
     listAwaitingInput: (query) => runAsync("listAwaitingInput", [query]),
     deleteMany: (items) => runAsync("deleteMany", [items]),
     swapLease: (leaseName, expected, next) => runAsync("swapLease", [leaseName, expected, next]),
@@ -550,11 +532,4 @@ async function guardedFeed<T>(name: string, action: string, read: () => MaybePro
     if (isSessionKitError(error)) throw error;
     throw errors.io(name, action, error);
   }
-}
-
-function dropUndefined<T extends object>(value: T): T {
-  for (const key of Object.keys(value) as (keyof T)[]) {
-    if (value[key] === undefined) delete value[key];
-  }
-  return value;
 }
