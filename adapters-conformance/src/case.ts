@@ -100,4 +100,5 @@ export const GROUP_TITLES: Record<string, string> = {
   "SS-IDEM": "idempotent operations",
   "SS-IN": "awaiting-input inbox",
   "SS-HOLD": "legal holds",
+  "SS-RL": "one retention run at a time (store leases)",
 };

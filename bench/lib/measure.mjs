@@ -88,6 +88,8 @@ export function fmtBytes(b) {
  */
 export async function measureInterleaved(contenders, { rounds, warmup = 1, flush = false }) {
   const perOp = new Map(contenders.map((c) => [c.key, []]));
+  // This process's CPU time per op too (user + system): under load it varies far less than wall time.
+  const cpuPerOp = new Map(contenders.map((c) => [c.key, []]));
   for (let r = 0; r < warmup + rounds; r++) {
     const shift = r % contenders.length;
     const order = [...contenders.slice(shift), ...contenders.slice(0, shift)];
@@ -98,6 +100,7 @@ export async function measureInterleaved(contenders, { rounds, warmup = 1, flush
       collectGarbage();
       const { ops, fn } = c;
       let us;
+      const cpu0 = process.cpuUsage();
       if (c.sync) {
         const t0 = now();
         for (let i = 0; i < ops; i++) fn(i, ctx);
@@ -107,11 +110,17 @@ export async function measureInterleaved(contenders, { rounds, warmup = 1, flush
         for (let i = 0; i < ops; i++) await fn(i, ctx);
         us = usSince(t0);
       }
+      const cpu = process.cpuUsage(cpu0);
       if (c.teardown) await c.teardown(ctx);
-      if (r >= warmup) perOp.get(c.key).push(us / ops);
+      if (r >= warmup) {
+        perOp.get(c.key).push(us / ops);
+        cpuPerOp.get(c.key).push((cpu.user + cpu.system) / ops);
+      }
     }
   }
   const out = {};
-  for (const c of contenders) out[c.key] = summarise(perOp.get(c.key), c.ops);
+  for (const c of contenders) {
+    out[c.key] = { ...summarise(perOp.get(c.key), c.ops), cpuUs: median(cpuPerOp.get(c.key)) };
+  }
   return out;
 }

@@ -17,6 +17,7 @@ import { persistenceCases } from "./persistence.js";
 import { pruneCases } from "./prune.js";
 import { queryCases } from "./queries.js";
 import { rangeCases } from "./ranges.js";
+import { retentionLeaseCases } from "./retention-lease.js";
 import { statsCases } from "./stats.js";
 import { storeLifecycleCases } from "./store-lifecycle.js";
 import { summaryCases } from "./summaries.js";
@@ -51,6 +52,7 @@ export function allCases(): CaseDefinition[] {
     ...persistenceCases,
     ...watchCases,
     ...inboxCases,
+    ...retentionLeaseCases,
     ...lifecycleList(),
     ...leaseCases,
     ...idempotencyCases,

@@ -39,6 +39,7 @@ import type {
   SessionStore,
   SyncSessionStore,
 } from "./store.js";
+import { parseLeaseSwap } from "./store-lease.js";
 import { createWatchHub, PAGE, type WatchHub } from "./watch-hub.js";
 import { watchItems } from "./watch-iterate.js";
 import { parseWatch } from "./watch-options.js";
@@ -83,7 +84,11 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
   const name = driver.name;
   const syncDriver = options.syncDriver;
   const clock = options.clock ?? systemClock;
-  const capabilities = Object.freeze({ ...driver.capabilities, watch: driver.changes !== undefined });
+  const capabilities = Object.freeze({
+    ...driver.capabilities,
+    watch: driver.changes !== undefined,
+    namedLeases: driver.swapLease !== undefined,
+  });
   const maxBytes = capabilities.maxPayloadBytes;
   let closed = false;
   let closing: Promise<void> | undefined;
@@ -357,6 +362,12 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
             );
         return chain(rows, ({ items }) => inboxPage(items, filter, limit));
       },
+
+      swapLease(leaseName: string, expected: string | null, next: string | null) {
+        if (!driver.swapLease) throw errors.unsupported(name, "swapLease");
+        parseLeaseSwap(leaseName, expected, next, name);
+        return driver.swapLease(leaseName, expected, next);
+      },
     };
   }
 
@@ -380,14 +391,21 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
     });
     inflight.add(tracked);
     tracked.then(
-      () => {
+      (result) => {
         inflight.delete(tracked);
-        // This handle's own writes wake its watchers at once, without waiting for the driver's hint.
-        if (hub && !READS.has(action)) hub.wake();
+        wakeAfter(action, args, result);
       },
       () => inflight.delete(tracked),
     );
     return tracked;
+  }
+
+  /**
+   * This handle's own writes wake its watchers at once, without waiting for the driver's hint (a
+   * SQLite connection never sees its own commits in data_version), naming the session when known.
+   */
+  function wakeAfter(action: keyof Ops, args: unknown[], result: unknown): void {
+    if (hub && !READS.has(action)) hub.wake(touchedSession(action, args, result));
   }
 
   function runSync<K extends keyof Ops>(action: K, args: Parameters<Ops[K]>): Awaited<ReturnType<Ops[K]>> {
@@ -401,6 +419,7 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
           `[${name}] The driver answered ${action} asynchronously; its sync face is unusable.`,
         );
       }
+      wakeAfter(action, args, result);
       return result as Awaited<ReturnType<Ops[K]>>;
     } catch (error) {
       throw wrap(error, action);
@@ -440,6 +459,7 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
     importSession: (session, events, importOptions) =>
       runAsync("importSession", [session, events, importOptions]),
     listAwaitingInput: (query) => runAsync("listAwaitingInput", [query]),
+    swapLease: (leaseName, expected, next) => runAsync("swapLease", [leaseName, expected, next]),
     watch(scope, watchOptions) {
       const feed = driver.changes;
       if (!feed) throw errors.unsupported(name, "watch");
@@ -488,7 +508,23 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
   };
 }
 
-const READS = new Set(["get", "getWithHistory", "readEvents", "list", "count", "stats"]);
+const READS = new Set([
+  "get",
+  "getWithHistory",
+  "readEvents",
+  "list",
+  "count",
+  "stats",
+  "listAwaitingInput",
+  "swapLease",
+]);
+
+/** The one session a successful write changed, when its arguments or result name it (prune: unknown). */
+function touchedSession(action: string, args: unknown[], result: unknown): string | undefined {
+  if (action === "commit" || action === "delete") return args[0] as string;
+  if (action === "create" || action === "importSession") return (result as CommitResult).session.id;
+  return undefined;
+}
 
 async function guardedFeed<T>(name: string, action: string, read: () => MaybePromise<T>): Promise<T> {
   try {

@@ -15,6 +15,7 @@ export type {
   CommitPlan,
   InboxFilter,
   IndexedStoreDriver,
+  LeaseSwap,
   ListPosition,
   MaybePromise,
   NewChange,
@@ -93,6 +94,7 @@ export type {
   StoreCapabilities,
   SyncSessionStore,
 } from "./store.js";
+export { LEASE_NAME_PATTERN, MAX_LEASE_TEXT } from "./store-lease.js";
 export {
   commitChange,
   decodeChange,

@@ -1,5 +1,11 @@
 import type { Session, SessionEvent, SessionStatus, SessionSummary } from "./model.js";
-import type { CorruptRecordReport, InboxItem, MetadataFilterValue, StoreCapabilities } from "./store.js";
+import type {
+  CorruptRecordReport,
+  InboxItem,
+  LeaseSwap,
+  MetadataFilterValue,
+  StoreCapabilities,
+} from "./store.js";
 import type { ChangeFeed } from "./watch-types.js";
 
 /** A value, or a promise of it: sync drivers return values, async ones promises. */
@@ -200,6 +206,14 @@ export interface StoreDriver {
     after: ListPosition | undefined,
     limit: number,
   ): MaybePromise<{ items: InboxItem[] }>;
+  /**
+   * Store-wide named leases (one runner at a time across processes: applyRetention). A
+   * compare-and-set of the text stored under `name`: stores `next` (null: removes it) only if the
+   * text held now is `expected` (null: none), atomically across handles and processes as far as
+   * `capabilities` claim; returns the text held afterwards. The text is opaque to the driver.
+   * Absent: store.swapLease is ERR_UNSUPPORTED_CAPABILITY.
+   */
+  swapLease?(name: string, expected: string | null, next: string | null): MaybePromise<LeaseSwap>;
   /** Releases what this driver opened. Called once, after every operation in flight settled. */
   close(): MaybePromise<void>;
 }
@@ -209,4 +223,4 @@ export type IndexedStoreDriver = StoreDriver &
   Required<Pick<StoreDriver, "list" | "stats" | "count" | "prune">>;
 
 export type { ChangeFacts, ChangeFeed, ChangeRecord, NewChange } from "./watch-types.js";
-export type { SessionEvent };
+export type { LeaseSwap, SessionEvent };

@@ -44,6 +44,7 @@ export function createMemoryDriver(options: MemoryStoreOptions = {}): IndexedSto
   // (it was 40% of a commit and nearly all of getWithHistory, ~1.2 µs per event).
   const clone = copyJson;
   const log = createMemoryChangeLog();
+  const leases = new Map<string, string>();
 
   const driver: StoreDriver = {
     name,
@@ -94,9 +95,17 @@ export function createMemoryDriver(options: MemoryStoreOptions = {}): IndexedSto
       log.record(deleteChange(id, entry.session));
       return entries.delete(id);
     },
+    swapLease(leaseName, expected, next) {
+      const held = leases.get(leaseName) ?? null;
+      if (held !== expected) return { swapped: false, current: held };
+      if (next === null) leases.delete(leaseName);
+      else leases.set(leaseName, next);
+      return { swapped: true, current: next };
+    },
     changes: log.feed,
     close() {
       entries.clear();
+      leases.clear();
       log.clear();
     },
   };

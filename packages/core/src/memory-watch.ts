@@ -6,7 +6,7 @@ import type { ChangeFeed, ChangeRecord, NewChange } from "./watch-types.js";
  */
 export function createMemoryChangeLog() {
   const changes: ChangeRecord[] = [];
-  const listeners = new Set<() => void>();
+  const listeners = new Set<(sessionId?: string) => void>();
   const feed: ChangeFeed = {
     read(after, limit) {
       const from = Math.max(0, Math.min(after, changes.length));
@@ -22,7 +22,7 @@ export function createMemoryChangeLog() {
     feed,
     record(change: NewChange): void {
       changes.push({ ...change, pos: changes.length + 1 });
-      for (const wake of listeners) queueMicrotask(wake);
+      for (const wake of listeners) queueMicrotask(() => wake(change.sessionId));
     },
     clear(): void {
       changes.length = 0;

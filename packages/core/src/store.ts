@@ -47,6 +47,8 @@ export interface StoreCapabilities {
   idempotency?: boolean;
   /** `store.watch()` delivers a live, resumable change feed (set by the wrapper when the driver has `changes`). */
   watch?: boolean;
+  /** `store.swapLease()` works: one retention run at a time (set by the wrapper when the driver has `swapLease`). */
+  namedLeases?: boolean;
 }
 
 /** Fields a new session is created with. The store sets createdAt, updatedAt, version 1 and eventCount. */
@@ -309,6 +311,12 @@ export interface SessionStore {
   importSession(session: Session, events: SessionEvent[], options?: ImportOptions): Promise<CommitResult>;
   /** Sessions with open input requests, in the list order, with cursors (see InboxQuery). */
   listAwaitingInput(query?: InboxQuery): Promise<InboxPage>;
+  /**
+   * A store-wide named lease, compare-and-set: stores `next` (null removes it) under `name` only if
+   * the text held now is `expected` (null: none), atomically across handles and processes. It is
+   * how applyRetention runs alone; ERR_UNSUPPORTED_CAPABILITY when the driver has no leases.
+   */
+  swapLease(name: string, expected: string | null, next: string | null): Promise<LeaseSwap>;
   /** The synchronous face of this store; ERR_UNSUPPORTED_CAPABILITY unless capabilities.sync. */
   sync(): SyncSessionStore;
   /**
@@ -319,6 +327,12 @@ export interface SessionStore {
   watch(scope: WatchScope, options?: WatchOptions): AsyncIterable<WatchItem>;
   /** Waits for operations in flight, releases resources; later calls reject with ERR_STORE_CLOSED. Idempotent. */
   close(): Promise<void>;
+}
+
+/** What swapLease did: whether it stored `next`, and the text held under the name afterwards. */
+export interface LeaseSwap {
+  swapped: boolean;
+  current: string | null;
 }
 
 /** The same contract, synchronous (embedded stores only). */

@@ -1,6 +1,8 @@
 import { errors, isSessionKitError } from "./errors.js";
 import type { SessionEvent } from "./model.js";
+import type { ParsedScope } from "./watch-scope.js";
 import type { ChangeFeed, ChangeRecord } from "./watch-types.js";
+import { createWaiterIndex, type Waiter } from "./watch-waiters.js";
 
 /** A change and its events, read at most once per handle however many watchers want them. */
 export interface HubEntry {
@@ -34,8 +36,10 @@ function entryOf(change: ChangeRecord, readEvents: EventReader): HubEntry {
 
 /**
  * One per store handle: the shared wake-up and the shared read of the change log. However many
- * watchers wait, a commit costs one read of the log (and one read of its events) per handle; the
- * driver's wake-up runs only while someone watches. Caught-up watchers read the in-memory window;
+ * watchers wait, a commit costs at most one read of the log (and one read of its events) per
+ * handle, and none when the wake-up names a session no watcher follows; it wakes only the watchers
+ * the change concerns (watch-waiters.ts). The driver's wake-up runs only while someone watches.
+ * Caught-up watchers read the in-memory window;
  * the window is bounded (WINDOW changes), so a slow consumer costs nothing here: once it falls
  * behind the window it re-reads the store from its own position (back-pressure by replay).
  */
@@ -50,7 +54,7 @@ export function createWatchHub(feed: ChangeFeed, readEvents: EventReader, compon
   let refreshing: Promise<void> | undefined;
   let dirty = false;
   let closed = false;
-  const waiters = new Set<{ pos: number; resolve(): void; reject(error: unknown): void }>();
+  const waiters = createWaiterIndex();
 
   /**
    * The next page after this handle's head. A handle that fell further behind than the log keeps
@@ -63,37 +67,32 @@ export function createWatchHub(feed: ChangeFeed, readEvents: EventReader, compon
       return await feed.read(head, PAGE);
     } catch (error) {
       if (!isSessionKitError(error, "ERR_CURSOR_EXPIRED")) throw error;
-      head = await feed.head();
-      windowFrom = head;
-      window = [];
+      restartAt(await feed.head());
       return [];
     }
   }
 
+  /** An empty window at the store's head; a waiter behind it was never checked here: it reads the store. */
+  function restartAt(storeHead: number): void {
+    head = storeHead;
+    windowFrom = head;
+    window = [];
+    waiters.wakeBehind(head);
+  }
+
   async function refreshOnce(): Promise<void> {
-    if (head < 0) {
-      head = await feed.head();
-      windowFrom = head;
-      window = [];
-    }
+    if (head < 0) restartAt(await feed.head());
     for (;;) {
       const batch = await readAfterHead();
-      for (const change of batch) {
-        if (change.pos <= head) continue;
-        window.push(entryOf(change, readEvents));
-        head = change.pos;
-      }
+      const fresh = batch.filter((change) => change.pos > head);
+      for (const change of fresh) window.push(entryOf(change, readEvents));
+      if (fresh.length > 0) head = fresh[fresh.length - 1]!.pos;
+      waiters.settle(fresh, head);
       if (batch.length < PAGE) break;
     }
     if (window.length > WINDOW) {
       const dropped = window.splice(0, window.length - WINDOW);
       windowFrom = dropped[dropped.length - 1]!.change.pos;
-    }
-    for (const waiter of [...waiters]) {
-      if (head > waiter.pos) {
-        waiters.delete(waiter);
-        waiter.resolve();
-      }
     }
   }
 
@@ -116,8 +115,12 @@ export function createWatchHub(feed: ChangeFeed, readEvents: EventReader, compon
     return refreshing;
   }
 
-  const wake = () => {
-    if (!closed && members > 0) refresh().catch(() => undefined);
+  /** `sessionId`: the one session the change touched, when the waker knows it (a hint, like the wake-up). */
+  const wake = (sessionId?: string) => {
+    if (closed || members === 0) return;
+    // A change nobody here follows is read later, with the next one somebody does (the window
+    // lags meanwhile; a watcher that starts waiting reads at once).
+    if (waiters.concerned(sessionId)) refresh().catch(() => undefined);
   };
 
   function join(): void {
@@ -126,7 +129,7 @@ export function createWatchHub(feed: ChangeFeed, readEvents: EventReader, compon
     stopWake = feed.subscribe(wake);
     // Not unref'd: like an open socket, a waiting watcher keeps the process alive (a script whose
     // only work is `for await (… of store.watch(…))` must not exit); abort or close() ends it.
-    timer = setInterval(wake, feed.pollMs ?? 1000);
+    timer = setInterval(() => wake(), feed.pollMs ?? 1000);
   }
 
   function leave(): void {
@@ -141,14 +144,16 @@ export function createWatchHub(feed: ChangeFeed, readEvents: EventReader, compon
   }
 
   return {
-    /** Registers a watcher; returns its idempotent leave. */
-    join(): () => void {
+    /** Registers a watcher of `scope`; returns its idempotent leave. */
+    join(scope: ParsedScope): () => void {
       if (closed) throw errors.closed(component);
+      const uncount = waiters.join(scope);
       join();
       let left = false;
       return () => {
         if (left) return;
         left = true;
+        uncount();
         leave();
       };
     },
@@ -176,26 +181,32 @@ export function createWatchHub(feed: ChangeFeed, readEvents: EventReader, compon
       return batch.map((change) => entryOf(change, readEvents));
     },
 
-    /** Resolves once a change past `pos` may exist (or on abort); rejects when the store closes. */
-    waitPast(pos: number, signal?: AbortSignal): Promise<void> {
+    /**
+     * Resolves once a change past `pos` that concerns `scope` may exist (or on abort), with the
+     * position to read on from: every change up to it was checked and is not the scope's. Rejects
+     * when the store closes.
+     */
+    waitPast(pos: number, scope: ParsedScope, signal?: AbortSignal): Promise<number> {
       if (closed) return Promise.reject(errors.closed(component));
-      if (head > pos || signal?.aborted) return Promise.resolve();
-      return new Promise<void>((resolve, reject) => {
-        const waiter = {
+      if (head > pos || signal?.aborted) return Promise.resolve(pos);
+      return new Promise<number>((resolve, reject) => {
+        const waiter: Waiter = {
           pos,
-          resolve: () => {
+          scope,
+          resolve: (from) => {
             signal?.removeEventListener("abort", onAbort);
-            resolve();
+            resolve(from);
           },
           reject,
         };
         const onAbort = () => {
-          waiters.delete(waiter);
-          resolve();
+          waiters.remove(waiter);
+          resolve(waiter.pos);
         };
         signal?.addEventListener("abort", onAbort, { once: true });
         waiters.add(waiter);
-        // The first waiter after a quiet spell (or a cursor ahead of this handle) reads at once.
+        // The window may lag (a quiet spell, a skipped wake-up, a cursor ahead): read at once. Only
+        // a watcher back from its consumer or new gets here; one that nothing concerned sleeps on.
         wake();
       });
     },
@@ -212,8 +223,7 @@ export function createWatchHub(feed: ChangeFeed, readEvents: EventReader, compon
       stopWake?.();
       stopWake = undefined;
       clearInterval(timer);
-      for (const waiter of waiters) waiter.reject(errors.closed(component));
-      waiters.clear();
+      waiters.rejectAll(errors.closed(component));
     },
   };
 }

@@ -1,8 +1,9 @@
 import { isSessionKitError } from "./errors.js";
-import type { SessionEvent, SessionStatus } from "./model.js";
+import type { SessionEvent } from "./model.js";
 import { encodeWatchCursor, type WatchPosition } from "./watch-cursor.js";
 import type { HubEntry, WatchHub } from "./watch-hub.js";
-import type { ChangeFacts, ChangeRecord, WatchChange, WatchItem } from "./watch-types.js";
+import { type ParsedScope, scopeMatches } from "./watch-scope.js";
+import type { ChangeRecord, WatchChange, WatchItem } from "./watch-types.js";
 
 /** Wait before re-reading when the log said "more" but nothing could be read yet. */
 const IDLE_RETRY_MS = 20;
@@ -19,11 +20,6 @@ function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
-/** A parsed scope: one session, or a filter (statuses de-duplicated). */
-export type ParsedScope =
-  | { sessionId: string }
-  | { filter: { userId?: string; channelId?: string; mode?: string; statuses?: SessionStatus[] } };
-
 /** Where a watch starts: now, a cursor, the log's start, or (one session) after a seq. */
 export type WatchStart =
   | { kind: "now" }
@@ -33,25 +29,6 @@ export type WatchStart =
 
 /** Reads a session's events fromSeq.. (one page); [] when the session does not exist. */
 export type HistoryReader = (id: string, fromSeq: number) => Promise<SessionEvent[]>;
-
-function factsMatch(
-  facts: ChangeFacts | undefined,
-  filter: Extract<ParsedScope, { filter: unknown }>["filter"],
-) {
-  if (!facts) return false;
-  if (filter.userId !== undefined && facts.userId !== filter.userId) return false;
-  if (filter.channelId !== undefined && facts.channelId !== filter.channelId) return false;
-  if (filter.mode !== undefined && facts.mode !== filter.mode) return false;
-  if (filter.statuses !== undefined && !filter.statuses.includes(facts.status)) return false;
-  return true;
-}
-
-/** True when the change concerns the scope: a filter matches the state before or after it. */
-export function scopeMatches(scope: ParsedScope, change: ChangeRecord): boolean {
-  if ("sessionId" in scope) return change.sessionId === scope.sessionId;
-  if (Object.keys(scope.filter).length === 0) return true;
-  return factsMatch(change.after, scope.filter) || factsMatch(change.before, scope.filter);
-}
 
 function describe(change: ChangeRecord): WatchChange {
   const status = change.after?.status;
@@ -72,7 +49,7 @@ export async function* watchItems(
   readHistory: HistoryReader,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<WatchItem> {
-  const leave = hub.join();
+  const leave = hub.join(scope);
   signal?.addEventListener("abort", leave, { once: true });
   const sessionId = "sessionId" in scope ? scope.sessionId : undefined;
   try {
@@ -117,7 +94,7 @@ export async function* watchItems(
         // A head past what can be read (a change not yet visible here) must not spin the loop.
         empty += 1;
         if (empty > 1) await pause(IDLE_RETRY_MS, signal);
-        await hub.waitPast(after, signal);
+        after = await hub.waitPast(after, scope, signal);
         continue;
       }
       empty = 0;

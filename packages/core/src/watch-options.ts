@@ -4,7 +4,8 @@ import { assertSessionId } from "./ids.js";
 import { SESSION_STATUSES } from "./model.js";
 import { parseInput } from "./schemas.js";
 import { decodeWatchCursor } from "./watch-cursor.js";
-import type { ParsedScope, WatchStart } from "./watch-iterate.js";
+import type { WatchStart } from "./watch-iterate.js";
+import type { ParsedScope } from "./watch-scope.js";
 
 const statusSchema = z.enum(SESSION_STATUSES);
 const filterSchema = z.strictObject({

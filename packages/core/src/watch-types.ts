@@ -91,8 +91,12 @@ export interface ChangeFeed {
   read(after: number, limit: number): MaybePromise<ChangeRecord[]>;
   /** The pos of the latest committed change (0 when there is none). */
   head(): MaybePromise<number>;
-  /** Starts the wake-up and returns its stop; the wrapper runs one per store handle, while it has watchers. */
-  subscribe(wake: () => void): () => void;
+  /**
+   * Starts the wake-up and returns its stop; the wrapper runs one per store handle, while it has
+   * watchers. A driver that knows which session a change touched passes its id: a wake-up for a
+   * session nobody on the handle follows then costs no read of the log.
+   */
+  subscribe(wake: (sessionId?: string) => void): () => void;
   /** Milliseconds between backstop re-reads while watchers wait (default 1000). */
   pollMs?: number;
 }

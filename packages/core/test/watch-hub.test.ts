@@ -1,36 +1,95 @@
 import { describe, expect, it } from "vitest";
 import { createMemoryDriver, defineSessionStore, SessionKitError } from "../src/driver-entry.js";
-import { createManualClock, createMemoryStore, createSessionManager, type WatchItem } from "../src/index.js";
+import {
+  createManualClock,
+  createMemoryStore,
+  createSessionManager,
+  type SessionStore,
+} from "../src/index.js";
 import { take } from "./watch-take.js";
+
+/** A memory store whose change-log reads are counted (no backstop re-read during a test). */
+function countingStore() {
+  const driver = createMemoryDriver();
+  const feed = driver.changes!;
+  let count = 0;
+  const store = defineSessionStore({
+    ...driver,
+    changes: {
+      ...feed,
+      pollMs: 3_600_000,
+      read(after, limit) {
+        count += 1;
+        return feed.read(after, limit);
+      },
+    },
+  });
+  return { store, reads: () => count };
+}
+
+async function sessions(store: SessionStore, count: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let k = 0; k < count; k++) ids.push((await store.create({ mode: "m", task: `t${k}` })).session.id);
+  return ids;
+}
 
 describe("watch hub", () => {
   it("200 idle watchers on one handle share one read of the change log per commit", async () => {
-    const driver = createMemoryDriver();
-    const feed = driver.changes!;
-    let reads = 0;
-    const store = defineSessionStore({
-      ...driver,
-      changes: {
-        ...feed,
-        read(after, limit) {
-          reads += 1;
-          return feed.read(after, limit);
-        },
-      },
-    });
+    const { store, reads } = countingStore();
     const { session } = await store.create({ mode: "m", task: "t" });
     const controller = new AbortController();
     const watchers = Array.from({ length: 200 }, () =>
       take(store.watch(session.id, { signal: controller.signal }), 1),
     );
     await new Promise((resolve) => setTimeout(resolve, 30));
-    const before = reads;
+    const before = reads();
     await store.commit(session.id, { events: [{ type: "tick" }] });
     const got = await Promise.all(watchers);
     expect(got.every((items) => items[0]?.event?.seq === 1)).toBe(true);
     // One coalesced refresh (its read plus the empty read that ends it), whatever the watcher count.
-    expect(reads - before).toBeLessThanOrEqual(4);
+    expect(reads() - before).toBeLessThanOrEqual(4);
     controller.abort();
+    await store.close();
+  });
+
+  it("a commit wakes only the watchers it concerns: 200 watchers of other sessions cost no read of the log", async () => {
+    const { store, reads } = countingStore();
+    const others = await sessions(store, 10);
+    const { session: busy } = await store.create({ mode: "m", task: "busy" });
+    const controller = new AbortController();
+    const watchers = Array.from({ length: 200 }, (_, w) =>
+      take(store.watch(others[w % others.length]!, { signal: controller.signal }), 1),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const before = reads();
+    for (let k = 0; k < 50; k++) await store.commit(busy.id, { events: [{ type: "e", data: { k } }] });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(reads() - before).toBe(0);
+    // Their own sessions still wake them, past the 50 changes they slept through.
+    await store.commit(others[3]!, { events: [{ type: "mine" }] });
+    const mine = await Promise.all(watchers.filter((_, w) => w % others.length === 3));
+    expect(mine.map((items) => items[0]?.event?.type)).toEqual(Array(20).fill("mine"));
+    controller.abort();
+    await Promise.all(watchers);
+    await store.close();
+  });
+
+  it("200 filter watchers that a commit does not match cost one read of the log per commit, not more", async () => {
+    const { store, reads } = countingStore();
+    const { session: busy } = await store.create({ mode: "m", task: "busy", userId: "u_busy" });
+    const controller = new AbortController();
+    const watchers = Array.from({ length: 200 }, (_, w) =>
+      take(store.watch({ userId: `u_${w}` }, { signal: controller.signal }), 1),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const before = reads();
+    for (let k = 0; k < 50; k++) await store.commit(busy.id, { events: [{ type: "e", data: { k } }] });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(reads() - before).toBeLessThanOrEqual(50);
+    const { session } = await store.create({ mode: "m", task: "t", userId: "u_7" });
+    expect((await watchers[7]!)[0]?.sessionId).toBe(session.id);
+    controller.abort();
+    await Promise.all(watchers);
     await store.close();
   });
 

@@ -16,6 +16,7 @@ import {
 import { eventArrays, fromTextKey, sessionRow } from "./encode.js";
 import { quoteSchema } from "./migrations.js";
 import { isRetryable, toStoreError } from "./pg-errors.js";
+import { swapPgLease } from "./pg-lease.js";
 import type { PoolClientLike, PoolLike, QueryableLike } from "./pool.js";
 import { inboxSql, statements, whereClause } from "./sql.js";
 
@@ -329,6 +330,9 @@ export function createPostgresDriver(options: PostgresDriverOptions): StoreDrive
         if (!dryRun) for (const row of rows) lastSeen.delete(row.id);
         return rows.map((row) => row.id);
       }),
+
+    swapLease: (leaseName, expected, next) =>
+      run("swapLease", () => swapPgLease(pool, quoteSchema(options.schema), leaseName, expected, next)),
 
     close: () => options.release(),
   };

@@ -55,6 +55,15 @@ export const MIGRATIONS: readonly Migration[] = [
     name: "inbox columns: awaiting and the earliest expiry of the open requests, partial indexes",
     sql: inboxSql,
   },
+  {
+    version: 4,
+    name: "sessionkit_leases: store-wide named leases (one retention run at a time)",
+    // A row, not a session-level advisory lock: an advisory lock lives on one connection, which a
+    // pool hands around and a dead client holds until TCP notices; a row says who holds it and
+    // until when, and is changed by compare-and-set statements from any connection.
+    sql: (s) =>
+      `CREATE TABLE ${s}.sessionkit_leases (name text COLLATE "C" PRIMARY KEY, holder text NOT NULL);`,
+  },
 ];
 
 /** The LISTEN/NOTIFY channel of a schema's change log (notifications carry only the pos). */

@@ -32,6 +32,7 @@ export const postgresStoreCapabilities: StoreCapabilities = Object.freeze({
   leases: true,
   idempotency: true,
   watch: true,
+  namedLeases: true,
 });
 
 /**

@@ -247,6 +247,16 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec("CREATE INDEX sessions_stats ON sessions (status, mode, iterations, event_count)");
     },
   },
+  {
+    version: 8,
+    description: "sessionkit_leases: store-wide named leases (one retention run at a time)",
+    // A row per lease, changed by a compare-and-set inside BEGIN IMMEDIATE. A row, not a file lock
+    // or an advisory lock: SQLite has no advisory locks, and a row is seen by every process that
+    // opens the file, survives a crash as plain data, and its holder text says who holds it.
+    up(db) {
+      db.exec("CREATE TABLE sessionkit_leases (name TEXT PRIMARY KEY NOT NULL, holder TEXT NOT NULL) STRICT");
+    },
+  },
 ];
 
 /** The schema version this release writes. */

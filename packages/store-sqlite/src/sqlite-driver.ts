@@ -62,6 +62,9 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
   const SELECT_LAST_EVENTS =
     "SELECT e.seq, e.timestamp, e.type, e.data FROM sessions s LEFT JOIN events e ON e.session_id = s.id WHERE s.id = ? ORDER BY e.seq DESC LIMIT ?";
 
+  const UPSERT_LEASE =
+    "INSERT INTO sessionkit_leases (name, holder) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET holder = excluded.holder";
+
   function run<T>(what: string, fn: () => T): T {
     try {
       return fn();
@@ -316,6 +319,21 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
           return ids;
         });
       });
+    },
+
+    swapLease(leaseName, expected, next) {
+      return run(`swap the "${leaseName}" lease`, () =>
+        tx.write(() => {
+          const row = prepared("SELECT holder FROM sessionkit_leases WHERE name = ?").get(leaseName) as
+            | { holder: string }
+            | undefined;
+          const current = row?.holder ?? null;
+          if (current !== expected) return { swapped: false, current };
+          if (next === null) prepared("DELETE FROM sessionkit_leases WHERE name = ?").run(leaseName);
+          else prepared(UPSERT_LEASE).run(leaseName, next);
+          return { swapped: true, current: next };
+        }),
+      );
     },
 
     close() {

@@ -20,6 +20,7 @@ import { thisProcess } from "./process-identity.js";
 import { findPage, listAll } from "./queries.js";
 import { managerClosed, readOps } from "./read-ops.js";
 import { applyRetention, type RetentionPolicy } from "./retention.js";
+import { acquireRetentionLease } from "./retention-lease.js";
 import {
   COMPONENT,
   claimOptionsSchema,
@@ -236,9 +237,16 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
 
     async applyRetention(runOptions) {
       guard();
-      const { dryRun = false, policies } = parse(retentionRunSchema, runOptions ?? {}, "options");
+      const { dryRun = false, policies, waitMs } = parse(retentionRunSchema, runOptions ?? {}, "options");
       const rules = (policies ?? parsed.retention ?? []) as RetentionPolicy[];
-      return applyRetention(store, clock, rules, dryRun);
+      // A dry run changes nothing, so it needs no lease; a store without leases runs unguarded.
+      if (dryRun || !store.capabilities.namedLeases) return applyRetention(store, clock, rules, dryRun);
+      const lease = await acquireRetentionLease(store, clock, waitMs === undefined ? {} : { waitMs });
+      try {
+        return await applyRetention(store, clock, rules, false, lease);
+      } finally {
+        await lease.release();
+      }
     },
 
     async listHolds() {

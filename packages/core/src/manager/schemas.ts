@@ -121,6 +121,7 @@ const retentionPolicySchema = z.strictObject({
 export const retentionRunSchema = z.strictObject({
   dryRun: z.boolean().optional(),
   policies: z.array(retentionPolicySchema).optional(),
+  waitMs: z.number().int().min(0).max(86_400_000).optional(),
 });
 
 /** Options of createSessionManager. */

@@ -218,9 +218,15 @@ export interface SessionManager {
   setExpiry(id: string, expiresAt: string | number | Date | null, call?: CallOptions): Promise<Session>;
   /**
    * Applies the retention policies (the manager's, or `policies`): a dry run reports exactly what
-   * the real run removes; held sessions are never removed.
+   * the real run removes; held sessions are never removed. A real run holds the store's retention
+   * lease (one run at a time across processes): another run's gets ERR_RETENTION_BUSY naming the
+   * holder, after waiting up to `waitMs` (default 0) for it to finish.
    */
-  applyRetention(options?: { dryRun?: boolean; policies?: RetentionPolicy[] }): Promise<RetentionResult>;
+  applyRetention(options?: {
+    dryRun?: boolean;
+    policies?: RetentionPolicy[];
+    waitMs?: number;
+  }): Promise<RetentionResult>;
   /** Every held session with its hold, in the list order (reads each session: O(sessions)). */
   listHolds(): Promise<Array<{ session: SessionSummary; hold: LegalHold }>>;
   /**
