@@ -54,6 +54,8 @@ export interface CaseEnv {
   readonly crashIterations: number;
   /** Expired sessions the cross-process sweep case (SS-LS-06) sweeps. */
   readonly sweepSessions: number;
+  /** Duplicate submissions per process and operation id in SS-IDEM-03. */
+  readonly duplicateCopies: number;
   /** `harness.create(ctx)`, closed after the case. Calling it twice returns the same store. */
   open(): Promise<SessionStore>;
   /** `harness.reopen(ctx)`: a new independent handle on the same storage, closed after the case. */

@@ -14,6 +14,7 @@ export interface RunSettings {
   iterations: number;
   crashIterations: number;
   sweepSessions: number;
+  duplicateCopies: number;
   /** The run's seed for race offsets. */
   seed: number;
   /** Told about every settled race round. */
@@ -47,6 +48,7 @@ export function createCaseEnv(
     iterations: settings.iterations,
     crashIterations: settings.crashIterations,
     sweepSessions: settings.sweepSessions,
+    duplicateCopies: settings.duplicateCopies,
     open() {
       primary ??= Promise.resolve(harness.create(ctx)).then((store) => {
         capabilities ??= store.capabilities;

@@ -8,6 +8,7 @@ import { eventCases } from "./events.js";
 import { exportCases } from "./export.js";
 import { fidelityCases } from "./fidelity.js";
 import { idempotencyCases } from "./idempotency.js";
+import { idempotencyReplayCases } from "./idempotency-replays.js";
 import { idCases } from "./ids.js";
 import { inboxCases } from "./inbox.js";
 import { leaseCases } from "./leases.js";
@@ -56,6 +57,7 @@ export function allCases(): CaseDefinition[] {
     ...lifecycleList(),
     ...leaseCases,
     ...idempotencyCases,
+    ...idempotencyReplayCases,
   ];
   const seen = new Set<string>();
   for (const def of all) {

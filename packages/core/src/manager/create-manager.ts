@@ -17,7 +17,7 @@ import { createListeners } from "./listeners.js";
 import { buildStart, operationMethods, operationOf, type RunCall } from "./operations.js";
 import { resolveOwnership } from "./ownership-options.js";
 import { thisProcess } from "./process-identity.js";
-import { findPage, listAll } from "./queries.js";
+import { findPage, listAll, listHolds } from "./queries.js";
 import { managerClosed, readOps } from "./read-ops.js";
 import { applyRetention, type RetentionPolicy } from "./retention.js";
 import { acquireRetentionLease } from "./retention-lease.js";
@@ -26,13 +26,14 @@ import {
   claimOptionsSchema,
   closeOptionsSchema,
   managerOptionsSchema,
+  operationIdOptionsSchema,
   parse,
   respondSchema,
   retentionRunSchema,
   sweeperOptionsSchema,
   sweepOptionsSchema,
 } from "./schemas.js";
-import { sweepOnce } from "./sweeper.js";
+import { startSweeping, sweepOnce } from "./sweeper.js";
 import { createSyncFace } from "./sync-face.js";
 import type { Operation } from "./transitions.js";
 import type {
@@ -158,17 +159,20 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       }
     },
 
-    claim(id, claimOptions) {
+    async claim(id, claimOptions) {
       guard();
       assertSessionId(id, COMPONENT);
-      const { owner, leaseMs } = parse(claimOptionsSchema, claimOptions ?? {}, "options");
-      return claims.claim(id, owner, leaseMs ?? ownership.leaseMs);
+      const { owner, leaseMs, operationId } = parse(claimOptionsSchema, claimOptions ?? {}, "options");
+      assertOperationId(operationId);
+      return claims.claim(id, owner, leaseMs ?? ownership.leaseMs, operationId as string | undefined);
     },
 
-    release(id) {
+    async release(id, releaseOptions) {
       guard();
       assertSessionId(id, COMPONENT);
-      return claims.release(id);
+      const { operationId } = parse(operationIdOptionsSchema, releaseOptions ?? {}, "options");
+      assertOperationId(operationId);
+      return claims.release(id, operationId as string | undefined);
     },
 
     ownerId: ownership.ownerId,
@@ -182,19 +186,16 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     startSweeper(sweeperOptions) {
       guard();
       const { intervalMs, ...rest } = parse(sweeperOptionsSchema, sweeperOptions, "options");
-      let running = false;
-      const timer = setInterval(() => {
-        if (running || closed) return;
-        running = true;
-        sweepOnce(store, loopOptions, rest)
-          .catch((error: unknown) => listeners.emit("sweep.failed", { error }, false))
-          .finally(() => {
-            running = false;
-          });
-      }, intervalMs);
-      timer.unref();
+      const halt = startSweeping(
+        store,
+        loopOptions,
+        intervalMs,
+        rest,
+        () => closed,
+        (error) => listeners.emit("sweep.failed", { error }, false),
+      );
       const stop = () => {
-        clearInterval(timer);
+        halt();
         sweepers.delete(stop);
       };
       sweepers.add(stop);
@@ -251,12 +252,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
 
     async listHolds() {
       guard();
-      const held = [];
-      for (const summary of await listAll(store, {})) {
-        const session = await store.get(summary.id).catch(() => null);
-        if (session?.hold !== undefined) held.push({ session: summary, hold: session.hold });
-      }
-      return held;
+      return listHolds(store);
     },
 
     sync() {

@@ -161,6 +161,8 @@ export interface ClaimOptions {
   owner?: string;
   /** Lease length in ms (default: the manager's, 15000). */
   leaseMs?: number;
+  /** Makes the claim idempotent, as for every mutating call (see CallOptions.operationId). */
+  operationId?: string;
 }
 
 /** The lifecycle API: every mutation is read-decide-commit with optimistic-concurrency retry. */
@@ -235,8 +237,11 @@ export interface SessionManager {
    * close or loss (ERR_LEASE_LOST on the next write).
    */
   claim(id: string, options?: ClaimOptions): Promise<Session>;
-  /** Gives up this manager's claim on the session (a `release` event); a no-op without one. */
-  release(id: string): Promise<Session>;
+  /**
+   * Gives up this manager's claim on the session (a `release` event); a no-op without one.
+   * `operationId` makes it idempotent, as for every mutating call.
+   */
+  release(id: string, options?: { operationId?: string }): Promise<Session>;
   /** The owner id this manager claims as. */
   readonly ownerId: string;
   /** The store's live change feed (`store.watch`): sees every process's commits, resumable by cursor. */
@@ -257,7 +262,11 @@ export interface SessionManager {
   find(query?: FindQuery): Promise<SessionPage>;
   stats(filter?: SessionFilter): Promise<SessionStats>;
   cleanup(options?: CleanupOptions): Promise<PruneResult>;
-  delete(id: string): Promise<boolean>;
+  /**
+   * Deletes the session and its history (false when there was none). With `operationId`: true
+   * once the session is gone, so a replay answers as the first call did (see the README).
+   */
+  delete(id: string, options?: { operationId?: string }): Promise<boolean>;
   duration(id: string): Promise<number | null>;
   progress(id: string): Promise<number | null>;
   exportSessions(options?: ExportSessionsOptions): AsyncGenerator<string>;
