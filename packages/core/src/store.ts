@@ -40,8 +40,9 @@ export interface StoreCapabilities {
    */
   leases?: boolean;
   /**
-   * The manager's operation ids work on this store: the `operations` map is stored with the
-   * session in the same atomic commit and read back exactly, so a replay is recognised across
+   * The manager's operation ids work on this store: the `operations` map (with the first results
+   * `commit` keeps for `operationResult`) is stored with the session in the same atomic commit and
+   * read back exactly, so a replay is recognised, and answered with its first result, across
    * handles and processes (conformance group SS-IDEM). Absent means false.
    */
   idempotency?: boolean;
