@@ -7,6 +7,7 @@ export type CaseRequirement =
   | "corrupt"
   | "inspect"
   | "plantDebris"
+  | "createWithChangeLog"
   | "reopen"
   | "child";
 

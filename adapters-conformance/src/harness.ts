@@ -49,6 +49,11 @@ export interface ConformanceHarness {
   inspect?(ctx: ConformanceContext): string[] | Promise<string[]>;
   /** Leaves what a crashed writer of `id` leaves behind (temp files, stale lock); used to prove it is never listed. */
   plantDebris?(ctx: ConformanceContext, id: string): void | Promise<void>;
+  /**
+   * A store like `create(ctx)` whose change log keeps about `maxLength` changes (its
+   * `changeLog: { maxLength }` option). Absent: the retention case SS-W-09 is skipped.
+   */
+  createWithChangeLog?(ctx: ConformanceContext, maxLength: number): SessionStore | Promise<SessionStore>;
   /** Upper bound, in ms, for recovering a lock left by a killed process (default 15000). */
   lockRecoveryMs?: number;
 }

@@ -41,7 +41,12 @@ export class ConformanceSkip extends Error {
   }
 }
 
-const HOOK_REQUIREMENTS = new Set<CaseRequirement>(["corrupt", "inspect", "plantDebris"]);
+const HOOK_REQUIREMENTS = new Set<CaseRequirement>([
+  "corrupt",
+  "inspect",
+  "plantDebris",
+  "createWithChangeLog",
+]);
 
 /** Why `def` cannot run with this harness and these capabilities, or undefined when it can. */
 export function skipReason(

@@ -337,5 +337,6 @@ export interface SyncSessionStore {
   importSession(session: Session, events: SessionEvent[], options?: ImportOptions): CommitResult;
 }
 
+export type { ChangeLogOptions } from "./watch-retention.js";
 export type { WatchChange, WatchFilter, WatchItem, WatchOptions, WatchScope } from "./watch-types.js";
 export type { JsonValue };
