@@ -13,6 +13,7 @@ const CLOSE_DEADLINE_MS = 10_000;
 export interface RunSettings {
   iterations: number;
   crashIterations: number;
+  watchRestarts: number;
   sweepSessions: number;
   /** The run's seed for race offsets. */
   seed: number;
@@ -46,6 +47,7 @@ export function createCaseEnv(
     },
     iterations: settings.iterations,
     crashIterations: settings.crashIterations,
+    watchRestarts: settings.watchRestarts,
     sweepSessions: settings.sweepSessions,
     open() {
       primary ??= Promise.resolve(harness.create(ctx)).then((store) => {

@@ -68,6 +68,11 @@ export interface ConformanceOptions {
   groups?: string[];
   /** Kill-mid-write repetitions of the crash case SS-CC-06 (default 100). */
   crashIterations?: number;
+  /**
+   * Watcher processes SS-W-08 kills and restarts from their last cursor (default 40, the issue's
+   * 100 when SESSIONKIT_CONFORMANCE_FULL=1: each round boots a process, seconds on a loaded box).
+   */
+  watchRestarts?: number;
   /** Expired sessions 4 processes sweep at once in SS-LS-06 (default 100; issue 17 asks 500 of our stores). */
   sweepSessions?: number;
   /** Per-case timeout in ms (runConformance and both bindings; default 180000). */

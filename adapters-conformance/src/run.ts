@@ -75,6 +75,7 @@ function settingsOf(options: ConformanceOptions): RunSettings {
   return {
     iterations: options.iterations ?? 25,
     crashIterations: options.crashIterations ?? 100,
+    watchRestarts: options.watchRestarts ?? (process.env.SESSIONKIT_CONFORMANCE_FULL === "1" ? 100 : 40),
     sweepSessions: options.sweepSessions ?? 100,
     seed: resolveSeed(options.seed),
     ...(options.onRace ? { onRace: options.onRace } : {}),
