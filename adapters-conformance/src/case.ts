@@ -57,6 +57,8 @@ export interface CaseEnv {
   readonly watchRestarts: number;
   /** Expired sessions the cross-process sweep case (SS-LS-06) sweeps. */
   readonly sweepSessions: number;
+  /** Duplicate submissions per process and operation id in SS-IDEM-03. */
+  readonly duplicateCopies: number;
   /** `harness.create(ctx)`, closed after the case. Calling it twice returns the same store. */
   open(): Promise<SessionStore>;
   /** `harness.reopen(ctx)`: a new independent handle on the same storage, closed after the case. */
@@ -95,6 +97,7 @@ export const GROUP_TITLES: Record<string, string> = {
   "SS-ST": "statistics",
   "SS-CL": "prune and cleanup",
   "SS-J": "fidelity",
+  "SS-IMP": "bulk import (importMany)",
   "SS-CR": "corrupt and foreign records",
   "SS-P": "persistence across close and reopen",
   "SS-W": "live change feed (watch)",
@@ -103,4 +106,5 @@ export const GROUP_TITLES: Record<string, string> = {
   "SS-IDEM": "idempotent operations",
   "SS-IN": "awaiting-input inbox",
   "SS-HOLD": "legal holds",
+  "SS-RL": "one retention run at a time (store leases)",
 };

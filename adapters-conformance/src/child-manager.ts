@@ -1,6 +1,6 @@
 // Commands of the child runner that drive core's manager over the child's store (SS-LS, SS-IDEM).
 // The manager comes from the suite's peer copy of @sessionkit/core, the store from the adapter's.
-import type { SessionManager, SessionStore } from "@sessionkit/core";
+import type { HeldLease, SessionManager, SessionStore } from "@sessionkit/core";
 
 type Send = (message: unknown) => void;
 type Command = (...args: unknown[]) => Promise<unknown>;
@@ -25,6 +25,7 @@ function codeOf(error: unknown): string {
 /** The manager commands, over the store the runner built; `send` posts progress messages. */
 export function managerCommands(store: () => SessionStore, send: Send): Record<string, Command> {
   let manager: SessionManager | undefined;
+  let retentionLease: HeldLease | undefined;
   const live = () => {
     if (!manager) throw new Error("no manager: send the manager command first");
     return manager;
@@ -33,6 +34,18 @@ export function managerCommands(store: () => SessionStore, send: Send): Record<s
     (live() as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!(...args);
 
   return {
+    /** Takes the store's retention lease (real clock) and holds it, renewed, until released or killed. */
+    async holdRetentionLease() {
+      const { acquireRetentionLease, systemClock } = await import("@sessionkit/core");
+      retentionLease = await acquireRetentionLease(store(), systemClock);
+      return process.pid;
+    },
+    /** Releases the lease holdRetentionLease took. */
+    async releaseRetentionLease() {
+      await retentionLease?.release();
+      retentionLease = undefined;
+      return true;
+    },
     /** Opens this child's manager (real clock) with JSON options: ownership, webhooks. */
     async manager(options) {
       // Imported on first use: core's full entry (manager, webhooks, undici) adds about 0.4 s of CPU

@@ -15,6 +15,7 @@ export interface RunSettings {
   crashIterations: number;
   watchRestarts: number;
   sweepSessions: number;
+  duplicateCopies: number;
   /** The run's seed for race offsets. */
   seed: number;
   /** Told about every settled race round. */
@@ -49,6 +50,7 @@ export function createCaseEnv(
     crashIterations: settings.crashIterations,
     watchRestarts: settings.watchRestarts,
     sweepSessions: settings.sweepSessions,
+    duplicateCopies: settings.duplicateCopies,
     open() {
       primary ??= Promise.resolve(harness.create(ctx)).then((store) => {
         capabilities ??= store.capabilities;

@@ -72,11 +72,14 @@ export function skipReason(
 }
 
 function settingsOf(options: ConformanceOptions): RunSettings {
+  // The full sizes, on demand: the defaults keep a store's CI run within minutes.
+  const full = process.env.SESSIONKIT_CONFORMANCE_FULL === "1";
   return {
     iterations: options.iterations ?? 25,
     crashIterations: options.crashIterations ?? 100,
-    watchRestarts: options.watchRestarts ?? (process.env.SESSIONKIT_CONFORMANCE_FULL === "1" ? 100 : 40),
-    sweepSessions: options.sweepSessions ?? 100,
+    watchRestarts: options.watchRestarts ?? (full ? 100 : 40),
+    sweepSessions: options.sweepSessions ?? (full ? 500 : 100),
+    duplicateCopies: options.duplicateCopies ?? (full ? 1000 : 20),
     seed: resolveSeed(options.seed),
     ...(options.onRace ? { onRace: options.onRace } : {}),
   };

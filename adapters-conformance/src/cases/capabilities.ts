@@ -4,7 +4,7 @@ import type { CaseDefinition } from "../case.js";
 
 const KEYS = ["crashSafe", "maxPayloadBytes", "multiHandle", "multiProcess", "persistent", "sync"];
 /** Claims added after the first release: absent means false, so older adapters stay conformant. */
-const OPTIONAL_KEYS = ["idempotency", "leases", "watch"];
+const OPTIONAL_KEYS = ["idempotency", "leases", "namedLeases", "watch"];
 
 /** SS-CAP: the declared capabilities are well-formed, exercisable and honoured. */
 export const capabilityCases: CaseDefinition[] = [
@@ -20,7 +20,7 @@ export const capabilityCases: CaseDefinition[] = [
       expectDeepEqual(
         Object.keys(caps).sort(),
         [...KEYS, ...present].sort(),
-        "Object.keys(caps).sort() (the known keys; leases, idempotency and watch may be absent)",
+        "Object.keys(caps).sort() (the known keys; leases, namedLeases, idempotency and watch may be absent)",
       );
       for (const key of [...KEYS, ...present].filter((k) => k !== "maxPayloadBytes")) {
         assert.equal(

@@ -1,82 +1,8 @@
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
-import type { SessionManager, SessionStore } from "@sessionkit/core";
 import { expectCode, expectDeepEqual, expectEqual, freshId } from "../assertions.js";
 import type { CaseDefinition, CaseEnv } from "../case.js";
 import type { Submission, SubmissionOutcome } from "../child-manager.js";
+import { call, expectedCounts, opId, receiver, script, typeCounts } from "./idempotency-script.js";
 import { managerOf } from "./manager-helpers.js";
-
-/**
- * Every mutating manager call once, in an order each is legal in, with the event type it writes
- * and another payload under the same operation id. `args` fill every positional parameter, so
- * the call options (`{ operationId }`) can follow them.
- */
-function script(id: string) {
-  return [
-    { method: "addEvent", args: [id, "note", { n: 1 }], other: [id, "note", { n: 2 }], type: "note" },
-    { method: "updateContext", args: [id, { k: 1 }], other: [id, { k: 2 }], type: "context" },
-    {
-      method: "incrementIteration",
-      args: [id, { step: 1 }, undefined],
-      other: [id, { step: 2 }, undefined],
-      type: "iteration",
-    },
-    {
-      method: "recordToolCall",
-      args: [id, "grep", { q: 1 }, { hits: 1 }],
-      other: [id, "sed", { q: 1 }, { hits: 1 }],
-      type: "tool_call",
-    },
-    {
-      method: "recordLearning",
-      args: [id, "insight", undefined],
-      other: [id, "another", undefined],
-      type: "learning",
-    },
-    { method: "pause", args: [id, "break"], other: [id, "other"], type: "pause" },
-    { method: "resume", args: [id, undefined], other: [id, { extendIterations: 1 }], type: "resume" },
-    { method: "complete", args: [id, "done"], other: [id, "other"], type: "complete" },
-  ];
-}
-
-type Step = ReturnType<typeof script>[number];
-const opId = (step: Step) => `op-${step.method}`;
-
-function call(manager: SessionManager, step: Step, args: unknown[] = step.args) {
-  const fn = (manager as unknown as Record<string, (...a: unknown[]) => Promise<{ version: number }>>)[
-    step.method
-  ]!;
-  return fn.apply(manager, [...args, { operationId: opId(step) }]);
-}
-
-/** Counts of each event type in the history. */
-async function typeCounts(store: SessionStore, id: string): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {};
-  for (const event of await store.readEvents(id)) counts[event.type] = (counts[event.type] ?? 0) + 1;
-  return counts;
-}
-
-function expectedCounts(steps: Step[]): Record<string, number> {
-  const counts: Record<string, number> = { start: 1 };
-  for (const step of steps) counts[step.type] = (counts[step.type] ?? 0) + 1;
-  return counts;
-}
-
-/** A real 127.0.0.1 receiver counting deliveries per idempotency key (x-sessionkit-id). */
-async function receiver(env: CaseEnv) {
-  const byKey = new Map<string, number>();
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on("end", () => {
-      const key = String(req.headers["x-sessionkit-id"]);
-      byKey.set(key, (byKey.get(key) ?? 0) + 1);
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  env.ctx.onCleanup(() => new Promise((resolve) => server.close(resolve)));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, byKey };
-}
 
 /** SS-IDEM: operation ids, stored with the session, make every manager call exactly-once. */
 export const idempotencyCases: CaseDefinition[] = [
@@ -160,7 +86,7 @@ export const idempotencyCases: CaseDefinition[] = [
     id: "SS-IDEM-03",
     group: "SS-IDEM",
     title:
-      "2 processes × 20 duplicate submissions of each call with the same operationId: exactly one effect, one event and one webhook delivery (real 127.0.0.1 receiver) per id; another payload under it: ERR_IDEMPOTENCY_CONFLICT, 0 partial writes",
+      "2 processes × 20 duplicate submissions of each call with the same operationId (1,000 under SESSIONKIT_CONFORMANCE_FULL=1): exactly one effect, one event and one webhook delivery (real 127.0.0.1 receiver) per id, every submission answered with the first result's version; another payload under it: ERR_IDEMPOTENCY_CONFLICT, 0 partial writes",
     requires: ["idempotency", "multiProcess", "child"],
     async run(env) {
       const store = await env.open();
@@ -182,7 +108,7 @@ export const idempotencyCases: CaseDefinition[] = [
         args: step.args,
         operationId: opId(step),
       }));
-      const copies = 20;
+      const copies = env.duplicateCopies;
       const answers = (await Promise.all(
         children.map((child) => child.command("submitDuplicates", [submissions, copies, 4])),
       )) as SubmissionOutcome[][][];
@@ -191,6 +117,17 @@ export const idempotencyCases: CaseDefinition[] = [
           const codes = outcomes.filter((o): o is { code: string } => "code" in o).map((o) => o.code);
           expectDeepEqual(codes, [], `process ${c}, ${steps[s]!.method}: codes of refused duplicates`);
         });
+      });
+      // Step s committed version 2 + s (start is 1): every duplicate, in either process, answers it.
+      steps.forEach((step, s) => {
+        const versions = new Set(
+          answers.flatMap((perStep) => perStep[s]!.map((o) => ("version" in o ? o.version : 0))),
+        );
+        expectDeepEqual(
+          [...versions],
+          [2 + s],
+          `${step.method}: versions answered by 2 × ${copies} submissions`,
+        );
       });
       const after = (await store.getWithHistory(id))!;
       const conflict = await children[0]!.command("submitDuplicates", [

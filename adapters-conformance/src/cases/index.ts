@@ -8,7 +8,9 @@ import { eventCases } from "./events.js";
 import { exportCases } from "./export.js";
 import { fidelityCases } from "./fidelity.js";
 import { idempotencyCases } from "./idempotency.js";
+import { idempotencyReplayCases } from "./idempotency-replays.js";
 import { idCases } from "./ids.js";
+import { importManyCases } from "./import-many.js";
 import { inboxCases } from "./inbox.js";
 import { leaseCases } from "./leases.js";
 import * as lifecycle from "./lifecycle.js";
@@ -17,6 +19,7 @@ import { persistenceCases } from "./persistence.js";
 import { pruneCases } from "./prune.js";
 import { queryCases } from "./queries.js";
 import { rangeCases } from "./ranges.js";
+import { retentionLeaseCases } from "./retention-lease.js";
 import { statsCases } from "./stats.js";
 import { storeLifecycleCases } from "./store-lifecycle.js";
 import { summaryCases } from "./summaries.js";
@@ -47,13 +50,16 @@ export function allCases(): CaseDefinition[] {
     ...pruneCases,
     ...fidelityCases,
     ...exportCases,
+    ...importManyCases,
     ...corruptCases,
     ...persistenceCases,
     ...watchCases,
     ...inboxCases,
+    ...retentionLeaseCases,
     ...lifecycleList(),
     ...leaseCases,
     ...idempotencyCases,
+    ...idempotencyReplayCases,
   ];
   const seen = new Set<string>();
   for (const def of all) {

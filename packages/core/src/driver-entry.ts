@@ -13,8 +13,11 @@ export type {
   ChangeRecord,
   CheckDelete,
   CommitPlan,
+  ConflictMode,
+  ImportManyOutcome,
   InboxFilter,
   IndexedStoreDriver,
+  LeaseSwap,
   ListPosition,
   MaybePromise,
   NewChange,
@@ -33,6 +36,7 @@ export {
   corruptReport,
   emptyAggregate,
   foldStats,
+  type ImportManyPlan,
   indexableMetadata,
   isCorruptRecordError,
   isDueForPrune,
@@ -42,6 +46,7 @@ export {
   parseEventText,
   parseRecordText,
   parseStoredJson,
+  planImportMany,
   type StatsGroup,
 } from "./driver-kit.js";
 export {
@@ -93,6 +98,7 @@ export type {
   StoreCapabilities,
   SyncSessionStore,
 } from "./store.js";
+export { LEASE_NAME_PATTERN, MAX_LEASE_TEXT } from "./store-lease.js";
 export {
   commitChange,
   decodeChange,

@@ -28,6 +28,7 @@ export const ERROR_CODES = [
   "ERR_INPUT_EXPIRED",
   "ERR_SESSION_HELD",
   "ERR_CURSOR_EXPIRED",
+  "ERR_RETENTION_BUSY",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -34,6 +34,13 @@ export {
   type TokenUsage,
   TRANSITION_TABLE,
 } from "./manager/index.js";
+export {
+  acquireRetentionLease,
+  DEFAULT_RETENTION_LEASE_MS,
+  type HeldLease,
+  RETENTION_LEASE,
+  type RetentionLeaseOptions,
+} from "./manager/retention-lease.js";
 export type * from "./manager/types.js";
 export { createMemoryStore, type MemoryStoreOptions, memoryStoreCapabilities } from "./memory-store.js";
 export {

@@ -53,6 +53,7 @@ export function createMemoryDriver(options: MemoryStoreOptions = {}): IndexedSto
     name,
     changeLogLength(options.changeLog, DEFAULT_CHANGE_LOG_LENGTH, name) ?? DEFAULT_CHANGE_LOG_LENGTH,
   );
+  const leases = new Map<string, string>();
 
   const driver: StoreDriver = {
     name,
@@ -103,9 +104,17 @@ export function createMemoryDriver(options: MemoryStoreOptions = {}): IndexedSto
       log.record(deleteChange(id, entry.session));
       return entries.delete(id);
     },
+    swapLease(leaseName, expected, next) {
+      const held = leases.get(leaseName) ?? null;
+      if (held !== expected) return { swapped: false, current: held };
+      if (next === null) leases.delete(leaseName);
+      else leases.set(leaseName, next);
+      return { swapped: true, current: next };
+    },
     changes: log.feed,
     close() {
       entries.clear();
+      leases.clear();
       log.clear();
     },
   };

@@ -40,13 +40,16 @@ export interface StoreCapabilities {
    */
   leases?: boolean;
   /**
-   * The manager's operation ids work on this store: the `operations` map is stored with the
-   * session in the same atomic commit and read back exactly, so a replay is recognised across
+   * The manager's operation ids work on this store: the `operations` map (with the first results
+   * `commit` keeps for `operationResult`) is stored with the session in the same atomic commit and
+   * read back exactly, so a replay is recognised, and answered with its first result, across
    * handles and processes (conformance group SS-IDEM). Absent means false.
    */
   idempotency?: boolean;
   /** `store.watch()` delivers a live, resumable change feed (set by the wrapper when the driver has `changes`). */
   watch?: boolean;
+  /** `store.swapLease()` works: one retention run at a time (set by the wrapper when the driver has `swapLease`). */
+  namedLeases?: boolean;
 }
 
 /** Fields a new session is created with. The store sets createdAt, updatedAt, version 1 and eventCount. */
@@ -269,6 +272,23 @@ export interface ImportOptions {
   overwrite?: boolean;
 }
 
+/** Options of importMany(). */
+export interface ImportManyOptions {
+  /**
+   * A session id the store already has: "fail" (default) stops with ERR_SESSION_EXISTS, "skip"
+   * keeps the stored session, "overwrite" replaces it (ERR_SESSION_HELD when it is held).
+   */
+  onConflict?: "fail" | "skip" | "overwrite";
+}
+
+/** What importMany() wrote. */
+export interface ImportManyResult {
+  /** Ids written (new or replaced), in input order. */
+  imported: string[];
+  /** Ids skipped (onConflict "skip"), in input order. */
+  skipped: string[];
+}
+
 /**
  * The storage contract every adapter meets, identically. Methods reject with SessionKitError
  * only; a raw driver error never escapes. Ids are validated (ERR_INVALID_ID) before any I/O.
@@ -307,8 +327,24 @@ export interface SessionStore {
   prune(input: PruneInput): Promise<PruneResult>;
   /** Restores a session exactly as exported (timestamps, version and history kept). */
   importSession(session: Session, events: SessionEvent[], options?: ImportOptions): Promise<CommitResult>;
+  /**
+   * Imports many exported sessions in order, as importSession one after another would, in bulk when
+   * the driver can (one transaction per call on SQLite and PostgreSQL). Each session is atomic. The
+   * first record that fails stops it: the records before it are in the store, none after it, and
+   * the error's details say where (`index`, `imported`, `skipped`).
+   */
+  importMany(
+    records: ReadonlyArray<{ session: Session; events: SessionEvent[] }>,
+    options?: ImportManyOptions,
+  ): Promise<ImportManyResult>;
   /** Sessions with open input requests, in the list order, with cursors (see InboxQuery). */
   listAwaitingInput(query?: InboxQuery): Promise<InboxPage>;
+  /**
+   * A store-wide named lease, compare-and-set: stores `next` (null removes it) under `name` only if
+   * the text held now is `expected` (null: none), atomically across handles and processes. It is
+   * how applyRetention runs alone; ERR_UNSUPPORTED_CAPABILITY when the driver has no leases.
+   */
+  swapLease(name: string, expected: string | null, next: string | null): Promise<LeaseSwap>;
   /** The synchronous face of this store; ERR_UNSUPPORTED_CAPABILITY unless capabilities.sync. */
   sync(): SyncSessionStore;
   /**
@@ -319,6 +355,12 @@ export interface SessionStore {
   watch(scope: WatchScope, options?: WatchOptions): AsyncIterable<WatchItem>;
   /** Waits for operations in flight, releases resources; later calls reject with ERR_STORE_CLOSED. Idempotent. */
   close(): Promise<void>;
+}
+
+/** What swapLease did: whether it stored `next`, and the text held under the name afterwards. */
+export interface LeaseSwap {
+  swapped: boolean;
+  current: string | null;
 }
 
 /** The same contract, synchronous (embedded stores only). */
@@ -335,6 +377,10 @@ export interface SyncSessionStore {
   delete(id: string, options?: DeleteOptions): boolean;
   prune(input: PruneInput): PruneResult;
   importSession(session: Session, events: SessionEvent[], options?: ImportOptions): CommitResult;
+  importMany(
+    records: ReadonlyArray<{ session: Session; events: SessionEvent[] }>,
+    options?: ImportManyOptions,
+  ): ImportManyResult;
 }
 
 export type { ChangeLogOptions } from "./watch-retention.js";

@@ -99,6 +99,21 @@ describe("ownership: claims, fencing and the live-owner rule", () => {
 });
 
 describe("the sweeper", () => {
+  it("startSweeper sweeps every intervalMs until stopped (real timers)", async () => {
+    const { a, make, clock, store } = setup();
+    const sweeper = make("sweeper", false);
+    const s = await a.start({ task: "t", mode: "m" });
+    const stop = sweeper.startSweeper({ intervalMs: 20 });
+    clock.advance(10_001);
+    await vi.waitFor(async () => expect((await store.get(s.id))!.status).toBe("paused"));
+    stop();
+    const t = await a.start({ task: "t", mode: "m" });
+    clock.advance(10_001);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await store.get(t.id))!.status).toBe("active");
+    expect(await events(store, s.id)).toEqual(["start", "crash"]);
+  });
+
   it("marks a session whose lease expired paused/crashed with a `crash` event, once, and publishes it", async () => {
     const { a, make, clock, store } = setup();
     const sweeper = make("sweeper", false);

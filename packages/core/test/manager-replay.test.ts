@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   createMemoryStore,
   createSessionManager,
@@ -91,5 +91,90 @@ describe("idempotent replays return the first result", () => {
     const s = await manager.start({ task: "t", mode: "m", context: { fill: "x".repeat(5_000) } });
     const first = await manager.addEvent(s.id, "note", {}, { operationId: "near" });
     expect(first.operations!.near!.result).toBeUndefined();
+  });
+});
+
+describe("claim and release take an operationId", () => {
+  const owned = () => {
+    const { clock, store } = fresh();
+    const make = (ownerId: string) =>
+      track(createSessionManager({ store, ownership: { ownerId, leaseMs: 10_000 } }));
+    return { clock, store, make };
+  };
+
+  it("a replayed claim returns the first claim's result; another claim under its id conflicts, nothing changed", async () => {
+    const { store, make, clock } = owned();
+    const a = make("worker-a");
+    const s = await make("starter").start({ task: "t", mode: "m" });
+    clock.advance(10_001);
+    const first = await a.claim(s.id, { operationId: "claim-1" });
+    await a.addEvent(s.id, "work");
+    const replay = await a.claim(s.id, { operationId: "claim-1" });
+    expect(replay.version).toBe(first.version);
+    expect(withoutOperations(replay)).toEqual(withoutOperations(first));
+    const before = await store.getWithHistory(s.id);
+    expect(await codeOf(a.claim(s.id, { operationId: "claim-1", leaseMs: 20_000 }))).toBe(
+      "ERR_IDEMPOTENCY_CONFLICT",
+    );
+    expect(await codeOf(a.claim(s.id, { operationId: "bad id!" }))).toBe("ERR_INVALID_INPUT");
+    expect(await store.getWithHistory(s.id)).toEqual(before);
+    expect((await store.readEvents(s.id)).map((e) => e.type)).toEqual(["start", "claim", "work"]);
+  });
+
+  it("a replayed release returns the first result and keeps a claim taken since alive (real timers)", async () => {
+    const store = createMemoryStore();
+    const a = track(createSessionManager({ store, ownership: { ownerId: "worker-a", leaseMs: 300 } }));
+    const s = await a.start({ task: "t", mode: "m" });
+    const first = await a.release(s.id, { operationId: "rel-1" });
+    expect(first.owner).toBeUndefined();
+    const again = await a.claim(s.id);
+    const replay = await a.release(s.id, { operationId: "rel-1" });
+    expect(withoutOperations(replay)).toEqual(withoutOperations(first));
+    expect(await codeOf(a.release(s.id, { operationId: "claim-x" }))).toBe("resolved");
+    const events = (await store.readEvents(s.id)).map((e) => e.type);
+    expect(events).toEqual(["start", "release", "claim", "release"]);
+    // The claim between the two releases was live and heartbeating until the second, real release.
+    expect(again.owner?.id).toBe("worker-a");
+  });
+
+  it("a replayed release does not stop the heartbeat of the claim taken since", async () => {
+    const store = createMemoryStore();
+    const a = track(createSessionManager({ store, ownership: { ownerId: "worker-a", leaseMs: 300 } }));
+    const s = await a.start({ task: "t", mode: "m" });
+    await a.release(s.id, { operationId: "rel-1" });
+    const claimed = await a.claim(s.id);
+    await a.release(s.id, { operationId: "rel-1" });
+    await vi.waitFor(async () => {
+      const now = (await store.get(s.id))!;
+      expect(Date.parse(now.leaseUntil!)).toBeGreaterThan(Date.parse(claimed.leaseUntil!));
+    });
+    expect((await store.get(s.id))!.owner?.generation).toBe(claimed.owner!.generation);
+    expect(await codeOf(a.release(s.id, { operationId: "rel-1", extra: 1 } as never))).toBe(
+      "ERR_INVALID_INPUT",
+    );
+  });
+});
+
+describe("delete takes an operationId", () => {
+  it("a replayed delete answers true like the first; an id used for another request conflicts and deletes nothing", async () => {
+    const { manager, store } = setup();
+    const s = await manager.start({ task: "t", mode: "m" });
+    await manager.addEvent(s.id, "note", {}, { operationId: "op-1" });
+    const before = await store.getWithHistory(s.id);
+    expect(await codeOf(manager.delete(s.id, { operationId: "op-1" }))).toBe("ERR_IDEMPOTENCY_CONFLICT");
+    expect(await codeOf(manager.delete(s.id, { operationId: "no good" }))).toBe("ERR_INVALID_INPUT");
+    expect(await store.getWithHistory(s.id)).toEqual(before);
+    expect(await manager.delete(s.id, { operationId: "del-1" })).toBe(true);
+    expect(await store.get(s.id)).toBeNull();
+    expect(await manager.delete(s.id, { operationId: "del-1" })).toBe(true);
+    expect(await manager.delete(s.id)).toBe(false);
+  });
+
+  it("a held session is not deleted under an operation id either", async () => {
+    const { manager, store } = setup();
+    const s = await manager.start({ task: "t", mode: "m" });
+    await manager.hold(s.id, { reason: "litigation" });
+    expect(await codeOf(manager.delete(s.id, { operationId: "del-1" }))).toBe("ERR_SESSION_HELD");
+    expect(await store.get(s.id)).not.toBeNull();
   });
 });

@@ -2,6 +2,7 @@ import { closeSync, mkdirSync } from "node:fs";
 import { errors, type StoreCapabilities, type StoreDriver } from "@sessionkit/core/driver";
 import { readLastLoggedEvents, readLoggedEvents } from "./event-reads.js";
 import { createFlusher } from "./flush.js";
+import { swapFsLease } from "./fs-lease.js";
 import { pruneSessions } from "./fs-prune.js";
 import { createIndex } from "./index-journal.js";
 import { createLockManager } from "./lock.js";
@@ -81,6 +82,7 @@ export function createFsCore(options: ResolvedFsStoreOptions) {
       scan: () => index.view(),
       delete: (id, check) => run(id, (lease) => recorded.remove(id, check, lease.held)),
       prune: (statuses, before, dryRun) => pruneSessions(pruneParts, run, statuses, before, dryRun),
+      swapLease: (name, expected, next) => swapFsLease(paths, locks, durable, name, expected, next),
       close: () => {
         runners.close();
         index.close();

@@ -57,6 +57,15 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 4,
+    name: "sessionkit_leases: store-wide named leases (one retention run at a time)",
+    // A row, not a session-level advisory lock: an advisory lock lives on one connection, which a
+    // pool hands around and a dead client holds until TCP notices; a row says who holds it and
+    // until when, and is changed by compare-and-set statements from any connection.
+    sql: (s) =>
+      `CREATE TABLE ${s}.sessionkit_leases (name text COLLATE "C" PRIMARY KEY, holder text NOT NULL);`,
+  },
+  {
+    version: 5,
     name: "session_changes_trimmed: how far retention (changeLog.maxLength) trimmed the change log",
     // A watermark, read in the same statement as each page of changes (one snapshot), so a trim
     // between two reads can never pass for the end of the log; the same shape as SQLite's.

@@ -34,6 +34,7 @@ export const postgresStoreCapabilities: StoreCapabilities = Object.freeze({
   leases: true,
   idempotency: true,
   watch: true,
+  namedLeases: true,
 });
 
 /**

@@ -15,7 +15,7 @@ import type { Redis } from "ioredis";
 import { indexEntry } from "./index-entry.js";
 import type { StoreKeys } from "./keys.js";
 import { createQueries } from "./queries.js";
-import { COMMIT_SCRIPT, DELETE_SCRIPT, QUERY_SCRIPT } from "./scripts.js";
+import { COMMIT_SCRIPT, DELETE_SCRIPT, LEASE_SCRIPT, QUERY_SCRIPT } from "./scripts.js";
 import { createRedisChangeFeed } from "./watch-feed.js";
 
 /** What the driver needs: a connected client, the store's keys, and how to let go of the client. */
@@ -34,6 +34,7 @@ type ScriptClient = Redis & {
   skCommit(...args: [...Five, ...string[]]): Promise<number>;
   skDelete(...args: [...Five, string, string, string]): Promise<number>;
   skQuery(...args: Array<string | number>): Promise<unknown[]>;
+  skLease(key: string, expected: string, next: string): Promise<[number, string]>;
 };
 
 const NAME = "store-redis";
@@ -45,6 +46,7 @@ function scripted(client: Redis): ScriptClient {
     client.defineCommand("skCommit", { numberOfKeys: 5, lua: COMMIT_SCRIPT });
     client.defineCommand("skDelete", { numberOfKeys: 5, lua: DELETE_SCRIPT });
     client.defineCommand("skQuery", { numberOfKeys: 0, lua: QUERY_SCRIPT });
+    client.defineCommand("skLease", { numberOfKeys: 1, lua: LEASE_SCRIPT });
   }
   return withScripts;
 }
@@ -181,6 +183,11 @@ export function createRedisDriver(options: RedisDriverOptions): StoreDriver {
     ...(options.changeLogLength > 0
       ? { changes: createRedisChangeFeed(client, keys, NAME, options.changeLogLength) }
       : {}),
+
+    async swapLease(leaseName, expected, next) {
+      const [swapped, current] = await client.skLease(keys.lease(leaseName), expected ?? "", next ?? "");
+      return { swapped: swapped === 1, current: current === "" ? null : current };
+    },
 
     close: () => options.release(),
   };

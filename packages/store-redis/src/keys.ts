@@ -30,6 +30,8 @@ export interface StoreKeys {
   changePos: string;
   /** Stream of changes, entry id `<pos>-0`, trimmed with MAXLEN ~. */
   changes: string;
+  /** String: the text of one named store lease (see swapLease). */
+  lease(name: string): string;
   /** The pattern `verify` and the tests SCAN with. */
   pattern: string;
 }
@@ -50,6 +52,7 @@ export function storeKeys(prefix: string): StoreKeys {
     totals: `${prefix}:totals`,
     changePos: `${prefix}:cpos`,
     changes: `${prefix}:changes`,
+    lease: (name) => `${prefix}:lease:${name}`,
     pattern: `${prefix}:*`,
   };
 }

@@ -202,3 +202,15 @@ while true do
   maxb = '(' .. last
 end
 `;
+
+/**
+ * swapLease: KEYS[1] the lease key; ARGV[1] the expected text, ARGV[2] the next ("" stands for
+ * none: lease texts are never empty). Returns {1, next} when it stored `next`, else {0, current}.
+ */
+export const LEASE_SCRIPT = `
+local current = redis.call('GET', KEYS[1])
+if current == false then current = '' end
+if current ~= ARGV[1] then return {0, current} end
+if ARGV[2] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[2]) end
+return {1, ARGV[2]}
+`;

@@ -249,6 +249,16 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 8,
+    description: "sessionkit_leases: store-wide named leases (one retention run at a time)",
+    // A row per lease, changed by a compare-and-set inside BEGIN IMMEDIATE. A row, not a file lock
+    // or an advisory lock: SQLite has no advisory locks, and a row is seen by every process that
+    // opens the file, survives a crash as plain data, and its holder text says who holds it.
+    up(db) {
+      db.exec("CREATE TABLE sessionkit_leases (name TEXT PRIMARY KEY NOT NULL, holder TEXT NOT NULL) STRICT");
+    },
+  },
+  {
+    version: 9,
     description: "session_changes_trimmed: how far retention (changeLog.maxLength) trimmed the change log",
     // A watermark, not min(pos): the trim keeps each live session's latest facts row (an append's
     // change row has none of its own, see version 6), so rows older than the cut may remain.

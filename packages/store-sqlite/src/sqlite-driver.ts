@@ -5,6 +5,7 @@ import {
   collectPage,
   errors,
   foldStats,
+  planImportMany,
   type Session,
   type SessionEvent,
   type SessionStatus,
@@ -61,6 +62,9 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
     "SELECT e.seq, e.timestamp, e.type, e.data FROM sessions s LEFT JOIN events e ON e.session_id = s.id AND e.seq BETWEEN ? AND ? WHERE s.id = ? ORDER BY e.seq";
   const SELECT_LAST_EVENTS =
     "SELECT e.seq, e.timestamp, e.type, e.data FROM sessions s LEFT JOIN events e ON e.session_id = s.id WHERE s.id = ? ORDER BY e.seq DESC LIMIT ?";
+
+  const UPSERT_LEASE =
+    "INSERT INTO sessionkit_leases (name, holder) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET holder = excluded.holder";
 
   function run<T>(what: string, fn: () => T): T {
     try {
@@ -152,6 +156,15 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
     for (const [key, value] of metadataIndexRows(metadata)) insert.run(id, key, value);
   }
 
+  /** Writes a new session's row, events and metadata index (the id is free). */
+  function persist(session: Session, events: SessionEvent[]): void {
+    const values = columnValues(session);
+    prepared(INSERT_SESSION).run(session.id, ...values);
+    remember(session.id, rowOf(session, values[COLUMNS.indexOf("record")] as string));
+    writeEvents(session.id, events);
+    writeMetadata(session.id, session.metadata);
+  }
+
   function removeSession(id: string): boolean {
     prepared("DELETE FROM events WHERE session_id = ?").run(id);
     prepared("DELETE FROM session_metadata WHERE session_id = ?").run(id);
@@ -171,11 +184,23 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
             checkReplaced(() => readSession(session.id), check);
             removeSession(session.id);
           }
-          const values = columnValues(session);
-          prepared(INSERT_SESSION).run(session.id, ...values);
-          remember(session.id, rowOf(session, values[COLUMNS.indexOf("record")] as string));
-          writeEvents(session.id, events);
-          writeMetadata(session.id, session.metadata);
+          persist(session, events);
+        }),
+      );
+    },
+
+    // One transaction for the whole batch: a commit (its WAL sync) per session was most of an
+    // import's time. The decisions come first, so a record that stops the batch wrote nothing.
+    importMany(records, options) {
+      return run("import sessions", () =>
+        tx.write(() => {
+          const plan = planImportMany(name, records, options, (id) => {
+            const row = prepared(SELECT_ROW).get(id) as SessionRow | undefined;
+            return row === undefined ? undefined : () => decode(id, row);
+          });
+          for (const id of plan.replaced) removeSession(id);
+          for (const { session, events } of plan.writes) persist(session, events);
+          return { outcomes: plan.outcomes, ...(plan.error === undefined ? {} : { error: plan.error }) };
         }),
       );
     },
@@ -316,6 +341,21 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
           return ids;
         });
       });
+    },
+
+    swapLease(leaseName, expected, next) {
+      return run(`swap the "${leaseName}" lease`, () =>
+        tx.write(() => {
+          const row = prepared("SELECT holder FROM sessionkit_leases WHERE name = ?").get(leaseName) as
+            | { holder: string }
+            | undefined;
+          const current = row?.holder ?? null;
+          if (current !== expected) return { swapped: false, current };
+          if (next === null) prepared("DELETE FROM sessionkit_leases WHERE name = ?").run(leaseName);
+          else prepared(UPSERT_LEASE).run(leaseName, next);
+          return { swapped: true, current: next };
+        }),
+      );
     },
 
     close() {

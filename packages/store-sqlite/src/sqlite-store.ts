@@ -30,6 +30,7 @@ export const sqliteStoreCapabilities: StoreCapabilities = Object.freeze({
   leases: true,
   idempotency: true,
   watch: true,
+  namedLeases: true,
 });
 
 function isMemory(db: SqliteDatabase): boolean {

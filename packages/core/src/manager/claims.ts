@@ -30,9 +30,9 @@ export interface Claims {
   /** Marks the claim on `id` lost (ERR_LEASE_LOST): later writes stay fenced until a new claim. */
   lose(id: string): void;
   /** Claims `id` for `owner` (default: this manager's id) with a heartbeat every leaseMs/3. */
-  claim(id: string, owner: string | undefined, leaseMs: number): Promise<Session>;
+  claim(id: string, owner: string | undefined, leaseMs: number, operationId?: string): Promise<Session>;
   /** Gives the claim on `id` up (a no-op without one). */
-  release(id: string): Promise<Session>;
+  release(id: string, operationId?: string): Promise<Session>;
   /** Stops every heartbeat and releases every live claim, within `timeoutMs`. */
   close(timeoutMs: number): Promise<void>;
 }
@@ -82,6 +82,12 @@ export function createClaims(
     if (claim) delete claim.timer;
   }
 
+  /** Starts the claim's heartbeat, every leaseMs/3; unref'd: it never keeps a process alive on its own. */
+  function beat(id: string, claim: Claim): void {
+    claim.timer = setInterval(() => heartbeat(id, claim), Math.max(1, Math.floor(claim.leaseMs / 3)));
+    claim.timer.unref();
+  }
+
   function heartbeat(id: string, claim: Claim): void {
     if (claim.lost) return;
     mutateAsync(store, id, decider(id, { kind: "heartbeat", leaseMs: claim.leaseMs }), loop).then(
@@ -121,9 +127,7 @@ export function createClaims(
       // from this manager's (leaseUntil); an hour behind made that negative, a heartbeat every 1 ms.
       const leaseMs = pending?.leaseMs ?? defaultLeaseMs;
       const next: Claim = { generation: owner.generation, owner: owner.id, leaseMs, lost: false };
-      // unref'd: a heartbeat never keeps a process alive on its own.
-      next.timer = setInterval(() => heartbeat(session.id, next), Math.max(1, Math.floor(leaseMs / 3)));
-      next.timer.unref();
+      beat(session.id, next);
       claims.set(session.id, next);
       return;
     }
@@ -140,7 +144,7 @@ export function createClaims(
     decider,
     track,
     lose: (id) => lose(id),
-    async claim(id, owner, leaseMs) {
+    async claim(id, owner, leaseMs, operationId) {
       requireCapability(store, "leases");
       const identity = thisProcess();
       const operation: Operation = { kind: "claim", owner: { ...identity, id: owner ?? ownerId }, leaseMs };
@@ -149,16 +153,33 @@ export function createClaims(
       if (current?.lost) claims.delete(id);
       claiming.set(id, { owner: operation.owner.id, leaseMs });
       try {
-        return await mutateAsync(store, id, decider(id, operation), loop);
+        return await mutateAsync(store, id, decider(id, operation, operationId), loop);
       } finally {
         claiming.delete(id);
       }
     },
-    async release(id) {
+    async release(id, operationId) {
       const claim = claims.get(id);
+      // Stopped first, so that no heartbeat races the release (it would read as a lost lease).
       stop(claim);
-      const session = await mutateAsync(store, id, decider(id, { kind: "release" }), loop);
-      claims.delete(id);
+      let replayed = false;
+      const decide = decider(id, { kind: "release" }, operationId);
+      const session = await mutateAsync(
+        store,
+        id,
+        (current, nowMs) => {
+          const decision = decide(current, nowMs);
+          replayed = decision.replay !== undefined || decision.error !== undefined;
+          return decision;
+        },
+        loop,
+      ).catch((error: unknown) => {
+        if (claim !== undefined && !claim.lost && claims.get(id) === claim) beat(id, claim);
+        throw error;
+      });
+      // A replay released nothing now: a claim taken since the first release keeps its heartbeat.
+      if (replayed && claim !== undefined && !claim.lost && claims.get(id) === claim) beat(id, claim);
+      else claims.delete(id);
       return session;
     },
     async close(timeoutMs) {

@@ -17,21 +17,23 @@ import { createListeners } from "./listeners.js";
 import { buildStart, operationMethods, operationOf, type RunCall } from "./operations.js";
 import { resolveOwnership } from "./ownership-options.js";
 import { thisProcess } from "./process-identity.js";
-import { findPage, listAll } from "./queries.js";
+import { findPage, listAll, listHolds } from "./queries.js";
 import { managerClosed, readOps } from "./read-ops.js";
 import { applyRetention, type RetentionPolicy } from "./retention.js";
+import { acquireRetentionLease } from "./retention-lease.js";
 import {
   COMPONENT,
   claimOptionsSchema,
   closeOptionsSchema,
   managerOptionsSchema,
+  operationIdOptionsSchema,
   parse,
   respondSchema,
   retentionRunSchema,
   sweeperOptionsSchema,
   sweepOptionsSchema,
 } from "./schemas.js";
-import { sweepOnce } from "./sweeper.js";
+import { startSweeping, sweepOnce } from "./sweeper.js";
 import { createSyncFace } from "./sync-face.js";
 import type { Operation } from "./transitions.js";
 import type {
@@ -157,17 +159,20 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       }
     },
 
-    claim(id, claimOptions) {
+    async claim(id, claimOptions) {
       guard();
       assertSessionId(id, COMPONENT);
-      const { owner, leaseMs } = parse(claimOptionsSchema, claimOptions ?? {}, "options");
-      return claims.claim(id, owner, leaseMs ?? ownership.leaseMs);
+      const { owner, leaseMs, operationId } = parse(claimOptionsSchema, claimOptions ?? {}, "options");
+      assertOperationId(operationId);
+      return claims.claim(id, owner, leaseMs ?? ownership.leaseMs, operationId as string | undefined);
     },
 
-    release(id) {
+    async release(id, releaseOptions) {
       guard();
       assertSessionId(id, COMPONENT);
-      return claims.release(id);
+      const { operationId } = parse(operationIdOptionsSchema, releaseOptions ?? {}, "options");
+      assertOperationId(operationId);
+      return claims.release(id, operationId as string | undefined);
     },
 
     ownerId: ownership.ownerId,
@@ -181,19 +186,16 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     startSweeper(sweeperOptions) {
       guard();
       const { intervalMs, ...rest } = parse(sweeperOptionsSchema, sweeperOptions, "options");
-      let running = false;
-      const timer = setInterval(() => {
-        if (running || closed) return;
-        running = true;
-        sweepOnce(store, loopOptions, rest)
-          .catch((error: unknown) => listeners.emit("sweep.failed", { error }, false))
-          .finally(() => {
-            running = false;
-          });
-      }, intervalMs);
-      timer.unref();
+      const halt = startSweeping(
+        store,
+        loopOptions,
+        intervalMs,
+        rest,
+        () => closed,
+        (error) => listeners.emit("sweep.failed", { error }, false),
+      );
       const stop = () => {
-        clearInterval(timer);
+        halt();
         sweepers.delete(stop);
       };
       sweepers.add(stop);
@@ -236,19 +238,21 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
 
     async applyRetention(runOptions) {
       guard();
-      const { dryRun = false, policies } = parse(retentionRunSchema, runOptions ?? {}, "options");
+      const { dryRun = false, policies, waitMs } = parse(retentionRunSchema, runOptions ?? {}, "options");
       const rules = (policies ?? parsed.retention ?? []) as RetentionPolicy[];
-      return applyRetention(store, clock, rules, dryRun);
+      // A dry run changes nothing, so it needs no lease; a store without leases runs unguarded.
+      if (dryRun || !store.capabilities.namedLeases) return applyRetention(store, clock, rules, dryRun);
+      const lease = await acquireRetentionLease(store, clock, waitMs === undefined ? {} : { waitMs });
+      try {
+        return await applyRetention(store, clock, rules, false, lease);
+      } finally {
+        await lease.release();
+      }
     },
 
     async listHolds() {
       guard();
-      const held = [];
-      for (const summary of await listAll(store, {})) {
-        const session = await store.get(summary.id).catch(() => null);
-        if (session?.hold !== undefined) held.push({ session: summary, hold: session.hold });
-      }
-      return held;
+      return listHolds(store);
     },
 
     sync() {

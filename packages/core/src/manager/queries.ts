@@ -1,9 +1,21 @@
 import { describeValue, SessionKitError } from "../errors.js";
-import type { SessionSummary } from "../model.js";
+import type { LegalHold, SessionSummary } from "../model.js";
 import { MAX_PAGE_SIZE } from "../query.js";
 import type { SessionFilter, SessionPage, SessionStore } from "../store.js";
 import { COMPONENT } from "./schemas.js";
 import type { FindQuery } from "./types.js";
+
+/** Every held session with its hold, in the list order (reads each session: O(sessions)). */
+export async function listHolds(
+  store: SessionStore,
+): Promise<Array<{ session: SessionSummary; hold: LegalHold }>> {
+  const held = [];
+  for (const summary of await listAll(store, {})) {
+    const session = await store.get(summary.id).catch(() => null);
+    if (session?.hold !== undefined) held.push({ session: summary, hold: session.hold });
+  }
+  return held;
+}
 
 /** Every summary matching `filter`, walking all pages. */
 export async function listAll(store: SessionStore, filter: SessionFilter): Promise<SessionSummary[]> {

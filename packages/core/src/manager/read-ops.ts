@@ -3,7 +3,8 @@ import { describeValue, errors, SessionKitError } from "../errors.js";
 import { assertSessionId } from "../ids.js";
 import type { Session, SessionEvent } from "../model.js";
 import type { SessionStore } from "../store.js";
-import { COMPONENT, cleanupInputSchema, parse } from "./schemas.js";
+import { deleteOnce } from "./delete-op.js";
+import { COMPONENT, cleanupInputSchema, operationIdOptionsSchema, parse } from "./schemas.js";
 import { isSessionResumable, sessionDuration, sessionProgress } from "./session-facts.js";
 import type { SessionManager } from "./types.js";
 
@@ -123,10 +124,11 @@ export function readOps(
       });
     },
 
-    async delete(id) {
+    async delete(id, options) {
       guard();
       assertSessionId(id, COMPONENT);
-      return store.delete(id);
+      const { operationId } = parse(operationIdOptionsSchema, options ?? {}, "options");
+      return deleteOnce(store, id, operationId);
     },
 
     async duration(id) {

@@ -5,6 +5,7 @@ import { type SessionStatus, type SessionSummary, TERMINAL_STATUSES } from "../m
 import type { SessionStore } from "../store.js";
 import { canonicalExportLine, EXPORT_FORMAT, EXPORT_FORMAT_VERSION } from "../transfer.js";
 import { listAll } from "./queries.js";
+import type { HeldLease } from "./retention-lease.js";
 import { COMPONENT } from "./schemas.js";
 
 /** One declarative retention rule: which sessions, and what becomes of them. */
@@ -80,6 +81,7 @@ export async function applyRetention(
   clock: Clock,
   policies: readonly RetentionPolicy[],
   dryRun: boolean,
+  lease?: HeldLease,
 ): Promise<RetentionResult> {
   const result: RetentionResult = { dryRun, removed: [], archived: [], held: [], changed: [], bytes: 0 };
   const seen = new Set<string>();
@@ -115,6 +117,7 @@ export async function applyRetention(
       const { history, ...session } = full;
       const line = canonicalExportLine({ session, events: history });
       if (!dryRun) {
+        lease?.assertHeld();
         if (policy.action === "archive") appendArchive(policy.archivePath!, line, store.name, nowMs);
         try {
           await store.delete(full.id, { expectedVersion: full.version });

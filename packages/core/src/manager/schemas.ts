@@ -43,7 +43,12 @@ const crashStatusSchema = z.enum(["paused", "failed", "timeout"]);
 export const claimOptionsSchema = z.strictObject({
   owner: ownerIdSchema.optional(),
   leaseMs: leaseMsSchema.optional(),
+  // Checked by assertOperationId (its pattern and message are the other calls').
+  operationId: z.unknown().optional(),
 });
+
+/** Options of manager.release() and manager.delete(). */
+export const operationIdOptionsSchema = z.strictObject({ operationId: z.unknown().optional() });
 
 const inputActionSchema = z.enum(INPUT_ACTIONS);
 const inputExpirySchema = z.union([
@@ -121,6 +126,7 @@ const retentionPolicySchema = z.strictObject({
 export const retentionRunSchema = z.strictObject({
   dryRun: z.boolean().optional(),
   policies: z.array(retentionPolicySchema).optional(),
+  waitMs: z.number().int().min(0).max(86_400_000).optional(),
 });
 
 /** Options of createSessionManager. */

@@ -109,3 +109,29 @@ async function commitSweepDecision(
   }
   return committed;
 }
+
+/**
+ * Runs sweepOnce every `intervalMs` (timer unref'd), never two passes at once and none once
+ * `closed()`; a failed pass goes to `onError`. Returns the function that stops it.
+ */
+export function startSweeping(
+  store: SessionStore,
+  loop: LoopOptions,
+  intervalMs: number,
+  options: SweepOptions,
+  closed: () => boolean,
+  onError: (error: unknown) => void,
+): () => void {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running || closed()) return;
+    running = true;
+    sweepOnce(store, loop, options)
+      .catch(onError)
+      .finally(() => {
+        running = false;
+      });
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -161,6 +161,8 @@ export interface ClaimOptions {
   owner?: string;
   /** Lease length in ms (default: the manager's, 15000). */
   leaseMs?: number;
+  /** Makes the claim idempotent, as for every mutating call (see CallOptions.operationId). */
+  operationId?: string;
 }
 
 /** The lifecycle API: every mutation is read-decide-commit with optimistic-concurrency retry. */
@@ -218,9 +220,15 @@ export interface SessionManager {
   setExpiry(id: string, expiresAt: string | number | Date | null, call?: CallOptions): Promise<Session>;
   /**
    * Applies the retention policies (the manager's, or `policies`): a dry run reports exactly what
-   * the real run removes; held sessions are never removed.
+   * the real run removes; held sessions are never removed. A real run holds the store's retention
+   * lease (one run at a time across processes): another run's gets ERR_RETENTION_BUSY naming the
+   * holder, after waiting up to `waitMs` (default 0) for it to finish.
    */
-  applyRetention(options?: { dryRun?: boolean; policies?: RetentionPolicy[] }): Promise<RetentionResult>;
+  applyRetention(options?: {
+    dryRun?: boolean;
+    policies?: RetentionPolicy[];
+    waitMs?: number;
+  }): Promise<RetentionResult>;
   /** Every held session with its hold, in the list order (reads each session: O(sessions)). */
   listHolds(): Promise<Array<{ session: SessionSummary; hold: LegalHold }>>;
   /**
@@ -229,8 +237,11 @@ export interface SessionManager {
    * close or loss (ERR_LEASE_LOST on the next write).
    */
   claim(id: string, options?: ClaimOptions): Promise<Session>;
-  /** Gives up this manager's claim on the session (a `release` event); a no-op without one. */
-  release(id: string): Promise<Session>;
+  /**
+   * Gives up this manager's claim on the session (a `release` event); a no-op without one.
+   * `operationId` makes it idempotent, as for every mutating call.
+   */
+  release(id: string, options?: { operationId?: string }): Promise<Session>;
   /** The owner id this manager claims as. */
   readonly ownerId: string;
   /** The store's live change feed (`store.watch`): sees every process's commits, resumable by cursor. */
@@ -251,7 +262,11 @@ export interface SessionManager {
   find(query?: FindQuery): Promise<SessionPage>;
   stats(filter?: SessionFilter): Promise<SessionStats>;
   cleanup(options?: CleanupOptions): Promise<PruneResult>;
-  delete(id: string): Promise<boolean>;
+  /**
+   * Deletes the session and its history (false when there was none). With `operationId`: true
+   * once the session is gone, so a replay answers as the first call did (see the README).
+   */
+  delete(id: string, options?: { operationId?: string }): Promise<boolean>;
   duration(id: string): Promise<number | null>;
   progress(id: string): Promise<number | null>;
   exportSessions(options?: ExportSessionsOptions): AsyncGenerator<string>;
