@@ -117,7 +117,7 @@ export async function applyRetention(
       const { history, ...session } = full;
       const line = canonicalExportLine({ session, events: history });
       if (!dryRun) {
-        lease?.assertHeld();
+        await lease?.refresh();
         if (policy.action === "archive") appendArchive(policy.archivePath!, line, store.name, nowMs);
         try {
           await store.delete(full.id, { expectedVersion: full.version });
