@@ -24,14 +24,14 @@ describe("the retention lease after its holder stalled past its instant", () => 
     const stalled = await acquireRetentionLease(store, clock, { leaseMs: LEASE_MS });
     clock.advance(LEASE_MS + 1);
     const next = await acquireRetentionLease(store, clock, { leaseMs: LEASE_MS });
-    const taken = (await leaseText(store));
+    const taken = await leaseText(store);
     expect(await codeOf(Promise.resolve().then(() => stalled.assertHeld()))).toBe("ERR_LEASE_LOST");
     expect(await codeOf(stalled.refresh())).toBe("ERR_LEASE_LOST");
-    expect((await leaseText(store))).toBe(taken);
+    expect(await leaseText(store)).toBe(taken);
     await stalled.release();
-    expect((await leaseText(store))).toBe(taken);
+    expect(await leaseText(store)).toBe(taken);
     await next.release();
-    expect((await leaseText(store))).toBe(null);
+    expect(await leaseText(store)).toBe(null);
   });
 
   it("nobody took it over: refresh renews it (compare-and-set from its own text) and the run goes on", async () => {
@@ -45,19 +45,21 @@ describe("the retention lease after its holder stalled past its instant", () => 
     const after = (await leaseText(store))!;
     expect(JSON.parse(after).until).toBe(new Date(clock.now() + LEASE_MS).toISOString());
     expect(JSON.parse(after).token).toBe(JSON.parse(before).token);
-    expect(await codeOf(acquireRetentionLease(store, clock, { leaseMs: LEASE_MS }))).toBe("ERR_RETENTION_BUSY");
+    expect(await codeOf(acquireRetentionLease(store, clock, { leaseMs: LEASE_MS }))).toBe(
+      "ERR_RETENTION_BUSY",
+    );
     await stalled.release();
-    expect((await leaseText(store))).toBe(null);
+    expect(await leaseText(store)).toBe(null);
   });
 
   it("refresh before the renewal is due changes nothing in the store", async () => {
     const { clock, store } = setup();
     const held = await acquireRetentionLease(store, clock, { leaseMs: LEASE_MS });
-    const before = (await leaseText(store));
+    const before = await leaseText(store);
     clock.advance(LEASE_MS / 3 - 1);
     await held.refresh();
     held.assertHeld();
-    expect((await leaseText(store))).toBe(before);
+    expect(await leaseText(store)).toBe(before);
     await held.release();
   });
 });
