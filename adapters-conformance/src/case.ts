@@ -94,6 +94,7 @@ export const GROUP_TITLES: Record<string, string> = {
   "SS-ST": "statistics",
   "SS-CL": "prune and cleanup",
   "SS-J": "fidelity",
+  "SS-IMP": "bulk import (importMany)",
   "SS-CR": "corrupt and foreign records",
   "SS-P": "persistence across close and reopen",
   "SS-W": "live change feed (watch)",

@@ -10,6 +10,7 @@ import { fidelityCases } from "./fidelity.js";
 import { idempotencyCases } from "./idempotency.js";
 import { idempotencyReplayCases } from "./idempotency-replays.js";
 import { idCases } from "./ids.js";
+import { importManyCases } from "./import-many.js";
 import { inboxCases } from "./inbox.js";
 import { leaseCases } from "./leases.js";
 import * as lifecycle from "./lifecycle.js";
@@ -49,6 +50,7 @@ export function allCases(): CaseDefinition[] {
     ...pruneCases,
     ...fidelityCases,
     ...exportCases,
+    ...importManyCases,
     ...corruptCases,
     ...persistenceCases,
     ...watchCases,

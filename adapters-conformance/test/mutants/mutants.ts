@@ -149,7 +149,7 @@ export const mutants: Array<{
         },
       };
     }),
-    red: ["SS-Q-01", "SS-Q-02", "SS-Q-03", "SS-Q-05"],
+    red: ["SS-Q-01", "SS-Q-02", "SS-Q-03", "SS-Q-05", "SS-IMP-01"],
   },
   {
     name: "truncates strings at NUL",
@@ -239,6 +239,9 @@ export const mutants: Array<{
       "SS-IDEM-02",
       "SS-IN-02",
       "SS-HOLD-02",
+      // importMany's fallback inserts through the stale handle: a taken id looks free.
+      "SS-IMP-02",
+      "SS-IMP-03",
     ],
   },
   {
@@ -469,6 +472,9 @@ export const mutants: Array<{
       "SS-CL-07",
       "SS-J-07",
       "SS-HOLD-01",
+      "SS-IMP-02",
+      "SS-IMP-03",
+      "SS-IMP-04",
     ],
   },
   {

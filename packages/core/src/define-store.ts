@@ -5,6 +5,7 @@ import { chain, isPromise } from "./driver-kit.js";
 import { errors, isSessionKitError, SessionKitError } from "./errors.js";
 import { guardedDelete, guardedOverwrite, guardedPrune } from "./hold-guard.js";
 import { assertSessionId, createSessionId } from "./ids.js";
+import { dropUndefined, importMany, parseImport } from "./import-records.js";
 import { inboxPage, parseInboxQuery, scanInbox } from "./inbox-query.js";
 import { readInstant } from "./instants.js";
 import { type Session, type SessionEvent, TERMINAL_STATUSES } from "./model.js";
@@ -15,8 +16,6 @@ import {
   commitInputSchema,
   createSessionInputSchema,
   eventRangeSchema,
-  importedEventSchema,
-  importedSessionSchema,
   newEventSchema,
   parseInput,
   pruneInputSchema,
@@ -27,6 +26,8 @@ import type {
   CreateSessionInput,
   DeleteOptions,
   EventRange,
+  ImportManyOptions,
+  ImportManyResult,
   ImportOptions,
   InboxPage,
   InboxQuery,
@@ -141,6 +142,7 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
     return errors.io(name, action, error);
   }
 
+  const limits = { checkSize, checkEventSize };
   const ops = makeOps(driver);
   const syncOps = syncDriver ? makeOps(syncDriver) : ops;
 
@@ -312,41 +314,19 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
         events: SessionEvent[],
         importOptions?: ImportOptions,
       ): MaybePromise<CommitResult> {
-        if (session && typeof session === "object") assertSessionId((session as Session).id, name);
-        const parsedSession = dropUndefined(
-          parseInput(importedSessionSchema, session, "session", name),
-        ) as Session;
-        if (!Array.isArray(events))
-          throw errors.invalidInput(name, "`events` to be an array", events, "Pass the exported history.");
-        const measured = events.map((event, index) =>
-          parseInput(importedEventSchema, event, `events[${index}]`, name),
-        );
-        const parsedEvents = measured.map(({ event }) => event);
+        const parsed = parseImport(name, limits, session, events);
         const { overwrite = false } = parseInput(importOptionsSchema, importOptions ?? {}, "options", name);
-        parsedEvents.forEach((event, index) => {
-          if (event.seq !== index + 1) {
-            throw errors.invalidInput(
-              name,
-              `events[${index}].seq to be ${index + 1}`,
-              event.seq,
-              "Histories are contiguous from seq 1.",
-            );
-          }
-        });
-        if (parsedSession.eventCount !== parsedEvents.length) {
-          throw errors.invalidInput(
-            name,
-            `session.eventCount to equal the ${parsedEvents.length} events given`,
-            parsedSession.eventCount,
-            "Export the session together with its whole history.",
-          );
-        }
-        checkSize("The record", parsedSession, parsedSession.id);
-        for (const { event, dataBound } of measured) checkEventSize(event, dataBound, parsedSession.id);
         const inserted = overwrite
-          ? guardedOverwrite(driver, parsedSession, parsedEvents)
-          : driver.insert(parsedSession, parsedEvents, { overwrite: false });
-        return chain(inserted, () => ({ session: parsedSession, events: parsedEvents }));
+          ? guardedOverwrite(driver, parsed.session, parsed.events)
+          : driver.insert(parsed.session, parsed.events, { overwrite: false });
+        return chain(inserted, () => parsed);
+      },
+
+      importMany(
+        records: ReadonlyArray<{ session: Session; events: SessionEvent[] }>,
+        importOptions?: ImportManyOptions,
+      ): MaybePromise<ImportManyResult> {
+        return importMany(driver, limits, records, importOptions);
       },
 
       listAwaitingInput(query?: InboxQuery): MaybePromise<InboxPage> {
@@ -440,6 +420,7 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
     prune: (input) => runSync("prune", [input]),
     importSession: (session, events, importOptions) =>
       runSync("importSession", [session, events, importOptions]),
+    importMany: (records, importOptions) => runSync("importMany", [records, importOptions]),
   };
 
   return {
@@ -458,6 +439,7 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
     prune: (input) => runAsync("prune", [input]),
     importSession: (session, events, importOptions) =>
       runAsync("importSession", [session, events, importOptions]),
+    importMany: (records, importOptions) => runAsync("importMany", [records, importOptions]),
     listAwaitingInput: (query) => runAsync("listAwaitingInput", [query]),
     swapLease: (leaseName, expected, next) => runAsync("swapLease", [leaseName, expected, next]),
     watch(scope, watchOptions) {
@@ -533,11 +515,4 @@ async function guardedFeed<T>(name: string, action: string, read: () => MaybePro
     if (isSessionKitError(error)) throw error;
     throw errors.io(name, action, error);
   }
-}
-
-function dropUndefined<T extends object>(value: T): T {
-  for (const key of Object.keys(value) as (keyof T)[]) {
-    if (value[key] === undefined) delete value[key];
-  }
-  return value;
 }

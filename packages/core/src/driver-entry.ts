@@ -13,6 +13,8 @@ export type {
   ChangeRecord,
   CheckDelete,
   CommitPlan,
+  ConflictMode,
+  ImportManyOutcome,
   InboxFilter,
   IndexedStoreDriver,
   LeaseSwap,
@@ -34,6 +36,7 @@ export {
   corruptReport,
   emptyAggregate,
   foldStats,
+  type ImportManyPlan,
   indexableMetadata,
   isCorruptRecordError,
   isDueForPrune,
@@ -43,6 +46,7 @@ export {
   parseEventText,
   parseRecordText,
   parseStoredJson,
+  planImportMany,
   type StatsGroup,
 } from "./driver-kit.js";
 export {

@@ -1,4 +1,11 @@
-import type { CheckDelete, ListPosition, MaybePromise, StatsAggregate } from "./driver.js";
+import type {
+  CheckDelete,
+  ConflictMode,
+  ImportManyOutcome,
+  ListPosition,
+  MaybePromise,
+  StatsAggregate,
+} from "./driver.js";
 import { errors, isSessionKitError } from "./errors.js";
 import type { Session, SessionEvent, SessionStatus, SessionSummary } from "./model.js";
 import { decodeEvent, decodeRecord } from "./records.js";
@@ -205,4 +212,50 @@ export async function checkReplacedAsync(
     throw error;
   }
   if (current !== null) check(current);
+}
+
+/** What an importMany decided from the stored state of its ids (see planImportMany). */
+export interface ImportManyPlan<R> {
+  /** The records to persist, in order: the prefix before the stop, less the skipped ones. */
+  writes: R[];
+  /** Ids among `writes` that replace a stored session (their old events must go). */
+  replaced: string[];
+  outcomes: ImportManyOutcome["outcomes"];
+  /** Why it stopped at `records[outcomes.length]`. */
+  error?: unknown;
+}
+
+/**
+ * The decisions of a driver's importMany, made inside its exclusive section before it writes:
+ * `component` names the driver in errors; `stored(id)` is undefined for a free id, else a reader of the stored session (it may throw
+ * ERR_CORRUPT_RECORD: such a record is replaced unchecked, as by checkReplaced). A taken id under
+ * "fail", or a check that throws, stops the plan at that record.
+ */
+export function planImportMany<R extends { session: Session }>(
+  component: string,
+  records: readonly R[],
+  options: { onConflict: ConflictMode; check?: CheckDelete },
+  stored: (id: string) => (() => Session | null) | undefined,
+): ImportManyPlan<R> {
+  const plan: ImportManyPlan<R> = { writes: [], replaced: [], outcomes: [] };
+  for (const record of records) {
+    const read = stored(record.session.id);
+    if (read !== undefined) {
+      if (options.onConflict === "skip") {
+        plan.outcomes.push("skipped");
+        continue;
+      }
+      try {
+        if (options.onConflict === "fail") throw errors.exists(component, record.session.id);
+        checkReplaced(read, options.check);
+      } catch (error) {
+        plan.error = error;
+        return plan;
+      }
+      plan.replaced.push(record.session.id);
+    }
+    plan.writes.push(record);
+    plan.outcomes.push("written");
+  }
+  return plan;
 }

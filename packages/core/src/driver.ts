@@ -134,6 +134,22 @@ export interface StoreDriver {
     events: SessionEvent[],
     options: { overwrite: boolean; check?: CheckDelete },
   ): MaybePromise<void>;
+  /**
+   * Optional bulk insert, for imports and migrations (without it the wrapper calls `insert` once
+   * per record, with the same outcomes). The records arrive validated, with distinct ids, in
+   * order; handle them as `insert` would one after another, in as few round trips as you can:
+   * - Each record is atomic (its session and all its events, or nothing of it).
+   * - An id already taken: `"fail"` stops at that record; `"skip"` leaves the stored session as
+   *   it is and goes on (outcome "skipped"); `"overwrite"` replaces it, after `check(current)` run
+   *   exclusively on the session replaced, as insert's `check` (a throw stops at that record).
+   * - Stopping at record k: records before k are persisted, k and later ones are not; return
+   *   their outcomes and `error` (the SessionKitError, or the check's error, unchanged).
+   * - Throwing instead means that no record of this call was persisted (roll the batch back).
+   */
+  importMany?(
+    records: ReadonlyArray<{ session: Session; events: SessionEvent[] }>,
+    options: { onConflict: ConflictMode; check?: CheckDelete },
+  ): MaybePromise<ImportManyOutcome>;
   /** The session, null if absent; ERR_CORRUPT_RECORD / ERR_UNSUPPORTED_RECORD_VERSION if unreadable. */
   get(id: string): MaybePromise<Session | null>;
   /**
@@ -216,6 +232,17 @@ export interface StoreDriver {
   swapLease?(name: string, expected: string | null, next: string | null): MaybePromise<LeaseSwap>;
   /** Releases what this driver opened. Called once, after every operation in flight settled. */
   close(): MaybePromise<void>;
+}
+
+/** What an import does with a session id the store already has. */
+export type ConflictMode = "fail" | "skip" | "overwrite";
+
+/** What a driver's importMany did: one outcome per record handled, from the first, in order. */
+export interface ImportManyOutcome {
+  /** "written": inserted or replaced; "skipped": the id was taken and onConflict "skip". */
+  outcomes: Array<"written" | "skipped">;
+  /** Why it stopped at `records[outcomes.length]`; absent when every record was handled. */
+  error?: unknown;
 }
 
 /** A driver whose queries are all present (an indexed driver, or one completed from scan()). */

@@ -139,8 +139,12 @@ export function guardedOverwrite(
   session: Session,
   events: SessionEvent[],
 ): MaybePromise<void> {
-  const check: CheckDelete = (current) => {
-    if (current.hold !== undefined) throw heldError(driver.name, current);
+  return driver.insert(session, events, { overwrite: true, check: heldCheck(driver.name) });
+}
+
+/** The check an overwriting import runs on the session it replaces: ERR_SESSION_HELD when held. */
+export function heldCheck(component: string): CheckDelete {
+  return (current) => {
+    if (current.hold !== undefined) throw heldError(component, current);
   };
-  return driver.insert(session, events, { overwrite: true, check });
 }

@@ -272,6 +272,23 @@ export interface ImportOptions {
   overwrite?: boolean;
 }
 
+/** Options of importMany(). */
+export interface ImportManyOptions {
+  /**
+   * A session id the store already has: "fail" (default) stops with ERR_SESSION_EXISTS, "skip"
+   * keeps the stored session, "overwrite" replaces it (ERR_SESSION_HELD when it is held).
+   */
+  onConflict?: "fail" | "skip" | "overwrite";
+}
+
+/** What importMany() wrote. */
+export interface ImportManyResult {
+  /** Ids written (new or replaced), in input order. */
+  imported: string[];
+  /** Ids skipped (onConflict "skip"), in input order. */
+  skipped: string[];
+}
+
 /**
  * The storage contract every adapter meets, identically. Methods reject with SessionKitError
  * only; a raw driver error never escapes. Ids are validated (ERR_INVALID_ID) before any I/O.
@@ -310,6 +327,16 @@ export interface SessionStore {
   prune(input: PruneInput): Promise<PruneResult>;
   /** Restores a session exactly as exported (timestamps, version and history kept). */
   importSession(session: Session, events: SessionEvent[], options?: ImportOptions): Promise<CommitResult>;
+  /**
+   * Imports many exported sessions in order, as importSession one after another would, in bulk when
+   * the driver can (one transaction per call on SQLite and PostgreSQL). Each session is atomic. The
+   * first record that fails stops it: the records before it are in the store, none after it, and
+   * the error's details say where (`index`, `imported`, `skipped`).
+   */
+  importMany(
+    records: ReadonlyArray<{ session: Session; events: SessionEvent[] }>,
+    options?: ImportManyOptions,
+  ): Promise<ImportManyResult>;
   /** Sessions with open input requests, in the list order, with cursors (see InboxQuery). */
   listAwaitingInput(query?: InboxQuery): Promise<InboxPage>;
   /**
@@ -350,6 +377,10 @@ export interface SyncSessionStore {
   delete(id: string, options?: DeleteOptions): boolean;
   prune(input: PruneInput): PruneResult;
   importSession(session: Session, events: SessionEvent[], options?: ImportOptions): CommitResult;
+  importMany(
+    records: ReadonlyArray<{ session: Session; events: SessionEvent[] }>,
+    options?: ImportManyOptions,
+  ): ImportManyResult;
 }
 
 export type { WatchChange, WatchFilter, WatchItem, WatchOptions, WatchScope } from "./watch-types.js";

@@ -13,6 +13,7 @@ import {
   type StoreDriver,
   toSummary,
 } from "@sessionkit/core/driver";
+import { type BulkImportDeps, importBatch } from "./bulk-import.js";
 import { eventArrays, fromTextKey, sessionRow } from "./encode.js";
 import { quoteSchema } from "./migrations.js";
 import { isRetryable, toStoreError } from "./pg-errors.js";
@@ -140,6 +141,14 @@ export function createPostgresDriver(options: PostgresDriverOptions): StoreDrive
     return rows[0]?.digest ?? null;
   }
 
+  const bulk: BulkImportDeps = {
+    name,
+    exec,
+    transaction,
+    parseSession,
+    forget: (id) => lastSeen.delete(id),
+  };
+
   function list(
     filter: Parameters<NonNullable<StoreDriver["list"]>>[0],
     after: Parameters<NonNullable<StoreDriver["list"]>>[1],
@@ -192,6 +201,9 @@ export function createPostgresDriver(options: PostgresDriverOptions): StoreDrive
           if (events.length > 0) await exec(client, "insertEvents", [session.id, ...arrays]);
         });
       }),
+
+    importMany: (records, importOptions) =>
+      run("import sessions", () => importBatch(bulk, records, importOptions)),
 
     listAwaitingInput: (filter, after, limit) =>
       run("listAwaitingInput", async () =>

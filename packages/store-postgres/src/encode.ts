@@ -45,6 +45,29 @@ export const SESSION_COLUMNS = [
   "inbox_expires",
 ] as const;
 
+/** The SQL type of each column of SESSION_COLUMNS (the element types of a bulk insert's arrays). */
+export const SESSION_COLUMN_TYPES = [
+  "text",
+  "int",
+  "int",
+  "text",
+  "text",
+  "text",
+  "text",
+  "text",
+  "text",
+  "bigint",
+  "jsonb",
+  "text",
+  "boolean",
+  "text",
+] as const;
+
+/** Rows as one array per column, for `unnest($1::text[], $2::int[], …)`. */
+export function columnsOf(rows: SessionRow[]): unknown[][] {
+  return SESSION_COLUMNS.map((_, column) => rows.map((row) => row[column]));
+}
+
 /**
  * Text columns compared for equality hold the JSON literal of the value (`"abc"`): JSON escapes NUL
  * and lone surrogates, which PostgreSQL `text` cannot hold, and the mapping is one-to-one.

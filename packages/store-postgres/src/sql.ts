@@ -1,5 +1,5 @@
 import type { InboxFilter, ListPosition, ParsedFilter } from "@sessionkit/core/driver";
-import { metadataFilter, SESSION_COLUMNS, textKey } from "./encode.js";
+import { metadataFilter, SESSION_COLUMN_TYPES, SESSION_COLUMNS, textKey } from "./encode.js";
 
 /** The SQL text of every statement, built once per schema. */
 export function statements(s: string) {
@@ -14,6 +14,10 @@ export function statements(s: string) {
     `$${SESSION_COLUMNS.indexOf("metadata_index") + 1}`,
     (m) => `${m}::jsonb`,
   );
+  const excluded = SESSION_COLUMNS.slice(1)
+    .map((column) => `${column} = EXCLUDED.${column}`)
+    .join(", ");
+  const columnArrays = SESSION_COLUMN_TYPES.map((type, i) => `$${i + 1}::${type}[]`).join(", ");
   const insertEvents = (seqParam: number, bodyParam: number, guard: string) =>
     `INSERT INTO ${s}.events (session_id, seq, body)
        SELECT $1, t.seq, t.body FROM unnest($${seqParam}::int[], $${bodyParam}::text[]) AS t(seq, body)
@@ -36,12 +40,23 @@ export function statements(s: string) {
       ev AS (${insertEvents(n + 1, n + 2, "ins")})
       SELECT count(*)::int AS n FROM ins`,
     upsert: `INSERT INTO ${s}.sessions (${cols}) VALUES (${typedValues})
-      ON CONFLICT (id) DO UPDATE SET ${SESSION_COLUMNS.slice(1)
-        .map((column) => `${column} = EXCLUDED.${column}`)
-        .join(", ")}`,
+      ON CONFLICT (id) DO UPDATE SET ${excluded}`,
     deleteEvents: `DELETE FROM ${s}.events WHERE session_id = $1`,
     insertEvents: `INSERT INTO ${s}.events (session_id, seq, body)
       SELECT $1, t.seq, t.body FROM unnest($2::int[], $3::text[]) AS t(seq, body)`,
+    // Bulk import (importMany): one parallel array per column, so a batch is one statement each.
+    stored: `SELECT id, record FROM ${s}.sessions WHERE id = ANY($1::text[])`,
+    storedForUpdate: `SELECT id, record FROM ${s}.sessions WHERE id = ANY($1::text[]) FOR UPDATE`,
+    insertMany: `INSERT INTO ${s}.sessions (${cols}) SELECT * FROM unnest(${columnArrays})
+      ON CONFLICT (id) DO NOTHING RETURNING id`,
+    upsertMany: `INSERT INTO ${s}.sessions (${cols}) SELECT * FROM unnest(${columnArrays})
+      ON CONFLICT (id) DO UPDATE SET ${excluded} RETURNING id`,
+    deleteEventsMany: `DELETE FROM ${s}.events WHERE session_id = ANY($1::text[])`,
+    // Events as newline-joined text split by the server: pg's text[] encoding escaped every quote of
+    // every body, 1.2 s on the client and ~1.5 s on the server per 20,000 events (measured), against
+    // ~0.5 s for string_to_array. No id or JSON.stringify output holds a raw newline.
+    insertEventsMany: `INSERT INTO ${s}.events (session_id, seq, body)
+      SELECT * FROM unnest(string_to_array($1, chr(10)), string_to_array($2, ',')::int[], string_to_array($3, chr(10)))`,
     // Bounds are bigint: callers may ask past 2^31 (an int4 parameter would overflow) and get [].
     // The LEFT JOIN tells "no such session" apart from "no events in range" in the same round trip.
     readEvents: `SELECT e.body FROM ${s}.sessions s LEFT JOIN ${s}.events e

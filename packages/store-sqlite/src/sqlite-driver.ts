@@ -5,6 +5,7 @@ import {
   collectPage,
   errors,
   foldStats,
+  planImportMany,
   type Session,
   type SessionEvent,
   type SessionStatus,
@@ -155,6 +156,15 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
     for (const [key, value] of metadataIndexRows(metadata)) insert.run(id, key, value);
   }
 
+  /** Writes a new session's row, events and metadata index (the id is free). */
+  function persist(session: Session, events: SessionEvent[]): void {
+    const values = columnValues(session);
+    prepared(INSERT_SESSION).run(session.id, ...values);
+    remember(session.id, rowOf(session, values[COLUMNS.indexOf("record")] as string));
+    writeEvents(session.id, events);
+    writeMetadata(session.id, session.metadata);
+  }
+
   function removeSession(id: string): boolean {
     prepared("DELETE FROM events WHERE session_id = ?").run(id);
     prepared("DELETE FROM session_metadata WHERE session_id = ?").run(id);
@@ -174,11 +184,23 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
             checkReplaced(() => readSession(session.id), check);
             removeSession(session.id);
           }
-          const values = columnValues(session);
-          prepared(INSERT_SESSION).run(session.id, ...values);
-          remember(session.id, rowOf(session, values[COLUMNS.indexOf("record")] as string));
-          writeEvents(session.id, events);
-          writeMetadata(session.id, session.metadata);
+          persist(session, events);
+        }),
+      );
+    },
+
+    // One transaction for the whole batch: a commit (its WAL sync) per session was most of an
+    // import's time. The decisions come first, so a record that stops the batch wrote nothing.
+    importMany(records, options) {
+      return run("import sessions", () =>
+        tx.write(() => {
+          const plan = planImportMany(name, records, options, (id) => {
+            const row = prepared(SELECT_ROW).get(id) as SessionRow | undefined;
+            return row === undefined ? undefined : () => decode(id, row);
+          });
+          for (const id of plan.replaced) removeSession(id);
+          for (const { session, events } of plan.writes) persist(session, events);
+          return { outcomes: plan.outcomes, ...(plan.error === undefined ? {} : { error: plan.error }) };
         }),
       );
     },

@@ -1,6 +1,6 @@
 import { rmSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { SessionStore } from "@sessionkit/core";
+import type { Session, SessionEvent, SessionStore } from "@sessionkit/core";
 import type { Command } from "commander";
 import { EXIT, usageError } from "../errors.js";
 import { type Checkpoint, checkpointFiles, defaultCheckpointPath, type SumLine } from "../migrate-state.js";
@@ -8,6 +8,11 @@ import { parseCount } from "../options.js";
 import type { Output } from "../output.js";
 import { forEachLimited } from "../pool.js";
 import type { Wrap } from "../program.js";
+
+type Checksum = (session: Session, events: SessionEvent[]) => string;
+
+/** Target sessions listed per page of the parity check. */
+const PARITY_PAGE = 500;
 
 interface MigrateOptions {
   from: string;
@@ -119,7 +124,7 @@ async function copyBatches(
   checkpoint: Checkpoint,
   options: MigrateOptions,
 ): Promise<void> {
-  const { sessionChecksum } = await import("../checksum.js");
+  const checksum = (await import("../checksum.js")).sessionChecksum;
   const total = await source.count();
   const cliProgress = process.stderr.isTTY ? (await import("cli-progress")).default : undefined;
   const bar =
@@ -137,19 +142,19 @@ async function copyBatches(
   if (checkpoint.sessions > 0 && !bar)
     out.note(`resuming after ${checkpoint.sessions} sessions (${checkpoint.batches} batches)`);
   try {
+    // Read-ahead: the next batch is read (and checksummed) from the source while this one is
+    // written, so a migration costs about max(read, write) per batch instead of their sum.
+    let next = readBatch(source, checkpoint.cursor, options, checksum);
     for (;;) {
-      const page = await source.list({ limit: options.batch, cursor: checkpoint.cursor });
+      const { page, records, sums } = await next;
+      if (page.nextCursor !== null) {
+        next = readBatch(source, page.nextCursor, options, checksum);
+        next.catch(() => undefined); // awaited on the next turn; no unhandled rejection meanwhile
+      }
       for (const report of page.corrupt)
         out.note(`warning ${report.code}: ${report.id} was not copied: ${report.message}`);
-      const sums: SumLine[] = [];
-      await forEachLimited(page.items, options.concurrency, async (summary) => {
-        const full = await source.getWithHistory(summary.id);
-        if (full === null) return; // deleted while we walked
-        const { history, ...session } = full;
-        // overwrite: a batch redone after a kill finds its own sessions from the killed run.
-        await target.importSession(session, history, { overwrite: true });
-        sums.push({ id: session.id, sum: sessionChecksum(session, history), events: history.length });
-      });
+      // overwrite: a batch redone after a kill finds its own sessions from the killed run.
+      await target.importMany(records, { onConflict: "overwrite" });
       files.appendSums(sums);
       checkpoint.cursor = page.nextCursor;
       checkpoint.sessions += sums.length;
@@ -166,6 +171,37 @@ async function copyBatches(
   }
 }
 
+/** One batch of the source after `cursor`: its page, the sessions with their histories, their checksums. */
+async function readBatch(
+  source: SessionStore,
+  cursor: string | null,
+  options: MigrateOptions,
+  checksum: Checksum,
+) {
+  const page = await source.list({ limit: options.batch, cursor });
+  const read = await readAll(source, page.items, options.concurrency);
+  const records = read.filter((record) => record !== null);
+  const sums: SumLine[] = records.map(({ session, events }) => ({
+    id: session.id,
+    sum: checksum(session, events),
+    events: events.length,
+  }));
+  return { page, records, sums };
+}
+
+/** The sessions of `items` with their histories, in order; null for one deleted while we walked. */
+async function readAll(store: SessionStore, items: Array<{ id: string }>, concurrency: number) {
+  const read: Array<{ session: Session; events: SessionEvent[] } | null> = new Array(items.length).fill(null);
+  const indexes = items.map((_, index) => index);
+  await forEachLimited(indexes, concurrency, async (index) => {
+    const full = await store.getWithHistory(items[index]!.id);
+    if (full === null) return;
+    const { history, ...session } = full;
+    read[index] = { session, events: history };
+  });
+  return read;
+}
+
 /** Reads every target session and compares its checksum with the one taken from the source. */
 async function parity(
   sourceSums: Map<string, SumLine>,
@@ -174,23 +210,27 @@ async function parity(
 ): Promise<ParityReport> {
   const { sessionChecksum } = await import("../checksum.js");
   const targetSums = new Map<string, SumLine>();
-  let cursor: string | null = null;
-  do {
-    const page: Awaited<ReturnType<SessionStore["list"]>> = await target.list({ limit: 500, cursor });
-    await forEachLimited(page.items, concurrency, async (summary) => {
-      const full = await target.getWithHistory(summary.id);
-      if (full === null) return;
-      const { history, ...session } = full;
+  // Pages of the target read ahead of their checksums, as the copy reads the source.
+  let next = target.list({ limit: PARITY_PAGE, cursor: null });
+  for (;;) {
+    const page = await next;
+    if (page.nextCursor !== null) {
+      next = target.list({ limit: PARITY_PAGE, cursor: page.nextCursor });
+      next.catch(() => undefined);
+    }
+    for (const record of await readAll(target, page.items, concurrency)) {
+      if (record === null) continue;
+      const { session, events } = record;
       targetSums.set(session.id, {
         id: session.id,
-        sum: sessionChecksum(session, history),
-        events: history.length,
+        sum: sessionChecksum(session, events),
+        events: events.length,
       });
-    });
+    }
     for (const report of page.corrupt)
       targetSums.set(report.id, { id: report.id, sum: report.code, events: 0 });
-    cursor = page.nextCursor;
-  } while (cursor !== null);
+    if (page.nextCursor === null) break;
+  }
   const ids = [...new Set([...sourceSums.keys(), ...targetSums.keys()])].sort();
   const report: ParityReport = {
     clean: true,

@@ -2,12 +2,11 @@ import { once } from "node:events";
 import { createReadStream, createWriteStream } from "node:fs";
 import { createInterface } from "node:readline";
 import type { Writable } from "node:stream";
-import type { ExportRecord } from "@sessionkit/core";
+import type { ExportRecord, SessionStore } from "@sessionkit/core";
 import { isSessionKitError, SessionKitError } from "@sessionkit/core/driver";
 import { type Command, Option } from "commander";
 import { EXIT } from "../errors.js";
 import { addFilterOptions, type FilterOptions, filterFrom } from "../options.js";
-import { forEachLimited } from "../pool.js";
 import type { Wrap } from "../program.js";
 
 interface ExportOptions extends FilterOptions {
@@ -88,20 +87,13 @@ export function registerTransfer(program: Command, wrap: Wrap): void {
         let header = false;
         let lineNumber = 0;
         let batch: ExportRecord[] = [];
+        // One batch written while the next is parsed; at most one write in flight.
+        let writing: Promise<void> = Promise.resolve();
         const flush = async () => {
-          await forEachLimited(batch, 8, async (record) => {
-            try {
-              await store.importSession(record.session, record.events, {
-                overwrite: options.onConflict === "overwrite",
-              });
-              totals.imported += 1;
-              totals.events += record.events.length;
-            } catch (error) {
-              if (options.onConflict !== "skip" || !isSessionKitError(error, "ERR_SESSION_EXISTS"))
-                throw error;
-              totals.skipped += 1;
-            }
-          });
+          await writing;
+          if (batch.length === 0) return;
+          writing = importBatch(store, batch, options.onConflict, totals);
+          writing.catch(() => undefined); // awaited by the next flush
           batch = [];
         };
         try {
@@ -119,12 +111,14 @@ export function registerTransfer(program: Command, wrap: Wrap): void {
             } catch (error) {
               // What came before the damaged line is imported, so the message's count is the truth.
               await flush();
+              await writing;
               throw withImported(error, totals.imported);
             }
             batch.push(record);
-            if (batch.length >= 64) await flush();
+            if (batch.length >= IMPORT_BATCH) await flush();
           }
           await flush();
+          await writing;
         } catch (error) {
           if (isSessionKitError(error, "ERR_SESSION_EXISTS")) {
             throw new SessionKitError(
@@ -148,6 +142,35 @@ export function registerTransfer(program: Command, wrap: Wrap): void {
         return;
       }),
     );
+}
+
+/**
+ * Sessions per importMany call: one transaction on SQLite and PostgreSQL. Larger batches gain
+ * little once the per-session commit is gone, and a batch is the unit the input is held in memory.
+ */
+const IMPORT_BATCH = 200;
+
+/** Imports one batch in order, counting what it wrote; an error counts what came before it. */
+async function importBatch(
+  store: SessionStore,
+  batch: ExportRecord[],
+  onConflict: ImportOptions["onConflict"],
+  totals: { imported: number; skipped: number; events: number },
+): Promise<void> {
+  try {
+    const result = await store.importMany(batch, { onConflict });
+    const events = new Map(batch.map((record) => [record.session.id, record.events.length]));
+    totals.imported += result.imported.length;
+    totals.skipped += result.skipped.length;
+    for (const id of result.imported) totals.events += events.get(id) ?? 0;
+  } catch (error) {
+    // importMany says how far it got: everything before details.index is in the store.
+    if (isSessionKitError(error)) {
+      totals.imported += Number(error.details.imported ?? 0);
+      totals.skipped += Number(error.details.skipped ?? 0);
+    }
+    throw error;
+  }
 }
 
 /** The error with the number of sessions already imported added to its message and details. */
