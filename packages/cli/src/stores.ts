@@ -13,6 +13,7 @@ export type StoreLocation =
   | { kind: "fs"; dir: string }
   | { kind: "sqlite"; filename: string }
   | { kind: "postgres"; connectionString: string; schema: string }
+  | { kind: "redis"; url: string; prefix: string }
   | { kind: "adapter"; module: string; url: string | undefined }
   | { kind: string; url: string };
 
@@ -39,20 +40,42 @@ const SCHEMES: StoreScheme[] = [
   { prefixes: ["fs:", "file:"], open: (url, options) => openFs(url.slice(url.indexOf(":") + 1), options) },
   { prefixes: ["sqlite:"], open: openSqlite },
   { prefixes: ["postgres://", "postgresql://"], open: openPostgres },
-  // Issue 22's store: until @sessionkit/store-redis is installed, ERR_MISSING_DEPENDENCY names it.
-  { prefixes: ["redis://", "rediss://"], open: peerStore("@sessionkit/store-redis", "createRedisStore") },
+  // An optional peer: until @sessionkit/store-redis is installed, ERR_MISSING_DEPENDENCY names it.
+  { prefixes: ["redis://", "rediss://"], open: openRedis },
 ];
 
-/** A store from an optional package whose factory takes `{ url }`; the URL is printed with its password hidden. */
-function peerStore(name: string, factory: string): StoreScheme["open"] {
-  return async (url) => {
-    const loaded = await importPeer<Record<string, unknown>>(name, `A ${url.split(":")[0]}:// store`);
-    const create = loaded[factory];
-    if (typeof create !== "function")
-      throw usageError(`Expected ${name} to export ${factory}({ url }), got none. Upgrade ${name}.`);
-    const store = (await create({ url })) as SessionStore;
-    return { store, location: { kind: name, url }, label: redact(url) };
+async function openRedis(url: string): Promise<OpenedStore> {
+  const { url: clientUrl, prefix } = splitRedisUrl(url);
+  const { createRedisStore } = await importPeer<typeof import("@sessionkit/store-redis")>(
+    "@sessionkit/store-redis",
+    `A ${url.split(":")[0]}:// store`,
+  );
+  const store = createRedisStore({ url: clientUrl, ...(prefix === undefined ? {} : { prefix }) });
+  return {
+    store,
+    location: { kind: "redis", url: clientUrl, prefix: prefix ?? "sessionkit" },
+    label: redact(url),
   };
+}
+
+/**
+ * `?prefix=p` picks store-redis's key prefix (default "sessionkit", the store's own); it is not an
+ * ioredis option, so it is taken out. The rest (host, port, /db, password, other options) is ioredis's.
+ */
+export function splitRedisUrl(url: string): { url: string; prefix: string | undefined } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw usageError(
+      `Expected a redis://[user:password@]host[:port][/db][?prefix=p] URL, got ${JSON.stringify(redact(url))}.`,
+    );
+  }
+  const prefixes = parsed.searchParams.getAll("prefix");
+  if (prefixes.length > 1)
+    throw usageError(`Expected one ?prefix= in ${JSON.stringify(redact(url))}, got ${prefixes.length}.`);
+  parsed.searchParams.delete("prefix");
+  return { url: parsed.toString(), prefix: prefixes[0] };
 }
 
 /** Opens a store from a URL (bare paths are fs directories), or through a third-party adapter module. */

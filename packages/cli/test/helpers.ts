@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { JsonObject, Session, SessionEvent, SessionStatus, SessionStore } from "@sessionkit/core";
 import pg from "pg";
-import { afterAll } from "vitest";
+import { afterAll, afterEach } from "vitest";
 
 /** The built binary the tests run, as an operator would. */
 export const BIN = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
@@ -174,4 +174,28 @@ export async function pgQuery<T = Record<string, unknown>>(
   } finally {
     await client.end();
   }
+}
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
+});
+
+/** Starts `sessionkit … ui …` and resolves with the URL it prints on its first stdout line. */
+export function startUi(args: string[]): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: "1" } });
+  children.push(child);
+  let stdout = "";
+  let stderr = "";
+  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr += chunk;
+  });
+  return new Promise((resolve, reject) => {
+    child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk;
+      const line = stdout.split("\n")[0];
+      if (stdout.includes("\n") && line) resolve({ child, url: line, stderr: () => stderr });
+    });
+    child.on("exit", (code) => reject(new Error(`sessionkit ui exited ${code}: ${stderr}`)));
+  });
 }

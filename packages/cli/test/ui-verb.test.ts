@@ -1,33 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { createSessionManager } from "@sessionkit/core";
 import { createFsStore } from "@sessionkit/store-fs";
-import { afterEach, describe, expect, it } from "vitest";
-import { BIN, tempDir } from "./helpers.js";
-
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
-});
-
-/** Starts `sessionkit … ui …` and resolves with the URL it prints on its first stdout line. */
-function startUi(args: string[]): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: "1" } });
-  children.push(child);
-  let stdout = "";
-  let stderr = "";
-  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
-    stderr += chunk;
-  });
-  return new Promise((resolve, reject) => {
-    child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
-      stdout += chunk;
-      const line = stdout.split("\n")[0];
-      if (stdout.includes("\n") && line) resolve({ child, url: line, stderr: () => stderr });
-    });
-    child.on("exit", (code) => reject(new Error(`sessionkit ui exited ${code}: ${stderr}`)));
-  });
-}
+import { describe, expect, it } from "vitest";
+import { BIN, startUi, tempDir } from "./helpers.js";
 
 async function seeded(): Promise<{ url: string; id: string }> {
   const dir = join(tempDir(), "sessions");
