@@ -198,4 +198,34 @@ export const retentionLeaseCases: CaseDefinition[] = [
       expectEqual(await present(store, old), 0, "sessions left");
     },
   },
+  {
+    id: "SS-RL-05",
+    group: "SS-RL",
+    title:
+      "deleteMany deletes each session still at its version and not held, and reports the changed, held and absent ones, which stay as they were",
+    async run(env) {
+      const store = await env.open();
+      const manager = createSessionManager({ store, clock: env.ctx.clock });
+      const [gone, changed, held, kept] = await completed(env, store, 4, "batch");
+      const versions = new Map<string, number>();
+      for (const id of [gone!, changed!, held!]) versions.set(id, (await store.get(id))!.version);
+      await manager.addEvent(changed!, "note", { late: true });
+      await manager.hold(held!, { reason: "audit" });
+      const changedBefore = await store.getWithHistory(changed!);
+      const heldBefore = await store.getWithHistory(held!);
+      const outcomes = await store.deleteMany([
+        { id: gone!, expectedVersion: versions.get(gone!)! },
+        { id: changed!, expectedVersion: versions.get(changed!)! },
+        { id: held!, expectedVersion: (await store.get(held!))!.version },
+        { id: "session_rl05_absent", expectedVersion: 1 },
+      ]);
+      expectDeepEqual(outcomes, ["deleted", "changed", "held", "absent"], "the outcomes, in order");
+      expectEqual(await store.get(gone!), null, "the deleted session");
+      expectDeepEqual(await store.getWithHistory(changed!), changedBefore, "the changed session");
+      expectDeepEqual(await store.getWithHistory(held!), heldBefore, "the held session");
+      assert.ok((await store.get(kept!)) !== null, "a session not listed is untouched");
+      await expectCode(store.deleteMany([{ id: "../x", expectedVersion: 1 }]), "ERR_INVALID_ID", "a bad id");
+      await manager.close();
+    },
+  },
 ];

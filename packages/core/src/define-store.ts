@@ -3,7 +3,13 @@ import { type Clock, systemClock } from "./clock.js";
 import type { CommitPlan, MaybePromise, StoreDriver } from "./driver.js";
 import { chain, isPromise } from "./driver-kit.js";
 import { errors, isSessionKitError, SessionKitError } from "./errors.js";
-import { guardedDelete, guardedOverwrite, guardedPrune } from "./hold-guard.js";
+import {
+  DELETE_BATCH_SIZE,
+  guardedDelete,
+  guardedDeleteMany,
+  guardedOverwrite,
+  guardedPrune,
+} from "./hold-guard.js";
 import { assertSessionId, createSessionId } from "./ids.js";
 import { dropUndefined, importMany, parseImport } from "./import-records.js";
 import { inboxPage, parseInboxQuery, scanInbox } from "./inbox-query.js";
@@ -343,6 +349,12 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
         return chain(rows, ({ items }) => inboxPage(items, filter, limit));
       },
 
+      deleteMany(items: Array<{ id: string; expectedVersion: number }>) {
+        const parsed = parseInput(deleteManySchema, items, "items", name);
+        for (const { id } of parsed) assertSessionId(id, name);
+        return guardedDeleteMany(driver, parsed);
+      },
+
       swapLease(leaseName: string, expected: string | null, next: string | null) {
         if (!driver.swapLease) throw errors.unsupported(name, "swapLease");
         parseLeaseSwap(leaseName, expected, next, name);
@@ -441,6 +453,7 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
       runAsync("importSession", [session, events, importOptions]),
     importMany: (records, importOptions) => runAsync("importMany", [records, importOptions]),
     listAwaitingInput: (query) => runAsync("listAwaitingInput", [query]),
+    deleteMany: (items) => runAsync("deleteMany", [items]),
     swapLease: (leaseName, expected, next) => runAsync("swapLease", [leaseName, expected, next]),
     watch(scope, watchOptions) {
       const feed = driver.changes;
@@ -489,6 +502,10 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
     },
   };
 }
+
+const deleteManySchema = z
+  .array(z.strictObject({ id: z.string(), expectedVersion: z.number().int().min(1) }))
+  .max(DELETE_BATCH_SIZE);
 
 const READS = new Set([
   "get",

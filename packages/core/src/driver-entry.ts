@@ -56,6 +56,7 @@ export {
   isSessionKitError,
   SessionKitError,
 } from "./errors.js";
+export { DELETE_BATCH_SIZE } from "./hold-guard.js";
 export { assertSessionId, isValidSessionId, SESSION_ID_PATTERN } from "./ids.js";
 export { collectInbox, type InboxSource, matchingRequests, scanInbox } from "./inbox-query.js";
 export { type InstantReading, MAX_INSTANT_MS, MIN_INSTANT_MS, readInstant } from "./instants.js";

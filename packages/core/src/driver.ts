@@ -1,3 +1,4 @@
+import type { SessionKitError } from "./errors.js";
 import type { Session, SessionEvent, SessionStatus, SessionSummary } from "./model.js";
 import type {
   CorruptRecordReport,
@@ -180,6 +181,16 @@ export interface StoreDriver {
    *   again after a lost race. A record that does not decode throws its ERR_CORRUPT_RECORD.
    */
   delete(id: string, check?: CheckDelete): MaybePromise<boolean>;
+  /**
+   * Optional batch delete (retention's chunks): for each item, exclusively as for delete, reads the
+   * session and calls `check(current)`; deletes the ones whose check passed, all in one
+   * transaction. Per item: true (deleted), false (absent), or the SessionKitError its check threw
+   * or its record raised (that item is kept; the others go on). Without it the wrapper deletes
+   * one by one. Keep a batch's writer hold short: the wrapper sends at most DELETE_BATCH_SIZE.
+   */
+  deleteBatch?(
+    items: Array<{ id: string; check: CheckDelete }>,
+  ): MaybePromise<Array<boolean | SessionKitError>>;
   /** Everything the store holds, for stores without an index (see "Queries" above). */
   scan?(): MaybePromise<ScanResult>;
   /**

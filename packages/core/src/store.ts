@@ -325,6 +325,12 @@ export interface SessionStore {
   delete(id: string, options?: DeleteOptions): Promise<boolean>;
   /** Deletes sessions of the given statuses last changed before a cutoff, with their histories. */
   prune(input: PruneInput): Promise<PruneResult>;
+  /**
+   * Deletes each listed session if it is still at `expectedVersion` and not held, in one
+   * transaction where the store has them (up to DELETE_BATCH_SIZE items); what became of each,
+   * in order. A record that no longer decodes is kept ("changed").
+   */
+  deleteMany(items: Array<{ id: string; expectedVersion: number }>): Promise<DeleteOutcome[]>;
   /** Restores a session exactly as exported (timestamps, version and history kept). */
   importSession(session: Session, events: SessionEvent[], options?: ImportOptions): Promise<CommitResult>;
   /**
@@ -356,6 +362,9 @@ export interface SessionStore {
   /** Waits for operations in flight, releases resources; later calls reject with ERR_STORE_CLOSED. Idempotent. */
   close(): Promise<void>;
 }
+
+/** What deleteMany did to one session: removed, already gone, changed since it was read, or held. */
+export type DeleteOutcome = "deleted" | "absent" | "changed" | "held";
 
 /** What swapLease did: whether it stored `next`, and the text held under the name afterwards. */
 export interface LeaseSwap {

@@ -1,17 +1,24 @@
 import { closeSync, constants, openSync } from "node:fs";
 import { errors, type SessionEvent } from "@sessionkit/core/driver";
 import { eachEventSpan } from "./line-events.js";
-import { type LogLine, parseLine, readRange, scanLines } from "./log-lines.js";
+import { readRange, scanLines } from "./log-lines.js";
+import {
+  isEvent,
+  LONG_LINE,
+  type LogSpan,
+  parseEvent,
+  parseQuietly,
+  startOffset,
+  tailStart,
+} from "./log-probes.js";
 import type { StorePaths } from "./paths.js";
 import { type LoadedSession, linked, NOFOLLOW } from "./session-load.js";
 
-/** Below this many bytes between the bounds, a bisection stops probing and scans forwards. */
-const PROBE_FLOOR = 64 * 1024;
-/** A line at least this long is walked for its events' spans rather than parsed whole. */
-const LONG_LINE = 64 * 1024;
 /** First chunk of a forward read; each next one doubles, up to CHUNK_MAX. */
 const CHUNK = 64 * 1024;
 const CHUNK_MAX = 4 * 1024 * 1024;
+/** The longest start of a long line walked before the whole line is read (see readRangeDirect). */
+const PARTIAL_MAX = 1024 * 1024;
 
 /**
  * Events with from <= seq <= to among those committed (the log up to `logEnd`), ascending. A log
@@ -32,12 +39,27 @@ export function readLoggedEvents(
   const last = Math.min(to, loaded.session.eventCount);
   if (from > last) return [];
   if (loaded.legacyHistory) return loaded.legacyHistory.slice(from - 1, last);
-  const fd = openLog(paths, id, component);
+  return withLog(paths, { id, component, end: loaded.logEnd, from, last }, (span) => {
+    const start = loaded.skips ? undefined : from === 1 ? 0 : startOffset(span);
+    return start === undefined ? undefined : readRangeDirect(span, start);
+  });
+}
+
+/**
+ * Opens the log, tries `direct` (undefined: not tried; null: the bytes were not what it expects) and
+ * otherwise reads the whole log; checks the count of events returned against the range.
+ */
+function withLog(
+  paths: StorePaths,
+  range: Omit<LogSpan, "fd">,
+  direct: (span: LogSpan) => SessionEvent[] | null | undefined,
+): SessionEvent[] {
+  const fd = openLog(paths, range.id, range.component);
   try {
-    const fast = loaded.skips ? null : readRangeDirect(fd, loaded.logEnd, from, last, id, component);
-    const out = fast ?? readWholeLog(fd, loaded.logEnd, from, last, id, component);
-    if (out.length !== last - from + 1)
-      throw errors.corrupt(component, id, `log.jsonl holds fewer than ${last} events`);
+    const span = { ...range, fd };
+    const out = direct(span) ?? readWholeLog(span);
+    if (out.length !== span.last - span.from + 1)
+      throw errors.corrupt(span.component, span.id, `log.jsonl holds fewer than ${span.last} events`);
     return out;
   } finally {
     closeSync(fd);
@@ -45,14 +67,7 @@ export function readLoggedEvents(
 }
 
 /** Every committed line parsed in order by the store's scan rules; keeps the events from..last. */
-function readWholeLog(
-  fd: number,
-  end: number,
-  from: number,
-  last: number,
-  id: string,
-  component: string,
-): SessionEvent[] {
+function readWholeLog({ fd, end, from, last, id, component }: LogSpan): SessionEvent[] {
   const out: SessionEvent[] = [];
   let expected = 1;
   scanLines(readRange(fd, 0, end), null, id, component, (line) => {
@@ -67,18 +82,12 @@ function readWholeLog(
 }
 
 /**
- * The events from..last of a log without passed-over lines, parsing only those (and a few probes);
- * null when the bytes are not what such a log holds, for the whole-log read to report.
+ * The events from..last of a log without passed-over lines, read forwards from the line start
+ * `start` (at or before the line holding `from`), parsing only those (a long line is walked for its
+ * spans); null when the bytes are not what such a log holds, for the whole-log read to report.
  */
-function readRangeDirect(
-  fd: number,
-  end: number,
-  from: number,
-  last: number,
-  id: string,
-  component: string,
-): SessionEvent[] | null {
-  const start = from === 1 ? 0 : startOffset(fd, end, from, id, component);
+function readRangeDirect(span: LogSpan, start: number): SessionEvent[] | null {
+  const { fd, end, from, last, id, component } = span;
   const out: SessionEvent[] = [];
   // The seq the next event must carry; -1 after a bisection until the first event, which must be <= from.
   let expected = start === 0 ? 1 : -1;
@@ -101,6 +110,10 @@ function readRangeDirect(
       }
       return true;
     }
+    return walkLong(bytes, a, b);
+  };
+  /** Walks a long line's event spans (all of it, or the start of it a chunk holds); false on a surprise. */
+  const walkLong = (bytes: Buffer, a: number, b: number): boolean => {
     let ok = true;
     const shaped = eachEventSpan(bytes, a, b, (_index, s, e) => {
       // Known seqs below `from` are passed over unparsed; the first one after a bisection is read.
@@ -119,121 +132,60 @@ function readRangeDirect(
   let pos = start;
   let size = CHUNK;
   while (pos < end && expected <= last) {
-    const bytes = readRange(fd, pos, Math.min(end, pos + size));
+    let chunk = readRange(fd, pos, Math.min(end, pos + size));
+    // A long line starts here (an import): its first events may be all the range needs, so the
+    // complete spans of a chunk (64 KB, doubled up to PARTIAL_MAX) are walked before the rest of the
+    // line is read. (The first 500 events of a 50,000-event import read all ~6.5 MB of it first:
+    // ~200 ms CPU cold, 21 ms warm.)
+    while (chunk.length >= LONG_LINE && chunk.indexOf(10) < 0) {
+      const mark = { expected, length: out.length };
+      if (walkLong(chunk, 0, chunk.length) && expected > last) return out;
+      // At the density walked so far, would the range end within PARTIAL_MAX? If not, read the line.
+      const walked = expected - Math.max(mark.expected, 1);
+      const needed = walked > 0 ? (chunk.length * (last - Math.max(mark.expected, 1) + 1)) / walked : 0;
+      expected = mark.expected;
+      out.length = mark.length;
+      if (needed > PARTIAL_MAX || chunk.length >= PARTIAL_MAX || pos + chunk.length >= end) break;
+      chunk = readRange(fd, pos, Math.min(end, pos + chunk.length * 2));
+    }
+    const bytes = throughNewline(fd, pos, end, chunk);
+    if (bytes === null) return null;
     let at = 0;
     for (let nl = bytes.indexOf(10); nl >= 0 && expected <= last; nl = bytes.indexOf(10, at)) {
       if (nl > at && !visitLine(bytes, at, nl)) return null;
       at = nl + 1;
     }
-    if (at === 0 && pos + bytes.length >= end) return null;
-    // A line longer than the chunk: read a larger one from the same place.
-    size = at === 0 ? size * 2 : Math.min(size * 2, CHUNK_MAX);
+    size = Math.min(size * 2, CHUNK_MAX);
     pos += at;
   }
   return out;
 }
 
-function parseQuietly(text: string, id: string, component: string): LogLine | null {
-  try {
-    return parseLine(text, id, component);
-  } catch {
-    return null;
-  }
-}
-
-function parseEvent(bytes: Buffer, start: number, end: number): SessionEvent | null {
-  try {
-    const value: unknown = JSON.parse(bytes.toString("utf8", start, end));
-    return isEvent(value) ? value : null;
-  } catch {
-    return null;
-  }
-}
-
-function isEvent(value: unknown): value is SessionEvent {
-  return typeof value === "object" && value !== null && Number.isSafeInteger((value as SessionEvent).seq);
-}
-
 /**
- * A line start at or before the line holding seq `from`: the bisection keeps `lo` at a line whose
- * first event has seq <= from (or at 0) and moves `hi` below any probe past it. A probe that meets
- * a line it cannot read gives up with 0 (the read from the start then meets the same line).
+ * `first` (the bytes from `pos`), extended until it holds a newline: a line longer than the chunk
+ * (an imported history, ~7.5 MB for 50,000 events) is read on in pieces, each searched once, and
+ * joined once. Re-reading it from `pos` in doubling chunks read and searched it about twice over
+ * (64 KB + 128 KB + … + 8 MB). Null when no newline comes before `end`.
  */
-function startOffset(fd: number, end: number, from: number, id: string, component: string): number {
-  let lo = 0;
-  let hi = end;
-  while (hi - lo > PROBE_FLOOR) {
-    const mid = lo + Math.floor((hi - lo) / 2);
-    const probe = firstEventAfter(fd, mid, hi, id, component);
-    if (probe === undefined) return 0;
-    if (probe !== null && probe.seq <= from) lo = probe.start;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/**
- * The first line starting after byte `pos` and before `limit` that holds events: its start and
- * first seq; null when there is none, undefined when a line there cannot be read.
- */
-function firstEventAfter(
-  fd: number,
-  pos: number,
-  limit: number,
-  id: string,
-  component: string,
-): { start: number; seq: number } | null | undefined {
-  let start = nextLineStart(fd, pos, limit);
-  while (start !== null && start < limit) {
-    const line = lineAt(fd, start, limit);
-    if (line === null) return null;
-    const seq = firstSeq(line.bytes, id, component);
-    if (seq === undefined) return undefined;
-    if (seq !== null) return { start, seq };
-    start = line.next;
+function throughNewline(fd: number, pos: number, end: number, first: Buffer): Buffer | null {
+  if (first.indexOf(10) >= 0) return first;
+  const pieces = [first];
+  let at = pos + first.length;
+  for (let size = CHUNK; at < end; size = Math.min(size * 2, CHUNK_MAX)) {
+    const piece = readRange(fd, at, Math.min(end, at + size));
+    pieces.push(piece);
+    at += piece.length;
+    if (piece.indexOf(10) >= 0) return Buffer.concat(pieces);
   }
   return null;
 }
 
-/** The seq of a line's first event; null when it has none, undefined when the line cannot be read. */
-function firstSeq(bytes: Buffer, id: string, component: string): number | null | undefined {
-  if (bytes.length < LONG_LINE) {
-    const line = parseQuietly(bytes.toString("utf8"), id, component);
-    if (line === null) return undefined;
-    const first = line.ev[0];
-    if (first === undefined) return null;
-    return isEvent(first) ? first.seq : undefined;
-  }
-  let seq: number | null | undefined = null;
-  const shaped = eachEventSpan(bytes, 0, bytes.length, (_index, s, e) => {
-    seq = parseEvent(bytes, s, e)?.seq;
-    return false;
-  });
-  return shaped ? seq : undefined;
-}
-
-/** The offset just past the first newline at or after `pos`, or null when none comes before `limit`. */
-function nextLineStart(fd: number, pos: number, limit: number): number | null {
-  for (let size = 4096; pos < limit; size *= 2) {
-    const bytes = readRange(fd, pos, Math.min(limit, pos + size));
-    const nl = bytes.indexOf(10);
-    if (nl >= 0) return pos + nl + 1;
-    if (pos + bytes.length >= limit) return null;
-  }
-  return null;
-}
-
-/** The line starting at `start` (without its newline) and where the next one starts. */
-function lineAt(fd: number, start: number, limit: number): { bytes: Buffer; next: number } | null {
-  for (let size = 4096; ; size *= 2) {
-    const bytes = readRange(fd, start, Math.min(limit, start + size));
-    const nl = bytes.indexOf(10);
-    if (nl >= 0) return { bytes: bytes.subarray(0, nl), next: start + nl + 1 };
-    if (start + bytes.length >= limit) return null;
-  }
-}
-
-/** The last `count` committed events, reading the log backwards from its committed end. */
+/**
+ * The last `count` committed events. Backwards windows (×4 each) find the last line start whose first
+ * seq is at or below the first one wanted; the read then runs forwards from there like a range read,
+ * so a long imported line is walked for its spans, and only the returned events are parsed. (The
+ * windows were parsed whole: a 50,000-event import line, ~7.5 MB of JSON, for one event.)
+ */
 export function readLastLoggedEvents(
   paths: StorePaths,
   id: string,
@@ -242,32 +194,15 @@ export function readLastLoggedEvents(
   component: string,
 ): SessionEvent[] {
   const total = loaded.session.eventCount;
+  if (count === 0 || total === 0) return [];
   const from = Math.max(1, total - count + 1);
   // Backwards, a window cannot tell a late duplicate line from the one it repeats: read forwards then.
-  if (loaded.legacyHistory || loaded.skips || count === 0 || total === 0) {
-    return count === 0 ? [] : readLoggedEvents(paths, id, loaded, from, total, component);
-  }
-  const fd = openLog(paths, id, component);
-  try {
-    for (let window = 64 * 1024; ; window *= 4) {
-      const start = Math.max(0, loaded.logEnd - window);
-      const buffer = readRange(fd, start, loaded.logEnd);
-      let pos = 0;
-      if (start > 0) pos = buffer.indexOf(10) + 1;
-      if (start > 0 && pos === 0) continue;
-      const events: SessionEvent[] = [];
-      scanLines(buffer.subarray(pos), null, id, component, (line) => events.push(...line.ev));
-      const firstSeq = events[0]?.seq ?? total + 1;
-      if (firstSeq <= from || start === 0) {
-        const out = events.filter((event) => event.seq >= from && event.seq <= total);
-        if (out.length !== total - from + 1)
-          throw errors.corrupt(component, id, "log.jsonl and eventCount disagree");
-        return out;
-      }
-    }
-  } finally {
-    closeSync(fd);
-  }
+  if (loaded.legacyHistory || loaded.skips)
+    return readLoggedEvents(paths, id, loaded, from, total, component);
+  return withLog(paths, { id, component, end: loaded.logEnd, from, last: total }, (span) => {
+    const start = tailStart(span);
+    return start === undefined ? undefined : readRangeDirect(span, start);
+  });
 }
 
 function openLog(paths: StorePaths, id: string, component: string): number {

@@ -2,7 +2,7 @@ import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Session, SessionEvent } from "@sessionkit/core";
 import { createFsStore } from "@sessionkit/store-fs";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { codeOf, tempDir } from "./helpers.js";
 
 /** Event data that a naive scan for brackets, commas or quotes would misread. */
@@ -137,5 +137,49 @@ describe("store-fs readEvents by seq range reads only around the range", () => {
       () => fresh.readEvents("session_long", { fromSeq: 1 }),
     ])
       expect(await codeOf(read)).toBe("ERR_CORRUPT_RECORD");
+  });
+});
+
+/** The longest text JSON.parse was given while `read` ran. */
+function longestParse<T>(read: () => T): { value: T; longest: number } {
+  const parse = JSON.parse;
+  let longest = 0;
+  const spy = vi
+    .spyOn(JSON, "parse")
+    .mockImplementation((text: string, reviver?: Parameters<typeof JSON.parse>[1]) => {
+      longest = Math.max(longest, text.length);
+      return parse(text, reviver);
+    });
+  try {
+    return { value: read(), longest };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+describe("store-fs reads of the last events walk a long line instead of parsing it", () => {
+  it("the last N events of an imported history parse only those events, with and without commits after it", () => {
+    for (const commits of [0, 40]) {
+      const { store, dir } = longSession(50_000, commits);
+      const all = store.getWithHistory("session_long")?.history ?? [];
+      const fresh = createFsStore({ dir, durability: "none" }).sync();
+      for (const last of [1, 50, 500, 2_000]) {
+        const { value, longest } = longestParse(() => fresh.readEvents("session_long", { last }));
+        expect(value).toEqual(all.slice(-last));
+        // The imported line is ~7.5 MB of JSON; a commit line of 600 events (parsed whole) ~66 KB.
+        expect(longest, `last ${last} after ${commits} commits`).toBeLessThan(1024 * 1024);
+      }
+    }
+  });
+
+  it("a range inside the imported line parses only its events too", () => {
+    const { store, dir } = longSession(50_000, 5);
+    const all = store.getWithHistory("session_long")?.history ?? [];
+    const fresh = createFsStore({ dir, durability: "none" }).sync();
+    const { value, longest } = longestParse(() =>
+      fresh.readEvents("session_long", { fromSeq: 25_001, limit: 500 }),
+    );
+    expect(value).toEqual(all.slice(25_000, 25_500));
+    expect(longest).toBeLessThan(1024 * 1024);
   });
 });

@@ -257,7 +257,41 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec("CREATE TABLE sessionkit_leases (name TEXT PRIMARY KEY NOT NULL, holder TEXT NOT NULL) STRICT");
     },
   },
+  {
+    version: 9,
+    description: "auto_vacuum = INCREMENTAL: retention gives freed pages back (see convertAutoVacuum)",
+    // A new database gets the setting before its first table (migrate() does that); an existing
+    // one only after a VACUUM, which cannot run inside this transaction: migrate() runs it after
+    // COMMIT when the file is small enough (see VACUUM_ON_MIGRATE_BYTES).
+    up(db) {
+      db.pragma("auto_vacuum = INCREMENTAL");
+    },
+  },
 ];
+
+/**
+ * Up to this size an existing file is converted to auto_vacuum INCREMENTAL by migrate() (a
+ * VACUUM rewrites the whole file under the write lock: about a second per ~100 MB on this
+ * class of machine, so 64 MiB keeps an upgrade's pause under a second). A larger file keeps
+ * auto_vacuum NONE, where freed pages stay in the file for reuse, until convertAutoVacuum(db)
+ * runs in a maintenance window.
+ */
+export const VACUUM_ON_MIGRATE_BYTES = 64 * 1024 * 1024;
+
+/** True when freed pages go back to the file system on `PRAGMA incremental_vacuum`. */
+export function hasIncrementalVacuum(db: SqliteDatabase): boolean {
+  return db.pragma("auto_vacuum", { simple: true }) === 2;
+}
+
+/**
+ * Converts a database to auto_vacuum INCREMENTAL with one VACUUM (it rewrites the file and
+ * waits for, then blocks, every other writer while it runs); a no-op when it already is.
+ */
+export function convertAutoVacuum(db: SqliteDatabase): void {
+  if (hasIncrementalVacuum(db)) return;
+  db.pragma("auto_vacuum = INCREMENTAL");
+  db.exec("VACUUM");
+}
 
 /** The schema version this release writes. */
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
@@ -291,6 +325,8 @@ export function migrate(db: SqliteDatabase, target: number = LATEST_SCHEMA_VERSI
   const seen = readSchemaVersion(db);
   if (seen > LATEST_SCHEMA_VERSION) throw refuseNewer(db, seen);
   if (seen >= target) return seen;
+  // Takes effect only before the file's first page is written: a new database gets it for free.
+  if (seen === 0 && target >= 9) db.pragma("auto_vacuum = INCREMENTAL");
   db.exec("BEGIN IMMEDIATE");
   try {
     db.exec(
@@ -308,6 +344,11 @@ export function migrate(db: SqliteDatabase, target: number = LATEST_SCHEMA_VERSI
   } catch (error) {
     if (db.inTransaction) db.exec("ROLLBACK");
     throw error;
+  }
+  if (seen < 9 && target >= 9 && !db.memory && !hasIncrementalVacuum(db)) {
+    const bytes =
+      Number(db.pragma("page_count", { simple: true })) * Number(db.pragma("page_size", { simple: true }));
+    if (bytes <= VACUUM_ON_MIGRATE_BYTES) db.exec("VACUUM");
   }
   return Math.max(seen, target);
 }

@@ -5,6 +5,7 @@ import {
   collectPage,
   errors,
   foldStats,
+  isSessionKitError,
   planImportMany,
   type Session,
   type SessionEvent,
@@ -16,6 +17,7 @@ import {
 import type { SqliteDatabase, SqliteStatement } from "./database.js";
 import { metadataIndexRows } from "./encoding.js";
 import { STORE_NAME as name, translateError } from "./errors.js";
+import { hasIncrementalVacuum } from "./migrations.js";
 import {
   COLUMNS,
   changedColumns,
@@ -37,6 +39,9 @@ export interface SqliteDriverConfig {
   capabilities: StoreCapabilities;
   busyTimeoutMs: number;
 }
+
+/** Pages one incremental_vacuum after a batch gives back at most (16 MiB at 4 KiB pages): a bounded writer hold. */
+const RECLAIM_PAGES = 4096;
 
 /** The SQLite StoreDriver: synchronous, every read-modify-write in one BEGIN IMMEDIATE transaction. */
 export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
@@ -63,6 +68,7 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
   const SELECT_LAST_EVENTS =
     "SELECT e.seq, e.timestamp, e.type, e.data FROM sessions s LEFT JOIN events e ON e.session_id = s.id WHERE s.id = ? ORDER BY e.seq DESC LIMIT ?";
 
+  const incremental = !db.memory && hasIncrementalVacuum(db);
   const UPSERT_LEASE =
     "INSERT INTO sessionkit_leases (name, holder) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET holder = excluded.holder";
 
@@ -341,6 +347,29 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
           return ids;
         });
       });
+    },
+
+    deleteBatch(items) {
+      const results = run(`delete ${items.length} sessions`, () =>
+        tx.write(() =>
+          items.map(({ id, check }) => {
+            try {
+              const current = readSession(id);
+              if (current === null) return false;
+              check(current);
+              return removeSession(id);
+            } catch (error) {
+              if (isSessionKitError(error)) return error;
+              throw error;
+            }
+          }),
+        ),
+      );
+      // A separate, short write: the pages this batch freed go back to the file system now, so a
+      // retention run shrinks the file as it goes (a no-op on a file without incremental vacuum).
+      if (incremental)
+        run("give freed pages back", () => db.exec(`PRAGMA incremental_vacuum(${RECLAIM_PAGES})`));
+      return results;
     },
 
     swapLease(leaseName, expected, next) {

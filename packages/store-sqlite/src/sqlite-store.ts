@@ -12,7 +12,7 @@ import Database from "better-sqlite3";
 import { type CallerTransactions, createCallerTransactions } from "./caller-transaction.js";
 import type { SqliteDatabase } from "./database.js";
 import { STORE_NAME, translateError } from "./errors.js";
-import { migrate } from "./migrations.js";
+import { migrate, readSchemaVersion } from "./migrations.js";
 import { parseSqliteOptions, type SqliteStoreOptions } from "./options.js";
 import { createSqliteDriver } from "./sqlite-driver.js";
 import { createSqliteChangeFeed } from "./watch-feed.js";
@@ -55,6 +55,8 @@ export function createSqliteStore(options: SqliteStoreOptions): SessionStore {
     if (!db.open) throw new Error("the database handed in is closed");
     // busy_timeout first: switching to WAL and migrating may wait for another process.
     db.pragma(`busy_timeout = ${parsed.busyTimeoutMs}`);
+    // Before WAL writes the file's first page, or the setting would need a VACUUM (migration 9).
+    if (!isMemory(db) && readSchemaVersion(db) === 0) db.pragma("auto_vacuum = INCREMENTAL");
     if (!isMemory(db)) db.pragma("journal_mode = WAL");
     db.pragma(`synchronous = ${parsed.synchronous === "full" ? "FULL" : "NORMAL"}`);
     // An append writes its event's pages, the session row's and (schema 4) the watch log's: 5.8

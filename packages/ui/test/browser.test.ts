@@ -71,6 +71,34 @@ async function collectTimeline(page: Page): Promise<Map<number, string>> {
   return seen;
 }
 
+/** Requests sent and responses received under `prefix`, in the order the page saw them, until stop(). */
+function networkOrder(page: Page, prefix: string): { stop(): string[] } {
+  const order: string[] = [];
+  const name = (url: string) => {
+    const parsed = new URL(url);
+    if (!parsed.pathname.startsWith(prefix)) return null;
+    const rest = parsed.pathname.slice(prefix.length).replace(/^\//, "");
+    return rest === "" ? "state" : `${rest}${parsed.search}`;
+  };
+  const onRequest = (request: { url(): string }) => {
+    const what = name(request.url());
+    if (what) order.push(`request ${what}`);
+  };
+  const onResponse = (response: { url(): string }) => {
+    const what = name(response.url());
+    if (what) order.push(`response ${what}`);
+  };
+  page.on("request", onRequest);
+  page.on("response", onResponse);
+  return {
+    stop() {
+      page.off("request", onRequest);
+      page.off("response", onResponse);
+      return order;
+    },
+  };
+}
+
 describe.skipIf(problem !== null)("the inspector in headless Chromium", () => {
   let context: BrowserContext;
   let closeBrowser: () => Promise<void>;
@@ -181,8 +209,20 @@ describe.skipIf(problem !== null)("the inspector in headless Chromium", () => {
       it.skipIf(skip)("shows a session's state and every event of its timeline, in seq order", async () => {
         const events = await target.store.readEvents(longId);
         expect(events).toHaveLength(LONG_HISTORY);
+        const traffic = networkOrder(page, `/api/sessions/${longId}`);
         await page.goto(`${inspector.url}#/session/${longId}`);
         await page.getByTestId("session-screen").waitFor();
+        await expect
+          .poll(() => page.locator("[data-testid=event-row][data-seq='1']").getAttribute("data-type"))
+          .toBeTruthy();
+        // State and first timeline page in parallel: the page was asked for before the state came
+        // back, and only once (the timeline takes the screen's request, it does not ask again).
+        const order = traffic.stop();
+        expect(order.indexOf("request events?fromSeq=1&limit=500")).toBeGreaterThanOrEqual(0);
+        expect(order.indexOf("request events?fromSeq=1&limit=500")).toBeLessThan(
+          order.indexOf("response state"),
+        );
+        expect(order.filter((entry) => entry === "request events?fromSeq=1&limit=500")).toHaveLength(1);
         expect(await page.getByTestId("event-total").textContent()).toBe(String(LONG_HISTORY));
         const seen = await collectTimeline(page);
         expect([...seen.keys()].sort((a, b) => a - b)).toEqual(events.map((event) => event.seq));

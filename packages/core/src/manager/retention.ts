@@ -1,6 +1,7 @@
 import { closeSync, existsSync, fsyncSync, openSync, writeSync } from "node:fs";
 import type { Clock } from "../clock.js";
-import { describeValue, isSessionKitError, SessionKitError } from "../errors.js";
+import { describeValue, SessionKitError } from "../errors.js";
+import { DELETE_BATCH_SIZE } from "../hold-guard.js";
 import { type SessionStatus, type SessionSummary, TERMINAL_STATUSES } from "../model.js";
 import type { SessionStore } from "../store.js";
 import { canonicalExportLine, EXPORT_FORMAT, EXPORT_FORMAT_VERSION } from "../transfer.js";
@@ -69,12 +70,22 @@ export function parseAge(value: string | number): number {
   return Number(match[1]) * UNITS[match[2]!]!;
 }
 
+/** One session a policy picked, read and ready to go (its export line is what the archive gets). */
+interface Pick {
+  id: string;
+  version: number;
+  policy: RetentionPolicy;
+  line: string;
+}
+
 /**
  * Applies the policies, first match wins per session. The dry run reports exactly what the real
  * run removes on the same data and clock: both list the same candidates and skip the same held
- * sessions. The real run removes each session on its own, conditioned on the version it read (a
- * session changed meanwhile is kept and reported), so a writer is never held up for more than one
- * delete, and a run killed half-way leaves a consistent store: run it again to finish.
+ * sessions. The real run works in chunks of DELETE_BATCH_SIZE: it reads a chunk (no lock held),
+ * archives what it archives (one fsync per chunk), then deletes the chunk in one deleteMany
+ * (one transaction on SQLite), each session conditioned on the version it read (a session
+ * changed meanwhile is kept and reported). A writer waits for at most one chunk, and a run
+ * killed half-way leaves whole chunks done: run it again and it removes exactly the rest.
  */
 export async function applyRetention(
   store: SessionStore,
@@ -84,17 +95,7 @@ export async function applyRetention(
   lease?: HeldLease,
 ): Promise<RetentionResult> {
   const result: RetentionResult = { dryRun, removed: [], archived: [], held: [], changed: [], bytes: 0 };
-  const seen = new Set<string>();
   const nowMs = clock.now();
-  const nowIso = new Date(nowMs).toISOString();
-  // No store filter holds expiresAt: one walk of the list finds the expired sessions, if asked.
-  let everything: SessionSummary[] | undefined;
-  const expiredOnes = async () => {
-    everything ??= (await listAll(store, {})).filter(
-      (s) => s.expiresAt !== undefined && s.expiresAt <= nowIso,
-    );
-    return everything;
-  };
   const rules: RetentionPolicy[] = [...policies, { when: { expired: true }, action: "delete" }];
   for (const policy of rules) {
     if (policy.action === "archive" && !policy.archivePath) {
@@ -104,41 +105,73 @@ export async function applyRetention(
         { details: { field: "archivePath" } },
       );
     }
-    const candidates = await candidatesOf(store, policy, nowMs, expiredOnes);
-    for (const summary of candidates) {
-      if (seen.has(summary.id)) continue;
-      seen.add(summary.id);
-      const full = await store.getWithHistory(summary.id).catch(() => null);
+  }
+  const picked = await pickCandidates(store, rules, nowMs);
+  const count = (pick: Pick) => {
+    result.removed.push(pick.id);
+    if (pick.policy.action === "archive") result.archived.push(pick.id);
+    result.bytes += Buffer.byteLength(pick.line, "utf8");
+  };
+  for (let start = 0; start < picked.length; start += DELETE_BATCH_SIZE) {
+    const ready: Pick[] = [];
+    for (const { id, policy } of picked.slice(start, start + DELETE_BATCH_SIZE)) {
+      const full = await store.getWithHistory(id).catch(() => null);
       if (full === null) continue;
       if (full.hold !== undefined) {
         result.held.push(full.id);
         continue;
       }
       const { history, ...session } = full;
-      const line = canonicalExportLine({ session, events: history });
-      if (!dryRun) {
-        lease?.assertHeld();
-        if (policy.action === "archive") appendArchive(policy.archivePath!, line, store.name, nowMs);
-        try {
-          await store.delete(full.id, { expectedVersion: full.version });
-        } catch (error) {
-          if (
-            isSessionKitError(error, "ERR_VERSION_CONFLICT") ||
-            isSessionKitError(error, "ERR_SESSION_HELD")
-          ) {
-            result.changed.push(full.id);
-            continue;
-          }
-          throw error;
-        }
-      }
-      result.removed.push(full.id);
-      if (policy.action === "archive") result.archived.push(full.id);
-      result.bytes += Buffer.byteLength(line, "utf8");
+      ready.push({
+        id,
+        version: full.version,
+        policy,
+        line: canonicalExportLine({ session, events: history }),
+      });
     }
+    if (dryRun) {
+      ready.forEach(count);
+      continue;
+    }
+    lease?.assertHeld();
+    archiveChunk(ready, store.name, nowMs);
+    const outcomes = await store.deleteMany(
+      ready.map(({ id, version }) => ({ id, expectedVersion: version })),
+    );
+    outcomes.forEach((outcome, k) => {
+      if (outcome === "deleted") count(ready[k]!);
+      else if (outcome !== "absent") result.changed.push(ready[k]!.id);
+    });
   }
   for (const list of [result.removed, result.archived, result.held, result.changed]) list.sort();
   return result;
+}
+
+/** Every session some policy matches, once, with the first policy that matched it. */
+async function pickCandidates(
+  store: SessionStore,
+  rules: readonly RetentionPolicy[],
+  nowMs: number,
+): Promise<Array<{ id: string; policy: RetentionPolicy }>> {
+  const nowIso = new Date(nowMs).toISOString();
+  // No store filter holds expiresAt: one walk of the list finds the expired sessions, if asked.
+  let everything: SessionSummary[] | undefined;
+  const expiredOnes = async () => {
+    everything ??= (await listAll(store, {})).filter(
+      (s) => s.expiresAt !== undefined && s.expiresAt <= nowIso,
+    );
+    return everything;
+  };
+  const seen = new Set<string>();
+  const picked: Array<{ id: string; policy: RetentionPolicy }> = [];
+  for (const policy of rules) {
+    for (const summary of await candidatesOf(store, policy, nowMs, expiredOnes)) {
+      if (seen.has(summary.id)) continue;
+      seen.add(summary.id);
+      picked.push({ id: summary.id, policy });
+    }
+  }
+  return picked;
 }
 
 /** The summaries a policy matches (in the list order), before holds and races are looked at. */
@@ -174,16 +207,26 @@ async function candidatesOf(
   });
 }
 
-/** Appends one export line (after a header when the file is new) and fsyncs it before the delete. */
-function appendArchive(path: string, line: string, source: string, nowMs: number): void {
-  const header = existsSync(path)
-    ? ""
-    : `${JSON.stringify({ format: EXPORT_FORMAT, version: EXPORT_FORMAT_VERSION, exportedAt: new Date(nowMs).toISOString(), source })}\n`;
-  const fd = openSync(path, "a");
-  try {
-    writeSync(fd, `${header}${line}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+/** Appends a chunk's export lines to their archive files (a header when a file is new), one fsync per file, before the delete. */
+function archiveChunk(ready: readonly Pick[], source: string, nowMs: number): void {
+  const byPath = new Map<string, string[]>();
+  for (const pick of ready) {
+    if (pick.policy.action !== "archive") continue;
+    const path = pick.policy.archivePath!;
+    const lines = byPath.get(path) ?? [];
+    lines.push(pick.line);
+    byPath.set(path, lines);
+  }
+  for (const [path, lines] of byPath) {
+    const header = existsSync(path)
+      ? ""
+      : `${JSON.stringify({ format: EXPORT_FORMAT, version: EXPORT_FORMAT_VERSION, exportedAt: new Date(nowMs).toISOString(), source })}\n`;
+    const fd = openSync(path, "a");
+    try {
+      writeSync(fd, `${header}${lines.join("\n")}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
   }
 }
