@@ -37,7 +37,7 @@ for (const adapter of adapters) {
       }
     }
 
-    it("50 concurrent responders in 2 processes to one request: exactly one resolution, every caller gets the first answer", async () => {
+    it("50 concurrent responders in 2 processes to the same request: exactly one resolution, every caller gets the first answer", async () => {
       await withStore(async (store, args) => {
         const manager = createSessionManager({ store });
         for (let round = 0; round < 3; round++) {

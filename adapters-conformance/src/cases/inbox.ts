@@ -127,7 +127,7 @@ export const inboxCases: CaseDefinition[] = [
     id: "SS-HOLD-01",
     group: "SS-HOLD",
     title:
-      "every delete path refuses or skips a held session, which stays intact; once unheld it can be deleted",
+      "every delete path on a held session, every store: refused with ERR_SESSION_HELD or skipped, the session intact; once unheld it can be deleted",
     async run({ open, ctx, capabilities }) {
       const store = await open();
       const manager = createSessionManager({ store, clock: ctx.clock });
