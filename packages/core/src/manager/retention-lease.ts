@@ -20,10 +20,19 @@ interface LeaseHolder extends ProcessIdentity {
   until: string;
 }
 
-/** A held retention lease: check it before each removal, release it when done. */
+/** A held retention lease: refresh it before each removal, release it when done. */
 export interface HeldLease {
-  /** ERR_LEASE_LOST once another runner took the lease over (a renewal found someone else's text). */
+  /**
+   * ERR_LEASE_LOST once another runner took the lease over (a renewal found someone else's text),
+   * or once its instant has passed on this clock without a renewal: another runner may hold it.
+   */
   assertHeld(): void;
+  /**
+   * Renews the lease first when a renewal is due (the timer's may not have run: a holder stopped
+   * past its instant, or an event loop kept busy by a store that answers without I/O), then
+   * assertHeld(). What a removal awaits: the compare-and-set proves nobody took the lease meanwhile.
+   */
+  refresh(): Promise<void>;
   /** Stops renewing and removes the lease if it is still ours. */
   release(): Promise<void>;
 }
@@ -75,7 +84,8 @@ export async function acquireRetentionLease(
   const textUntil = (ms: number) =>
     JSON.stringify({ token, ...thisProcess(), until: new Date(ms).toISOString() } satisfies LeaseHolder);
   const startedMs = Date.now();
-  let mine = textUntil(clock.now() + leaseMs);
+  let untilMs = clock.now() + leaseMs;
+  let mine = textUntil(untilMs);
   let expected: string | null = null;
   for (;;) {
     const { swapped, current } = await store.swapLease(RETENTION_LEASE, expected, mine);
@@ -93,47 +103,58 @@ export async function acquireRetentionLease(
     if (waited >= waitMs) throw busy(holder!, waited);
     await new Promise((resolve) => setTimeout(resolve, Math.min(WAIT_POLL_MS, waitMs - waited)));
     expected = null;
-    mine = textUntil(clock.now() + leaseMs);
+    untilMs = clock.now() + leaseMs;
+    mine = textUntil(untilMs);
   }
-  return holdLease(store, clock, leaseMs, mine, textUntil);
+  return holdLease(store, clock, leaseMs, { text: mine, untilMs }, textUntil);
 }
 
-/** The renewals and release of a lease just taken (its text is `mine`). */
+/** The renewals and release of a lease just taken (its text, and the instant that text names). */
 function holdLease(
   store: SessionStore,
   clock: Clock,
   leaseMs: number,
-  taken: string,
+  taken: { text: string; untilMs: number },
   textUntil: (ms: number) => string,
 ): HeldLease {
-  let mine = taken;
+  let mine = taken.text;
   let lost = false;
+  const everyMs = Math.max(1, Math.floor(leaseMs / 3));
+  // The instant `mine` names, and when its renewal is due (both on `clock`).
+  let untilMs = taken.untilMs;
+  let dueMs = untilMs - leaseMs + everyMs;
   // Renewals and the release run one after another: a release never races a renewal's swap.
   let queue: Promise<void> = Promise.resolve();
   const renew = async () => {
     if (lost) return;
-    const next = textUntil(clock.now() + leaseMs);
+    const nextUntil = clock.now() + leaseMs;
+    const next = textUntil(nextUntil);
     const result = await store.swapLease(RETENTION_LEASE, mine, next).catch(() => undefined);
     // An I/O error: the lease stands as it was, and the next renewal tries again.
     if (result === undefined) return;
-    if (result.swapped) mine = next;
-    else lost = true;
+    if (!result.swapped) lost = true;
+    else [mine, untilMs, dueMs] = [next, nextUntil, nextUntil - leaseMs + everyMs];
   };
-  const timer = setInterval(
-    () => {
-      queue = queue.then(renew);
-    },
-    Math.max(1, Math.floor(leaseMs / 3)),
-  );
+  const renewed = () => {
+    queue = queue.then(renew);
+    return queue;
+  };
+  const timer = setInterval(renewed, everyMs);
   timer.unref();
+  // Past its instant the lease may be another runner's even if no renewal has said so yet.
+  const assertHeld = () => {
+    if (!lost && clock.now() < untilMs) return;
+    throw new SessionKitError(
+      "ERR_LEASE_LOST",
+      `[${COMPONENT}] This retention run's "${RETENTION_LEASE}" lease was taken over by another runner, or may have been (it was not renewed before its instant); the run stopped. What it removed so far stays removed: run it again to finish.`,
+      { details: { lease: RETENTION_LEASE } },
+    );
+  };
   return {
-    assertHeld() {
-      if (!lost) return;
-      throw new SessionKitError(
-        "ERR_LEASE_LOST",
-        `[${COMPONENT}] This retention run's "${RETENTION_LEASE}" lease was taken over by another runner (it was not renewed in time); the run stopped. What it removed so far stays removed: run it again to finish.`,
-        { details: { lease: RETENTION_LEASE } },
-      );
+    assertHeld,
+    async refresh() {
+      if (!lost && clock.now() >= dueMs) await renewed();
+      assertHeld();
     },
     release() {
       clearInterval(timer);

@@ -133,7 +133,7 @@ export async function applyRetention(
       ready.forEach(count);
       continue;
     }
-    lease?.assertHeld();
+    await lease?.refresh();
     archiveChunk(ready, store.name, nowMs);
     const outcomes = await store.deleteMany(
       ready.map(({ id, version }) => ({ id, expectedVersion: version })),
