@@ -61,18 +61,26 @@ export function expectedCounts(steps: Step[]): Record<string, number> {
   return counts;
 }
 
-/** A real 127.0.0.1 receiver counting deliveries per idempotency key (x-sessionkit-id). */
+/**
+ * A real 127.0.0.1 receiver counting notifications per idempotency key (x-sessionkit-id): first
+ * attempts only, since a retry of an attempt that timed out on a loaded machine (the dispatcher's
+ * at-least-once delivery, which the key exists for) is the same notification. `attempts` keeps
+ * every attempt number seen per key.
+ */
 export async function receiver(env: CaseEnv) {
   const byKey = new Map<string, number>();
+  const attempts = new Map<string, string[]>();
   const server = createServer((req, res) => {
     req.resume();
     req.on("end", () => {
       const key = String(req.headers["x-sessionkit-id"]);
-      byKey.set(key, (byKey.get(key) ?? 0) + 1);
+      const attempt = String(req.headers["x-sessionkit-attempt"]);
+      attempts.set(key, [...(attempts.get(key) ?? []), attempt]);
+      if (attempt === "1") byKey.set(key, (byKey.get(key) ?? 0) + 1);
       res.writeHead(200).end();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   env.ctx.onCleanup(() => new Promise((resolve) => server.close(resolve)));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, byKey };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, byKey, attempts };
 }
