@@ -393,5 +393,6 @@ export interface SyncSessionStore {
   ): ImportManyResult;
 }
 
+export type { ChangeLogOptions } from "./watch-retention.js";
 export type { WatchChange, WatchFilter, WatchItem, WatchOptions, WatchScope } from "./watch-types.js";
 export type { JsonValue };
