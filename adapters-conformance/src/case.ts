@@ -7,6 +7,7 @@ export type CaseRequirement =
   | "corrupt"
   | "inspect"
   | "plantDebris"
+  | "createWithChangeLog"
   | "reopen"
   | "child";
 
@@ -52,6 +53,8 @@ export interface CaseEnv {
   readonly iterations: number;
   /** Repetitions of the kill-mid-write case. */
   readonly crashIterations: number;
+  /** Watcher restarts of SS-W-08 (default 40; 100 under SESSIONKIT_CONFORMANCE_FULL=1). */
+  readonly watchRestarts: number;
   /** Expired sessions the cross-process sweep case (SS-LS-06) sweeps. */
   readonly sweepSessions: number;
   /** Duplicate submissions per process and operation id in SS-IDEM-03. */

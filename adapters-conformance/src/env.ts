@@ -13,6 +13,7 @@ const CLOSE_DEADLINE_MS = 10_000;
 export interface RunSettings {
   iterations: number;
   crashIterations: number;
+  watchRestarts: number;
   sweepSessions: number;
   duplicateCopies: number;
   /** The run's seed for race offsets. */
@@ -47,6 +48,7 @@ export function createCaseEnv(
     },
     iterations: settings.iterations,
     crashIterations: settings.crashIterations,
+    watchRestarts: settings.watchRestarts,
     sweepSessions: settings.sweepSessions,
     duplicateCopies: settings.duplicateCopies,
     open() {

@@ -49,6 +49,11 @@ export interface ConformanceHarness {
   inspect?(ctx: ConformanceContext): string[] | Promise<string[]>;
   /** Leaves what a crashed writer of `id` leaves behind (temp files, stale lock); used to prove it is never listed. */
   plantDebris?(ctx: ConformanceContext, id: string): void | Promise<void>;
+  /**
+   * A store like `create(ctx)` whose change log keeps about `maxLength` changes (its
+   * `changeLog: { maxLength }` option). Absent: the retention case SS-W-09 is skipped.
+   */
+  createWithChangeLog?(ctx: ConformanceContext, maxLength: number): SessionStore | Promise<SessionStore>;
   /** Upper bound, in ms, for recovering a lock left by a killed process (default 15000). */
   lockRecoveryMs?: number;
 }
@@ -63,6 +68,11 @@ export interface ConformanceOptions {
   groups?: string[];
   /** Kill-mid-write repetitions of the crash case SS-CC-06 (default 100). */
   crashIterations?: number;
+  /**
+   * Watcher processes SS-W-08 kills and restarts from their last cursor (default 40, the issue's
+   * 100 when SESSIONKIT_CONFORMANCE_FULL=1: each round boots a process, seconds on a loaded box).
+   */
+  watchRestarts?: number;
   /** Expired sessions 4 processes sweep at once in SS-LS-06 (default 100, 500 under SESSIONKIT_CONFORMANCE_FULL=1). */
   sweepSessions?: number;
   /**

@@ -41,7 +41,12 @@ export class ConformanceSkip extends Error {
   }
 }
 
-const HOOK_REQUIREMENTS = new Set<CaseRequirement>(["corrupt", "inspect", "plantDebris"]);
+const HOOK_REQUIREMENTS = new Set<CaseRequirement>([
+  "corrupt",
+  "inspect",
+  "plantDebris",
+  "createWithChangeLog",
+]);
 
 /** Why `def` cannot run with this harness and these capabilities, or undefined when it can. */
 export function skipReason(
@@ -72,6 +77,7 @@ function settingsOf(options: ConformanceOptions): RunSettings {
   return {
     iterations: options.iterations ?? 25,
     crashIterations: options.crashIterations ?? 100,
+    watchRestarts: options.watchRestarts ?? (full ? 100 : 40),
     sweepSessions: options.sweepSessions ?? (full ? 500 : 100),
     duplicateCopies: options.duplicateCopies ?? (full ? 1000 : 20),
     seed: resolveSeed(options.seed),

@@ -4,4 +4,5 @@ import { describeConformance } from "../src/vitest.js";
 describeConformance({
   name: "store-memory",
   create: (ctx) => createMemoryStore({ clock: ctx.clock }),
+  createWithChangeLog: (ctx, maxLength) => createMemoryStore({ clock: ctx.clock, changeLog: { maxLength } }),
 });

@@ -220,7 +220,7 @@ export async function runUi(ctx) {
 /** Target rows: each first paint against the 1 s goal, so the ratio reads in seconds. */
 export function uiTargets({ quick }) {
   const { sessions, events } = uiPlan(quick);
-  return ["memory", "fs", "sqlite", "postgres"].flatMap((id) => [
+  return ["memory", "fs", "sqlite", "postgres", "redis"].flatMap((id) => [
     {
       id: `ui-sessions-${id}`,
       label: `${id}: sessions screen first paint @${sessions[id]} sessions vs the 1 s goal`,
@@ -243,7 +243,7 @@ export function uiTargets({ quick }) {
 /** Informational rows: first paint against Chromium painting a bare one-row page. */
 export function uiInfo({ quick }) {
   const { sessions } = uiPlan(quick);
-  return ["sqlite", "postgres"].map((id) => ({
+  return ["sqlite", "postgres", "redis"].map((id) => ({
     id: `ui-sessions-${id}-vs-bare`,
     label: `${id}: sessions screen first paint @${sessions[id]} vs a bare one-row page`,
     num: `ui.paint.sessions.${id}@${sessions[id]}`,

@@ -4,6 +4,7 @@ import { createPrng, expectCode, expectDeepEqual, freshId, input } from "../asse
 import type { CaseDefinition } from "../case.js";
 import { collect, describeItems, range, seqsOf } from "./watch-helpers.js";
 import { watchRestartCases } from "./watch-restart.js";
+import { watchRetentionCases } from "./watch-retention.js";
 
 /** SS-W: the live change feed (store.watch). */
 export const watchCases: CaseDefinition[] = [
@@ -202,4 +203,5 @@ export const watchCases: CaseDefinition[] = [
     },
   },
   ...watchRestartCases,
+  ...watchRetentionCases,
 ];

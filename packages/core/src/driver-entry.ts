@@ -108,3 +108,11 @@ export {
   factsOf,
   insertChange,
 } from "./watch-change.js";
+export {
+  type ChangeLogOptions,
+  changeLogLength,
+  countingWrites,
+  cursorExpired,
+  DEFAULT_CHANGE_LOG_LENGTH,
+  trimSlack,
+} from "./watch-retention.js";

@@ -8,12 +8,18 @@ import type { Session, SessionEvent } from "./model.js";
 import { scanQueries } from "./scan-queries.js";
 import type { SessionStore, StoreCapabilities } from "./store.js";
 import { commitChange, deleteChange, insertChange } from "./watch-change.js";
+import { type ChangeLogOptions, changeLogLength, DEFAULT_CHANGE_LOG_LENGTH } from "./watch-retention.js";
 
 export interface MemoryStoreOptions {
   /** Where timestamps come from (default: the system clock). */
   clock?: Clock;
   /** Largest JSON size of one record or event (default 16 MiB). */
   maxPayloadBytes?: number;
+  /**
+   * The change log behind watch(): the newest `maxLength` changes are kept (default 100,000, about
+   * 20 MB; a cursor older than that gets ERR_CURSOR_EXPIRED). Before, it grew without bound.
+   */
+  changeLog?: ChangeLogOptions;
 }
 
 interface Entry {
@@ -43,7 +49,10 @@ export function createMemoryDriver(options: MemoryStoreOptions = {}): IndexedSto
   // copyJson, not structuredClone: records are plain JSON, and structuredClone cost ~6× as much
   // (it was 40% of a commit and nearly all of getWithHistory, ~1.2 µs per event).
   const clone = copyJson;
-  const log = createMemoryChangeLog();
+  const log = createMemoryChangeLog(
+    name,
+    changeLogLength(options.changeLog, DEFAULT_CHANGE_LOG_LENGTH, name) ?? DEFAULT_CHANGE_LOG_LENGTH,
+  );
   const leases = new Map<string, string>();
 
   const driver: StoreDriver = {

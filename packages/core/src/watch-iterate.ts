@@ -30,6 +30,19 @@ export type WatchStart =
 /** Reads a session's events fromSeq.. (one page); [] when the session does not exist. */
 export type HistoryReader = (id: string, fromSeq: number) => Promise<SessionEvent[]>;
 
+/**
+ * ERR_CURSOR_EXPIRED from a store names the oldest kept pos; callers get it as a cursor too
+ * (`details.oldestCursor`): `since` it resumes with the oldest change the log still holds.
+ */
+function withOldestCursor(error: unknown): unknown {
+  if (!isSessionKitError(error, "ERR_CURSOR_EXPIRED")) return error;
+  const oldest = error.details.oldest;
+  if (typeof oldest === "number" && Number.isSafeInteger(oldest) && oldest > 0) {
+    error.details.oldestCursor = encodeWatchCursor({ pos: oldest, seq: 0, replay: false });
+  }
+  return error;
+}
+
 function describe(change: ChangeRecord): WatchChange {
   const status = change.after?.status;
   return { kind: change.kind, version: change.version, ...(status ? { status } : {}) };
@@ -89,7 +102,9 @@ export async function* watchItems(
     let empty = 0;
     for (;;) {
       if (signal?.aborted) return;
-      const batch: HubEntry[] = await hub.read(after);
+      const batch: HubEntry[] = await hub.read(after).catch((error: unknown) => {
+        throw withOldestCursor(error);
+      });
       if (batch.length === 0) {
         // A head past what can be read (a change not yet visible here) must not spin the loop.
         empty += 1;

@@ -64,6 +64,16 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: (s) =>
       `CREATE TABLE ${s}.sessionkit_leases (name text COLLATE "C" PRIMARY KEY, holder text NOT NULL);`,
   },
+  {
+    version: 5,
+    name: "session_changes_trimmed: how far retention (changeLog.maxLength) trimmed the change log",
+    // A watermark, read in the same statement as each page of changes (one snapshot), so a trim
+    // between two reads can never pass for the end of the log; the same shape as SQLite's.
+    sql: (s) => `
+      CREATE TABLE ${s}.session_changes_trimmed (id integer PRIMARY KEY CHECK (id = 1), pos bigint NOT NULL);
+      INSERT INTO ${s}.session_changes_trimmed (id, pos) VALUES (1, 0);
+    `,
+  },
 ];
 
 /** The LISTEN/NOTIFY channel of a schema's change log (notifications carry only the pos). */

@@ -37,6 +37,11 @@ const optionsSchema = z.strictObject({
   migrate: z.boolean().optional(),
   /** Prepare the fixed statements once per connection (default true); false behind a pooler that cannot keep them. */
   prepare: z.boolean().optional(),
+  /**
+   * Retention of the change log behind watch(): keep the newest `maxLength` changes (a little more
+   * between trims); an older `since` cursor fails with ERR_CURSOR_EXPIRED. Default: keep every change.
+   */
+  changeLog: z.strictObject({ maxLength: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }).optional(),
   /** How watch() learns of commits (see watch-feed.ts). */
   watch: z
     .strictObject({

@@ -1,4 +1,5 @@
 import {
+  countingWrites,
   DEFAULT_MAX_PAYLOAD_BYTES,
   defineSessionStore,
   releaseOwnedClient,
@@ -7,6 +8,7 @@ import {
   type StoreCapabilities,
 } from "@sessionkit/core/driver";
 import pg from "pg";
+import { createChangeRetention } from "./change-retention.js";
 import { createPostgresDriver } from "./driver.js";
 import { LATEST_SCHEMA_VERSION, migrate, quoteSchema } from "./migrations.js";
 import {
@@ -94,6 +96,7 @@ export function createPostgresStore(
     release: releaseOwnedClient({ owned, close: () => pool.end() }),
   });
   const watch = parsed.options.watch ?? {};
+  const maxLength = parsed.options.changeLog?.maxLength;
   const changes = createPostgresChangeFeed({
     pool,
     schema,
@@ -102,9 +105,15 @@ export function createPostgresStore(
     pollMs: watch.pollMs ?? 50,
     onWarning:
       (watch.onWarning as ((message: string) => void) | undefined) ?? ((message) => console.warn(message)),
+    ...(maxLength === undefined ? {} : { maxLength }),
   });
   return defineSessionStore(
-    { ...driver, changes },
+    {
+      ...(maxLength === undefined
+        ? driver
+        : countingWrites(driver, createChangeRetention(pool, schema, maxLength).wrote)),
+      changes,
+    },
     parsed.options.clock ? { clock: parsed.options.clock } : {},
   );
 }

@@ -1,4 +1,4 @@
-import { type ChangeFeed, type ChangeRecord, decodeChange } from "@sessionkit/core/driver";
+import { type ChangeFeed, type ChangeRecord, cursorExpired, decodeChange } from "@sessionkit/core/driver";
 import { changeChannel, quoteSchema } from "./migrations.js";
 import type { PoolClientLike, PoolLike } from "./pool.js";
 
@@ -15,10 +15,13 @@ export interface PostgresFeedOptions {
   notify: boolean;
   pollMs: number;
   onWarning: (message: string) => void;
+  /** The retention bound (changeLog.maxLength), for the ERR_CURSOR_EXPIRED details; undefined: none. */
+  maxLength?: number;
 }
 
 interface ChangeRow {
-  pos: string;
+  trimmed: string;
+  pos: string | null;
   session_id: string;
   kind: string;
   version: number;
@@ -104,10 +107,21 @@ export function createPostgresChangeFeed(options: PostgresFeedOptions): ChangeFe
   return {
     async read(after: number, limit: number): Promise<ChangeRecord[]> {
       await ready();
-      const { rows } = await pool.query<ChangeRow>(
-        `SELECT pos, session_id, kind, version, from_seq, to_seq, facts FROM ${s}.session_changes WHERE pos > $1 ORDER BY pos LIMIT $2`,
+      // One statement, one snapshot: the watermark and the page agree (a trim commits both).
+      const { rows: all } = await pool.query<ChangeRow>(
+        `SELECT t.pos AS trimmed, c.pos, c.session_id, c.kind, c.version, c.from_seq, c.to_seq, c.facts
+         FROM ${s}.session_changes_trimmed t LEFT JOIN LATERAL (
+           SELECT * FROM ${s}.session_changes WHERE pos > greatest($1::bigint, t.pos) ORDER BY pos LIMIT $2
+         ) c ON true WHERE t.id = 1`,
         [after, limit],
       );
+      const rows = all.filter((row) => row.pos !== null);
+      const trimmed = Number(all[0]?.trimmed ?? 0);
+      // "start" (after 0) reads what is kept; a cursor inside what was trimmed is refused.
+      if (after > 0 && after < trimmed) {
+        const oldest = rows[0] ? Number(rows[0].pos) : undefined;
+        throw cursorExpired("store-postgres", after, oldest, options.maxLength ?? 0);
+      }
       return rows.map((row) =>
         decodeChange({
           pos: Number(row.pos),

@@ -19,21 +19,25 @@ async function raw<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
 }
 
 const cleaned = new WeakSet<ConformanceContext>();
-function open(ctx: ConformanceContext) {
+function open(ctx: ConformanceContext, changeLog?: { maxLength: number }) {
   if (!cleaned.has(ctx)) {
     cleaned.add(ctx);
     // Registered before the suite's close() hooks, so it runs after them (cleanups run newest first).
     ctx.onCleanup(() => dropSchemas([ctx.namespace]));
   }
   // Opened (connected and migrated) up front, so inspect() sees the tables before the first write.
-  return openPostgresStore({ connectionString: PG_URL, max: 2 }, { schema: ctx.namespace, clock: ctx.clock });
+  return openPostgresStore(
+    { connectionString: PG_URL, max: 2 },
+    { schema: ctx.namespace, clock: ctx.clock, ...(changeLog ? { changeLog } : {}) },
+  );
 }
 
 if (pgAvailable) {
   describeConformance({
     name: "store-postgres",
-    create: open,
-    reopen: open,
+    create: (ctx) => open(ctx),
+    reopen: (ctx) => open(ctx),
+    createWithChangeLog: (ctx, maxLength) => open(ctx, { maxLength }),
     childModule: fileURLToPath(new URL("./fixtures/child-store.mjs", import.meta.url)),
     childOptions: { connectionString: PG_URL },
     corrupt: (ctx, id, kind) => corruptPgRecord(PG_URL, ctx.namespace, id, kind),

@@ -2,8 +2,8 @@ import {
   type ChangeFacts,
   type ChangeFeed,
   type ChangeRecord,
+  cursorExpired,
   type NewChange,
-  SessionKitError,
 } from "@sessionkit/core/driver";
 import type { Redis } from "ioredis";
 import type { StoreKeys } from "./keys.js";
@@ -38,20 +38,6 @@ function decodeEntry(id: string, fields: string[]): ChangeRecord {
   };
 }
 
-function expired(
-  name: string,
-  after: number,
-  oldest: number | undefined,
-  maxLength: number,
-): SessionKitError {
-  const kept = oldest === undefined ? "nothing older than the latest change" : `changes from #${oldest} on`;
-  return new SessionKitError(
-    "ERR_CURSOR_EXPIRED",
-    `[${name}] The watch cursor is older than the change log keeps (it needs the changes after #${after}; the log holds ${kept}, about the last ${maxLength}). Re-read what you follow (get/list), then watch again without \`since\`, or with since: "start".`,
-    { details: { after, oldest: oldest ?? null, maxLength } },
-  );
-}
-
 /**
  * The Redis change log: a Stream written by the write scripts (entry id `<pos>-0`, ids and facts
  * only, events are read from the session's list), trimmed with MAXLEN ~ `maxLength`. The wake-up
@@ -76,7 +62,7 @@ export function createRedisChangeFeed(
       const records = entries.map(([id, fields]) => decodeEntry(id, fields));
       const first = records[0]?.pos;
       const trimmed = first === undefined ? Number(head ?? 0) > after : first > after + 1;
-      if (after > 0 && trimmed) throw expired(name, after, first, maxLength);
+      if (after > 0 && trimmed) throw cursorExpired(name, after, first, maxLength);
       return records;
     },
 

@@ -15,21 +15,27 @@ const DAMAGE: Record<CorruptionKind, (record: string) => string> = {
 const cleaned = new WeakSet<ConformanceContext>();
 /** Every prefix the run used: afterAll checks the server holds no key under any of them. */
 const used = new Set<string>();
-function open(ctx: ConformanceContext) {
+function open(ctx: ConformanceContext, changeLog?: { maxLength: number }) {
   if (!cleaned.has(ctx)) {
     cleaned.add(ctx);
     used.add(ctx.namespace);
     // Registered before the suite's close() hooks, so it runs after them (cleanups run newest first).
     ctx.onCleanup(() => dropPrefix(ctx.namespace));
   }
-  return createRedisStore({ url: REDIS_URL, prefix: ctx.namespace, clock: ctx.clock });
+  return createRedisStore({
+    url: REDIS_URL,
+    prefix: ctx.namespace,
+    clock: ctx.clock,
+    ...(changeLog ? { changeLog } : {}),
+  });
 }
 
 if (redisAvailable) {
   describeConformance({
     name: "store-redis",
-    create: open,
-    reopen: open,
+    create: (ctx) => open(ctx),
+    reopen: (ctx) => open(ctx),
+    createWithChangeLog: (ctx, maxLength) => open(ctx, { maxLength }),
     childModule: fileURLToPath(new URL("./fixtures/child-store.mjs", import.meta.url)),
     childOptions: { url: REDIS_URL },
     corrupt: (ctx, id, kind) =>

@@ -267,6 +267,18 @@ export const MIGRATIONS: readonly Migration[] = [
       db.pragma("auto_vacuum = INCREMENTAL");
     },
   },
+  {
+    version: 10,
+    description: "session_changes_trimmed: how far retention (changeLog.maxLength) trimmed the change log",
+    // A watermark, not min(pos): the trim keeps each live session's latest facts row (an append's
+    // change row has none of its own, see version 6), so rows older than the cut may remain.
+    up(db) {
+      db.exec(`
+        CREATE TABLE session_changes_trimmed (id INTEGER PRIMARY KEY CHECK (id = 1), pos INTEGER NOT NULL) STRICT;
+        INSERT INTO session_changes_trimmed (id, pos) VALUES (1, 0);
+      `);
+    },
+  },
 ];
 
 /**

@@ -1,4 +1,5 @@
 import {
+  type ChangeLogOptions,
   type Clock,
   DEFAULT_MAX_PAYLOAD_BYTES,
   describeValue,
@@ -23,6 +24,7 @@ const common = {
   busyTimeoutMs: z.number().int().min(0).max(600_000).default(5_000),
   synchronous: z.enum(["normal", "full"]).default("normal"),
   maxPayloadBytes: z.number().int().min(1024).default(DEFAULT_MAX_PAYLOAD_BYTES),
+  changeLog: z.strictObject({ maxLength: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }).optional(),
 };
 
 const optionsSchema = z.union([
@@ -43,6 +45,12 @@ interface CommonOptions {
   synchronous?: "normal" | "full";
   /** Largest JSON size of one record or one event (default 16 MiB). */
   maxPayloadBytes?: number;
+  /**
+   * Retention of the change log behind watch(): keep the newest `maxLength` changes (a little more
+   * between trims); a `since` cursor older than that fails with ERR_CURSOR_EXPIRED. Default: keep
+   * every change, as before (the log is one small row per commit, like the events it points at).
+   */
+  changeLog?: ChangeLogOptions;
 }
 
 /** Open (and own) the database file at `filename`; the store closes it in close(). ":memory:" for a private in-memory one. */

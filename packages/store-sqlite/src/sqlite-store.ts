@@ -1,5 +1,6 @@
 import type { CommitResult } from "@sessionkit/core";
 import {
+  countingWrites,
   DEFAULT_MAX_PAYLOAD_BYTES,
   defineSessionStore,
   errors,
@@ -10,6 +11,7 @@ import {
 } from "@sessionkit/core/driver";
 import Database from "better-sqlite3";
 import { type CallerTransactions, createCallerTransactions } from "./caller-transaction.js";
+import { createChangeRetention } from "./change-retention.js";
 import type { SqliteDatabase } from "./database.js";
 import { STORE_NAME, translateError } from "./errors.js";
 import { migrate, readSchemaVersion } from "./migrations.js";
@@ -87,8 +89,14 @@ export function createSqliteStore(options: SqliteStoreOptions): SessionStore {
     capabilities,
     busyTimeoutMs: parsed.busyTimeoutMs,
   });
+  const maxLength = parsed.changeLog?.maxLength;
   const store = defineSessionStore(
-    { ...driver, changes: createSqliteChangeFeed(db) },
+    {
+      ...(maxLength === undefined
+        ? driver
+        : countingWrites(driver, createChangeRetention(db, maxLength).wrote)),
+      changes: createSqliteChangeFeed(db, STORE_NAME, maxLength),
+    },
     parsed.clock ? { clock: parsed.clock } : {},
   );
   return withCallerTransactions(store, db, createCallerTransactions(db));

@@ -1,4 +1,4 @@
-import { type ChangeFeed, decodeChange } from "@sessionkit/core/driver";
+import { type ChangeFeed, cursorExpired, decodeChange } from "@sessionkit/core/driver";
 import type { SqliteDatabase } from "./database.js";
 
 /**
@@ -24,10 +24,13 @@ interface ChangeRow {
  * handle's own commits wake the watchers through the wrapper). Inside a transaction the caller
  * holds open on the same connection, nothing is read: it could still roll back.
  */
-export function createSqliteChangeFeed(db: SqliteDatabase): ChangeFeed {
+export function createSqliteChangeFeed(db: SqliteDatabase, name: string, maxLength?: number): ChangeFeed {
   const read = db.prepare(
     "SELECT pos, session_id, kind, version, from_seq, to_seq, facts FROM session_changes WHERE pos > ? ORDER BY pos LIMIT ?",
   );
+  // Rows below the watermark are facts kept for later appends (change-retention.ts), not changes to deliver.
+  const trimmedTo = db.prepare("SELECT pos FROM session_changes_trimmed WHERE id = 1");
+  const oldestAfter = db.prepare("SELECT min(pos) AS pos FROM session_changes WHERE pos > ?");
   const head = db.prepare("SELECT coalesce(max(pos), 0) AS pos FROM session_changes");
   // A commit that left the facts as they were stored none (migration 6): they are the session's
   // latest earlier facts, found through the partial index of the rows that have them.
@@ -51,24 +54,40 @@ export function createSqliteChangeFeed(db: SqliteDatabase): ChangeFeed {
     const { a } = JSON.parse(facts) as { a?: unknown };
     return a === undefined ? null : JSON.stringify({ a, b: a });
   }
+  function page(after: number, limit: number) {
+    const trimmed = (trimmedTo.get() as { pos: number }).pos;
+    // "start" (after 0) reads what is kept; a cursor inside what was trimmed is refused.
+    if (after > 0 && after < trimmed) {
+      const oldest = (oldestAfter.get(trimmed) as { pos: number | null }).pos ?? undefined;
+      throw cursorExpired(name, after, oldest, maxLength ?? 0);
+    }
+    const known = new Map<string, string | null>();
+    return (read.all(Math.max(after, trimmed), limit) as ChangeRow[]).map((row) => {
+      let facts = row.facts;
+      if (facts === null && row.kind === "committed") facts = unchangedFacts(row, known);
+      else if (facts !== null) known.set(row.session_id, facts);
+      return decodeChange({
+        pos: row.pos,
+        sessionId: row.session_id,
+        kind: row.kind,
+        version: row.version,
+        fromSeq: row.from_seq,
+        toSeq: row.to_seq,
+        facts,
+      });
+    });
+  }
+
   return {
     read(after, limit) {
       if (!db.open || db.inTransaction) return [];
-      const known = new Map<string, string | null>();
-      return (read.all(after, limit) as ChangeRow[]).map((row) => {
-        let facts = row.facts;
-        if (facts === null && row.kind === "committed") facts = unchangedFacts(row, known);
-        else if (facts !== null) known.set(row.session_id, facts);
-        return decodeChange({
-          pos: row.pos,
-          sessionId: row.session_id,
-          kind: row.kind,
-          version: row.version,
-          fromSeq: row.from_seq,
-          toSeq: row.to_seq,
-          facts,
-        });
-      });
+      // One read transaction: the watermark and the rows are of one instant (a trim commits both).
+      db.exec("BEGIN");
+      try {
+        return page(after, limit);
+      } finally {
+        db.exec("COMMIT");
+      }
     },
     head() {
       if (db.inTransaction) return committedHead;

@@ -7,6 +7,8 @@ describeConformance({
   name: "store-sqlite",
   create: (ctx) => createSqliteStore({ filename: dbFile(ctx.dir), clock: ctx.clock }),
   reopen: (ctx) => createSqliteStore({ filename: dbFile(ctx.dir), clock: ctx.clock }),
+  createWithChangeLog: (ctx, maxLength) =>
+    createSqliteStore({ filename: dbFile(ctx.dir), clock: ctx.clock, changeLog: { maxLength } }),
   childModule: fileURLToPath(new URL("./fixtures/child-store.mjs", import.meta.url)),
   corrupt: (ctx, id, kind) => corruptRow(dbFile(ctx.dir), id, kind),
   inspect: (ctx) => inspectRows(dbFile(ctx.dir)),
