@@ -24,13 +24,18 @@ export function parseLeaseSwap(
     ["expected", expected],
     ["next", next],
   ] as const) {
-    if (value === null || (typeof value === "string" && value.length > 0 && value.length <= MAX_LEASE_TEXT)) {
-      continue;
-    }
+    if (value === null || isLeaseText(value)) continue;
     throw new SessionKitError(
       "ERR_INVALID_INPUT",
-      `[${component}] Expected \`${field}\` of swapLease to be null or a non-empty string of at most ${MAX_LEASE_TEXT} characters, got ${describeValue(value)}. Nothing was changed.`,
+      `[${component}] Expected \`${field}\` of swapLease to be null or a non-empty string of at most ${MAX_LEASE_TEXT} characters without NUL, got ${describeValue(value)}. Nothing was changed.`,
       { details: { field } },
     );
   }
+}
+
+/** A text every store holds as given: PostgreSQL's `text` has no NUL (it answered ERR_STORE_IO). */
+function isLeaseText(value: unknown): boolean {
+  return (
+    typeof value === "string" && value.length > 0 && value.length <= MAX_LEASE_TEXT && !value.includes("\0")
+  );
 }

@@ -349,6 +349,7 @@ export interface SessionStore {
    * A store-wide named lease, compare-and-set: stores `next` (null removes it) under `name` only if
    * the text held now is `expected` (null: none), atomically across handles and processes. It is
    * how applyRetention runs alone; ERR_UNSUPPORTED_CAPABILITY when the driver has no leases.
+   * Texts are 1 to 4096 characters without NUL (what every store, PostgreSQL's text too, holds).
    */
   swapLease(name: string, expected: string | null, next: string | null): Promise<LeaseSwap>;
   /** The synchronous face of this store; ERR_UNSUPPORTED_CAPABILITY unless capabilities.sync. */
