@@ -1,4 +1,10 @@
-import { type ChangeFeed, type ChangeRecord, cursorExpired, decodeChange } from "@sessionkit/core/driver";
+import {
+  type ChangeFeed,
+  type ChangeLogRow,
+  type ChangeRecord,
+  cursorExpired,
+  decodeChange,
+} from "@sessionkit/core/driver";
 import { changeChannel, quoteSchema } from "./migrations.js";
 import type { PoolClientLike, PoolLike } from "./pool.js";
 
@@ -19,16 +25,8 @@ export interface PostgresFeedOptions {
   maxLength?: number;
 }
 
-interface ChangeRow {
-  trimmed: string;
-  pos: string | null;
-  session_id: string;
-  kind: string;
-  version: number;
-  from_seq: number;
-  to_seq: number;
-  facts: string | null;
-}
+/** A change-log row with the trim watermark beside it; `pos` is null when only the watermark came back. */
+type ChangeRow = Omit<ChangeLogRow, "pos"> & { trimmed: string; pos: string | null };
 
 type ListeningClient = PoolClientLike & {
   on?(event: "notification", listener: (message: { channel: string; payload?: string }) => void): unknown;
