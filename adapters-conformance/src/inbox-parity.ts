@@ -1,19 +1,8 @@
 import type { InboxQuery, ManualClock, SessionStore } from "@sessionkit/core";
-import { expectDeepEqual } from "./assertions.js";
+import { createPrng, expectDeepEqual } from "./assertions.js";
 
 // Inbox parity: an indexed store's `listAwaitingInput` against a reference store (the memory
 // store serves the generic scan), page by page, cursors included, over random histories.
-
-/** A small deterministic PRNG (mulberry32), so a failure replays. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const START = Date.parse("2026-01-01T00:00:00.000Z");
 
@@ -27,7 +16,8 @@ export async function randomInboxHistory(
   seed: number,
   count: number,
 ): Promise<void> {
-  const rnd = random(seed);
+  // mulberry32, the same sequence per seed as before it moved to createPrng: old seeds still replay.
+  const rnd = createPrng(seed).next;
   const pick = <T>(values: T[]): T => values[Math.floor(rnd() * values.length)]!;
   const requests = (i: number) =>
     Array.from({ length: 1 + Math.floor(rnd() * 3) }, (_, k) => ({

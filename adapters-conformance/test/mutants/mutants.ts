@@ -115,6 +115,8 @@ export const mutants: Array<{
       "SS-IDEM-01",
       // Its delete skips the wrapper's check, so a held session goes too.
       "SS-HOLD-01",
+      // deleteMany removes a session that changed since retention read it (no "changed" outcome).
+      "SS-RL-05",
     ],
   },
   {
@@ -475,6 +477,9 @@ export const mutants: Array<{
       "SS-IMP-02",
       "SS-IMP-03",
       "SS-IMP-04",
+      // The retention lease and deleteMany read sessions through get.
+      "SS-RL-04",
+      "SS-RL-05",
     ],
   },
   {
@@ -483,7 +488,8 @@ export const mutants: Array<{
       const driver = createMemoryDriver();
       return { ...driver, capabilities: { ...driver.capabilities, multiProcess: true, multiHandle: true } };
     }),
-    red: ["SS-CAP-02"],
+    // SS-RL-02 forks a lease holder, which needs the child module.
+    red: ["SS-CAP-02", "SS-RL-02"],
   },
   {
     name: "does not release its lock when a commit throws",

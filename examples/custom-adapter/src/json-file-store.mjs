@@ -5,12 +5,12 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   checkReplaced,
-  corruptReport,
   defineSessionStore,
   encodeRecord,
   errors,
   parseEventText,
   parseRecordText,
+  scanEntries,
 } from "@sessionkit/core/driver";
 
 const NAME = "store-json-file";
@@ -93,16 +93,7 @@ export function createJsonFileDriver({ dir }) {
     },
     // The store derives list, count, stats and prune from this.
     scan() {
-      const sessions = [];
-      const corrupt = [];
-      for (const [id, entry] of Object.entries(load().sessions)) {
-        try {
-          sessions.push(decode(id, entry));
-        } catch (error) {
-          corrupt.push(corruptReport(error, id));
-        }
-      }
-      return { sessions, corrupt };
+      return scanEntries(Object.entries(load().sessions), decode);
     },
     delete(id, check) {
       const db = load();

@@ -51,9 +51,6 @@ import { createWatchHub, PAGE, type WatchHub } from "./watch-hub.js";
 import { watchItems } from "./watch-iterate.js";
 import { parseWatch } from "./watch-options.js";
 
-/** Default size limit of one record or one event: 16 MiB of JSON. */
-export const DEFAULT_MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
-
 export interface DefineStoreOptions {
   /** Where timestamps come from (default: the system clock). */
   clock?: Clock;

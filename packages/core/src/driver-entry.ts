@@ -6,7 +6,7 @@ export {
   EVENT_KEY_ORDER,
 } from "./canonical-json.js";
 export type { Clock } from "./clock.js";
-export { DEFAULT_MAX_PAYLOAD_BYTES, type DefineStoreOptions, defineSessionStore } from "./define-store.js";
+export { type DefineStoreOptions, defineSessionStore } from "./define-store.js";
 export type {
   ChangeFacts,
   ChangeFeed,
@@ -34,8 +34,11 @@ export {
   checkReplacedAsync,
   collectPage,
   corruptReport,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  decodeOrReport,
   emptyAggregate,
   foldStats,
+  fullContractCapabilities,
   type ImportManyPlan,
   indexableMetadata,
   isCorruptRecordError,
@@ -48,6 +51,7 @@ export {
   parseStoredJson,
   planImportMany,
   type StatsGroup,
+  scanEntries,
 } from "./driver-kit.js";
 export {
   describeValue,
@@ -100,6 +104,7 @@ export type {
   SyncSessionStore,
 } from "./store.js";
 export { LEASE_NAME_PATTERN, MAX_LEASE_TEXT } from "./store-lease.js";
+export type { ChangeLogRow } from "./watch-change.js";
 export {
   commitChange,
   decodeChange,

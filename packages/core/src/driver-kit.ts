@@ -4,12 +4,13 @@ import type {
   ImportManyOutcome,
   ListPosition,
   MaybePromise,
+  ScanResult,
   StatsAggregate,
 } from "./driver.js";
 import { errors, isSessionKitError } from "./errors.js";
 import type { Session, SessionEvent, SessionStatus, SessionSummary } from "./model.js";
 import { decodeEvent, decodeRecord } from "./records.js";
-import type { CorruptRecordReport, MetadataFilterValue } from "./store.js";
+import type { CorruptRecordReport, MetadataFilterValue, StoreCapabilities } from "./store.js";
 
 /** Keys a metadata filter may name: an index only needs entries whose key matches this. */
 export const METADATA_KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
@@ -22,6 +23,33 @@ export function isPromise<T>(value: MaybePromise<T>): value is Promise<T> {
 /** Applies `next` to a value or a promise, staying synchronous for values. */
 export function chain<T, U>(value: MaybePromise<T>, next: (value: T) => MaybePromise<U>): MaybePromise<U> {
   return isPromise(value) ? value.then(next) : next(value);
+}
+
+/** Default size limit of one record or one event: 16 MiB of JSON. */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The claims of a store that meets the whole contract: persistent, shared at once by handles and
+ * processes, crash-safe, owner/lease and operation ids stored in the session's own commit, payloads
+ * up to DEFAULT_MAX_PAYLOAD_BYTES. Name `sync` and whatever differs. The conformance suite tests
+ * every claim: a store that is less than this spells its capabilities out instead.
+ */
+export function fullContractCapabilities(
+  claims: Pick<StoreCapabilities, "sync"> & Partial<StoreCapabilities>,
+): StoreCapabilities {
+  const { sync, ...others } = claims;
+  // `sync` in its place, so the claims keep the key order they always had.
+  return Object.freeze({
+    persistent: true,
+    multiHandle: true,
+    multiProcess: true,
+    crashSafe: true,
+    sync,
+    maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
+    leases: true,
+    idempotency: true,
+    ...others,
+  });
 }
 
 /**
@@ -63,6 +91,36 @@ export function corruptReport(error: unknown, id: string): CorruptRecordReport {
   if (!isCorruptRecordError(error)) throw error;
   const known = error as { code: CorruptRecordReport["code"]; message: string };
   return { id, code: known.code, message: known.message };
+}
+
+/**
+ * `decode()`, or null after adding its report to `corrupt` when it fails on a damaged record (any
+ * other error is rethrown): how a listing read skips a damaged record and says so.
+ */
+export function decodeOrReport<T>(id: string, decode: () => T, corrupt: CorruptRecordReport[]): T | null {
+  try {
+    return decode();
+  } catch (error) {
+    corrupt.push(corruptReport(error, id));
+    return null;
+  }
+}
+
+/**
+ * scan() for a store that keeps each session as one stored entry: every entry decoded, a damaged
+ * one reported instead (see decodeOrReport).
+ */
+export function scanEntries<Entry>(
+  entries: Iterable<[string, Entry]>,
+  decode: (id: string, entry: Entry) => SessionSummary,
+): ScanResult & { sessions: SessionSummary[]; corrupt: CorruptRecordReport[] } {
+  const sessions: SessionSummary[] = [];
+  const corrupt: CorruptRecordReport[] = [];
+  for (const [id, entry] of entries) {
+    const session = decodeOrReport(id, () => decode(id, entry), corrupt);
+    if (session !== null) sessions.push(session);
+  }
+  return { sessions, corrupt };
 }
 
 /**

@@ -6,7 +6,7 @@ export {
   EVENT_KEY_ORDER,
 } from "./canonical-json.js";
 export { type Clock, createManualClock, isoNow, type ManualClock, systemClock } from "./clock.js";
-export { DEFAULT_MAX_PAYLOAD_BYTES } from "./define-store.js";
+export { DEFAULT_MAX_PAYLOAD_BYTES } from "./driver-kit.js";
 export {
   ERROR_CODES,
   type ErrorCode,

@@ -1,6 +1,7 @@
 import type { Clock } from "./clock.js";
-import { DEFAULT_MAX_PAYLOAD_BYTES, defineSessionStore } from "./define-store.js";
+import { defineSessionStore } from "./define-store.js";
 import type { IndexedStoreDriver, StoreDriver } from "./driver.js";
+import { DEFAULT_MAX_PAYLOAD_BYTES } from "./driver-kit.js";
 import { errors } from "./errors.js";
 import { copyJson } from "./json.js";
 import { createMemoryChangeLog } from "./memory-watch.js";

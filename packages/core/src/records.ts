@@ -16,10 +16,8 @@ const jsonObject = z.record(z.string(), z.unknown()) as unknown as z.ZodType<Jso
 
 const pauseSchema = z.object({ at: isoTimestamp, reason: z.string().optional() });
 
-/** Zod schema of a stored session record (schema version 2). */
-export const storedSessionSchema = z.object({
-  schemaVersion: z.literal(RECORD_SCHEMA_VERSION),
-  id: z.string().regex(SESSION_ID_PATTERN),
+/** The fields both record versions (the seed's and sessionkit's) store alike. */
+const sessionHeadFields = {
   userId: z.string().optional(),
   channelId: z.string().optional(),
   mode: z.string(),
@@ -28,6 +26,13 @@ export const storedSessionSchema = z.object({
   status: z.enum(SESSION_STATUSES),
   createdAt: isoTimestamp,
   updatedAt: isoTimestamp,
+};
+
+/** Zod schema of a stored session record (schema version 2). */
+export const storedSessionSchema = z.object({
+  schemaVersion: z.literal(RECORD_SCHEMA_VERSION),
+  id: z.string().regex(SESSION_ID_PATTERN),
+  ...sessionHeadFields,
   endedAt: isoTimestamp.optional(),
   iterations: z.number().int().min(0),
   maxIterations: z.number().int().min(1),
@@ -93,14 +98,7 @@ export const storedEventSchema = z.object({
 /** The seed module's record (schema version 1), as it wrote `session.json`. */
 export const seedSessionSchema = z.object({
   id: z.string(),
-  userId: z.string().optional(),
-  channelId: z.string().optional(),
-  mode: z.string(),
-  task: z.string(),
-  workspace: z.string().optional(),
-  status: z.enum(SESSION_STATUSES),
-  createdAt: isoTimestamp,
-  updatedAt: isoTimestamp,
+  ...sessionHeadFields,
   iterations: z.number(),
   maxIterations: z.number(),
   context: jsonObject,

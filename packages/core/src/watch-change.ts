@@ -54,24 +54,30 @@ export function encodeChangeFacts(change: NewChange): string {
   return JSON.stringify({ a: change.after, b: change.before });
 }
 
-/** A change rebuilt from its stored columns (see encodeChangeFacts). */
-export function decodeChange(row: {
-  pos: number;
-  sessionId: string;
+/**
+ * One row of a SQL change log table, as the driver reads it: `pos` may come back as text (a
+ * PostgreSQL bigint), `facts` is encodeChangeFacts' text.
+ */
+export interface ChangeLogRow {
+  pos: number | string;
+  session_id: string;
   kind: string;
   version: number;
-  fromSeq: number;
-  toSeq: number;
+  from_seq: number;
+  to_seq: number;
   facts: string | null;
-}): ChangeRecord {
+}
+
+/** A change rebuilt from its stored columns (see encodeChangeFacts). */
+export function decodeChange(row: ChangeLogRow): ChangeRecord {
   const facts = row.facts ? (JSON.parse(row.facts) as { a?: ChangeFacts; b?: ChangeFacts }) : {};
   return {
-    pos: row.pos,
-    sessionId: row.sessionId,
+    pos: Number(row.pos),
+    sessionId: row.session_id,
     kind: row.kind as NewChange["kind"],
     version: row.version,
-    fromSeq: row.fromSeq,
-    toSeq: row.toSeq,
+    fromSeq: row.from_seq,
+    toSeq: row.to_seq,
     ...(facts.a ? { after: facts.a } : {}),
     ...(facts.b ? { before: facts.b } : {}),
   };

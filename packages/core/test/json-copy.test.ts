@@ -2,14 +2,14 @@ import { describe, expect, it } from "vitest";
 import { createMemoryStore } from "../src/index.js";
 import { copyJson, measureJsonObject } from "../src/json.js";
 
-/** A seeded generator (mulberry32), so a failure replays. */
+/** A seeded generator (xorshift32: any replayable sequence serves here), so a failure replays. */
 function random(seed: number) {
-  let a = seed;
+  let x = seed >>> 0 || 1;
   return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 4294967296;
   };
 }
 

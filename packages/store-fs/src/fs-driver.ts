@@ -1,5 +1,5 @@
 import { closeSync, mkdirSync } from "node:fs";
-import { errors, type StoreCapabilities, type StoreDriver } from "@sessionkit/core/driver";
+import { errors, fullContractCapabilities, type StoreDriver } from "@sessionkit/core/driver";
 import { readLastLoggedEvents, readLoggedEvents } from "./event-reads.js";
 import { createFlusher } from "./flush.js";
 import { swapFsLease } from "./fs-lease.js";
@@ -49,16 +49,7 @@ export function createFsCore(options: ResolvedFsStoreOptions) {
   changeLog.seedIfMissing();
   const recorded = recordingOps(ops, changeLog.record);
   const pruneParts = { index, runners, ops, recorded };
-  const capabilities: StoreCapabilities = {
-    persistent: true,
-    multiHandle: true,
-    multiProcess: true,
-    crashSafe: true,
-    sync: true,
-    maxPayloadBytes: options.maxPayloadBytes,
-    leases: true,
-    idempotency: true,
-  };
+  const capabilities = fullContractCapabilities({ sync: true, maxPayloadBytes: options.maxPayloadBytes });
 
   function loaded(id: string) {
     const found = ops.read(id);

@@ -9,7 +9,7 @@ import {
 } from "node:fs";
 import {
   type CorruptRecordReport,
-  corruptReport,
+  decodeOrReport,
   type ScanResult,
   type SessionSummary,
   toSummary,
@@ -177,13 +177,11 @@ export function createIndex(options: IndexOptions) {
   }
 
   function readDirect(id: string, corrupt: CorruptRecordReport[]): SessionSummary | null {
-    try {
-      const loaded = load(id);
-      return loaded ? toSummary(loaded.session) : null;
-    } catch (error) {
-      corrupt.push(corruptReport(error, id));
-      return null;
-    }
+    return decodeOrReport(id, () => readSummary(id), corrupt);
+  }
+  function readSummary(id: string): SessionSummary | null {
+    const loaded = load(id);
+    return loaded ? toSummary(loaded.session) : null;
   }
 
   const compaction = createCompaction({

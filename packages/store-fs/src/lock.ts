@@ -214,29 +214,32 @@ export function createLockManager(options: LockManagerOptions) {
     return Math.min(cap, 1 + attempt * 2) * (0.5 + Math.random() / 2);
   }
 
+  /** Attempt `attempt` of a wait that began at `start`: the lock, or the ms to wait before the next. */
+  function attemptOrWait(target: string, lockPath: string, what: string, start: number, attempt: number) {
+    const held = tryAcquire(target, lockPath);
+    if (held) return held;
+    const waited = Date.now() - start;
+    if (waited >= timeoutMs) throw errors.busy(component, what, waited);
+    return Math.min(backoff(attempt, lockPath), timeoutMs - waited + 1);
+  }
+
   return {
     /** Acquires `lockPath`, blocking the thread between attempts; ERR_STORE_BUSY after timeoutMs. */
     acquireSync(target: string, lockPath: string, what: string): HeldLock {
       const start = Date.now();
       for (let attempt = 0; ; attempt++) {
-        const held = tryAcquire(target, lockPath);
-        if (held) return held;
-        const waited = Date.now() - start;
-        if (waited >= timeoutMs) throw errors.busy(component, what, waited);
-        Atomics.wait(sleeper, 0, 0, Math.min(backoff(attempt, lockPath), timeoutMs - waited + 1));
+        const got = attemptOrWait(target, lockPath, what, start, attempt);
+        if (typeof got !== "number") return got;
+        Atomics.wait(sleeper, 0, 0, got);
       }
     },
     /** Acquires `lockPath`, awaiting a timer between attempts so the event loop keeps running. */
     async acquireAsync(target: string, lockPath: string, what: string): Promise<HeldLock> {
       const start = Date.now();
       for (let attempt = 0; ; attempt++) {
-        const held = tryAcquire(target, lockPath);
-        if (held) return held;
-        const waited = Date.now() - start;
-        if (waited >= timeoutMs) throw errors.busy(component, what, waited);
-        await new Promise((resolve) =>
-          setTimeout(resolve, Math.min(backoff(attempt, lockPath), timeoutMs - waited + 1)),
-        );
+        const got = attemptOrWait(target, lockPath, what, start, attempt);
+        if (typeof got !== "number") return got;
+        await new Promise((resolve) => setTimeout(resolve, got));
       }
     },
     /** One attempt, no waiting: null when someone else holds it. */

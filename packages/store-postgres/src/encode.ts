@@ -91,23 +91,14 @@ function indexScalar(value: MetadataFilterValue): unknown {
 
 /** The jsonb text of the metadata index: top-level scalar members with filterable keys, jsonb-safe. */
 export function metadataIndex(metadata: Session["metadata"]): string {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of indexableMetadata(metadata)) {
-    // defineProperty keeps a "__proto__" key as data.
-    Object.defineProperty(out, key, {
-      value: indexScalar(value),
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  }
-  return JSON.stringify(out);
+  return metadataFilter(indexableMetadata(metadata));
 }
 
-/** The jsonb text a metadata filter is matched with (`metadata_index @> $n`). */
+/** The jsonb text a metadata filter is matched with (`metadata_index @> $n`); the index is one too. */
 export function metadataFilter(entries: Array<[string, MetadataFilterValue]>): string {
   const out: Record<string, unknown> = {};
   for (const [key, value] of entries) {
+    // defineProperty keeps a "__proto__" key as data.
     Object.defineProperty(out, key, {
       value: indexScalar(value),
       enumerable: true,

@@ -2,10 +2,10 @@ import {
   countingWrites,
   DEFAULT_MAX_PAYLOAD_BYTES,
   defineSessionStore,
+  fullContractCapabilities,
   releaseOwnedClient,
   SessionKitError,
   type SessionStore,
-  type StoreCapabilities,
 } from "@sessionkit/core/driver";
 import pg from "pg";
 import { createChangeRetention } from "./change-retention.js";
@@ -24,15 +24,8 @@ import { createPostgresChangeFeed } from "./watch-feed.js";
 const NAME = "store-postgres";
 
 /** The capabilities of the PostgreSQL store (async only: no sync face). */
-export const postgresStoreCapabilities: StoreCapabilities = Object.freeze({
-  persistent: true,
-  multiHandle: true,
-  multiProcess: true,
-  crashSafe: true,
+export const postgresStoreCapabilities = fullContractCapabilities({
   sync: false,
-  maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
-  leases: true,
-  idempotency: true,
   watch: true,
   namedLeases: true,
 });

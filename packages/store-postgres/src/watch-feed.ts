@@ -122,17 +122,7 @@ export function createPostgresChangeFeed(options: PostgresFeedOptions): ChangeFe
         const oldest = rows[0] ? Number(rows[0].pos) : undefined;
         throw cursorExpired("store-postgres", after, oldest, options.maxLength ?? 0);
       }
-      return rows.map((row) =>
-        decodeChange({
-          pos: Number(row.pos),
-          sessionId: row.session_id,
-          kind: row.kind,
-          version: row.version,
-          fromSeq: row.from_seq,
-          toSeq: row.to_seq,
-          facts: row.facts,
-        }),
-      );
+      return rows.map((row) => decodeChange({ ...row, pos: Number(row.pos) }));
     },
     async head(): Promise<number> {
       await ready();

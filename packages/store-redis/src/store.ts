@@ -1,11 +1,10 @@
 import {
   type Clock,
-  DEFAULT_MAX_PAYLOAD_BYTES,
   defineSessionStore,
+  fullContractCapabilities,
   releaseOwnedClient,
   SessionKitError,
   type SessionStore,
-  type StoreCapabilities,
 } from "@sessionkit/core/driver";
 import { Redis } from "ioredis";
 import { createRedisDriver } from "./driver.js";
@@ -33,16 +32,7 @@ export interface RedisStoreOptions {
 export const DEFAULT_CHANGE_LOG_LENGTH = 100_000;
 
 /** What the Redis store promises; the conformance suite tests every claim and the refusal of `sync`. */
-export const redisStoreCapabilities: StoreCapabilities = Object.freeze({
-  persistent: true,
-  multiHandle: true,
-  multiProcess: true,
-  crashSafe: true,
-  sync: false,
-  maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
-  leases: true,
-  idempotency: true,
-});
+export const redisStoreCapabilities = fullContractCapabilities({ sync: false });
 
 const PREFIX_PATTERN = /^[A-Za-z0-9_.:{}-]{1,100}$/;
 export const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";

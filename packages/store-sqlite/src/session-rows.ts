@@ -1,4 +1,11 @@
-import { decodeRecord, encodeRecord, errors, type Session, type SessionEvent } from "@sessionkit/core/driver";
+import {
+  decodeRecord,
+  encodeRecord,
+  errors,
+  parseStoredJson,
+  type Session,
+  type SessionEvent,
+} from "@sessionkit/core/driver";
 import { encodeText, toMinute } from "./encoding.js";
 import { STORE_NAME as name } from "./errors.js";
 
@@ -148,12 +155,7 @@ export function createRecordDecoder(): RecordDecoder {
   }
 
   function decodeText(id: string, text: string): Session {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch (error) {
-      throw errors.corrupt(name, id, "the stored record is not valid JSON", error);
-    }
+    const raw = parseStoredJson(text, id, name, "the stored record");
     if (written.get(id)?.record === text) {
       // A rest copy, not `delete`: deleting a key turns the object into a slow dictionary, and the
       // plan's spread and the column diff then cost ~5 µs more per append (measured).

@@ -1,9 +1,9 @@
 import type { CommitResult } from "@sessionkit/core";
 import {
   countingWrites,
-  DEFAULT_MAX_PAYLOAD_BYTES,
   defineSessionStore,
   errors,
+  fullContractCapabilities,
   isSessionKitError,
   type SessionStore,
   type StoreCapabilities,
@@ -20,15 +20,8 @@ import { createSqliteDriver } from "./sqlite-driver.js";
 import { createSqliteChangeFeed } from "./watch-feed.js";
 
 /** Capabilities of a store on a database file. */
-export const sqliteStoreCapabilities: StoreCapabilities = Object.freeze({
-  persistent: true,
-  multiHandle: true,
-  multiProcess: true,
-  crashSafe: true,
+export const sqliteStoreCapabilities = fullContractCapabilities({
   sync: true,
-  maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
-  leases: true,
-  idempotency: true,
   watch: true,
   namedLeases: true,
 });

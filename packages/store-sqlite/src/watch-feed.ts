@@ -1,4 +1,4 @@
-import { type ChangeFeed, cursorExpired, decodeChange } from "@sessionkit/core/driver";
+import { type ChangeFeed, type ChangeLogRow, cursorExpired, decodeChange } from "@sessionkit/core/driver";
 import type { SqliteDatabase } from "./database.js";
 
 /**
@@ -8,15 +8,8 @@ import type { SqliteDatabase } from "./database.js";
  */
 const DATA_VERSION_POLL_MS = 10;
 
-interface ChangeRow {
-  pos: number;
-  session_id: string;
-  kind: string;
-  version: number;
-  from_seq: number;
-  to_seq: number;
-  facts: string | null;
-}
+/** A row of session_changes: SQLite returns `pos` as a number. */
+type ChangeRow = ChangeLogRow & { pos: number };
 
 /**
  * The SQLite change log (table session_changes, kept by triggers): reads by pos, and a wake-up
@@ -66,15 +59,7 @@ export function createSqliteChangeFeed(db: SqliteDatabase, name: string, maxLeng
       let facts = row.facts;
       if (facts === null && row.kind === "committed") facts = unchangedFacts(row, known);
       else if (facts !== null) known.set(row.session_id, facts);
-      return decodeChange({
-        pos: row.pos,
-        sessionId: row.session_id,
-        kind: row.kind,
-        version: row.version,
-        fromSeq: row.from_seq,
-        toSeq: row.to_seq,
-        facts,
-      });
+      return decodeChange({ ...row, facts });
     });
   }
 
