@@ -24,10 +24,11 @@ export function parseLeaseSwap(
     ["expected", expected],
     ["next", next],
   ] as const) {
-    if (value === null || isLeaseText(value)) continue;
+    // `expected` is only compared: any text a store holds (a corrupt one too) can be taken over.
+    if (value === null || (field === "expected" ? typeof value === "string" : isLeaseText(value))) continue;
     throw new SessionKitError(
       "ERR_INVALID_INPUT",
-      `[${component}] Expected \`${field}\` of swapLease to be null or a non-empty string of at most ${MAX_LEASE_TEXT} characters without NUL, got ${describeValue(value)}. Nothing was changed.`,
+      `[${component}] Expected \`${field}\` of swapLease to be null or ${field === "expected" ? "a string" : `a non-empty string of at most ${MAX_LEASE_TEXT} characters without NUL`}, got ${describeValue(value)}. Nothing was changed.`,
       { details: { field } },
     );
   }
