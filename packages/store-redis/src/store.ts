@@ -1,5 +1,6 @@
 import {
   type Clock,
+  DEFAULT_MAX_PAYLOAD_BYTES,
   defineSessionStore,
   fullContractCapabilities,
   releaseOwnedClient,
@@ -26,7 +27,11 @@ export interface RedisStoreOptions {
    * is kept fails with ERR_CURSOR_EXPIRED. `false`: no change log, no watch, one XADD less per write.
    */
   changeLog?: { maxLength?: number } | false;
+  /** Largest JSON size of one record or one event (default 16 MiB, at least 1024). */
+  maxPayloadBytes?: number;
 }
+
+const OPTION_KEYS = new Set(["url", "client", "prefix", "clock", "changeLog", "maxPayloadBytes"]);
 
 /** Changes the change log keeps by default (about 10 MB of stream). */
 export const DEFAULT_CHANGE_LOG_LENGTH = 100_000;
@@ -47,6 +52,24 @@ export function openRedisClient(url: string = DEFAULT_REDIS_URL): Redis {
 
 /** A SessionStore on plain Redis 6.2+ (no modules). */
 export function createRedisStore(options: RedisStoreOptions = {}): SessionStore {
+  // Like the other stores' strict option schemas: a misspelt option is an error, never ignored.
+  for (const key of Object.keys(options)) {
+    if (!OPTION_KEYS.has(key)) {
+      throw new SessionKitError(
+        "ERR_INVALID_INPUT",
+        `[store-redis] Unknown option ${JSON.stringify(key)}; expected one of ${[...OPTION_KEYS].join(", ")}.`,
+        { details: { field: key } },
+      );
+    }
+  }
+  const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+  if (!Number.isSafeInteger(maxPayloadBytes) || maxPayloadBytes < 1024) {
+    throw new SessionKitError(
+      "ERR_INVALID_INPUT",
+      `[store-redis] Expected \`maxPayloadBytes\` to be an integer of at least 1024, got ${JSON.stringify(options.maxPayloadBytes)}.`,
+      { details: { field: "maxPayloadBytes" } },
+    );
+  }
   const prefix = options.prefix ?? "sessionkit";
   if (!PREFIX_PATTERN.test(prefix)) {
     throw new SessionKitError(
@@ -67,7 +90,7 @@ export function createRedisStore(options: RedisStoreOptions = {}): SessionStore 
   const driver = createRedisDriver({
     client,
     keys: storeKeys(prefix),
-    capabilities: redisStoreCapabilities,
+    capabilities: { ...redisStoreCapabilities, maxPayloadBytes },
     changeLogLength,
     release: releaseOwnedClient({ owned, close: () => client.quit(), force: () => client.disconnect() }),
   });

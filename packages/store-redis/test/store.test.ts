@@ -30,6 +30,31 @@ describe.skipIf(!redisAvailable)("store-redis", () => {
     await client.quit();
   });
 
+  it("honours maxPayloadBytes (a record over it is refused, nothing written) and refuses a misspelt option", async () => {
+    const prefix = fresh();
+    const store = createRedisStore({ url: REDIS_URL, prefix, maxPayloadBytes: 64 * 1024 });
+    try {
+      expect(store.capabilities.maxPayloadBytes).toBe(64 * 1024);
+      const big = { blob: "x".repeat(128 * 1024) };
+      await expect(
+        store.create({ id: "session_big", mode: "m", task: "t", context: big }),
+      ).rejects.toMatchObject({ code: "ERR_PAYLOAD_TOO_LARGE" });
+      expect(await store.get("session_big")).toBeNull();
+      expect(await keysOf(prefix)).toEqual([]);
+    } finally {
+      await store.close();
+    }
+    for (const bad of [0, 1023, 1.5, "big"]) {
+      expect(() => createRedisStore({ url: REDIS_URL, prefix, maxPayloadBytes: bad as number })).toThrow(
+        expect.objectContaining({ code: "ERR_INVALID_INPUT" }),
+      );
+    }
+    const misspelt = { url: REDIS_URL, prefix, maxPayloadByte: 1024 } as unknown as Parameters<
+      typeof createRedisStore
+    >[0];
+    expect(() => createRedisStore(misspelt)).toThrow(expect.objectContaining({ code: "ERR_INVALID_INPUT" }));
+  });
+
   it("quits the client it opened on close()", async () => {
     const store = createRedisStore({ url: REDIS_URL, prefix: fresh() });
     await store.create({ id: "session_owned", mode: "m", task: "t" });
