@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createMemoryDriver, defineSessionStore, SessionKitError } from "../src/driver-entry.js";
 import {
   createManualClock,
@@ -72,6 +72,38 @@ describe("watch hub", () => {
     controller.abort();
     await Promise.all(watchers);
     await store.close();
+  });
+
+  it("a memory store runs no backstop re-read: 200 idle watchers cost no read of its change log however long it runs", async () => {
+    // Before: a read every second of every change skipped since the last (~130,000 on a busy store).
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    try {
+      const driver = createMemoryDriver();
+      const feed = driver.changes!;
+      let reads = 0;
+      const store = defineSessionStore({
+        ...driver,
+        changes: { ...feed, read: (after, limit) => (reads++, feed.read(after, limit)) },
+      });
+      const others = await sessions(store, 10);
+      const { session: busy } = await store.create({ mode: "m", task: "busy" });
+      const controller = new AbortController();
+      const watchers = Array.from({ length: 200 }, (_, w) =>
+        take(store.watch(others[w % others.length]!, { signal: controller.signal }), 1),
+      );
+      await new Promise((resolve) => setImmediate(resolve));
+      const before = reads;
+      for (let second = 0; second < 5; second++) {
+        for (let k = 0; k < 20; k++) await store.commit(busy.id, { events: [{ type: "e" }] });
+        await vi.advanceTimersByTimeAsync(1000);
+      }
+      expect(reads - before).toBe(0);
+      controller.abort();
+      await Promise.all(watchers);
+      await store.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("200 filter watchers that a commit does not match cost one read of the log per commit, not more", async () => {
