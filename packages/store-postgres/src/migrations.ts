@@ -74,44 +74,11 @@ export const MIGRATIONS: readonly Migration[] = [
       INSERT INTO ${s}.session_changes_trimmed (id, pos) VALUES (1, 0);
     `,
   },
-  {
-    // 9, not 6: idempotency (6), the inbox (7) and the append path (8) took those numbers this round.
-    version: 9,
-    name: "session_changes notify the session id on their own channel, so a watcher's wake-up skips sessions nobody follows",
-    sql: wakeSql,
-  },
 ];
 
-/** The LISTEN/NOTIFY channel of migration 2's trigger (payload: the pos); nobody listens on it since migration 9. */
+/** The LISTEN/NOTIFY channel of a schema's change log (notifications carry only the pos). */
 export function changeChannel(schema: string): string {
   return `sessionkit_changes_${schema}`.slice(0, 63);
-}
-
-/** The channel watch() listens on since migration 9: each change notifies its session id (never the payload). */
-export function wakeChannel(schema: string): string {
-  return `sessionkit_wake_${schema}`.slice(0, 63);
-}
-
-/**
- * One notification per change row, carrying its session id (at most 128 bytes, under NOTIFY's 8000):
- * a watcher whose handle follows no such session skips the read of the log. With migration 2's
- * pos-only payload every commit cost every watching handle one query (200 idle watchers made a
- * commit 1.6-1.8x as costly in CPU). A trigger of its own on session_changes, so the change-log
- * function (whose counter the append path may rework) is not redefined here; that function's
- * pos-only pg_notify is left for whoever next redefines it to drop.
- */
-function wakeSql(s: string): string {
-  const schema = s.slice(1, -1);
-  return `
-    CREATE FUNCTION ${s}.sessionkit_notify_change() RETURNS trigger LANGUAGE plpgsql AS $fn$
-    BEGIN
-      PERFORM pg_notify('${wakeChannel(schema)}', NEW.session_id);
-      RETURN NULL;
-    END
-    $fn$;
-    CREATE TRIGGER sessionkit_changes_wake AFTER INSERT ON ${s}.session_changes
-      FOR EACH ROW EXECUTE FUNCTION ${s}.sessionkit_notify_change();
-  `;
 }
 
 /**

@@ -4,9 +4,8 @@ import {
   type ChangeRecord,
   cursorExpired,
   decodeChange,
-  isValidSessionId,
 } from "@sessionkit/core/driver";
-import { quoteSchema, wakeChannel } from "./migrations.js";
+import { changeChannel, quoteSchema } from "./migrations.js";
 import type { PoolClientLike, PoolLike } from "./pool.js";
 
 /**
@@ -41,16 +40,15 @@ type ListeningClient = PoolClientLike & {
 
 /**
  * The PostgreSQL change log (table session_changes, kept by a trigger). The wake-up holds one
- * pooled connection per store handle with LISTEN; notifications carry only the session id
- * (migration 9), so events of any size work, a change of a session nobody on the handle follows
- * costs no read, and the hub coalesces a burst into one read. A start-up self-test sends itself a
+ * pooled connection per store handle with LISTEN; notifications carry only the pos, so events of
+ * any size work, and the hub coalesces a burst into one read. A start-up self-test sends itself a
  * notification: behind a transaction-mode pooler LISTEN silently goes nowhere, and then the feed
  * says so once and polls every `pollMs` instead.
  */
 export function createPostgresChangeFeed(options: PostgresFeedOptions): ChangeFeed {
   const { pool, schema, ready } = options;
   const s = quoteSchema(schema);
-  const channel = wakeChannel(schema);
+  const channel = changeChannel(schema);
   let warned = false;
 
   function pollEvery(wake: () => void, ms: number): () => void {
@@ -59,10 +57,7 @@ export function createPostgresChangeFeed(options: PostgresFeedOptions): ChangeFe
     return () => clearInterval(timer);
   }
 
-  async function listen(
-    wake: (sessionId?: string) => void,
-    isStopped: () => boolean,
-  ): Promise<ListeningClient | undefined> {
+  async function listen(wake: () => void, isStopped: () => boolean): Promise<ListeningClient | undefined> {
     await ready();
     const client = (await pool.connect()) as ListeningClient;
     try {
@@ -75,8 +70,7 @@ export function createPostgresChangeFeed(options: PostgresFeedOptions): ChangeFe
       client.on("notification", (message) => {
         if (message.channel !== channel) return;
         if (message.payload === token) confirm();
-        // The session id (migration 9): the hub skips the read when nobody here follows it.
-        else wake(message.payload && isValidSessionId(message.payload) ? message.payload : undefined);
+        else wake();
       });
       await client.query(`LISTEN "${channel}"`);
       await client.query("SELECT pg_notify($1, $2)", [channel, token]);
