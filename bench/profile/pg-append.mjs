@@ -127,7 +127,9 @@ const load = (await import("node:os")).loadavg()[0].toFixed(1);
 const fmt = (x) => (Number.isFinite(x) ? x.toFixed(0) : "–");
 const flags = process.argv.filter((a) => a.startsWith("--no-")).join(" ") || "as shipped";
 console.log(`pg-append (${flags}), ${ops} appends × 3 rounds, best round; load ${load}`);
-console.log("| subject | round trips | + NOTIFY | WAL B (cluster-wide) | client CPU µs | server CPU µs | wall µs |");
+console.log(
+  "| subject | round trips | + NOTIFY | WAL B (cluster-wide) | client CPU µs | server CPU µs | wall µs |",
+);
 console.log("|---|---:|---:|---:|---:|---:|---:|");
 for (const x of [b, o])
   console.log(

@@ -92,10 +92,13 @@ async function run(variant, round) {
   return { variant, perSec: ops / wallS, counts, samples };
 }
 
-console.log(`pg-scale: ${PROCS} processes × ${SECONDS} s on distinct sessions, ${ROUNDS} rounds; load ${os.loadavg()[0].toFixed(1)}`);
+console.log(
+  `pg-scale: ${PROCS} processes × ${SECONDS} s on distinct sessions, ${ROUNDS} rounds; load ${os.loadavg()[0].toFixed(1)}`,
+);
 const all = [];
 for (let r = 0; r < ROUNDS; r++)
-  for (const variant of r % 2 ? ["shipped", "serialised"] : ["serialised", "shipped"]) all.push(await run(variant, r));
+  for (const variant of r % 2 ? ["shipped", "serialised"] : ["serialised", "shipped"])
+    all.push(await run(variant, r));
 for (const variant of ["serialised", "shipped"]) {
   const mine = all.filter((x) => x.variant === variant);
   const counts = new Map();

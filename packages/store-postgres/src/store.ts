@@ -79,16 +79,16 @@ export function createPostgresStore(
 
   const driver = announcingWrites(
     createPostgresDriver({
-    pool,
-    schema,
-    target,
-    ready,
-    prepare: parsed.options.prepare ?? true,
-    capabilities: {
-      ...postgresStoreCapabilities,
-      maxPayloadBytes: parsed.options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
-    },
-    release: releaseOwnedClient({ owned, close: () => pool.end() }),
+      pool,
+      schema,
+      target,
+      ready,
+      prepare: parsed.options.prepare ?? true,
+      capabilities: {
+        ...postgresStoreCapabilities,
+        maxPayloadBytes: parsed.options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
+      },
+      release: releaseOwnedClient({ owned, close: () => pool.end() }),
     }),
     createChangeNotifier(pool, changeChannel(schema)),
   );
