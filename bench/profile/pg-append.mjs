@@ -6,9 +6,9 @@
 // the server runs on this machine), beside the bare prepared INSERT of bench/lib/primitives.mjs. Wall time
 // is shown too but depends on load. 10 sessions at history 1,000, a pool of 2 (appends and the store's
 // NOTIFY), best of 3 interleaved rounds.
-//   node bench/profile/pg-append.mjs [--ops N] [--no-trigger]
-// --no-trigger (analysis only): disable the change-log trigger to see what it costs (watch then misses
-// those changes).
+//   node bench/profile/pg-append.mjs [--ops N] [--no-trigger] [--drop INDEX,INDEX]
+// --no-trigger / --drop (analysis only): disable the change-log trigger, or drop indexes of the sessions
+// table, to see what each costs (watch then misses those changes; list, stats and prune scan).
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import process from "node:process";
@@ -75,6 +75,9 @@ for (let i = 0; i < K; i++) {
 }
 const s = `"${schema}"`;
 if (arg("--no-trigger")) await admin.query(`ALTER TABLE ${s}.sessions DISABLE TRIGGER sessionkit_changes`);
+const drop = process.argv.indexOf("--drop");
+for (const name of drop === -1 ? [] : process.argv[drop + 1].split(","))
+  await admin.query(`DROP INDEX ${s}."${name}"`);
 const bare = await createBarePg(PG_URL, `${schema}_bare`);
 await bare.reset(K, HISTORY);
 const barePid = await bare.pid();
@@ -125,7 +128,10 @@ const o = best(rounds.ours);
 const b = best(rounds.bare);
 const load = (await import("node:os")).loadavg()[0].toFixed(1);
 const fmt = (x) => (Number.isFinite(x) ? x.toFixed(0) : "–");
-const flags = process.argv.filter((a) => a.startsWith("--no-")).join(" ") || "as shipped";
+const flags =
+  [...process.argv.filter((a) => a.startsWith("--no-")), drop === -1 ? "" : `--drop ${process.argv[drop + 1]}`]
+    .join(" ")
+    .trim() || "as shipped";
 console.log(`pg-append (${flags}), ${ops} appends × 3 rounds, best round; load ${load}`);
 console.log(
   "| subject | round trips | + NOTIFY | WAL B (cluster-wide) | client CPU µs | server CPU µs | wall µs |",
