@@ -129,7 +129,10 @@ const b = best(rounds.bare);
 const load = (await import("node:os")).loadavg()[0].toFixed(1);
 const fmt = (x) => (Number.isFinite(x) ? x.toFixed(0) : "–");
 const flags =
-  [...process.argv.filter((a) => a.startsWith("--no-")), drop === -1 ? "" : `--drop ${process.argv[drop + 1]}`]
+  [
+    ...process.argv.filter((a) => a.startsWith("--no-")),
+    drop === -1 ? "" : `--drop ${process.argv[drop + 1]}`,
+  ]
     .join(" ")
     .trim() || "as shipped";
 console.log(`pg-append (${flags}), ${ops} appends × 3 rounds, best round; load ${load}`);
