@@ -2,12 +2,15 @@
 // Where 8 PostgreSQL writers on distinct sessions wait: N forked scale workers (bench/workers/scale-worker.mjs)
 // append for a few seconds while this process samples pg_stat_activity of their backends every ~5 ms and
 // counts what each sampled backend was doing (running, waiting for the client, a lock, the WAL flush…).
-// Sample shares do not depend much on load; appends/s do. Two variants, interleaved, same schema version:
+// CPU per append on each side: utime + stime (/proc/<pid>/stat) of the workers and of their backends between
+// the first and the last sample, over the appends of that window (pro rata of the run). Sample shares do not
+// depend much on load; appends/s do. Two variants, interleaved, same schema version:
 //   shipped    the store as built (migration 8: change rows stamped by readers, NOTIFY after COMMIT)
 //   serialised the change-log trigger as it was up to migration 7: pos from one counter row and a
 //              pg_notify, both inside the writer's transaction (analysis only)
 //   node bench/profile/pg-scale.mjs [--procs 8] [--seconds 3] [--rounds 2]
 import { fork } from "node:child_process";
+import fs from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import process from "node:process";
@@ -47,6 +50,18 @@ function serialisedTrigger(s, channel) {
     END $fn$`;
 }
 
+/** utime + stime of processes, µs (USER_HZ 100); a process gone is left out. */
+function cpuOf(pids) {
+  let sum = 0;
+  for (const pid of pids) {
+    try {
+      const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+      sum += (Number(fields[11]) + Number(fields[12])) * 1e4;
+    } catch {}
+  }
+  return sum;
+}
+
 async function run(variant, round) {
   const spec = makeSpec("postgres", os.tmpdir(), `prof_scale_${variant}_${round}`, {});
   const setup = await openStore(spec);
@@ -71,13 +86,23 @@ async function run(variant, round) {
   for (const kid of kids) kid.send({ go: SECONDS * 1e3 });
   const counts = new Map();
   let samples = 0;
-  const until = Date.now() + SECONDS * 1e3;
+  const start = Date.now();
+  const until = start + SECONDS * 1e3;
+  const kidPids = kids.map((k) => k.pid);
+  let backends = null;
+  let first = null;
+  let last = null;
   while (Date.now() < until) {
     const { rows } = await admin.query(
-      `SELECT state, wait_event_type AS t, wait_event AS e FROM pg_stat_activity
+      `SELECT pid, state, wait_event_type AS t, wait_event AS e FROM pg_stat_activity
        WHERE pid <> pg_backend_pid() AND backend_type = 'client backend' AND position($1 in query) > 0`,
       [spec.schema],
     );
+    if (backends === null && Date.now() - start > 200) {
+      backends = rows.map((r) => r.pid);
+      first = { at: Date.now(), client: cpuOf(kidPids), server: cpuOf(backends) };
+    } else if (backends !== null && until - Date.now() > 100)
+      last = { at: Date.now(), client: cpuOf(kidPids), server: cpuOf(backends) };
     for (const r of rows) {
       const key = r.state === "idle" ? "idle (waiting for the client)" : r.t ? `${r.t}: ${r.e}` : "running";
       counts.set(key, (counts.get(key) ?? 0) + 1);
@@ -89,7 +114,15 @@ async function run(variant, round) {
   const ops = results.reduce((a, r) => a + r.ops - r.failed.length, 0);
   const wallS = Math.max(...results.map((r) => r.loopMs)) / 1e3;
   await destroySpec(spec, admin);
-  return { variant, perSec: ops / wallS, counts, samples };
+  const windowOps = (ops * (last.at - first.at)) / (wallS * 1e3);
+  return {
+    variant,
+    perSec: ops / wallS,
+    counts,
+    samples,
+    client: (last.client - first.client) / windowOps,
+    server: (last.server - first.server) / windowOps,
+  };
 }
 
 console.log(
@@ -108,11 +141,14 @@ for (const variant of ["serialised", "shipped"]) {
     for (const [k, v] of m.counts) counts.set(k, (counts.get(k) ?? 0) + v);
   }
   const rate = mine.map((m) => m.perSec.toFixed(0)).join(", ");
+  const cpu = mine.map((m) => `${m.client.toFixed(0)} / ${m.server.toFixed(0)}`).join(", ");
   const shares = [...counts.entries()]
     .sort((a, b) => b[1] - a[1])
     .map(([k, v]) => `${k} ${((100 * v) / samples).toFixed(1)} %`)
     .join("; ");
-  console.log(`- ${variant}: ${rate} appends/s; backend samples (${samples}): ${shares}`);
+  console.log(
+    `- ${variant}: ${rate} appends/s; CPU µs per append, workers / backends: ${cpu}; backend samples (${samples}): ${shares}`,
+  );
 }
 console.log(`load at end ${os.loadavg()[0].toFixed(1)}`);
 await admin.end();
