@@ -83,7 +83,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-/** The LISTEN/NOTIFY channel of a schema's change log (notifications carry only the pos). */
+/** The LISTEN/NOTIFY channel of a schema's change log (since migration 8 the store notifies the written session ids: change-notify.ts). */
 export function changeChannel(schema: string): string {
   return `sessionkit_changes_${schema}`.slice(0, 63);
 }

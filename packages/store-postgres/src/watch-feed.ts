@@ -4,6 +4,7 @@ import {
   type ChangeRecord,
   cursorExpired,
   decodeChange,
+  isValidSessionId,
 } from "@sessionkit/core/driver";
 import { stampChanges } from "./change-stamps.js";
 import { changeChannel, quoteSchema } from "./migrations.js";
@@ -40,9 +41,19 @@ type ListeningClient = PoolClientLike & {
 };
 
 /**
+ * Wakes the hub for each session a notification names (change-notify.ts), so it skips the read
+ * when nobody on this handle follows them; an empty or unexpected payload names none: a plain wake.
+ */
+function wakeFor(payload: string | undefined, wake: (sessionId?: string) => void): void {
+  const ids = payload ? payload.split(" ") : [];
+  if (ids.length === 0 || !ids.every(isValidSessionId)) return wake();
+  for (const id of ids) wake(id);
+}
+
+/**
  * The PostgreSQL change log (table session_changes, kept by a trigger, positions stamped by the
  * reader first: change-stamps.ts). The wake-up holds one
- * pooled connection per store handle with LISTEN; notifications carry only the pos, so events of
+ * pooled connection per store handle with LISTEN; notifications carry only session ids, so events of
  * any size work, and the hub coalesces a burst into one read. A start-up self-test sends itself a
  * notification: behind a transaction-mode pooler LISTEN silently goes nowhere, and then the feed
  * says so once and polls every `pollMs` instead.
@@ -59,7 +70,10 @@ export function createPostgresChangeFeed(options: PostgresFeedOptions): ChangeFe
     return () => clearInterval(timer);
   }
 
-  async function listen(wake: () => void, isStopped: () => boolean): Promise<ListeningClient | undefined> {
+  async function listen(
+    wake: (sessionId?: string) => void,
+    isStopped: () => boolean,
+  ): Promise<ListeningClient | undefined> {
     await ready();
     const client = (await pool.connect()) as ListeningClient;
     try {
@@ -72,7 +86,7 @@ export function createPostgresChangeFeed(options: PostgresFeedOptions): ChangeFe
       client.on("notification", (message) => {
         if (message.channel !== channel) return;
         if (message.payload === token) confirm();
-        else wake();
+        else wakeFor(message.payload, wake);
       });
       await client.query(`LISTEN "${channel}"`);
       await client.query("SELECT pg_notify($1, $2)", [channel, token]);

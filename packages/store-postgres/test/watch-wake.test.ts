@@ -1,6 +1,7 @@
 import { createPostgresStore, type PoolLike } from "@sessionkit/store-postgres";
 import type pg from "pg";
 import { afterAll, describe, expect, it, vi } from "vitest";
+import { createChangeNotifier } from "../src/change-notify.js";
 import { dropSchemas, pgAvailable, skipNote, testPool, uniqueSchema } from "./pg-env.js";
 
 const schemas = new Set<string>();
@@ -15,7 +16,7 @@ type Listener = (message: { channel: string; payload?: string }) => void;
  */
 function observedPool(pool: pg.Pool) {
   const seen = { reads: 0, selfTests: 0, notifications: 0 };
-  const observed: PoolLike = {
+  const observed = {
     query(text: never, values?: never) {
       if (typeof text === "string" && (text as string).includes("session_changes_trimmed t")) seen.reads += 1;
       return pool.query(text, values);
@@ -32,7 +33,7 @@ function observedPool(pool: pg.Pool) {
         });
       return client as never;
     },
-  };
+  } as PoolLike;
   return { observed, seen };
 }
 
@@ -84,5 +85,40 @@ describe.skipIf(!pgAvailable)(`store-postgres watch wake-up${skipNote}`, () => {
     await Promise.all(watchers);
     await Promise.all([writer.close(), watching.close()]);
     await pool.end();
+  });
+});
+
+describe("change notifier payload", () => {
+  /** A pool that records the payload of each pg_notify and answers at once. */
+  function recording() {
+    const payloads: string[] = [];
+    const pool = {
+      query: async (_text: string, values?: unknown[]) => {
+        payloads.push(String(values?.[1]));
+        return { rows: [], rowCount: 0 };
+      },
+    } as unknown as PoolLike;
+    return { pool, payloads };
+  }
+
+  it("names the written sessions once each; a prune or ids past NOTIFY's 8000 bytes send an empty payload", async () => {
+    const { pool, payloads } = recording();
+    const notifier = createChangeNotifier(pool, "ch");
+    notifier.wrote(["session_a", "session_b", "session_a"]);
+    await notifier.flush();
+    expect(payloads).toEqual(["session_a session_b"]);
+
+    const pruned = recording();
+    const second = createChangeNotifier(pruned.pool, "ch");
+    second.wrote(["session_a"]);
+    second.wrote(undefined);
+    await second.flush();
+    expect(pruned.payloads).toEqual([""]);
+
+    const many = recording();
+    const third = createChangeNotifier(many.pool, "ch");
+    third.wrote(Array.from({ length: 100 }, (_, k) => `session_${String(k).padStart(100, "x")}`));
+    await third.flush();
+    expect(many.payloads).toEqual([""]);
   });
 });
