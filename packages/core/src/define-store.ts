@@ -15,7 +15,7 @@ import { dropUndefined, importMany, parseImport } from "./import-records.js";
 import { inboxPage, parseInboxQuery, scanInbox } from "./inbox-query.js";
 import { readInstant } from "./instants.js";
 import { type Session, type SessionEvent, TERMINAL_STATUSES } from "./model.js";
-import { keepOperationResult } from "./operation-results.js";
+import { recordOperation } from "./operation-results.js";
 import { encodeCursor, parseFilter, parseListQuery, statsFromAggregate } from "./query.js";
 import { scanQueries } from "./scan-queries.js";
 import {
@@ -32,6 +32,7 @@ import type {
   CreateSessionInput,
   DeleteOptions,
   EventRange,
+  GetOptions,
   ImportManyOptions,
   ImportManyResult,
   ImportOptions,
@@ -155,6 +156,7 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
     const stats = driver.stats?.bind(driver) ?? derived!.stats;
     const prune = driver.prune?.bind(driver) ?? derived!.prune;
     const count = driver.count?.bind(driver) ?? (derived?.count as StoreDriver["count"]);
+    const apart = driver.getForOperation !== undefined;
     return {
       create(input: CreateSessionInput, createOptions?: { events?: unknown[] }): MaybePromise<CommitResult> {
         const parsed = parseInput(createSessionInputSchema, input, "input", name);
@@ -189,9 +191,11 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
         return chain(driver.insert(session, events, { overwrite: false }), () => ({ session, events }));
       },
 
-      get(id: string): MaybePromise<Session | null> {
+      get(id: string, getOptions?: GetOptions): MaybePromise<Session | null> {
         assertSessionId(id, name);
-        return driver.get(id);
+        if (getOptions === undefined) return driver.get(id);
+        const operationId = parseGetOptions(getOptions, name);
+        return driver.getForOperation ? driver.getForOperation(id, operationId) : driver.get(id);
       },
 
       getWithHistory(id: string): MaybePromise<(Session & { history: SessionEvent[] }) | null> {
@@ -240,15 +244,17 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
           next.eventCount = current.eventCount + appended.length;
           // Only fields a patch sets can grow a record past the limit (counters add a few bytes at
           // most), so an events-only append never re-serialises the whole state: O(1) per append.
-          if (patchKeys.some((key) => !FIXED_SIZE_FIELDS.has(key))) {
-            const bytes = checkSize("The record", next, id);
-            // The replay result rides in the record only where it fits: it never fails a commit.
-            if (parsed.operationResult !== undefined)
-              keepOperationResult(next, parsed.operationResult, maxBytes - bytes);
-          }
+          const grows = patchKeys.some((key) => !FIXED_SIZE_FIELDS.has(key));
+          const measure = () => checkSize("The record", next, id);
+          // The replay result is kept only where it fits: it never fails a commit.
+          const operation =
+            parsed.operation === undefined
+              ? undefined
+              : recordOperation(next, parsed.operation, { apart, maxBytes, measure, grows });
+          if (parsed.operation === undefined && grows) measure();
           for (const [index, event] of appended.entries())
             checkEventSize(event, newEvents[index]!.dataBound, id);
-          return { next, events: appended };
+          return operation === undefined ? { next, events: appended } : { next, events: appended, operation };
         };
         return chain(driver.commit(id, plan), (session) => ({ session, events: appended }));
       },
@@ -418,7 +424,7 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
   const syncFace: SyncSessionStore = {
     name,
     create: (input, createOptions) => runSync("create", [input, createOptions]),
-    get: (id) => runSync("get", [id]),
+    get: (id, getOptions) => runSync("get", [id, getOptions]),
     getWithHistory: (id) => runSync("getWithHistory", [id]),
     commit: (id, input) => runSync("commit", [id, input]),
     readEvents: (id, range) => runSync("readEvents", [id, range]),
@@ -437,7 +443,7 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
     capabilities,
     clock,
     create: (input, createOptions) => runAsync("create", [input, createOptions]),
-    get: (id) => runAsync("get", [id]),
+    get: (id, getOptions) => runAsync("get", [id, getOptions]),
     getWithHistory: (id) => runAsync("getWithHistory", [id]),
     commit: (id, input) => runAsync("commit", [id, input]),
     readEvents: (id, range) => runAsync("readEvents", [id, range]),
@@ -529,4 +535,27 @@ async function guardedFeed<T>(name: string, action: string, read: () => MaybePro
     if (isSessionKitError(error)) throw error;
     throw errors.io(name, action, error);
   }
+}
+
+/**
+ * The operation id of get()'s options, checked by hand: the manager passes them on every read
+ * before a commit, where a zod parse would cost a measurable share of a memory commit.
+ */
+function parseGetOptions(options: GetOptions, name: string): string | undefined {
+  const operationId = (options as { operationId?: unknown } | null)?.operationId;
+  const keys = options !== null && typeof options === "object" ? Object.keys(options) : undefined;
+  const valid =
+    keys !== undefined &&
+    keys.every((key) => key === "operationId") &&
+    (operationId === undefined ||
+      (typeof operationId === "string" && operationId.length > 0 && operationId.length <= 200));
+  if (!valid) {
+    throw errors.invalidInput(
+      name,
+      "`options` to be { operationId?: string } (1-200 characters)",
+      options,
+      "Pass the operation id the read is for, or no options.",
+    );
+  }
+  return operationId as string | undefined;
 }

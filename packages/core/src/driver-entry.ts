@@ -6,6 +6,13 @@ export {
   EVENT_KEY_ORDER,
 } from "./canonical-json.js";
 export type { Clock } from "./clock.js";
+export {
+  OPERATION_ID_RETENTION,
+  OPERATION_RESULT_RETENTION,
+  retainedEntry,
+  START_OPERATION,
+  trimOperations,
+} from "./operation-results.js";
 export { type DefineStoreOptions, defineSessionStore } from "./define-store.js";
 export type {
   ChangeFacts,
@@ -13,6 +20,7 @@ export type {
   ChangeRecord,
   CheckDelete,
   CommitPlan,
+  CommitPlanOperation,
   ConflictMode,
   ImportManyOutcome,
   InboxFilter,

@@ -68,13 +68,15 @@ export function createClaims(
     force = false,
   ): Decide {
     if (operationId !== undefined) requireCapability(store, "idempotency");
-    return (session, nowMs) => {
+    const decider: Decide = (session, nowMs) => {
       const actor = actorFor(id, call, operation, operationId);
       // A claim acts as the owner it claims for (claim(id, { owner }) may name another one).
       if (operation.kind === "claim") actor.owner = operation.owner.id;
       if (force) actor.force = true;
       return decide(session, operation, nowMs, actor);
     };
+    decider.operationId = operationId;
+    return decider;
   }
 
   function stop(claim: Claim | undefined): void {

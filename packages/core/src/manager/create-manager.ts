@@ -155,7 +155,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         return result.session;
       } catch (error) {
         if (create.id === undefined || !isSessionKitError(error, "ERR_SESSION_EXISTS")) throw error;
-        return replayStart(error, await store.get(create.id), digest);
+        return replayStart(error, await store.get(create.id, { operationId: START_OPERATION }), digest);
       }
     },
 
