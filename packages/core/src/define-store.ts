@@ -3,6 +3,7 @@ import { type Clock, systemClock } from "./clock.js";
 import type { CommitPlan, MaybePromise, StoreDriver } from "./driver.js";
 import { chain, isPromise } from "./driver-kit.js";
 import { errors, isSessionKitError, SessionKitError } from "./errors.js";
+import { parseGetOptions } from "./get-options.js";
 import {
   DELETE_BATCH_SIZE,
   guardedDelete,
@@ -220,6 +221,7 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
         const parsed = parseInput(commitInputSchema, input ?? {}, "input", name);
         let appended: SessionEvent[] = [];
         const patchKeys = Object.keys(parsed.patch ?? {});
+        const hasOperationsPatch = parsed.patch?.operations !== undefined;
         const plan = (current: Session): CommitPlan => {
           if (parsed.expectedVersion !== undefined && current.version !== parsed.expectedVersion) {
             throw errors.conflict(name, id, parsed.expectedVersion, current.version);
@@ -254,7 +256,10 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
           if (parsed.operation === undefined && grows) measure();
           for (const [index, event] of appended.entries())
             checkEventSize(event, newEvents[index]!.dataBound, id);
-          return operation === undefined ? { next, events: appended } : { next, events: appended, operation };
+          const planned: CommitPlan = { next, events: appended };
+          if (operation !== undefined) planned.operation = operation;
+          if (apart && hasOperationsPatch) planned.replaceOperations = next.operations ?? null;
+          return planned;
         };
         return chain(driver.commit(id, plan), (session) => ({ session, events: appended }));
       },
@@ -535,27 +540,4 @@ async function guardedFeed<T>(name: string, action: string, read: () => MaybePro
     if (isSessionKitError(error)) throw error;
     throw errors.io(name, action, error);
   }
-}
-
-/**
- * The operation id of get()'s options, checked by hand: the manager passes them on every read
- * before a commit, where a zod parse would cost a measurable share of a memory commit.
- */
-function parseGetOptions(options: GetOptions, name: string): string | undefined {
-  const operationId = (options as { operationId?: unknown } | null)?.operationId;
-  const keys = options !== null && typeof options === "object" ? Object.keys(options) : undefined;
-  const valid =
-    keys !== undefined &&
-    keys.every((key) => key === "operationId") &&
-    (operationId === undefined ||
-      (typeof operationId === "string" && operationId.length > 0 && operationId.length <= 200));
-  if (!valid) {
-    throw errors.invalidInput(
-      name,
-      "`options` to be { operationId?: string } (1-200 characters)",
-      options,
-      "Pass the operation id the read is for, or no options.",
-    );
-  }
-  return operationId as string | undefined;
 }

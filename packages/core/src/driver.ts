@@ -63,6 +63,11 @@ export interface CommitPlan {
    * put the entry into `next.operations` instead.
    */
   operation?: CommitPlanOperation;
+  /**
+   * For a driver that keeps operation ids apart: the patch set the whole map (null: removed it).
+   * Replace the session's entries with these; `next.operations` holds the same map.
+   */
+  replaceOperations?: Record<string, OperationRecord> | null;
 }
 
 /** One operation id a commit records in a driver's side table. */

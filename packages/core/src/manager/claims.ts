@@ -1,7 +1,7 @@
 import { errors, isSessionKitError } from "../errors.js";
 import type { Session } from "../model.js";
 import type { CommitResult, SessionStore } from "../store.js";
-import { type Decide, type LoopOptions, mutateAsync } from "./commit-loop.js";
+import { type Decide, type LoopOptions, mutateAsync, observed } from "./commit-loop.js";
 import { requestDigest } from "./idempotency.js";
 import type { Actor } from "./ownership.js";
 import { ownerProcessGone, thisProcess } from "./process-identity.js";
@@ -166,16 +166,10 @@ export function createClaims(
       stop(claim);
       let replayed = false;
       const decide = decider(id, { kind: "release" }, operationId);
-      const session = await mutateAsync(
-        store,
-        id,
-        (current, nowMs) => {
-          const decision = decide(current, nowMs);
-          replayed = decision.replay !== undefined || decision.error !== undefined;
-          return decision;
-        },
-        loop,
-      ).catch((error: unknown) => {
+      const watched = observed(decide, (decision) => {
+        replayed = decision.replay !== undefined || decision.error !== undefined;
+      });
+      const session = await mutateAsync(store, id, watched, loop).catch((error: unknown) => {
         if (claim !== undefined && !claim.lost && claims.get(id) === claim) beat(id, claim);
         throw error;
       });

@@ -12,6 +12,17 @@ export interface Decide {
   operationId?: string | undefined;
 }
 
+/** `decide`, with `seen` told of every decision it makes (its operation id kept for the read). */
+export function observed(decide: Decide, seen: (decision: Decision) => void): Decide {
+  const watched: Decide = (session, nowMs) => {
+    const decision = decide(session, nowMs);
+    seen(decision);
+    return decision;
+  };
+  watched.operationId = decide.operationId;
+  return watched;
+}
+
 /** One effect the loop asks its runner to perform; the runner feeds the outcome back in. */
 type Effect = () => unknown;
 
