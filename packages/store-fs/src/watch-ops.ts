@@ -7,6 +7,7 @@ import {
   type Session,
   type SessionSummary,
 } from "@sessionkit/core/driver";
+import { faultBeforeChange } from "./fault-hook.js";
 import type { createLockedOps } from "./locked-ops.js";
 
 type LockedOps = ReturnType<typeof createLockedOps>;
@@ -15,7 +16,12 @@ type LockedOps = ReturnType<typeof createLockedOps>;
  * The locked operations, each recording its change in the change log right after its commit
  * point, still under the session's lock (so per session the log's order is the commit order).
  */
-export function recordingOps(ops: LockedOps, record: (change: NewChange) => void) {
+export function recordingOps(ops: LockedOps, write: (change: NewChange) => void) {
+  function record(change: NewChange): void {
+    faultBeforeChange(change.kind);
+    write(change);
+  }
+
   /** The state a delete removes, for the facts a filtered watcher matches; undefined when unreadable. */
   function lastState(id: string): Session | undefined {
     try {
