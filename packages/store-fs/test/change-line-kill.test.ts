@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { WatchItem } from "@sessionkit/core";
 import { createFsStore, type FsSessionStore } from "@sessionkit/store-fs";
@@ -28,6 +28,16 @@ async function feedOf(store: FsSessionStore): Promise<{ changes: string[]; seqs:
     if (item.event) seqs.set(item.sessionId, [...(seqs.get(item.sessionId) ?? []), item.event.seq]);
   }
   return { changes, seqs };
+}
+
+/** The change log's lines as "id kind version", read from the file. */
+function loggedChanges(dir: string): string[] {
+  const text = readFileSync(join(dir, ".sessionkit", "changes.jsonl"), "utf8");
+  return text
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { sessionId: string; kind: string; version: number })
+    .map((change) => `${change.sessionId} ${change.kind} ${change.version}`);
 }
 
 /** Runs one scripted step in a child whose fault hook kills it before that step's change line. */
@@ -87,13 +97,36 @@ describe("store-fs: a writer SIGKILLed between its commit point and its change l
     await killedStep(dir, { op: "delete", id }, "deleted");
     expect(await store.get(id)).toBeNull();
     const reopened = createFsStore({ dir, durability: "none" });
-    const { changes } = await feedOf(reopened);
-    expect(changes.filter((line) => line.startsWith(id))).toEqual([
+    // The log holds each change once; a watcher skips the events of a session deleted since.
+    expect(loggedChanges(dir).filter((line) => line.startsWith(id))).toEqual([
       `${id} created 1`,
       `${id} committed 2`,
       `${id} deleted 2`,
     ]);
+    const { changes } = await feedOf(reopened);
+    expect(changes.filter((line) => line.startsWith(id))).toEqual([`${id} created 1`, `${id} deleted 2`]);
     await reopened.close();
     await store.close();
   });
+
+  it("4 processes racing for the dead holder's lock: the repair runs once, every version is in the log once, in order (5 rounds)", async () => {
+    const dir = tempDir();
+    const store = createFsStore({ dir, durability: "none" });
+    for (let round = 0; round < 5; round++) {
+      const { session } = await store.create({ mode: "m", task: `race ${round}` });
+      await killedStep(dir, { op: "commit", id: session.id, n: 1 }, "committed");
+      const workers = [0, 1, 2, 3].map((worker) =>
+        startWorker({ mode: "append", dir, id: session.id, worker, count: 10 }),
+      );
+      await Promise.all(workers.map((worker) => worker.waitFor("ready")));
+      for (const worker of workers) worker.child.stdin?.end("go\n");
+      expect(await Promise.all(workers.map((worker) => worker.exited))).toEqual([0, 0, 0, 0]);
+      expect((await store.get(session.id))?.version).toBe(42);
+      const versions = loggedChanges(dir)
+        .filter((line) => line.startsWith(`${session.id} `))
+        .map((line) => Number(line.split(" ")[2]));
+      expect(versions).toEqual(Array.from({ length: 42 }, (_, k) => k + 1));
+    }
+    await store.close();
+  }, 120_000);
 });
