@@ -15,9 +15,9 @@ export function sessionOfLock(paths: StorePaths, lockPath: string): string | und
 }
 
 /**
- * At open: every session lock whose holder died (or went stale) holding it is taken over and
- * released, so what the holder left half done is finished (its change line) even if nobody
- * writes that session again. One readdir of the root (10,000 sessions: a few ms); live locks are
+ * At open: every session lock whose holder (a process of this host) died holding it is taken
+ * over and released, so what the holder left half done is finished (its change line) even if
+ * nobody writes that session again. A stale lock of another host waits for the next writer. One readdir of the root (10,000 sessions: a few ms); live locks are
  * left alone and not asked to let go. A failure leaves the lock for the next writer to recover.
  */
 export function recoverDeadLocks(paths: StorePaths, locks: LockManager): void {
@@ -31,7 +31,7 @@ export function recoverDeadLocks(paths: StorePaths, locks: LockManager): void {
     const lockPath = join(paths.root, name);
     if (sessionOfLock(paths, lockPath) === undefined) continue;
     try {
-      locks.recoverIfStale(lockPath);
+      locks.recoverIfDead(lockPath);
     } catch {}
   }
 }

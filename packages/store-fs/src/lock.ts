@@ -151,13 +151,26 @@ export function createLockManager(options: LockManagerOptions) {
   }
 
   /**
-   * Finishes what a dead holder left under `lockPath`, if its owner is stale or gone: takes the lock
-   * over (running onTakeOver) and releases it. A live or free lock is left alone, with no waiting
-   * marker. For a store opening: a session nobody writes again is repaired too.
+   * Finishes what a dead holder left under `lockPath` when every owner file in it names a process
+   * of this host that is gone (killed): takes the lock over (running onTakeOver) and releases it.
+   * Anything else (a live lock, a stale one from another host, an empty directory) is left as it
+   * is, with no waiting marker, for the next writer and for `sessionkit verify` to see. For a
+   * store opening: a session nobody writes again is repaired too.
    */
-  function recoverIfStale(lockPath: string): void {
-    const taken = takeOverIfStale(lockPath, false);
-    if (taken !== true && taken !== false) taken.release();
+  function recoverIfDead(lockPath: string): void {
+    let owners: string[];
+    try {
+      owners = readdirSync(lockPath)
+        .filter((name) => name.endsWith(OWNER_SUFFIX))
+        .sort();
+    } catch {
+      return;
+    }
+    if (owners.length === 0 || !owners.every(ownerIsGone)) return;
+    takeOverInPlace(
+      lockPath,
+      owners.map((owner) => join(lockPath, owner)),
+    )?.release();
   }
 
   /**
@@ -313,7 +326,7 @@ export function createLockManager(options: LockManagerOptions) {
     },
     /** One attempt, no waiting: null when someone else holds it. */
     tryAcquire,
-    recoverIfStale,
+    recoverIfDead,
   };
 }
 
