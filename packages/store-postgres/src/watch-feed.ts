@@ -5,6 +5,7 @@ import {
   cursorExpired,
   decodeChange,
 } from "@sessionkit/core/driver";
+import { stampChanges } from "./change-stamps.js";
 import { changeChannel, quoteSchema } from "./migrations.js";
 import type { PoolClientLike, PoolLike } from "./pool.js";
 
@@ -39,7 +40,8 @@ type ListeningClient = PoolClientLike & {
 };
 
 /**
- * The PostgreSQL change log (table session_changes, kept by a trigger). The wake-up holds one
+ * The PostgreSQL change log (table session_changes, kept by a trigger, positions stamped by the
+ * reader first: change-stamps.ts). The wake-up holds one
  * pooled connection per store handle with LISTEN; notifications carry only the pos, so events of
  * any size work, and the hub coalesces a burst into one read. A start-up self-test sends itself a
  * notification: behind a transaction-mode pooler LISTEN silently goes nowhere, and then the feed
@@ -110,6 +112,7 @@ export function createPostgresChangeFeed(options: PostgresFeedOptions): ChangeFe
   return {
     async read(after: number, limit: number): Promise<ChangeRecord[]> {
       await ready();
+      await stampChanges(pool, s);
       // One statement, one snapshot: the watermark and the page agree (a trim commits both).
       const { rows: all } = await pool.query<ChangeRow>(
         `SELECT t.pos AS trimmed, c.pos, c.session_id, c.kind, c.version, c.from_seq, c.to_seq, c.facts
@@ -129,6 +132,7 @@ export function createPostgresChangeFeed(options: PostgresFeedOptions): ChangeFe
     },
     async head(): Promise<number> {
       await ready();
+      await stampChanges(pool, s);
       const { rows } = await pool.query<{ pos: string | null }>(
         `SELECT max(pos) AS pos FROM ${s}.session_changes`,
       );
