@@ -20,6 +20,8 @@ const WINDOW = 256;
 const KEEP_ALIVE_MS = 2 ** 31 - 1;
 /** Changes per read of the log. */
 export const PAGE = 256;
+/** The most changes a hub holds in memory (the window, and one page read past it before the trim). */
+export const BUFFER_BOUND = WINDOW + PAGE;
 
 function entryOf(change: ChangeRecord, readEvents: EventReader): HubEntry {
   let memo: Promise<SessionEvent[]> | undefined;
@@ -225,6 +227,12 @@ export function createWatchHub(feed: ChangeFeed, readEvents: EventReader, compon
 
     /** Runs `callback` when `signal` aborts, through one listener per signal (watch-abort.ts); returns its removal. */
     onAbort: aborts.on,
+
+    /**
+     * Changes this handle holds in memory for its watchers, however many and however slow they
+     * are: at most WINDOW, plus up to PAGE more while one refresh runs (BUFFER_BOUND).
+     */
+    buffered: (): number => window.length,
 
     /** The latest committed pos, read from the store. */
     head: async (): Promise<number> => feed.head(),
