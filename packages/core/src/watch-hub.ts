@@ -94,12 +94,18 @@ export function createWatchHub(feed: ChangeFeed, readEvents: EventReader, compon
       for (const change of fresh) window.push(entryOf(change, readEvents));
       if (fresh.length > 0) head = fresh[fresh.length - 1]!.pos;
       waiters.settle(fresh, head);
+      // Trimmed per page, not once at the end: a hub far behind (its watchers' sessions quiet
+      // while others commit) held every change of its catch-up at once (9,984 of 10,000).
+      trim();
       if (batch.length < PAGE) break;
     }
-    if (window.length > WINDOW) {
-      const dropped = window.splice(0, window.length - WINDOW);
-      windowFrom = dropped[dropped.length - 1]!.change.pos;
-    }
+  }
+
+  /** Keeps the newest WINDOW changes; the watchers behind them read the store. */
+  function trim(): void {
+    if (window.length <= WINDOW) return;
+    const dropped = window.splice(0, window.length - WINDOW);
+    windowFrom = dropped[dropped.length - 1]!.change.pos;
   }
 
   /** Coalesced: a wake-up during a read runs one more read after it, never a pile of them. */
