@@ -42,10 +42,48 @@ async function latency(ctx, subject, events) {
   }
 }
 
+/**
+ * Appends per timed loop: each loop lasts 100 ms or more (at 200 a memory loop took 1.6 ms and
+ * the ratio was noise: 1.13-4x between runs).
+ */
+const IDLE_OPS = { memory: 20_000, fs: 300, sqlite: 2_000, postgres: 300 };
+/** Yield to the event loop every this many appends, as a server's appends do: timers (backstops, polls) run. */
+const YIELD_EVERY = 16;
+
+/**
+ * 200 watchers of `others` (round robin) on one handle, each consuming. Resolves once every one
+ * received a first change and so waits again: their start-up reads (a head and a page each, 400
+ * queries on PostgreSQL) must not land in the timed loop, which 50 ms of sleep did not ensure.
+ */
+async function idleWatchers(store, others) {
+  const controller = new AbortController();
+  let got = 0;
+  let allGot;
+  const ready = new Promise((resolve) => {
+    allGot = resolve;
+  });
+  for (let w = 0; w < 200; w++) {
+    (async () => {
+      for await (const _ of store.watch(others[w % others.length], { signal: controller.signal })) {
+        got += 1;
+        if (got === 200) allGot();
+      }
+    })().catch(() => undefined);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  for (const id of others) await store.commit(id, { events: [{ type: "first" }] });
+  await ready;
+  return controller;
+}
+
 async function idleCost(ctx, subject) {
   const spec = makeSpec(subject.adapter, ctx.runDir, `watchidle_${subject.id}`, subject.options);
   const store = await openStore(spec);
-  const ops = ctx.quick ? 50 : 200;
+  const ops = ctx.quick ? 50 : (IDLE_OPS[subject.id] ?? 300);
+  const append = async (i, id) => {
+    await store.commit(id, { events: [{ type: "e", data: { i } }] });
+    if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((resolve) => setImmediate(resolve));
+  };
   try {
     const others = [];
     for (let k = 0; k < 10; k++)
@@ -53,28 +91,13 @@ async function idleCost(ctx, subject) {
     const fresh = async () => (await store.create({ mode: "bench", task: "append" })).session.id;
     const figures = await measureInterleaved(
       [
-        {
-          key: "base",
-          ops,
-          setup: fresh,
-          fn: (i, id) => store.commit(id, { events: [{ type: "e", data: { i } }] }),
-        },
+        { key: "base", ops, setup: fresh, fn: append },
         {
           key: "w200",
           ops,
-          async setup() {
-            const controller = new AbortController();
-            for (let w = 0; w < 200; w++) {
-              const it = store
-                .watch(others[w % others.length], { signal: controller.signal })
-                [Symbol.asyncIterator]();
-              it.next().catch(() => undefined);
-            }
-            await new Promise((resolve) => setTimeout(resolve, 50));
-            return { id: await fresh(), controller };
-          },
+          setup: async () => ({ controller: await idleWatchers(store, others), id: await fresh() }),
           teardown: (c) => c.controller.abort(),
-          fn: (i, c) => store.commit(c.id, { events: [{ type: "e", data: { i } }] }),
+          fn: (i, c) => append(i, c.id),
         },
       ],
       { rounds: ctx.rounds, warmup: ctx.warmup },

@@ -19,13 +19,24 @@ const store = await openStore(spec);
 const others = [];
 for (let k = 0; k < 10; k++) others.push((await store.create({ mode: "bench", task: "idle" })).session.id);
 
+/** 200 consuming watchers; resolves once each received a first change and waits again (w-watch.mjs). */
 async function watchers() {
   const controller = new AbortController();
+  let got = 0;
+  let allGot;
+  const ready = new Promise((resolve) => {
+    allGot = resolve;
+  });
   for (let w = 0; w < 200; w++) {
-    const it = store.watch(others[w % others.length], { signal: controller.signal })[Symbol.asyncIterator]();
-    it.next().catch(() => undefined);
+    (async () => {
+      for await (const _ of store.watch(others[w % others.length], { signal: controller.signal })) {
+        if (++got === 200) allGot();
+      }
+    })().catch(() => undefined);
   }
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  for (const id of others) await store.commit(id, { events: [{ type: "first" }] });
+  await ready;
   return controller;
 }
 
