@@ -46,8 +46,8 @@ type ListeningClient = PoolClientLike & {
  */
 function wakeFor(payload: string | undefined, wake: (sessionId?: string) => void): void {
   const ids = payload ? payload.split(" ") : [];
-  if (ids.length === 0 || !ids.every(isValidSessionId)) return wake();
-  for (const id of ids) wake(id);
+  if (ids.length === 0 || !ids.every(isValidSessionId)) wake();
+  else for (const id of ids) wake(id);
 }
 
 /**
