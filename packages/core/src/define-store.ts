@@ -343,7 +343,7 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
               after,
               limit + 1,
             );
-        return chain(rows, ({ items }) => inboxPage(items, filter, limit));
+        return chain(rows, (found) => inboxPage(found, filter, limit));
       },
 
       deleteMany(items: Array<{ id: string; expectedVersion: number }>) {

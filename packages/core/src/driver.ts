@@ -226,13 +226,13 @@ export interface StoreDriver {
    * non-empty) and match `filter`, in the list order, strictly after `after`; each with its open
    * requests that match `filter.tag` / `filter.expiringBefore`, in stored order. Without it the
    * wrapper walks the active and paused sessions and reads each one (correct, O(sessions)).
-   * See /work/brief/reports/inbox-contract.md.
+   * A damaged record is skipped and returned in `corrupt` (collectInbox does both), never thrown.
    */
   listAwaitingInput?(
     filter: InboxFilter,
     after: ListPosition | undefined,
     limit: number,
-  ): MaybePromise<{ items: InboxItem[] }>;
+  ): MaybePromise<{ items: InboxItem[]; corrupt?: CorruptRecordReport[] }>;
   /**
    * Store-wide named leases (one runner at a time across processes: applyRetention). A
    * compare-and-set of the text stored under `name`: stores `next` (null: removes it) only if the

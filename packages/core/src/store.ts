@@ -258,6 +258,11 @@ export interface InboxPage {
   items: InboxItem[];
   /** Pass to the next call; null on the last page (a store without an inbox index may return one more, empty page). */
   nextCursor: string | null;
+  /**
+   * Damaged records the query met, by id (as list's page.corrupt): never listed as items, never
+   * failing the query; at least the ones the store's inbox held as awaiting input when damaged.
+   */
+  corrupt: CorruptRecordReport[];
 }
 
 /** Options of delete(). */

@@ -42,6 +42,9 @@ export interface PostgresDriverOptions {
 type Db = QueryableLike;
 
 /** The PostgreSQL StoreDriver: every operation is one or two round trips of plain SQL. */
+/** A candidate row of the inbox query (created_at is text in the list order's form). */
+type InboxRow = { id: string; created_at: string; record: string };
+
 export function createPostgresDriver(options: PostgresDriverOptions): StoreDriver {
   const name = "store-postgres";
   const { pool, target } = options;
@@ -207,12 +210,13 @@ export function createPostgresDriver(options: PostgresDriverOptions): StoreDrive
 
     listAwaitingInput: (filter, after, limit) =>
       run("listAwaitingInput", async () =>
-        collectInbox<{ id: string; record: string }>(
+        collectInbox<InboxRow>(
           {
             fetch: async (position, want) => {
               const query = inboxSql(quoteSchema(options.schema), filter, position, want);
-              return (await pool.query<{ id: string; record: string }>(query.sql, query.params)).rows;
+              return (await pool.query<InboxRow>(query.sql, query.params)).rows;
             },
+            position: (row) => ({ createdAt: row.created_at, id: row.id }),
             session: (row) => parseSession(row.id, row.record),
           },
           filter,

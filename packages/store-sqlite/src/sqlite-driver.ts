@@ -265,7 +265,7 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
     },
 
     listAwaitingInput(filter, after, limit) {
-      type Row = SessionRow & { id: string };
+      type Row = SessionRow & { id: string; created_at: string };
       // session_inbox narrows to the sessions with open requests (and a bound on their earliest
       // expiry); core decides the exact request-level match on the decoded record.
       return run("list the awaiting-input inbox", () =>
@@ -275,6 +275,7 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
               const query = inboxSql(filter, position);
               return prepared(query.sql).all(...query.params, want) as Row[];
             },
+            position: (row) => ({ createdAt: row.created_at, id: row.id }),
             session: (row) => decode(row.id, row),
           },
           filter,
