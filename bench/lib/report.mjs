@@ -7,6 +7,7 @@ import { renderCli } from "./w-cli.mjs";
 import { concPlan } from "./w-conc.mjs";
 import { renderOwnership } from "./w-ownership.mjs";
 import { querySizes } from "./w-query.mjs";
+import { renderRetention } from "./w-retention.mjs";
 import { renderScale, scaleLostRows } from "./w-scale.mjs";
 import { renderUi } from "./w-ui.mjs";
 import { renderWatch } from "./w-watch.mjs";
@@ -180,6 +181,7 @@ export function renderTables(ctx) {
   out.push(renderUi(ctx));
   out.push(renderCli(ctx));
   out.push(renderWatch(ctx, table));
+  out.push(renderRetention(ctx, table));
   return out.filter(Boolean).join("\n\n");
 }
 

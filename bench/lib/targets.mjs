@@ -2,6 +2,7 @@
 
 import { cliInfo, cliTargets } from "./w-cli.mjs";
 import { ownershipTargets } from "./w-ownership.mjs";
+import { retentionTargets } from "./w-retention.mjs";
 import { uiInfo, uiTargets } from "./w-ui.mjs";
 import { watchTargets } from "./w-watch.mjs";
 
@@ -140,7 +141,7 @@ export function targetDefs({ quick }) {
       faster: true,
     },
   );
-  defs.push(...ownershipTargets(), ...watchTargets());
+  defs.push(...ownershipTargets(), ...watchTargets(), ...retentionTargets({ quick }));
   defs.push(...uiTargets({ quick }), ...cliTargets({ quick }));
   // Quick runs stop at one size, so the "at 5,000" rows would repeat the "at 1,000" ones.
   return defs.filter((d, i) => defs.findIndex((e) => e.label === d.label) === i);

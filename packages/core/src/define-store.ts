@@ -17,6 +17,7 @@ import { readInstant } from "./instants.js";
 import { type Session, type SessionEvent, TERMINAL_STATUSES } from "./model.js";
 import { keepOperationResult } from "./operation-results.js";
 import { encodeCursor, parseFilter, parseListQuery, statsFromAggregate } from "./query.js";
+import { READ_BATCH_SIZE, readManyWithHistory } from "./read-many.js";
 import { scanQueries } from "./scan-queries.js";
 import {
   commitInputSchema,
@@ -346,6 +347,12 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
         return chain(rows, (found) => inboxPage(found, filter, limit));
       },
 
+      getManyWithHistory(ids: string[]) {
+        const parsed = parseInput(readManySchema, ids, "ids", name);
+        for (const id of parsed) assertSessionId(id, name);
+        return readManyWithHistory(driver, parsed);
+      },
+
       deleteMany(items: Array<{ id: string; expectedVersion: number }>) {
         const parsed = parseInput(deleteManySchema, items, "items", name);
         for (const { id } of parsed) assertSessionId(id, name);
@@ -450,6 +457,7 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
       runAsync("importSession", [session, events, importOptions]),
     importMany: (records, importOptions) => runAsync("importMany", [records, importOptions]),
     listAwaitingInput: (query) => runAsync("listAwaitingInput", [query]),
+    getManyWithHistory: (ids) => runAsync("getManyWithHistory", [ids]),
     deleteMany: (items) => runAsync("deleteMany", [items]),
     swapLease: (leaseName, expected, next) => runAsync("swapLease", [leaseName, expected, next]),
     watch(scope, watchOptions) {
@@ -500,6 +508,8 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
   };
 }
 
+const readManySchema = z.array(z.string()).max(READ_BATCH_SIZE);
+
 const deleteManySchema = z
   .array(z.strictObject({ id: z.string(), expectedVersion: z.number().int().min(1) }))
   .max(DELETE_BATCH_SIZE);
@@ -507,6 +517,7 @@ const deleteManySchema = z
 const READS = new Set([
   "get",
   "getWithHistory",
+  "getManyWithHistory",
   "readEvents",
   "list",
   "count",

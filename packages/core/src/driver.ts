@@ -171,6 +171,15 @@ export interface StoreDriver {
    * Bounds may be any safe integer ≥ 1.
    */
   readEvents(id: string, fromSeq: number, toSeq: number | undefined): MaybePromise<SessionEvent[]>;
+  /**
+   * Optional batch read (retention's chunks, at most READ_BATCH_SIZE ids): per id, in order, the
+   * session and its events 1..eventCount read together (one snapshot, as get then readEvents
+   * would see with nothing committed between), null if absent, or the SessionKitError its record
+   * raises (ERR_CORRUPT_RECORD, …). Without it the wrapper reads one session after another.
+   */
+  readMany?(
+    ids: string[],
+  ): MaybePromise<Array<{ session: Session; events: SessionEvent[] } | null | SessionKitError>>;
   /** Optional fast path for the last `count` events (oldest first); ERR_SESSION_NOT_FOUND if absent. */
   readLastEvents?(id: string, count: number): MaybePromise<SessionEvent[]>;
   /**

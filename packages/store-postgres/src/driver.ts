@@ -16,6 +16,7 @@ import {
 import { type BulkImportDeps, importBatch } from "./bulk-import.js";
 import { eventArrays, fromTextKey, sessionRow } from "./encode.js";
 import { quoteSchema } from "./migrations.js";
+import { type BatchDeps, deleteBatchPg, readManyPg } from "./pg-batch.js";
 import { isRetryable, toStoreError } from "./pg-errors.js";
 import { swapPgLease } from "./pg-lease.js";
 import type { PoolClientLike, PoolLike, QueryableLike } from "./pool.js";
@@ -151,6 +152,7 @@ export function createPostgresDriver(options: PostgresDriverOptions): StoreDrive
     parseSession,
     forget: (id) => lastSeen.delete(id),
   };
+  const batch: BatchDeps = { ...bulk, parseEvent, readRows: (ids) => exec(pool, "readMany", [ids]) };
 
   function list(
     filter: Parameters<NonNullable<StoreDriver["list"]>>[0],
@@ -207,6 +209,10 @@ export function createPostgresDriver(options: PostgresDriverOptions): StoreDrive
 
     importMany: (records, importOptions) =>
       run("import sessions", () => importBatch(bulk, records, importOptions)),
+
+    readMany: (ids) => run("read sessions", () => readManyPg(batch, ids)),
+
+    deleteBatch: (items) => run("delete sessions", () => deleteBatchPg(batch, items)),
 
     listAwaitingInput: (filter, after, limit) =>
       run("listAwaitingInput", async () =>

@@ -5,7 +5,6 @@ import {
   collectPage,
   errors,
   foldStats,
-  isSessionKitError,
   planImportMany,
   type Session,
   type SessionEvent,
@@ -14,6 +13,7 @@ import {
   type StoreDriver,
   toSummary,
 } from "@sessionkit/core/driver";
+import { deleteMany, readMany } from "./batch-ops.js";
 import type { SqliteDatabase, SqliteStatement } from "./database.js";
 import { metadataIndexRows } from "./encoding.js";
 import { STORE_NAME as name, translateError } from "./errors.js";
@@ -81,6 +81,7 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
   }
 
   const { decode, remember, recall, forget } = createRecordDecoder();
+  const batch = { db, prepared, decode };
 
   function readSession(id: string): Session | null {
     const row = prepared(SELECT_ROW).get(id) as SessionRow | undefined;
@@ -350,21 +351,13 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
       });
     },
 
+    readMany(ids) {
+      return run(`read ${ids.length} sessions`, () => readMany(batch, ids));
+    },
+
     deleteBatch(items) {
       const results = run(`delete ${items.length} sessions`, () =>
-        tx.write(() =>
-          items.map(({ id, check }) => {
-            try {
-              const current = readSession(id);
-              if (current === null) return false;
-              check(current);
-              return removeSession(id);
-            } catch (error) {
-              if (isSessionKitError(error)) return error;
-              throw error;
-            }
-          }),
-        ),
+        tx.write(() => deleteMany(batch, items, forget)),
       );
       // A separate, short write: the pages this batch freed go back to the file system now, so a
       // retention run shrinks the file as it goes (a no-op on a file without incremental vacuum).
