@@ -1,6 +1,6 @@
-import { createSessionManager, type Session, type SessionManager } from "@sessionkit/core";
+import type { Session } from "@sessionkit/core";
 import { expectCode, expectDeepEqual, expectEqual } from "../assertions.js";
-import type { CaseDefinition, CaseEnv } from "../case.js";
+import type { CaseDefinition } from "../case.js";
 import { call, receiver, script } from "./idempotency-script.js";
 import { managerOf } from "./manager-helpers.js";
 
@@ -8,17 +8,6 @@ import { managerOf } from "./manager-helpers.js";
 function state(session: Session): Omit<Session, "operations"> {
   const { operations: _current, ...rest } = session;
   return rest;
-}
-
-/** A manager over `store` sending every event to `url`; closed (webhooks flushed) by the case. */
-function notifying(env: CaseEnv, store: Parameters<typeof managerOf>[1], url: string): SessionManager {
-  const manager = createSessionManager({
-    store,
-    clock: env.ctx.clock,
-    webhooks: { url, events: ["*"], backoff: { baseMs: 5, maxMs: 20 } },
-  });
-  env.ctx.onCleanup(() => manager.close({ timeoutMs: 2_000 }));
-  return manager;
 }
 
 /** SS-IDEM-04..06: what a replay returns, how long results are kept, claim and release. */
@@ -32,7 +21,7 @@ export const idempotencyReplayCases: CaseDefinition[] = [
     async run(env) {
       const store = await env.open();
       const { url, byKey } = await receiver(env);
-      const manager = notifying(env, store, url);
+      const manager = managerOf(env, store, { webhookUrl: url });
       const replayer = managerOf(env, store);
       const { id } = await manager.start({ task: "t", mode: "m" });
       for (const step of script(id)) {

@@ -1,8 +1,8 @@
 import { expectCode, expectDeepEqual, expectEqual, freshId } from "../assertions.js";
-import type { CaseDefinition, CaseEnv } from "../case.js";
+import type { CaseDefinition } from "../case.js";
 import type { Submission, SubmissionOutcome } from "../child-manager.js";
 import { call, expectedCounts, opId, receiver, script, typeCounts } from "./idempotency-script.js";
-import { managerOf } from "./manager-helpers.js";
+import { managerOf, webhooksTo } from "./manager-helpers.js";
 
 /** SS-IDEM: operation ids, stored with the session, make every manager call exactly-once. */
 export const idempotencyCases: CaseDefinition[] = [
@@ -91,9 +91,8 @@ export const idempotencyCases: CaseDefinition[] = [
     async run(env) {
       const store = await env.open();
       const { url, byKey, attempts } = await receiver(env);
-      const options = { webhooks: { url, events: ["*"], backoff: { baseMs: 5, maxMs: 20 } } };
       const children = await Promise.all([env.child(), env.child()]);
-      for (const child of children) await child.command("manager", [options]);
+      for (const child of children) await child.command("manager", [webhooksTo(url)]);
       const id = freshId("dup");
       const start: Submission = {
         method: "start",

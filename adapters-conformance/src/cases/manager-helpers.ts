@@ -13,11 +13,22 @@ import type { CaseEnv, ChildStore } from "../case.js";
 // managers, sessions with expired or dead owners, and the sweep outcome checks.
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** A manager over `store` that claims as `ownerId`; closed after the case. */
+/**
+ * The webhook options of the notifying cases: every event to `url`, retried fast (a case waits for
+ * delivery in close()). Also what a child manager is started with.
+ */
+export function webhooksTo(url: string) {
+  return { webhooks: { url, events: ["*"], backoff: { baseMs: 5, maxMs: 20 } } };
+}
+
+/**
+ * A manager over `store` that claims as `ownerId` and, with `webhookUrl`, sends every event there
+ * (see webhooksTo); closed after the case (a case that counts deliveries closes it first itself).
+ */
 export function managerOf(
   env: CaseEnv,
   store: SessionStore,
-  options: { clock?: Clock; ownerId?: string; leaseMs?: number } = {},
+  options: { clock?: Clock; ownerId?: string; leaseMs?: number; webhookUrl?: string } = {},
 ): SessionManager {
   const manager = createSessionManager({
     store,
@@ -25,6 +36,7 @@ export function managerOf(
     ...(options.ownerId
       ? { ownership: { ownerId: options.ownerId, leaseMs: options.leaseMs ?? 60_000 } }
       : {}),
+    ...(options.webhookUrl === undefined ? {} : webhooksTo(options.webhookUrl)),
   });
   env.ctx.onCleanup(() => manager.close({ timeoutMs: 2_000 }));
   return manager;

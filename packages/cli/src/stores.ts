@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { SessionStore } from "@sessionkit/core";
 import { usageError } from "./errors.js";
+import { withNodeNavigator } from "./node20-navigator.js";
 import { importPeer } from "./peer.js";
 
 /** The store the CLI opens when neither --store nor SESSIONKIT_STORE says otherwise: the bot's layout. */
@@ -115,9 +116,11 @@ async function openSqlite(url: string, options: OpenOptions): Promise<OpenedStor
 
 async function openPostgres(url: string, options: OpenOptions): Promise<OpenedStore> {
   const { connectionString, schema } = splitPostgresUrl(url);
-  const { openPostgresStore } = await importPeer<typeof import("@sessionkit/store-postgres")>(
-    "@sessionkit/store-postgres",
-    "A postgres:// store",
+  const { openPostgresStore } = await withNodeNavigator(() =>
+    importPeer<typeof import("@sessionkit/store-postgres")>(
+      "@sessionkit/store-postgres",
+      "A postgres:// store",
+    ),
   );
   const store = await openPostgresStore({ connectionString, max: 8 }, { schema, migrate: options.create });
   return { store, location: { kind: "postgres", connectionString, schema }, label: redact(url) };

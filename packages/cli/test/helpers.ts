@@ -38,7 +38,7 @@ export function runCliTty(
   return runCommand("script", ["-qfec", quoted.join(" "), "/dev/null"], options);
 }
 
-function runCommand(
+export function runCommand(
   command: string,
   args: string[],
   options: { cwd?: string; input?: string; env?: Record<string, string> },

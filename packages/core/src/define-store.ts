@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { type Clock, systemClock } from "./clock.js";
 import type { CommitPlan, MaybePromise, StoreDriver } from "./driver.js";
 import { chain, isPromise } from "./driver-kit.js";
@@ -17,16 +16,11 @@ import { readInstant } from "./instants.js";
 import { type Session, type SessionEvent, TERMINAL_STATUSES } from "./model.js";
 import { keepOperationResult } from "./operation-results.js";
 import { encodeCursor, parseFilter, parseListQuery, statsFromAggregate } from "./query.js";
+import { eventRangeShape } from "./read-inputs.js";
 import { READ_BATCH_SIZE, readManyWithHistory } from "./read-many.js";
 import { scanQueries } from "./scan-queries.js";
-import {
-  commitInputSchema,
-  createSessionInputSchema,
-  eventRangeSchema,
-  newEventSchema,
-  parseInput,
-  pruneInputSchema,
-} from "./schemas.js";
+import { parseInput, schemas } from "./schemas.js";
+import { parseShape } from "./shape.js";
 import type {
   CommitInput,
   CommitResult,
@@ -51,6 +45,7 @@ import { parseLeaseSwap } from "./store-lease.js";
 import { createWatchHub, PAGE, type WatchHub } from "./watch-hub.js";
 import { watchItems } from "./watch-iterate.js";
 import { parseWatch } from "./watch-options.js";
+import { lazy, zod } from "./zod-lazy.js";
 
 export interface DefineStoreOptions {
   /** Where timestamps come from (default: the system clock). */
@@ -76,9 +71,19 @@ const FIXED_SIZE_FIELDS = new Set([
   "endedAt",
 ]);
 
-const deleteOptionsSchema = z.strictObject({ expectedVersion: z.number().int().min(1).optional() });
-const importOptionsSchema = z.strictObject({ overwrite: z.boolean().optional() });
-const createOptionsSchema = z.strictObject({ events: z.array(newEventSchema).max(10_000).optional() });
+/** The store's own option schemas, built with zod on first use like core's (schemas.ts). */
+const storeSchemas = lazy(() => {
+  const z = zod();
+  return {
+    deleteOptions: z.strictObject({ expectedVersion: z.number().int().min(1).optional() }),
+    importOptions: z.strictObject({ overwrite: z.boolean().optional() }),
+    createOptions: z.strictObject({ events: z.array(schemas().newEvent).max(10_000).optional() }),
+    deleteMany: z
+      .array(z.strictObject({ id: z.string(), expectedVersion: z.number().int().min(1) }))
+      .max(DELETE_BATCH_SIZE),
+    readMany: z.array(z.string()).max(READ_BATCH_SIZE),
+  };
+});
 
 /**
  * Turns a StoreDriver into a SessionStore. Every rule all adapters share lives here, once:
@@ -158,9 +163,9 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
     const count = driver.count?.bind(driver) ?? (derived?.count as StoreDriver["count"]);
     return {
       create(input: CreateSessionInput, createOptions?: { events?: unknown[] }): MaybePromise<CommitResult> {
-        const parsed = parseInput(createSessionInputSchema, input, "input", name);
+        const parsed = parseInput(schemas().createSessionInput, input, "input", name);
         const { events: newEvents = [] } = parseInput(
-          createOptionsSchema,
+          storeSchemas().createOptions,
           createOptions ?? {},
           "options",
           name,
@@ -214,7 +219,7 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
 
       commit(id: string, input: CommitInput): MaybePromise<CommitResult> {
         assertSessionId(id, name);
-        const parsed = parseInput(commitInputSchema, input ?? {}, "input", name);
+        const parsed = parseInput(schemas().commitInput, input ?? {}, "input", name);
         let appended: SessionEvent[] = [];
         const patchKeys = Object.keys(parsed.patch ?? {});
         const plan = (current: Session): CommitPlan => {
@@ -256,7 +261,7 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
 
       readEvents(id: string, range?: EventRange): MaybePromise<SessionEvent[]> {
         assertSessionId(id, name);
-        const parsed = parseInput(eventRangeSchema, range ?? {}, "range", name);
+        const parsed = parseShape(eventRangeShape, range ?? {}, "range", name);
         if (parsed.last !== undefined) {
           const last = parsed.last;
           if (driver.readLastEvents) return driver.readLastEvents(id, last);
@@ -298,12 +303,12 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
 
       delete(id: string, deleteOptions?: DeleteOptions): MaybePromise<boolean> {
         assertSessionId(id, name);
-        const parsed = parseInput(deleteOptionsSchema, deleteOptions ?? {}, "options", name);
+        const parsed = parseInput(storeSchemas().deleteOptions, deleteOptions ?? {}, "options", name);
         return guardedDelete(driver, id, parsed.expectedVersion);
       },
 
       prune(input: PruneInput): MaybePromise<PruneResult> {
-        const parsed = parseInput(pruneInputSchema, input, "input", name);
+        const parsed = parseInput(schemas().pruneInput, input, "input", name);
         const statuses = parsed.statuses ?? [...TERMINAL_STATUSES];
         const dryRun = parsed.dryRun ?? false;
         const pruned = guardedPrune(driver, prune, [...new Set(statuses)], parsed.olderThan, dryRun, now());
@@ -319,7 +324,12 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
         importOptions?: ImportOptions,
       ): MaybePromise<CommitResult> {
         const parsed = parseImport(name, limits, session, events);
-        const { overwrite = false } = parseInput(importOptionsSchema, importOptions ?? {}, "options", name);
+        const { overwrite = false } = parseInput(
+          storeSchemas().importOptions,
+          importOptions ?? {},
+          "options",
+          name,
+        );
         const inserted = overwrite
           ? guardedOverwrite(driver, parsed.session, parsed.events)
           : driver.insert(parsed.session, parsed.events, { overwrite: false });
@@ -348,13 +358,13 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
       },
 
       getManyWithHistory(ids: string[]) {
-        const parsed = parseInput(readManySchema, ids, "ids", name);
+        const parsed = parseInput(storeSchemas().readMany, ids, "ids", name);
         for (const id of parsed) assertSessionId(id, name);
         return readManyWithHistory(driver, parsed);
       },
 
       deleteMany(items: Array<{ id: string; expectedVersion: number }>) {
-        const parsed = parseInput(deleteManySchema, items, "items", name);
+        const parsed = parseInput(storeSchemas().deleteMany, items, "items", name);
         for (const { id } of parsed) assertSessionId(id, name);
         return guardedDeleteMany(driver, parsed);
       },
@@ -507,12 +517,6 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
     },
   };
 }
-
-const readManySchema = z.array(z.string()).max(READ_BATCH_SIZE);
-
-const deleteManySchema = z
-  .array(z.strictObject({ id: z.string(), expectedVersion: z.number().int().min(1) }))
-  .max(DELETE_BATCH_SIZE);
 
 const READS = new Set([
   "get",

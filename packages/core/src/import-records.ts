@@ -1,16 +1,16 @@
-import { z } from "zod";
 import type { CheckDelete, ConflictMode, ImportManyOutcome, MaybePromise, StoreDriver } from "./driver.js";
 import { chain, isPromise } from "./driver-kit.js";
 import { errors, isSessionKitError, SessionKitError } from "./errors.js";
 import { heldCheck } from "./hold-guard.js";
 import { assertSessionId } from "./ids.js";
 import type { Session, SessionEvent } from "./model.js";
-import { importedEventSchema, importedSessionSchema, parseInput } from "./schemas.js";
+import { parseInput, schemas } from "./schemas.js";
 import type { ImportManyOptions, ImportManyResult } from "./store.js";
+import { lazy, zod } from "./zod-lazy.js";
 
-const importManyOptionsSchema = z.strictObject({
-  onConflict: z.enum(["fail", "skip", "overwrite"]).optional(),
-});
+const importManyOptionsSchema = lazy(() =>
+  zod().strictObject({ onConflict: zod().enum(["fail", "skip", "overwrite"]).optional() }),
+);
 
 /** One record after validation: what a driver persists. */
 export interface ParsedImport {
@@ -37,7 +37,7 @@ export function parseImport(
 ): ParsedImport {
   if (session && typeof session === "object") assertSessionId((session as Session).id, name);
   const parsedSession = dropUndefined(
-    parseInput(importedSessionSchema, session, `${where}session`, name),
+    parseInput(schemas().importedSession, session, `${where}session`, name),
   ) as Session;
   if (!Array.isArray(events))
     throw errors.invalidInput(
@@ -47,7 +47,7 @@ export function parseImport(
       "Pass the exported history.",
     );
   const measured = events.map((event, index) =>
-    parseInput(importedEventSchema, event, `${where}events[${index}]`, name),
+    parseInput(schemas().importedEvent, event, `${where}events[${index}]`, name),
   );
   const parsedEvents = measured.map(({ event }) => event);
   parsedEvents.forEach((event, index) => {
@@ -93,7 +93,7 @@ export function importMany(
       records,
       "Pass an array.",
     );
-  const { onConflict = "fail" } = parseInput(importManyOptionsSchema, options ?? {}, "options", name);
+  const { onConflict = "fail" } = parseInput(importManyOptionsSchema(), options ?? {}, "options", name);
   const parsed: ParsedImport[] = [];
   let invalid: unknown;
   for (const [index, record] of records.entries()) {

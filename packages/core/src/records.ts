@@ -1,8 +1,8 @@
-import { z } from "zod";
 import { errors, SessionKitError } from "./errors.js";
 import { SESSION_ID_PATTERN } from "./ids.js";
 import type { JsonObject } from "./json.js";
 import { type OperationRecord, SESSION_STATUSES, type Session, type SessionEvent } from "./model.js";
+import { is, optional, type Shape, ShapeIssue, withDefault } from "./shape.js";
 
 /**
  * The record schema version this release writes. History:
@@ -11,61 +11,61 @@ import { type OperationRecord, SESSION_STATUSES, type Session, type SessionEvent
  */
 export const RECORD_SCHEMA_VERSION = 2;
 
-const isoTimestamp = z.string().refine((value) => !Number.isNaN(Date.parse(value)), "an ISO-8601 timestamp");
-const jsonObject = z.record(z.string(), z.unknown()) as unknown as z.ZodType<JsonObject>;
-
-const pauseSchema = z.object({ at: isoTimestamp, reason: z.string().optional() });
+// Stored records are checked by hand (shape.ts), not by zod: decoding is every read's work, and a
+// read-only process (the CLI's list, show, stats) then never loads zod.
+const text = is.string();
+const timestamp = is.timestamp();
+const jsonObject = is.jsonObject() as Shape<JsonObject>;
+const pause = is.object({ at: timestamp, reason: optional(text) });
 
 /** The fields both record versions (the seed's and sessionkit's) store alike. */
 const sessionHeadFields = {
-  userId: z.string().optional(),
-  channelId: z.string().optional(),
-  mode: z.string(),
-  task: z.string(),
-  workspace: z.string().optional(),
-  status: z.enum(SESSION_STATUSES),
-  createdAt: isoTimestamp,
-  updatedAt: isoTimestamp,
+  userId: optional(text),
+  channelId: optional(text),
+  mode: text,
+  task: text,
+  workspace: optional(text),
+  status: is.oneOf(SESSION_STATUSES),
+  createdAt: timestamp,
+  updatedAt: timestamp,
 };
 
-/** Zod schema of a stored session record (schema version 2). */
-export const storedSessionSchema = z.object({
-  schemaVersion: z.literal(RECORD_SCHEMA_VERSION),
-  id: z.string().regex(SESSION_ID_PATTERN),
+/** A stored session record (schema version 2); unknown fields are dropped. */
+const storedSession = is.object<Session>({
+  id: is.string({ pattern: SESSION_ID_PATTERN }),
   ...sessionHeadFields,
-  endedAt: isoTimestamp.optional(),
-  iterations: z.number().int().min(0),
-  maxIterations: z.number().int().min(1),
-  deadlineAt: isoTimestamp.optional(),
-  expiresAt: isoTimestamp.optional(),
+  endedAt: optional(timestamp),
+  iterations: is.int({ min: 0 }),
+  maxIterations: is.int({ min: 1 }),
+  deadlineAt: optional(timestamp),
+  expiresAt: optional(timestamp),
   context: jsonObject,
-  result: z.string().optional(),
-  error: z.string().optional(),
-  pause: pauseSchema.optional(),
-  metadata: jsonObject.optional(),
-  owner: z
-    .object({
-      id: z.string(),
-      host: z.string(),
-      pid: z.number().int(),
-      startedAt: isoTimestamp,
-      generation: z.number().int().min(1),
-    })
-    .optional(),
-  leaseUntil: isoTimestamp.optional(),
-  operations: z
-    .custom<Record<string, OperationRecord>>(
+  result: optional(text),
+  error: optional(text),
+  pause: optional(pause),
+  metadata: optional(jsonObject),
+  owner: optional(
+    is.object({
+      id: text,
+      host: text,
+      pid: is.int(),
+      startedAt: timestamp,
+      generation: is.int({ min: 1 }),
+    }),
+  ),
+  leaseUntil: optional(timestamp),
+  operations: optional(
+    is.custom<Record<string, OperationRecord>>(
       isOperationMap,
       "a map of operation id → { digest, version, result? }",
-    )
-    .optional(),
-  inputRequests: z
-    .array(z.looseObject({ requestId: z.string(), kind: z.string(), prompt: z.string() }))
-    .optional(),
-  inputAnswers: z.record(z.string(), z.looseObject({ action: z.string(), at: isoTimestamp })).optional(),
-  hold: z.object({ reason: z.string(), by: z.string().optional(), at: isoTimestamp }).optional(),
-  version: z.number().int().min(1),
-  eventCount: z.number().int().min(0),
+    ),
+  ),
+  // Request payloads and answer values are the caller's JSON: checked where named, kept as stored.
+  inputRequests: optional(is.array(is.object({ requestId: text, kind: text, prompt: text }, "loose"))),
+  inputAnswers: optional(is.record(is.object({ action: text, at: timestamp }, "loose"))),
+  hold: optional(is.object({ reason: text, by: optional(text), at: timestamp })),
+  version: is.int({ min: 1 }),
+  eventCount: is.int({ min: 0 }),
 });
 
 /**
@@ -87,27 +87,42 @@ export function isOperationMap(value: unknown): boolean {
   return true;
 }
 
-/** Zod schema of a stored event. */
-export const storedEventSchema = z.object({
-  seq: z.number().int().min(1),
-  timestamp: isoTimestamp,
-  type: z.string().min(1),
+/** A stored event. */
+const storedEvent = is.object<SessionEvent>({
+  seq: is.int({ min: 1 }),
+  timestamp,
+  type: is.string({ min: 1 }),
   data: jsonObject,
 });
 
 /** The seed module's record (schema version 1), as it wrote `session.json`. */
-export const seedSessionSchema = z.object({
-  id: z.string(),
+const seedSession = is.object<{
+  id: string;
+  userId?: string;
+  channelId?: string;
+  mode: string;
+  task: string;
+  workspace?: string;
+  status: Session["status"];
+  createdAt: string;
+  updatedAt: string;
+  iterations: number;
+  maxIterations: number;
+  context: JsonObject;
+  history: { timestamp: string; type: string; data: JsonObject }[];
+  result?: string;
+  error?: string;
+  metadata?: JsonObject;
+}>({
+  id: text,
   ...sessionHeadFields,
-  iterations: z.number(),
-  maxIterations: z.number(),
+  iterations: is.number(),
+  maxIterations: is.number(),
   context: jsonObject,
-  history: z.array(
-    z.object({ timestamp: isoTimestamp, type: z.string(), data: jsonObject.optional().default({}) }),
-  ),
-  result: z.string().optional(),
-  error: z.string().optional(),
-  metadata: jsonObject.optional(),
+  history: is.array(is.object({ timestamp, type: text, data: withDefault(jsonObject, {}) })),
+  result: optional(text),
+  error: optional(text),
+  metadata: optional(jsonObject),
 });
 
 /** A decoded record: the session, plus the history when the record carried it inside (schema 1). */
@@ -146,25 +161,17 @@ export function decodeRecord(raw: unknown, id: string, component = "sessionkit")
       { details: { id, schemaVersion, supported: RECORD_SCHEMA_VERSION } },
     );
   }
-  const parsed = storedSessionSchema.safeParse(raw);
-  if (!parsed.success) throw errors.corrupt(component, id, firstIssue(parsed.error), parsed.error);
-  if (parsed.data.id !== id) throw errors.corrupt(component, id, `the record holds id "${parsed.data.id}"`);
-  const { schemaVersion: _ignored, ...session } = parsed.data;
-  // zod rebuilds records by assignment, which turns an own "__proto__" key into a prototype; keep the parsed JSON.
-  const source = raw as Record<string, unknown>;
-  session.context = source.context as JsonObject;
-  if (session.metadata !== undefined) session.metadata = source.metadata as JsonObject;
-  // The same for the inbox: request payloads and answer values are the caller's JSON.
-  if (session.inputRequests !== undefined) session.inputRequests = source.inputRequests as never;
-  if (session.inputAnswers !== undefined) session.inputAnswers = source.inputAnswers as never;
-  return { session: dropUndefined(session) as Session, schemaVersion: RECORD_SCHEMA_VERSION };
+  if (schemaVersion !== RECORD_SCHEMA_VERSION) {
+    throw errors.corrupt(component, id, `field \`schemaVersion\`: expected ${RECORD_SCHEMA_VERSION}`);
+  }
+  const session = checked(storedSession, raw, id, component);
+  if (session.id !== id) throw errors.corrupt(component, id, `the record holds id "${session.id}"`);
+  return { session, schemaVersion: RECORD_SCHEMA_VERSION };
 }
 
 /** Upgrades a seed `session.json` (schema 1) to the current model. */
 function decodeSeedRecord(raw: object, id: string, component: string): DecodedRecord {
-  const parsed = seedSessionSchema.safeParse(raw);
-  if (!parsed.success) throw errors.corrupt(component, id, firstIssue(parsed.error), parsed.error);
-  const seed = parsed.data;
+  const seed = checked(seedSession, raw, id, component);
   if (seed.id !== id) throw errors.corrupt(component, id, `the record holds id "${seed.id}"`);
   const context: JsonObject = { ...seed.context };
   let pause: Session["pause"];
@@ -208,16 +215,26 @@ function decodeSeedRecord(raw: object, id: string, component: string): DecodedRe
 
 /** Validates a stored event of session `id`. */
 export function decodeEvent(raw: unknown, id: string, component = "sessionkit"): SessionEvent {
-  const parsed = storedEventSchema.safeParse(raw);
-  if (!parsed.success)
-    throw errors.corrupt(component, id, `an event is malformed (${firstIssue(parsed.error)})`);
-  return { ...parsed.data, data: (raw as { data: JsonObject }).data };
+  try {
+    return storedEvent(raw);
+  } catch (error) {
+    if (!(error instanceof ShapeIssue)) throw error;
+    throw errors.corrupt(component, id, `an event is malformed (${issueText(error)})`);
+  }
 }
 
-function firstIssue(error: z.ZodError): string {
-  const issue = error.issues[0];
-  if (!issue) return "the record does not match the schema";
-  return `field \`${issue.path.join(".") || "(root)"}\`: ${issue.message}`;
+/** `shape(raw)`, or ERR_CORRUPT_RECORD naming the first field that does not fit. */
+function checked<T>(shape: Shape<T>, raw: unknown, id: string, component: string): T {
+  try {
+    return shape(raw);
+  } catch (error) {
+    if (!(error instanceof ShapeIssue)) throw error;
+    throw errors.corrupt(component, id, issueText(error), error);
+  }
+}
+
+function issueText(issue: ShapeIssue): string {
+  return `field \`${issue.where || "(root)"}\`: ${issue.message}`;
 }
 
 function dropUndefined<T extends object>(value: T): T {

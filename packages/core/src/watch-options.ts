@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { errors } from "./errors.js";
 import { assertSessionId } from "./ids.js";
 import { SESSION_STATUSES } from "./model.js";
@@ -6,19 +5,26 @@ import { parseInput } from "./schemas.js";
 import { decodeWatchCursor } from "./watch-cursor.js";
 import type { WatchStart } from "./watch-iterate.js";
 import type { ParsedScope } from "./watch-scope.js";
+import { lazy, zod } from "./zod-lazy.js";
 
-const statusSchema = z.enum(SESSION_STATUSES);
-const filterSchema = z.strictObject({
-  userId: z.string().optional(),
-  channelId: z.string().optional(),
-  mode: z.string().optional(),
-  status: z.union([statusSchema, z.array(statusSchema).min(1)]).optional(),
-});
-const optionsSchema = z.strictObject({
-  since: z
-    .union([z.string().min(1).max(200), z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)])
-    .optional(),
-  signal: z.custom<AbortSignal>((value) => value instanceof AbortSignal, "an AbortSignal").optional(),
+/** watch()'s schemas, built with zod on first use (zod-lazy.ts). */
+const watchSchemas = lazy(() => {
+  const z = zod();
+  const status = z.enum(SESSION_STATUSES);
+  return {
+    filter: z.strictObject({
+      userId: z.string().optional(),
+      channelId: z.string().optional(),
+      mode: z.string().optional(),
+      status: z.union([status, z.array(status).min(1)]).optional(),
+    }),
+    options: z.strictObject({
+      since: z
+        .union([z.string().min(1).max(200), z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)])
+        .optional(),
+      signal: z.custom<AbortSignal>((value) => value instanceof AbortSignal, "an AbortSignal").optional(),
+    }),
+  };
 });
 
 /** Parses watch()'s arguments at the boundary (before any I/O); ERR_INVALID_* on bad input. */
@@ -28,7 +34,7 @@ export function parseWatch(scope: unknown, options: unknown, component: string) 
     assertSessionId(scope, component);
     parsedScope = { sessionId: scope };
   } else {
-    const filter = parseInput(filterSchema, scope ?? {}, "scope", component);
+    const filter = parseInput(watchSchemas().filter, scope ?? {}, "scope", component);
     const { status, ...rest } = filter;
     const statuses =
       status === undefined
@@ -40,7 +46,7 @@ export function parseWatch(scope: unknown, options: unknown, component: string) 
       ),
     };
   }
-  const { since, signal } = parseInput(optionsSchema, options ?? {}, "options", component);
+  const { since, signal } = parseInput(watchSchemas().options, options ?? {}, "options", component);
   let start: WatchStart;
   if (since === undefined) start = { kind: "now" };
   else if (since === "start") start = { kind: "start" };

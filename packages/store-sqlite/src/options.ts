@@ -3,9 +3,13 @@ import {
   type Clock,
   DEFAULT_MAX_PAYLOAD_BYTES,
   describeValue,
+  is,
+  optional,
   SessionKitError,
+  type Shape,
+  ShapeIssue,
+  withDefault,
 } from "@sessionkit/core/driver";
-import { z } from "zod";
 import type { SqliteDatabase } from "./database.js";
 import { STORE_NAME } from "./errors.js";
 
@@ -19,18 +23,29 @@ const isDatabase = (value: unknown): value is SqliteDatabase =>
 const isClock = (value: unknown): value is Clock =>
   typeof value === "object" && value !== null && typeof (value as Clock).now === "function";
 
+// Checked by hand (core's shape.ts), not zod: opening a store is every CLI run's start, and zod is
+// most of a read-only process's start-up.
 const common = {
-  clock: z.custom<Clock>(isClock, "a clock with a now() method").optional(),
-  busyTimeoutMs: z.number().int().min(0).max(600_000).default(5_000),
-  synchronous: z.enum(["normal", "full"]).default("normal"),
-  maxPayloadBytes: z.number().int().min(1024).default(DEFAULT_MAX_PAYLOAD_BYTES),
-  changeLog: z.strictObject({ maxLength: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }).optional(),
+  clock: optional(is.custom<Clock>(isClock, "a clock with a now() method")),
+  busyTimeoutMs: withDefault(is.int({ min: 0, max: 600_000 }), 5_000),
+  synchronous: withDefault(is.oneOf(["normal", "full"] as const), "normal"),
+  maxPayloadBytes: withDefault(is.int({ min: 1024 }), DEFAULT_MAX_PAYLOAD_BYTES),
+  changeLog: optional(is.object({ maxLength: is.int({ min: 1, max: Number.MAX_SAFE_INTEGER }) }, "strict")),
 };
 
-const optionsSchema = z.union([
-  z.strictObject({ filename: z.string().min(1), ...common }),
-  z.strictObject({ database: z.custom<SqliteDatabase>(isDatabase, "a better-sqlite3 Database"), ...common }),
-]);
+const fileOptions = is.object<ParsedSqliteStoreOptions>(
+  { filename: is.string({ min: 1 }), ...common },
+  "strict",
+);
+const databaseOptions = is.object<ParsedSqliteStoreOptions>(
+  { database: is.custom<SqliteDatabase>(isDatabase, "a better-sqlite3 Database"), ...common },
+  "strict",
+);
+/** { filename } or { database }: the one the options name decides which is checked. */
+const optionsShape: Shape<ParsedSqliteStoreOptions> = (value) =>
+  value !== null && typeof value === "object" && "database" in value && !("filename" in value)
+    ? databaseOptions(value)
+    : fileOptions(value);
 
 /** Options shared by both ways of opening a store. */
 interface CommonOptions {
@@ -70,18 +85,24 @@ export interface SqliteDatabaseOptions extends CommonOptions {
 export type SqliteStoreOptions = SqliteFileOptions | SqliteDatabaseOptions;
 
 /** The options after parsing, defaults applied. */
-export type ParsedSqliteStoreOptions = z.output<typeof optionsSchema>;
+export type ParsedSqliteStoreOptions = Omit<
+  CommonOptions,
+  "busyTimeoutMs" | "synchronous" | "maxPayloadBytes"
+> &
+  Required<Pick<CommonOptions, "busyTimeoutMs" | "synchronous" | "maxPayloadBytes">> &
+  ({ filename: string; database?: undefined } | { database: SqliteDatabase; filename?: undefined });
 
 /** Parses options once at the boundary; ERR_INVALID_INPUT naming the bad option. */
 export function parseSqliteOptions(options: unknown): ParsedSqliteStoreOptions {
-  const parsed = optionsSchema.safeParse(options);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const deepest = issue?.code === "invalid_union" ? (issue.errors[0]?.[0] ?? issue) : issue;
-  const path = deepest?.path.join(".") || "options";
-  throw new SessionKitError(
-    "ERR_INVALID_INPUT",
-    `[${STORE_NAME}] Expected options { filename } or { database } with valid values; \`${path}\`: ${deepest?.message ?? "invalid"}, got ${describeValue(options && typeof options === "object" ? Object.keys(options) : options)}. Pass { filename: "sessions.db" } or { database: new Database(...) }.`,
-    { details: { path } },
-  );
+  try {
+    return optionsShape(options);
+  } catch (error) {
+    if (!(error instanceof ShapeIssue)) throw error;
+    const path = error.where || "options";
+    throw new SessionKitError(
+      "ERR_INVALID_INPUT",
+      `[${STORE_NAME}] Expected options { filename } or { database } with valid values; \`${path}\`: ${error.message}, got ${describeValue(options && typeof options === "object" ? Object.keys(options) : options)}. Pass { filename: "sessions.db" } or { database: new Database(...) }.`,
+      { details: { path } },
+    );
+  }
 }

@@ -1,0 +1,185 @@
+import { describeValue, SessionKitError } from "./errors.js";
+
+/**
+ * Hand-written checks for the read path and for store options, with no zod.
+ *
+ * Why not zod here: every `sessionkit list` or `stats` is a fresh process, and loading zod is 95 of
+ * the 105 modules such a run loads: ~52 ms of CPU to import and ~25 ms more to build core's schemas,
+ * against ~50 ms for `node -e 0` itself (measured under load 18 on the bench machine). Reads decode
+ * stored records and open a store; neither needs zod's expressiveness, so they use these checks, and
+ * the write schemas (schemas.ts) load zod on first use (zod-lazy.ts).
+ *
+ * A shape is a function: it returns the value it accepts (a copy for objects that strip or fill
+ * defaults, the value itself otherwise) and throws a ShapeIssue naming the path and what it expected.
+ * The path is built only on failure, so a record that fits costs no string work.
+ */
+export type Shape<T = unknown> = (value: unknown) => T;
+
+/** A field of an object shape: a shape, optionally marked optional or given a default. */
+interface FieldShape<T = unknown> extends Shape<T> {
+  optional?: true;
+  fallback?: { value: unknown };
+}
+
+/** Why a value does not fit, and where (path segments from the root). */
+export class ShapeIssue extends Error {
+  constructor(
+    readonly expected: string,
+    readonly found: unknown,
+    readonly path: (string | number)[] = [],
+  ) {
+    super(`expected ${expected}`);
+  }
+
+  /** The path as `a.b.0.c` ("" at the root). */
+  get where(): string {
+    return this.path.join(".");
+  }
+}
+
+const fail = (expected: string, found: unknown): never => {
+  throw new ShapeIssue(expected, found);
+};
+
+/** Runs `shape` on a child value, prefixing a failure's path with `key`. */
+function within<T>(key: string | number, shape: Shape<T>, value: unknown): T {
+  try {
+    return shape(value);
+  } catch (error) {
+    if (error instanceof ShapeIssue) error.path.unshift(key);
+    throw error;
+  }
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === "object" && !Array.isArray(value);
+
+interface Bounds {
+  min?: number;
+  max?: number;
+}
+
+function bounded(n: number, { min, max }: Bounds, what: string, found: unknown): void {
+  if (min !== undefined && n < min) fail(`${what} ≥ ${min}`, found);
+  if (max !== undefined && n > max) fail(`${what} ≤ ${max}`, found);
+}
+
+/** The checks, by name; each returns a shape. */
+export const is = {
+  string:
+    (bounds: Bounds & { pattern?: RegExp } = {}): Shape<string> =>
+    (value) => {
+      if (typeof value !== "string") return fail("a string", value);
+      bounded(value.length, bounds, "a string of length", value);
+      if (bounds.pattern && !bounds.pattern.test(value)) fail(`a string matching ${bounds.pattern}`, value);
+      return value;
+    },
+  int:
+    (bounds: Bounds = {}): Shape<number> =>
+    (value) => {
+      // Safe integers only, as zod's int(): 2^53 and beyond cannot be told from their neighbours.
+      if (!Number.isSafeInteger(value)) return fail("a safe integer", value);
+      bounded(value as number, bounds, "an integer", value);
+      return value as number;
+    },
+  number: (): Shape<number> => (value) =>
+    typeof value === "number" && !Number.isNaN(value) ? value : fail("a number", value),
+  boolean: (): Shape<boolean> => (value) => (typeof value === "boolean" ? value : fail("a boolean", value)),
+  literal:
+    <T>(expected: T): Shape<T> =>
+    (value) =>
+      value === expected ? expected : fail(JSON.stringify(expected), value),
+  oneOf: <const T extends readonly string[]>(values: T): Shape<T[number]> => {
+    const allowed = new Set<unknown>(values);
+    return (value) => (allowed.has(value) ? (value as T[number]) : fail(`one of ${values.join("|")}`, value));
+  },
+  /** ISO-8601 text that Date.parse reads. */
+  timestamp: (): Shape<string> => (value) =>
+    typeof value === "string" && !Number.isNaN(Date.parse(value))
+      ? value
+      : fail("an ISO-8601 timestamp", value),
+  /** A JSON object, returned as stored (not copied: a key named "__proto__" stays an own key). */
+  jsonObject: (): Shape<Record<string, unknown>> => (value) =>
+    isPlainObject(value) ? value : fail("a JSON object", value),
+  custom:
+    <T>(test: (value: unknown) => boolean, expected: string): Shape<T> =>
+    (value) =>
+      test(value) ? (value as T) : fail(expected, value),
+  array:
+    <T>(item: Shape<T>, bounds: Bounds = {}): Shape<T[]> =>
+    (value) => {
+      if (!Array.isArray(value)) return fail("an array", value);
+      bounded(value.length, bounds, "an array of length", value);
+      const out = new Array<T>(value.length);
+      for (let i = 0; i < value.length; i++) out[i] = within(i, item, value[i]);
+      return out;
+    },
+  /** An object whose every value fits `item`; returned as stored. */
+  record:
+    <T>(item: Shape<T>): Shape<Record<string, T>> =>
+    (value) => {
+      if (!isPlainObject(value)) return fail("an object", value);
+      for (const key of Object.keys(value)) within(key, item, value[key]);
+      return value as Record<string, T>;
+    },
+  /**
+   * An object of known fields. "strip" copies the known fields (unknown ones are dropped), "strict"
+   * refuses unknown fields, "loose" checks the known fields and returns the value as stored. Absent
+   * optional fields stay absent; a field with a default gets it when absent or undefined.
+   */
+  object: <T>(fields: Record<string, FieldShape>, mode: "strip" | "strict" | "loose" = "strip"): Shape<T> => {
+    const entries = Object.entries(fields);
+    return (value) => {
+      if (!isPlainObject(value)) return fail("an object", value);
+      if (mode === "strict") {
+        for (const key of Object.keys(value))
+          if (!Object.hasOwn(fields, key)) within(key, unknownKey, value[key]);
+      }
+      const out: Record<string, unknown> = {};
+      for (const [key, shape] of entries) {
+        const found = value[key];
+        if (found === undefined) {
+          if (shape.fallback) out[key] = shape.fallback.value;
+          else if (!shape.optional) within(key, shape, found);
+          continue;
+        }
+        out[key] = within(key, shape, found);
+      }
+      return (mode === "loose" ? value : out) as T;
+    };
+  },
+};
+
+const unknownKey: Shape = (value) => fail("no such option", value);
+
+/** `shape`, absent allowed. */
+export function optional<T>(shape: Shape<T>): FieldShape<T | undefined> {
+  const field: FieldShape<T | undefined> = (value) => shape(value);
+  field.optional = true;
+  return field;
+}
+
+/** `shape`, with `value` when absent. */
+export function withDefault<T>(shape: Shape<T>, value: T): FieldShape<T> {
+  const field: FieldShape<T> = (found) => shape(found);
+  field.fallback = { value };
+  return field;
+}
+
+/**
+ * Checks `value` against `shape` at a public boundary: ERR_INVALID_INPUT (ERR_INVALID_ID for an
+ * `id`) naming the field, what it expected and what it got, in the words of parseInput (schemas.ts).
+ */
+export function parseShape<T>(shape: Shape<T>, value: unknown, what: string, component: string): T {
+  try {
+    return shape(value);
+  } catch (error) {
+    if (!(error instanceof ShapeIssue)) throw error;
+    const path = error.path.length > 0 ? `${what}.${error.where}` : what;
+    throw new SessionKitError(
+      path.endsWith(".id") ? "ERR_INVALID_ID" : "ERR_INVALID_INPUT",
+      `[${component}] Expected \`${path}\` to be valid (${error.message}), got ${describeValue(error.found)}. Fix the value and retry.`,
+      { details: { path } },
+    );
+  }
+}
