@@ -1,6 +1,7 @@
 // The targets of the issue, as ratios of figures from the same run. "A ≥ 8× faster than B" is B ÷ A ≥ 8.
 
 import { cliInfo, cliTargets } from "./w-cli.mjs";
+import { inboxTargets } from "./w-inbox.mjs";
 import { ownershipTargets } from "./w-ownership.mjs";
 import { retentionTargets } from "./w-retention.mjs";
 import { uiInfo, uiTargets } from "./w-ui.mjs";
@@ -141,7 +142,12 @@ export function targetDefs({ quick }) {
       faster: true,
     },
   );
-  defs.push(...ownershipTargets(), ...watchTargets(), ...retentionTargets({ quick }));
+  defs.push(
+    ...ownershipTargets(),
+    ...watchTargets(),
+    ...retentionTargets({ quick }),
+    ...inboxTargets({ quick }),
+  );
   defs.push(...uiTargets({ quick }), ...cliTargets({ quick }));
   // Quick runs stop at one size, so the "at 5,000" rows would repeat the "at 1,000" ones.
   return defs.filter((d, i) => defs.findIndex((e) => e.label === d.label) === i);
