@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createSessionManager } from "@sessionkit/core";
 import { READ_BATCH_SIZE } from "@sessionkit/core/driver";
 import { expectCode, expectDeepEqual, expectEqual, freshId, input } from "../assertions.js";
 import type { CaseDefinition } from "../case.js";
@@ -10,9 +11,16 @@ export const readManyCases: CaseDefinition[] = [
     group: "SS-RM",
     title:
       "getManyWithHistory(ids) answers each id, in order, exactly as getWithHistory(id) does: null for an absent one, a repeated id twice; over READ_BATCH_SIZE ids is ERR_INVALID_INPUT",
-    async run({ open }) {
+    async run({ open, ctx }) {
       const store = await open();
+      // Sessions started with the manager carry operation ids (SQLite keeps them in a side table).
+      const manager = createSessionManager({ store, clock: ctx.clock });
       const ids: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const s = await manager.start({ task: `op${i}`, mode: "m" });
+        await manager.addEvent(s.id, "note", { i }, { operationId: `note-${i}` });
+        ids.push(s.id);
+      }
       for (let i = 0; i < 12; i++) {
         const id = freshId(`rm${i}`);
         const events = Array.from({ length: i % 4 }, (_, k) => ({

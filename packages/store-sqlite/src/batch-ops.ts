@@ -12,6 +12,8 @@ export interface BatchParts {
   db: SqliteDatabase;
   prepared(sql: string): SqliteStatement;
   decode(id: string, row: SessionRow): Session;
+  /** Puts the session's operation entries (session_operations, schema 11) on it, as get() does. */
+  attachOperations(id: string, session: Session): void;
 }
 
 // Ids go in as one JSON array (json_each): one statement whatever the batch size, where a list of
@@ -53,6 +55,7 @@ export function readMany(parts: BatchParts, ids: string[]): Read[] {
     if (row === undefined) return null;
     try {
       const session = decode(id, row);
+      parts.attachOperations(id, session);
       const events = eventsOf.get(id) ?? [];
       return {
         session,
@@ -68,6 +71,8 @@ export function readMany(parts: BatchParts, ids: string[]): Read[] {
 const DELETE_EVENTS_OF = "DELETE FROM events WHERE session_id IN (SELECT value FROM json_each(?))";
 const DELETE_METADATA_OF =
   "DELETE FROM session_metadata WHERE session_id IN (SELECT value FROM json_each(?))";
+const DELETE_OPERATIONS_OF =
+  "DELETE FROM session_operations WHERE session_id IN (SELECT value FROM json_each(?))";
 const DELETE_SESSIONS_OF = "DELETE FROM sessions WHERE id IN (SELECT value FROM json_each(?))";
 
 /**
@@ -103,6 +108,7 @@ export function deleteMany(
     const json = JSON.stringify([...gone]);
     prepared(DELETE_EVENTS_OF).run(json);
     prepared(DELETE_METADATA_OF).run(json);
+    prepared(DELETE_OPERATIONS_OF).run(json);
     prepared(DELETE_SESSIONS_OF).run(json);
     for (const id of gone) forget(id);
   }
