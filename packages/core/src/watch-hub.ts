@@ -241,7 +241,15 @@ export function createWatchHub(feed: ChangeFeed, readEvents: EventReader, compon
     buffered: (): number => window.length,
 
     /** The latest committed pos, read from the store. */
-    head: async (): Promise<number> => feed.head(),
+    head: async (): Promise<number> => {
+      try {
+        return await feed.head();
+      } catch (error) {
+        // As in read(): a head read cut short by close() is the close (SS-W-05 got ERR_STORE_IO at load 20).
+        if (closed) throw errors.closed(component);
+        throw error;
+      }
+    },
 
     /** A hint from this handle's own commits: read without waiting for the driver's wake-up. */
     wake,

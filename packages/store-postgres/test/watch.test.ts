@@ -103,9 +103,9 @@ describe.skipIf(!pgAvailable)(`store-postgres watch${skipNote}`, () => {
       { schema, watch: { notify: false, onWarning: (m) => warnings.push(m) } },
     );
     const { session } = await writer.create({ mode: "m", task: "t" });
-    const a = take(listening.watch(session.id), 5);
-    const b = take(polling.watch(session.id), 5);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // From seq 0, not "from now": a 100 ms sleep did not always let them read the head first (load 20).
+    const a = take(listening.watch(session.id, { since: 0 }), 5);
+    const b = take(polling.watch(session.id, { since: 0 }), 5);
     for (let k = 0; k < 5; k++) await writer.commit(session.id, { events: [{ type: "e" }] });
     expect((await a).map((item) => item.event?.seq)).toEqual([1, 2, 3, 4, 5]);
     expect((await b).map((item) => item.event?.seq)).toEqual([1, 2, 3, 4, 5]);
