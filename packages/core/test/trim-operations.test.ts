@@ -24,7 +24,10 @@ function reference(map: Record<string, OperationRecord>, reserve?: string): Reco
 describe("trimOperations", () => {
   it("keeps the newest 128 ids besides start and results on the newest 8, like a full sort, for full maps one over and far over (500 random maps)", () => {
     let seed = 7;
-    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
     for (let round = 0; round < 500; round++) {
       const size = 120 + Math.floor(random() * 20) + (round % 50 === 0 ? 100 : 0);
       const versions = Array.from({ length: size }, (_, k) => k + 2).sort(() => random() - 0.5);
