@@ -127,7 +127,8 @@ export function targetDefs({ quick }) {
       num: `peerpg.put@${ref}`,
       den: `append.postgres.async@${ref}`,
       op: ">=",
-      target: 10,
+      // Raised for the next round (issue 16): 12.2× met ≥ 10× in the quiet full run at 25a6f54.
+      target: 16,
       faster: true,
     },
     {

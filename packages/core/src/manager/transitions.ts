@@ -3,9 +3,16 @@ import type { JsonObject } from "../json.js";
 import { isTerminalStatus, type NewEvent, type Session, type SessionStatus } from "../model.js";
 import type { SessionPatch } from "../store.js";
 import { accumulateUsage, withToolUsed } from "./accounting.js";
-import { priorOperation, rememberOperation, replayedResult } from "./idempotency.js";
+import { priorOperation, replayedResult } from "./idempotency.js";
 import { decideInbox, type InboxOperation, inputPending } from "./inbox.js";
-import { type Actor, decideOwnership, fence, type OwnershipOperation, releaseOnEnd } from "./ownership.js";
+import {
+  type Actor,
+  decideOwnership,
+  fence,
+  leaseLost,
+  type OwnershipOperation,
+  releaseOnEnd,
+} from "./ownership.js";
 
 export type { Actor };
 
@@ -106,8 +113,8 @@ export interface Decision {
   error?: SessionKitError;
   /** Set when nothing is committed and this earlier result is returned instead (an idempotent replay). */
   replay?: Session;
-  /** The operation id whose entry keeps this commit's result (see CommitInput.operationResult). */
-  operationResult?: string;
+  /** The operation id this commit records, with its request digest (see CommitInput.operation). */
+  operation?: { id: string; digest: string };
 }
 
 const OPERATION_NAMES: Record<OperationKind, string> = {
@@ -163,6 +170,10 @@ export function decide(session: Session, op: Operation, nowMs: number, actor: Ac
     const prior = priorOperation(session, operationId, digest);
     if (prior instanceof SessionKitError) return { patch: {}, events: [], error: prior };
     if (prior !== "new") {
+      // A claim's generation is the version its commit made: once the session is held under
+      // another generation, the first result (the caller owns it) would be a lie.
+      if (op.kind === "claim" && session.owner?.generation !== prior.version)
+        return { patch: {}, events: [], error: leaseLost(session, { generation: prior.version }) };
       const replayed = replayedResult(session, operationId, prior);
       if (replayed instanceof SessionKitError) return { patch: {}, events: [], error: replayed };
       return { patch: {}, events: [], replay: replayed };
@@ -178,11 +189,7 @@ export function decide(session: Session, op: Operation, nowMs: number, actor: Ac
   // Remembered even when the call changes nothing else (a no-op): version + 1, no event, and
   // its replays return this commit's result like any other.
   if (operationId !== undefined && digest !== undefined && decision.error === undefined) {
-    decision.patch.operations = rememberOperation(session, operationId, {
-      digest,
-      version: session.version + 1,
-    });
-    decision.operationResult = operationId;
+    decision.operation = { id: operationId, digest };
   }
   return decision;
 }
