@@ -1,7 +1,9 @@
 // The targets of the issue, as ratios of figures from the same run. "A ≥ 8× faster than B" is B ÷ A ≥ 8.
 
 import { cliInfo, cliTargets } from "./w-cli.mjs";
+import { inboxTargets } from "./w-inbox.mjs";
 import { ownershipTargets } from "./w-ownership.mjs";
+import { retentionTargets } from "./w-retention.mjs";
 import { uiInfo, uiTargets } from "./w-ui.mjs";
 import { watchTargets } from "./w-watch.mjs";
 
@@ -141,7 +143,12 @@ export function targetDefs({ quick }) {
       faster: true,
     },
   );
-  defs.push(...ownershipTargets(), ...watchTargets());
+  defs.push(
+    ...ownershipTargets(),
+    ...watchTargets(),
+    ...retentionTargets({ quick }),
+    ...inboxTargets({ quick }),
+  );
   defs.push(...uiTargets({ quick }), ...cliTargets({ quick }));
   // Quick runs stop at one size, so the "at 5,000" rows would repeat the "at 1,000" ones.
   return defs.filter((d, i) => defs.findIndex((e) => e.label === d.label) === i);

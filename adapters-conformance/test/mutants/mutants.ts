@@ -481,6 +481,8 @@ export const mutants: Array<{
       // The retention lease and deleteMany read sessions through get.
       "SS-RL-04",
       "SS-RL-05",
+      // getManyWithHistory without a driver readMany reads through get.
+      "SS-RM-01",
     ],
   },
   {
