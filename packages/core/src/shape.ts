@@ -51,8 +51,33 @@ function within<T>(key: string | number, shape: Shape<T>, value: unknown): T {
   }
 }
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+const isObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === "object" && !Array.isArray(value);
+
+/**
+ * What zod's record() accepted as a JSON object: an object whose constructor (if a function) is an
+ * Object of some realm, so a Date, Map, boxed value or class instance is refused (spread into a copy
+ * they lose their content silently), and with no symbol keys (JSON has none). JSON.parse output
+ * always passes, own "constructor" keys and null prototypes included.
+ */
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  if (!isObject(value)) return false;
+  const ctor = value.constructor;
+  if (typeof ctor === "function") {
+    const prototype: unknown = ctor.prototype;
+    if (prototype === null || typeof prototype !== "object" || !Object.hasOwn(prototype, "isPrototypeOf"))
+      return false;
+  }
+  return Object.getOwnPropertySymbols(value).length === 0;
+}
+
+/** A default's own copy for each use (as zod's default() copies): a shared {} would leak edits. */
+const fresh = <T>(value: T): T =>
+  Array.isArray(value)
+    ? ([...value] as T)
+    : value !== null && typeof value === "object"
+      ? ({ ...value } as T)
+      : value;
 
 interface Bounds {
   min?: number;
@@ -82,8 +107,9 @@ export const is = {
       bounded(value as number, bounds, "an integer", value);
       return value as number;
     },
+  /** A finite number, as zod's number(): NaN and ±Infinity (JSON's 1e999) are refused. */
   number: (): Shape<number> => (value) =>
-    typeof value === "number" && !Number.isNaN(value) ? value : fail("a number", value),
+    typeof value === "number" && Number.isFinite(value) ? value : fail("a finite number", value),
   boolean: (): Shape<boolean> => (value) => (typeof value === "boolean" ? value : fail("a boolean", value)),
   literal:
     <T>(expected: T): Shape<T> =>
@@ -98,9 +124,12 @@ export const is = {
     typeof value === "string" && !Number.isNaN(Date.parse(value))
       ? value
       : fail("an ISO-8601 timestamp", value),
-  /** A JSON object, returned as stored (not copied: a key named "__proto__" stays an own key). */
+  /**
+   * A JSON object, returned as stored (not copied: a key named "__proto__" stays an own key). Its
+   * values are not read: a decoded record's come from JSON text, and the write schemas check them.
+   */
   jsonObject: (): Shape<Record<string, unknown>> => (value) =>
-    isPlainObject(value) ? value : fail("a JSON object", value),
+    isJsonObject(value) ? value : fail("a JSON object", value),
   custom:
     <T>(test: (value: unknown) => boolean, expected: string): Shape<T> =>
     (value) =>
@@ -118,28 +147,30 @@ export const is = {
   record:
     <T>(item: Shape<T>): Shape<Record<string, T>> =>
     (value) => {
-      if (!isPlainObject(value)) return fail("an object", value);
+      if (!isJsonObject(value)) return fail("a JSON object", value);
       for (const key of Object.keys(value)) within(key, item, value[key]);
       return value as Record<string, T>;
     },
   /**
    * An object of known fields. "strip" copies the known fields (unknown ones are dropped), "strict"
    * refuses unknown fields, "loose" checks the known fields and returns the value as stored. Absent
-   * optional fields stay absent; a field with a default gets it when absent or undefined.
+   * optional fields stay absent; a field with a default gets it when absent or undefined. Like zod's
+   * strictObject, "strict" walks the keys with for…in (an inherited enumerable key is unknown too)
+   * and never reads an unknown key's value (its getter may throw).
    */
   object: <T>(fields: Record<string, FieldShape>, mode: "strip" | "strict" | "loose" = "strip"): Shape<T> => {
     const entries = Object.entries(fields);
     return (value) => {
-      if (!isPlainObject(value)) return fail("an object", value);
+      if (!isObject(value)) return fail("an object", value);
       if (mode === "strict") {
-        for (const key of Object.keys(value))
-          if (!Object.hasOwn(fields, key)) within(key, unknownKey, value[key]);
+        for (const key in value)
+          if (!Object.hasOwn(fields, key)) throw new ShapeIssue("no such option", key, [key]);
       }
       const out: Record<string, unknown> = {};
       for (const [key, shape] of entries) {
         const found = value[key];
         if (found === undefined) {
-          if (shape.fallback) out[key] = shape.fallback.value;
+          if (shape.fallback) out[key] = fresh(shape.fallback.value);
           else if (!shape.optional) within(key, shape, found);
           continue;
         }
@@ -149,8 +180,6 @@ export const is = {
     };
   },
 };
-
-const unknownKey: Shape = (value) => fail("no such option", value);
 
 /** `shape`, absent allowed. */
 export function optional<T>(shape: Shape<T>): FieldShape<T | undefined> {

@@ -1,11 +1,18 @@
 import { describe, expect, it } from "vitest";
 import type { SessionKitError } from "../src/errors.js";
-import { parseInput } from "../src/schemas.js";
-import { parseShape } from "../src/shape.js";
 import { eventRangeShape } from "../src/read-inputs.js";
 import { decodeEvent, decodeRecord } from "../src/records.js";
+import { parseInput } from "../src/schemas.js";
+import { parseShape } from "../src/shape.js";
 import * as zodRecords from "./fixtures/zod-records.js";
-import { disagreements, type Mutant, outcome, pairedMutations, singleMutations } from "./shape-mutations.js";
+import {
+  type Allowed,
+  disagreements,
+  type Mutant,
+  outcome,
+  pairedMutations,
+  singleMutations,
+} from "./shape-mutations.js";
 
 // The hand-written checks (shape.ts) replaced zod schemas on the read path. Each check runs beside
 // the zod schema of dd4186e (test/fixtures/zod-records.ts) on every single-field mutation of valid
@@ -105,15 +112,52 @@ function report(found: Array<{ label: string; how: string }>): string {
   return [...seen.values()].join("\n");
 }
 
+/**
+ * A JSON object's values are not read by the hand-written checks (they come from JSON text, which
+ * has no getters); zod's record() read each, so a getter that throws threw there. Harmless: no store
+ * decodes anything but JSON text, and the one caller with live objects (store-fs/compat's
+ * importSession) passes the result through the import schemas, which read every value.
+ */
+const valuesNotRead: Allowed = {
+  why: "values of a JSON object are not read",
+  test: (label, how) => how === "threw → ok" && /throwing getter/.test(label),
+};
+
+/**
+ * Seed records (schema 1): zod rebuilt their JSON objects (context, metadata, history data), which
+ * dropped an own "__proto__" key, replaced a null prototype and flattened inherited keys away; they are
+ * now kept as stored, as schema 2 records always were (dd4186e put the source objects back for those).
+ */
+const seedObjectsAsStored: Allowed = {
+  why: "seed JSON objects kept as stored",
+  test: (label, how) =>
+    how === "output" && /Object\.create\(null\)|own __proto__ key|fields inherited/.test(label),
+};
+
+/**
+ * inputAnswers: zod's record() skipped an own "__proto__" key without checking its value; the
+ * hand-written check checks it like any answer, so junk under that key is corrupt.
+ */
+const answersProtoChecked: Allowed = {
+  why: "an inputAnswers entry under __proto__ is checked",
+  test: (label, how) => how === "ok → refused" && /^inputAnswers as own __proto__ key/.test(label),
+};
+
 describe("hand-written checks against the zod schemas they replaced", () => {
-  it("stored and seed records: decodeRecord agrees with dd4186e's zod decoding", () => {
-    const mutants = inputs([storedFull, storedMinimal, seedRecord], 1);
-    expect(mutants.length).toBeGreaterThan(5000);
-    const found = disagreements(
-      mutants,
-      (value) => outcome(() => zodRecords.decodeRecord(value, ID, "t"), fieldOf),
-      (value) => outcome(() => decodeRecord(value, ID, "t"), fieldOf),
-    );
+  const oldRecord = (value: unknown) => outcome(() => zodRecords.decodeRecord(value, ID, "t"), fieldOf);
+  const newRecord = (value: unknown) => outcome(() => decodeRecord(value, ID, "t"), fieldOf);
+
+  it("stored records (schema 2): decodeRecord agrees with dd4186e's zod decoding", () => {
+    const mutants = inputs([storedFull, storedMinimal], 1);
+    expect(mutants.length).toBeGreaterThan(4000);
+    const found = disagreements(mutants, oldRecord, newRecord, [valuesNotRead, answersProtoChecked]);
+    expect(report(found)).toBe("");
+  });
+
+  it("seed records (schema 1): decodeRecord agrees with dd4186e's zod decoding", () => {
+    const mutants = inputs([seedRecord], 4);
+    expect(mutants.length).toBeGreaterThan(1500);
+    const found = disagreements(mutants, oldRecord, newRecord, [valuesNotRead, seedObjectsAsStored]);
     expect(report(found)).toBe("");
   });
 
@@ -124,6 +168,7 @@ describe("hand-written checks against the zod schemas they replaced", () => {
       mutants,
       (value) => outcome(() => zodRecords.decodeEvent(value, ID, "t"), fieldOf),
       (value) => outcome(() => decodeEvent(value, ID, "t"), fieldOf),
+      [valuesNotRead],
     );
     expect(report(found)).toBe("");
   });
@@ -131,6 +176,7 @@ describe("hand-written checks against the zod schemas they replaced", () => {
   it("readEvents ranges: eventRangeShape agrees with dd4186e's eventRangeSchema", () => {
     const bases = [{ fromSeq: 2, toSeq: 9, limit: 3 }, { last: 5 }, { fromSeq: Number.MAX_SAFE_INTEGER }];
     const mutants = inputs(bases, 3);
+    expect(mutants.length).toBeGreaterThan(1500);
     const found = disagreements(
       mutants,
       (value) => outcome(() => parseInput(zodRecords.eventRangeSchema, value, "range", "t"), pathOf),
@@ -139,5 +185,3 @@ describe("hand-written checks against the zod schemas they replaced", () => {
     expect(report(found)).toBe("");
   });
 });
-
-

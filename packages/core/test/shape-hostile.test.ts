@@ -47,7 +47,8 @@ function corruptField(decode: () => unknown): string {
   try {
     decode();
   } catch (error) {
-    if (isSessionKitError(error, "ERR_CORRUPT_RECORD")) return /field `([^`]*)`/.exec(error.message)?.[1] ?? "";
+    if (isSessionKitError(error, "ERR_CORRUPT_RECORD"))
+      return /field `([^`]*)`/.exec(error.message)?.[1] ?? "";
     throw error;
   }
   throw new Error("decoded a record that should be corrupt");
@@ -57,10 +58,18 @@ describe("hostile stored records", () => {
   it("a seed session.json whose iterations overflow to Infinity (1e999 in the JSON) is corrupt, not a session with Infinity iterations", () => {
     // zod's number() refuses ±Infinity; the seed's numbers are written back as JSON, where Infinity is null.
     for (const field of ["iterations", "maxIterations"]) {
-      const raw = JSON.parse(JSON.stringify(seed()).replace(`"${field}":${field === "iterations" ? 1 : 10}`, `"${field}":1e999`));
+      const raw = JSON.parse(
+        JSON.stringify(seed()).replace(`"${field}":${field === "iterations" ? 1 : 10}`, `"${field}":1e999`),
+      );
       expect(raw[field]).toBe(Number.POSITIVE_INFINITY);
-      expect(corruptField(() => decodeRecord(raw, ID)), field).toBe(field);
-      expect(corruptField(() => decodeRecord(seed({ [field]: Number.NEGATIVE_INFINITY }), ID)), field).toBe(field);
+      expect(
+        corruptField(() => decodeRecord(raw, ID)),
+        field,
+      ).toBe(field);
+      expect(
+        corruptField(() => decodeRecord(seed({ [field]: Number.NEGATIVE_INFINITY }), ID)),
+        field,
+      ).toBe(field);
     }
   });
 
@@ -85,10 +94,22 @@ describe("hostile stored records", () => {
       ["class instance", new Thing()],
     ];
     for (const [name, value] of notJson) {
-      expect(corruptField(() => decodeRecord(stored({ context: value }), ID)), name).toBe("context");
-      expect(corruptField(() => decodeRecord(stored({ metadata: value }), ID)), name).toBe("metadata");
-      expect(corruptField(() => decodeRecord(stored({ inputAnswers: value }), ID)), name).toBe("inputAnswers");
-      expect(corruptField(() => decodeRecord(seed({ context: value }), ID)), name).toBe("context");
+      expect(
+        corruptField(() => decodeRecord(stored({ context: value }), ID)),
+        name,
+      ).toBe("context");
+      expect(
+        corruptField(() => decodeRecord(stored({ metadata: value }), ID)),
+        name,
+      ).toBe("metadata");
+      expect(
+        corruptField(() => decodeRecord(stored({ inputAnswers: value }), ID)),
+        name,
+      ).toBe("inputAnswers");
+      expect(
+        corruptField(() => decodeRecord(seed({ context: value }), ID)),
+        name,
+      ).toBe("context");
       expect(
         corruptField(() => decodeEvent({ seq: 1, timestamp: AT, type: "x", data: value }, ID)),
         name,
@@ -140,9 +161,17 @@ describe("hostile readEvents ranges", () => {
     const store = createMemoryStore();
     const { session } = await store.create({ mode: "m", task: "t" }, { events: [{ type: "a" }] });
     const max = Number.MAX_SAFE_INTEGER;
-    for (const range of [{ fromSeq: max }, { fromSeq: max, limit: max }, { toSeq: max, limit: max }, { last: max }]) {
+    for (const range of [
+      { fromSeq: max },
+      { fromSeq: max, limit: max },
+      { toSeq: max, limit: max },
+      { last: max },
+    ]) {
       const events = await store.readEvents(session.id, range);
-      expect(events.map((e) => e.seq), JSON.stringify(range)).toEqual("fromSeq" in range ? [] : [1]);
+      expect(
+        events.map((e) => e.seq),
+        JSON.stringify(range),
+      ).toEqual("fromSeq" in range ? [] : [1]);
     }
     for (const field of ["fromSeq", "toSeq", "limit", "last"]) {
       await expect(store.readEvents(session.id, { [field]: max + 1 })).rejects.toMatchObject({
