@@ -27,8 +27,9 @@ export class ShapeIssue extends Error {
     readonly expected: string,
     readonly found: unknown,
     readonly path: (string | number)[] = [],
+    cause?: unknown,
   ) {
-    super(`expected ${expected}`);
+    super(`expected ${expected}`, cause === undefined ? undefined : { cause });
   }
 
   /** The path as `a.b.0.c` ("" at the root). */
@@ -41,13 +42,45 @@ const fail = (expected: string, found: unknown): never => {
   throw new ShapeIssue(expected, found);
 };
 
+/**
+ * A value whose reading threw (a getter, a Proxy trap) as a ShapeIssue at `path`, so a caller gets
+ * its typed error naming the field instead of whatever the getter threw. `found` stays undefined:
+ * describing the value would read it again.
+ */
+function unreadable(error: unknown, path: (string | number)[]): ShapeIssue {
+  if (error instanceof ShapeIssue) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new ShapeIssue(`a readable value (reading it threw: ${reason})`, undefined, path, error);
+}
+
+/** `value[key]`, a throwing getter or Proxy trap reported as a ShapeIssue at `key`. */
+function read(value: Record<string | number, unknown>, key: string | number): unknown {
+  try {
+    return value[key];
+  } catch (error) {
+    throw unreadable(error, [key]);
+  }
+}
+
 /** Runs `shape` on a child value, prefixing a failure's path with `key`. */
 function within<T>(key: string | number, shape: Shape<T>, value: unknown): T {
   try {
     return shape(value);
   } catch (error) {
-    if (error instanceof ShapeIssue) error.path.unshift(key);
-    throw error;
+    if (error instanceof ShapeIssue) {
+      error.path.unshift(key);
+      throw error;
+    }
+    throw unreadable(error, [key]);
+  }
+}
+
+/** `shape(value)`, anything thrown while reading the value turned into a ShapeIssue. */
+export function checkShape<T>(shape: Shape<T>, value: unknown): T {
+  try {
+    return shape(value);
+  } catch (error) {
+    throw unreadable(error, []);
   }
 }
 
@@ -140,7 +173,8 @@ export const is = {
       if (!Array.isArray(value)) return fail("an array", value);
       bounded(value.length, bounds, "an array of length", value);
       const out = new Array<T>(value.length);
-      for (let i = 0; i < value.length; i++) out[i] = within(i, item, value[i]);
+      for (let i = 0; i < value.length; i++)
+        out[i] = within(i, item, read(value as unknown as Record<number, unknown>, i));
       return out;
     },
   /** An object whose every value fits `item`; returned as stored. */
@@ -148,7 +182,7 @@ export const is = {
     <T>(item: Shape<T>): Shape<Record<string, T>> =>
     (value) => {
       if (!isJsonObject(value)) return fail("a JSON object", value);
-      for (const key of Object.keys(value)) within(key, item, value[key]);
+      for (const key of Object.keys(value)) within(key, item, read(value, key));
       return value as Record<string, T>;
     },
   /**
@@ -162,19 +196,20 @@ export const is = {
     const entries = Object.entries(fields);
     return (value) => {
       if (!isObject(value)) return fail("an object", value);
-      if (mode === "strict") {
-        for (const key in value)
-          if (!Object.hasOwn(fields, key)) throw new ShapeIssue("no such option", key, [key]);
-      }
       const out: Record<string, unknown> = {};
       for (const [key, shape] of entries) {
-        const found = value[key];
+        const found = read(value, key);
         if (found === undefined) {
           if (shape.fallback) out[key] = fresh(shape.fallback.value);
           else if (!shape.optional) within(key, shape, found);
           continue;
         }
         out[key] = within(key, shape, found);
+      }
+      // After the known fields, as zod reports them: a bad value is named before an unknown key.
+      if (mode === "strict") {
+        for (const key in value)
+          if (!Object.hasOwn(fields, key)) throw new ShapeIssue("no such option", key, [key]);
       }
       return (mode === "loose" ? value : out) as T;
     };
@@ -201,14 +236,14 @@ export function withDefault<T>(shape: Shape<T>, value: T): FieldShape<T> {
  */
 export function parseShape<T>(shape: Shape<T>, value: unknown, what: string, component: string): T {
   try {
-    return shape(value);
+    return checkShape(shape, value);
   } catch (error) {
     if (!(error instanceof ShapeIssue)) throw error;
     const path = error.path.length > 0 ? `${what}.${error.where}` : what;
     throw new SessionKitError(
       path.endsWith(".id") ? "ERR_INVALID_ID" : "ERR_INVALID_INPUT",
       `[${component}] Expected \`${path}\` to be valid (${error.message}), got ${describeValue(error.found)}. Fix the value and retry.`,
-      { details: { path } },
+      error.cause === undefined ? { details: { path } } : { details: { path }, cause: error.cause },
     );
   }
 }

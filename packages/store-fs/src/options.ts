@@ -1,5 +1,6 @@
 import {
   type Clock,
+  checkShape,
   DEFAULT_MAX_PAYLOAD_BYTES,
   is,
   optional,
@@ -63,7 +64,7 @@ const optionsShape = is.object<ResolvedFsStoreOptions>(
 /** Parses options once at the boundary; ERR_INVALID_INPUT names the offending field. */
 export function parseFsStoreOptions(options: unknown): ResolvedFsStoreOptions {
   try {
-    return optionsShape(options);
+    return checkShape(optionsShape, options);
   } catch (error) {
     if (!(error instanceof ShapeIssue)) throw error;
     const field = error.where || "options";
