@@ -151,6 +151,8 @@ export async function createBarePg(connectionString, schema) {
   const text = `INSERT INTO "${schema}".events (session_id, seq, timestamp, type, data) VALUES ($1, $2, $3, $4, $5)`;
   const sessions = [];
   return {
+    /** The server backend's pid (bench/profile/pg-append.mjs reads its CPU time). */
+    pid: async () => (await client.query("SELECT pg_backend_pid() AS p")).rows[0].p,
     async reset(k, n) {
       await client.query(`TRUNCATE "${schema}".events`);
       sessions.length = 0;

@@ -2,6 +2,7 @@ import { type Clock, systemClock } from "./clock.js";
 import type { CommitPlan, MaybePromise, StoreDriver } from "./driver.js";
 import { chain, isPromise } from "./driver-kit.js";
 import { errors, isSessionKitError, SessionKitError } from "./errors.js";
+import { parseGetOptions } from "./get-options.js";
 import {
   DELETE_BATCH_SIZE,
   guardedDelete,
@@ -14,7 +15,7 @@ import { dropUndefined, importMany, parseImport } from "./import-records.js";
 import { inboxPage, parseInboxQuery, scanInbox } from "./inbox-query.js";
 import { readInstant } from "./instants.js";
 import { type Session, type SessionEvent, TERMINAL_STATUSES } from "./model.js";
-import { keepOperationResult } from "./operation-results.js";
+import { recordOperation } from "./operation-results.js";
 import { encodeCursor, parseFilter, parseListQuery, statsFromAggregate } from "./query.js";
 import { eventRangeShape } from "./read-inputs.js";
 import { scanQueries } from "./scan-queries.js";
@@ -26,6 +27,7 @@ import type {
   CreateSessionInput,
   DeleteOptions,
   EventRange,
+  GetOptions,
   ImportManyOptions,
   ImportManyResult,
   ImportOptions,
@@ -159,6 +161,7 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
     const stats = driver.stats?.bind(driver) ?? derived!.stats;
     const prune = driver.prune?.bind(driver) ?? derived!.prune;
     const count = driver.count?.bind(driver) ?? (derived?.count as StoreDriver["count"]);
+    const apart = driver.getForOperation !== undefined;
     return {
       create(input: CreateSessionInput, createOptions?: { events?: unknown[] }): MaybePromise<CommitResult> {
         const parsed = parseInput(schemas().createSessionInput, input, "input", name);
@@ -193,9 +196,11 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
         return chain(driver.insert(session, events, { overwrite: false }), () => ({ session, events }));
       },
 
-      get(id: string): MaybePromise<Session | null> {
+      get(id: string, getOptions?: GetOptions): MaybePromise<Session | null> {
         assertSessionId(id, name);
-        return driver.get(id);
+        if (getOptions === undefined) return driver.get(id);
+        const operationId = parseGetOptions(getOptions, name);
+        return driver.getForOperation ? driver.getForOperation(id, operationId) : driver.get(id);
       },
 
       getWithHistory(id: string): MaybePromise<(Session & { history: SessionEvent[] }) | null> {
@@ -220,6 +225,7 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
         const parsed = parseInput(schemas().commitInput, input ?? {}, "input", name);
         let appended: SessionEvent[] = [];
         const patchKeys = Object.keys(parsed.patch ?? {});
+        const hasOperationsPatch = parsed.patch?.operations !== undefined;
         const plan = (current: Session): CommitPlan => {
           if (parsed.expectedVersion !== undefined && current.version !== parsed.expectedVersion) {
             throw errors.conflict(name, id, parsed.expectedVersion, current.version);
@@ -244,15 +250,20 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
           next.eventCount = current.eventCount + appended.length;
           // Only fields a patch sets can grow a record past the limit (counters add a few bytes at
           // most), so an events-only append never re-serialises the whole state: O(1) per append.
-          if (patchKeys.some((key) => !FIXED_SIZE_FIELDS.has(key))) {
-            const bytes = checkSize("The record", next, id);
-            // The replay result rides in the record only where it fits: it never fails a commit.
-            if (parsed.operationResult !== undefined)
-              keepOperationResult(next, parsed.operationResult, maxBytes - bytes);
-          }
+          const grows = patchKeys.some((key) => !FIXED_SIZE_FIELDS.has(key));
+          const measure = () => checkSize("The record", next, id);
+          // The replay result is kept only where it fits: it never fails a commit.
+          const operation =
+            parsed.operation === undefined
+              ? undefined
+              : recordOperation(next, parsed.operation, { apart, maxBytes, measure, grows });
+          if (parsed.operation === undefined && grows) measure();
           for (const [index, event] of appended.entries())
             checkEventSize(event, newEvents[index]!.dataBound, id);
-          return { next, events: appended };
+          const planned: CommitPlan = { next, events: appended };
+          if (operation !== undefined) planned.operation = operation;
+          if (apart && hasOperationsPatch) planned.replaceOperations = next.operations ?? null;
+          return planned;
         };
         return chain(driver.commit(id, plan), (session) => ({ session, events: appended }));
       },
@@ -427,7 +438,7 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
   const syncFace: SyncSessionStore = {
     name,
     create: (input, createOptions) => runSync("create", [input, createOptions]),
-    get: (id) => runSync("get", [id]),
+    get: (id, getOptions) => runSync("get", [id, getOptions]),
     getWithHistory: (id) => runSync("getWithHistory", [id]),
     commit: (id, input) => runSync("commit", [id, input]),
     readEvents: (id, range) => runSync("readEvents", [id, range]),
@@ -446,7 +457,7 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
     capabilities,
     clock,
     create: (input, createOptions) => runAsync("create", [input, createOptions]),
-    get: (id) => runAsync("get", [id]),
+    get: (id, getOptions) => runAsync("get", [id, getOptions]),
     getWithHistory: (id) => runAsync("getWithHistory", [id]),
     commit: (id, input) => runAsync("commit", [id, input]),
     readEvents: (id, range) => runAsync("readEvents", [id, range]),

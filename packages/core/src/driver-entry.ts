@@ -13,6 +13,7 @@ export type {
   ChangeRecord,
   CheckDelete,
   CommitPlan,
+  CommitPlanOperation,
   ConflictMode,
   ImportManyOutcome,
   InboxFilter,
@@ -76,6 +77,7 @@ export { createMemoryDriver, memoryStoreCapabilities } from "./memory-store.js";
 export {
   EVENT_TYPE_PATTERN,
   isTerminalStatus,
+  type OperationRecord,
   SESSION_KEY_ORDER,
   SESSION_STATUSES,
   type Session,
@@ -85,6 +87,13 @@ export {
   SUMMARY_KEYS,
   toSummary,
 } from "./model.js";
+export {
+  OPERATION_ID_RETENTION,
+  OPERATION_RESULT_RETENTION,
+  retainedEntry,
+  START_OPERATION,
+  trimOperations,
+} from "./operation-results.js";
 export { DEFAULT_CLIENT_CLOSE_TIMEOUT_MS, type OwnedClient, releaseOwnedClient } from "./owned-client.js";
 export { compareForList, isAfterPosition, matchesFilter, normalizeInstant, parseFilter } from "./query.js";
 export {

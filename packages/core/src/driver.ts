@@ -1,5 +1,5 @@
 import type { SessionKitError } from "./errors.js";
-import type { Session, SessionEvent, SessionStatus, SessionSummary } from "./model.js";
+import type { OperationRecord, Session, SessionEvent, SessionStatus, SessionSummary } from "./model.js";
 import type {
   CorruptRecordReport,
   InboxItem,
@@ -57,6 +57,26 @@ export interface CommitPlan {
   next: Session;
   /** The events to append, numbered current.eventCount + 1, + 2, …; may be empty. */
   events: SessionEvent[];
+  /**
+   * For a driver that keeps operation ids apart (it has `getForOperation`): the operation id this
+   * commit records, to store in the same transaction. Other drivers never see it: the wrapper has
+   * put the entry into `next.operations` instead.
+   */
+  operation?: CommitPlanOperation;
+  /**
+   * For a driver that keeps operation ids apart: the patch set the whole map (null: removed it).
+   * Replace the session's entries with these; `next.operations` holds the same map.
+   */
+  replaceOperations?: Record<string, OperationRecord> | null;
+}
+
+/** One operation id a commit records in a driver's side table. */
+export interface CommitPlanOperation {
+  id: string;
+  /** Its digest, the version this commit makes and, when it fits, the result (see resultOf). */
+  record: OperationRecord;
+  /** `JSON.stringify(record.result)`, already computed by the wrapper's size check. */
+  resultText?: string;
 }
 
 /**
@@ -153,6 +173,18 @@ export interface StoreDriver {
   ): MaybePromise<ImportManyOutcome>;
   /** The session, null if absent; ERR_CORRUPT_RECORD / ERR_UNSUPPORTED_RECORD_VERSION if unreadable. */
   get(id: string): MaybePromise<Session | null>;
+  /**
+   * Optional: the driver keeps operation ids apart from the record (a side table), so an idempotent
+   * commit does not rewrite a map of up to 128 entries. Then:
+   * - this reads the session with `operations` holding only the entry of `operationId`, as
+   *   retainedEntry() says it is still answered (none at all without `operationId`);
+   * - `get` returns the whole map, trimmed by trimOperations() (an export carries it);
+   * - `commit` stores `plan.operation` in the commit's transaction, and a `next.operations` that
+   *   differs from what `plan` was given (a patch or an import) replaces the session's entries;
+   * - `insert`, `importMany` and `delete` write and remove the entries with the session;
+   * - entries older than the retention may be removed in batches (they are no longer answered).
+   */
+  getForOperation?(id: string, operationId: string | undefined): MaybePromise<Session | null>;
   /**
    * Exclusively for this session: reads the current state, calls `plan(current)`, persists
    * `next` and appends `events` atomically (all or nothing), and returns `next`.

@@ -151,7 +151,9 @@ function buildSchemas() {
     expectedVersion: z.number().int().min(1).optional(),
     patch: sessionPatchSchema.optional(),
     events: z.array(newEventSchema).max(10_000).optional(),
-    operationResult: z.string().min(1).max(200).optional(),
+    operation: z
+      .strictObject({ id: z.string().min(1).max(200), digest: z.string().min(1).max(200) })
+      .optional(),
   });
 
   /** Input of store.prune(). */

@@ -41,7 +41,7 @@ export interface StoreCapabilities {
   leases?: boolean;
   /**
    * The manager's operation ids work on this store: the `operations` map (with the first results
-   * `commit` keeps for `operationResult`) is stored with the session in the same atomic commit and
+   * `commit` keeps for `operation`) is stored with the session in the same atomic commit and
    * read back exactly, so a replay is recognised, and answered with its first result, across
    * handles and processes (conformance group SS-IDEM). Absent means false.
    */
@@ -124,10 +124,23 @@ export interface CommitInput {
   /** Appended in order after the last event; all or none are stored. */
   events?: NewEvent[];
   /**
-   * An operation id whose entry in `patch.operations` keeps the session this commit produces, so
-   * that a replay returns it (the manager sets it; see OperationRecord.result).
+   * Records an operation id with this commit (the manager sets it): `operations[id]` becomes
+   * `{ digest, version }` of this commit, with the session it produces as `result` when that fits
+   * (OPERATION_RESULT_MAX_BYTES), and the oldest ids and results beyond the retention are dropped.
+   * The store does it in the same atomic commit. A commit with only this (no patch, no events)
+   * still makes a new version.
    */
-  operationResult?: string;
+  operation?: { id: string; digest: string };
+}
+
+/** Options of store.get(). */
+export interface GetOptions {
+  /**
+   * Read for a decision on this operation id: the session's `operations` then holds at least its
+   * entry when one is kept, and may omit every other entry (a store with a side table reads only
+   * that one; without `operationId`, none). Without options, `get` returns the whole map.
+   */
+  operationId?: string;
 }
 
 /** The state after a committed change, and the events it appended (with their seq and timestamp). */
@@ -304,7 +317,7 @@ export interface SessionStore {
   /** Creates a session at version 1 with the given first events; ERR_SESSION_EXISTS if the id is taken. */
   create(input: CreateSessionInput, options?: { events?: NewEvent[] }): Promise<CommitResult>;
   /** The session without its history, or null when there is none. ERR_CORRUPT_RECORD if it is damaged. */
-  get(id: string): Promise<Session | null>;
+  get(id: string, options?: GetOptions): Promise<Session | null>;
   /** The session with its whole history, consistent with each other, or null. */
   getWithHistory(id: string): Promise<(Session & { history: SessionEvent[] }) | null>;
   /**
@@ -377,7 +390,7 @@ export interface LeaseSwap {
 export interface SyncSessionStore {
   readonly name: string;
   create(input: CreateSessionInput, options?: { events?: NewEvent[] }): CommitResult;
-  get(id: string): Session | null;
+  get(id: string, options?: GetOptions): Session | null;
   getWithHistory(id: string): (Session & { history: SessionEvent[] }) | null;
   commit(id: string, input: CommitInput): CommitResult;
   readEvents(id: string, range?: EventRange): SessionEvent[];

@@ -1,5 +1,6 @@
 import { errors, isSessionKitError } from "./errors.js";
 import type { SessionEvent } from "./model.js";
+import { createAbortFanout } from "./watch-abort.js";
 import type { ParsedScope } from "./watch-scope.js";
 import type { ChangeFeed, ChangeRecord } from "./watch-types.js";
 import { createWaiterIndex, type Waiter } from "./watch-waiters.js";
@@ -55,6 +56,7 @@ export function createWatchHub(feed: ChangeFeed, readEvents: EventReader, compon
   let dirty = false;
   let closed = false;
   const waiters = createWaiterIndex();
+  const aborts = createAbortFanout();
 
   /**
    * The next page after this handle's head. A handle that fell further behind than the log keeps
@@ -194,22 +196,27 @@ export function createWatchHub(feed: ChangeFeed, readEvents: EventReader, compon
           pos,
           scope,
           resolve: (from) => {
-            signal?.removeEventListener("abort", onAbort);
+            offAbort();
             resolve(from);
           },
-          reject,
+          reject: (error) => {
+            offAbort();
+            reject(error);
+          },
         };
-        const onAbort = () => {
+        const offAbort = aborts.on(signal, () => {
           waiters.remove(waiter);
           resolve(waiter.pos);
-        };
-        signal?.addEventListener("abort", onAbort, { once: true });
+        });
         waiters.add(waiter);
         // The window may lag (a quiet spell, a skipped wake-up, a cursor ahead): read at once. Only
         // a watcher back from its consumer or new gets here; one that nothing concerned sleeps on.
         wake();
       });
     },
+
+    /** Runs `callback` when `signal` aborts, through one listener per signal (watch-abort.ts); returns its removal. */
+    onAbort: aborts.on,
 
     /** The latest committed pos, read from the store. */
     head: async (): Promise<number> => feed.head(),

@@ -8,15 +8,15 @@ import type { ChangeRecord, WatchChange, WatchItem } from "./watch-types.js";
 /** Wait before re-reading when the log said "more" but nothing could be read yet. */
 const IDLE_RETRY_MS = 20;
 
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+function pause(ms: number, signal: AbortSignal | undefined, hub: WatchHub): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(done, ms);
+    const offAbort = hub.onAbort(signal, done);
     function done() {
       clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
+      offAbort();
       resolve();
     }
-    signal?.addEventListener("abort", done, { once: true });
   });
 }
 
@@ -63,7 +63,7 @@ export async function* watchItems(
   signal: AbortSignal | undefined,
 ): AsyncGenerator<WatchItem> {
   const leave = hub.join(scope);
-  signal?.addEventListener("abort", leave, { once: true });
+  const offAbort = hub.onAbort(signal, leave);
   const sessionId = "sessionId" in scope ? scope.sessionId : undefined;
   try {
     let from: WatchPosition;
@@ -108,7 +108,7 @@ export async function* watchItems(
       if (batch.length === 0) {
         // A head past what can be read (a change not yet visible here) must not spin the loop.
         empty += 1;
-        if (empty > 1) await pause(IDLE_RETRY_MS, signal);
+        if (empty > 1) await pause(IDLE_RETRY_MS, signal, hub);
         after = await hub.waitPast(after, scope, signal);
         continue;
       }
@@ -151,7 +151,7 @@ export async function* watchItems(
     if (signal?.aborted && !isSessionKitError(error, "ERR_STORE_CLOSED")) return;
     throw error;
   } finally {
-    signal?.removeEventListener("abort", leave);
+    offAbort();
     leave();
   }
 }

@@ -1,11 +1,18 @@
 import { closeSync, mkdirSync } from "node:fs";
-import { errors, fullContractCapabilities, type StoreDriver } from "@sessionkit/core/driver";
+import {
+  errors,
+  fullContractCapabilities,
+  isCorruptRecordError,
+  type Session,
+  type StoreDriver,
+} from "@sessionkit/core/driver";
 import { readLastLoggedEvents, readLoggedEvents } from "./event-reads.js";
 import { createFlusher } from "./flush.js";
 import { swapFsLease } from "./fs-lease.js";
 import { pruneSessions } from "./fs-prune.js";
 import { createIndex } from "./index-journal.js";
 import { createLockManager } from "./lock.js";
+import { recoverDeadLocks, sessionOfLock } from "./lock-recovery.js";
 import { createLockRunners, type LockRunner } from "./lock-runners.js";
 import { type CommitCache, createLockedOps } from "./locked-ops.js";
 import type { ResolvedFsStoreOptions } from "./options.js";
@@ -24,10 +31,16 @@ export function createFsCore(options: ResolvedFsStoreOptions) {
   const paths = storePaths(options.dir);
   const durable = options.durability === "fsync";
   mkdirSync(paths.root, { recursive: true });
+  /** Set once the change log exists: finishes what a holder killed under a session's lock left. */
+  let repair: (id: string) => void = () => {};
   const locks = createLockManager({
     component: NAME,
     staleMs: options.lockStaleMs,
     timeoutMs: options.lockTimeoutMs,
+    onTakeOver(lockPath) {
+      const id = sessionOfLock(paths, lockPath);
+      if (id !== undefined) repair(id);
+    },
   });
   const index = createIndex({ paths, durable, locks, load: (id) => loadSession(paths, id, NAME) });
   const ops = createLockedOps({
@@ -47,7 +60,19 @@ export function createFsCore(options: ResolvedFsStoreOptions) {
   });
   const changeLog = createFsChangeLog(paths, () => index.view());
   changeLog.seedIfMissing();
-  const recorded = recordingOps(ops, changeLog.record);
+  repair = (id) => {
+    let current: Session | null;
+    try {
+      current = loadSession(paths, id, NAME)?.session ?? null;
+    } catch (error) {
+      // A damaged session has no state to describe; its repair waits for the record to be fixed.
+      if (isCorruptRecordError(error)) return;
+      throw error;
+    }
+    changeLog.repair(id, current);
+  };
+  recoverDeadLocks(paths, locks);
+  const recorded = recordingOps(ops, changeLog);
   const pruneParts = { index, runners, ops, recorded };
   const capabilities = fullContractCapabilities({ sync: true, maxPayloadBytes: options.maxPayloadBytes });
 

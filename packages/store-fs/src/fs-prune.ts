@@ -6,6 +6,7 @@ import {
 } from "@sessionkit/core/driver";
 import { removeQuietly } from "./fsio.js";
 import type { SessionIndex } from "./index-journal.js";
+import type { HeldLock } from "./lock.js";
 import type { createLockRunners, LockRunner } from "./lock-runners.js";
 import type { CommitCache, createLockedOps } from "./locked-ops.js";
 import type { recordingOps } from "./watch-ops.js";
@@ -46,12 +47,12 @@ export function pruneSessions(
     contended.push(...busy);
     let moved: Array<{ id: string; trash: string }>;
     try {
-      moved = ops.pruneBatch(
-        taken.map(({ id, lease }) => ({ id, held: lease.held })),
-        statuses,
-        before,
+      const batch = taken.map(({ id, lease }) => ({ id, held: lease.held }));
+      moved = ops.pruneBatch(batch, statuses, before);
+      const heldOf = new Map(batch.map(({ id, held }) => [id, held]));
+      recorded.pruned(
+        moved.map(({ id }) => ({ id, held: heldOf.get(id) as HeldLock, summary: summaries.get(id) })),
       );
-      for (const { id } of moved) recorded.pruned(id, summaries.get(id));
     } finally {
       runners.endAll(taken);
     }

@@ -1,53 +1,45 @@
-import { createHash } from "node:crypto";
 import {
   closeSync,
   lstatSync,
   mkdirSync,
   openSync,
   readdirSync,
-  rmdirSync,
   statSync,
   unlinkSync,
   utimesSync,
 } from "node:fs";
-import { hostname } from "node:os";
 import { dirname, join } from "node:path";
-import { errors, SessionKitError } from "@sessionkit/core/driver";
+import { errors } from "@sessionkit/core/driver";
 import { errnoCode } from "./fsio.js";
+import {
+  HOST,
+  hasMarker,
+  lockCompromised,
+  lockIsLink,
+  OWNER_SUFFIX,
+  ownerIsGone,
+  removeLockDir,
+  signalWaiting,
+  unlinkQuietly,
+  WAITING_MARKER,
+} from "./lock-files.js";
 
 const MAX_BACKOFF_MS = 25;
 /** Once a waiter has signalled, it polls this often: the holder hands over at its next append. */
 const SIGNALLED_BACKOFF_MS = 2;
-const OWNER_SUFFIX = ".owner";
-/** The file a waiter creates inside a held lock directory to ask its holder to let go. */
-export const WAITING_MARKER = "waiting";
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 let acquisitions = 0;
-/** This host, in owner file names: a pid is only checked on the host that wrote it. */
-const HOST = createHash("sha256").update(hostname()).digest("hex").slice(0, 8);
-
-/**
- * True when the owner file names a process of this host that no longer exists (killed, crashed):
- * its lock is taken over at once instead of after the stale time. A stopped process still exists,
- * and a reused pid looks alive: both wait for the stale time, the safe side.
- */
-function ownerIsGone(owner: string): boolean {
-  const [host, pid] = owner.split(".", 2);
-  if (host !== HOST || !pid) return false;
-  const number = Number.parseInt(pid, 36);
-  if (!Number.isSafeInteger(number) || number <= 0 || number === process.pid) return false;
-  try {
-    process.kill(number, 0);
-    return false;
-  } catch (error) {
-    return errnoCode(error) === "ESRCH";
-  }
-}
-
 /** A held lock: check it before the commit point, release it in `finally`. */
 export interface HeldLock {
   /** Throws ERR_LOCK_COMPROMISED if our owner file is gone (the lock was taken over); renews it when due. */
   assertHeld(): void;
+  /** False once the lock was taken over; a stat only when the last check is older than half the stale time. */
+  stillHeld(): boolean;
+  /**
+   * Leaves the lock in place, as a killed holder would, for a taker to finish after the stale time
+   * (onTakeOver): for a section that passed its commit point but could not write all it owed.
+   */
+  abandon(): void;
   /** True when another process has asked for the lock (a `waiting` marker in the lock directory). */
   wanted(): boolean;
   /** Removes the lock if it is still ours; a lock taken over is left to its new owner. */
@@ -59,6 +51,13 @@ export interface LockManagerOptions {
   component: string;
   staleMs: number;
   timeoutMs: number;
+  /**
+   * Called with the lock path right after a lock whose holder died (or went stale) holding it was
+   * taken over, while the new holder has it and before anyone else can: the holder may have been
+   * killed inside its critical section, so what it left half done is finished here. Throwing leaves
+   * the lock with its new (live) owner file until the stale time: the next taker tries again.
+   */
+  onTakeOver?(lockPath: string): void;
 }
 
 /**
@@ -75,7 +74,7 @@ export interface LockManagerOptions {
  * face.
  */
 export function createLockManager(options: LockManagerOptions) {
-  const { component, staleMs, timeoutMs } = options;
+  const { component, staleMs, timeoutMs, onTakeOver } = options;
   /** Renew once a quarter of the stale time has passed, so a holder keeps ≥ 3/4 of it as margin. */
   const renewAfterMs = Math.max(1, Math.floor(staleMs / 4));
 
@@ -88,8 +87,10 @@ export function createLockManager(options: LockManagerOptions) {
     } catch (error) {
       const code = errnoCode(error);
       if (code === "EEXIST") {
-        if (!takeOverIfStale(lockPath)) return null;
-        return tryAcquire(_target, lockPath);
+        const taken = takeOverIfStale(lockPath, true);
+        if (taken === false) return null;
+        if (taken === true) return tryAcquire(_target, lockPath);
+        return taken;
       }
       if (code !== "ENOENT") throw error;
       // The directory holding the lock was removed (the store's root, by an operator): recreate it.
@@ -102,6 +103,12 @@ export function createLockManager(options: LockManagerOptions) {
         throw again;
       }
     }
+    const owner = createOwner(lockPath);
+    return owner === null ? null : held(lockPath, owner);
+  }
+
+  /** Our owner file in `lockPath`; null when the directory is gone (a contender judged it stale). */
+  function createOwner(lockPath: string): string | null {
     acquisitions += 1;
     const owner = join(
       lockPath,
@@ -114,11 +121,64 @@ export function createLockManager(options: LockManagerOptions) {
       if (errnoCode(error) === "ENOENT") return null;
       throw error;
     }
-    return held(lockPath, owner);
+    return owner;
   }
 
-  /** Removes a stale lock; false when the lock is live (then a waiting marker asks its holder to let go). */
-  function takeOverIfStale(lockPath: string): boolean {
+  /**
+   * Takes over, in place, a lock whose owner file `stale` is stale or names a dead process: our
+   * owner file first, then the stale one unlinked, which only one contender can do (the losers
+   * remove theirs). The directory never stands empty meanwhile, so nobody else can judge it stale
+   * and slip in: the winner alone runs onTakeOver before anyone commits. Null if we lost.
+   */
+  function takeOverInPlace(lockPath: string, stale: string[]): HeldLock | null {
+    const mine = createOwner(lockPath);
+    if (mine === null) return null;
+    const time = new Date();
+    try {
+      // For tools that judge the lock by the directory's mtime, the way proper-lockfile does.
+      utimesSync(lockPath, time, time);
+      unlinkSync(stale[0] as string);
+    } catch (error) {
+      unlinkQuietly(mine);
+      if (errnoCode(error) === "ENOENT") return null;
+      throw error;
+    }
+    for (const leftover of stale.slice(1)) unlinkQuietly(leftover);
+    const lock = held(lockPath, mine);
+    // A throw leaves our live owner file: the lock goes to whoever takes it over after the stale time.
+    onTakeOver?.(lockPath);
+    return lock;
+  }
+
+  /**
+   * Finishes what a dead holder left under `lockPath` when every owner file in it names a process
+   * of this host that is gone (killed): takes the lock over (running onTakeOver) and releases it.
+   * Anything else (a live lock, a stale one from another host, an empty directory) is left as it
+   * is, with no waiting marker, for the next writer and for `sessionkit verify` to see. For a
+   * store opening: a session nobody writes again is repaired too.
+   */
+  function recoverIfDead(lockPath: string): void {
+    let owners: string[];
+    try {
+      owners = readdirSync(lockPath)
+        .filter((name) => name.endsWith(OWNER_SUFFIX))
+        .sort();
+    } catch {
+      return;
+    }
+    if (owners.length === 0 || !owners.every(ownerIsGone)) return;
+    takeOverInPlace(
+      lockPath,
+      owners.map((owner) => join(lockPath, owner)),
+    )?.release();
+  }
+
+  /**
+   * A lock with a stale or dead owner file is taken over in place (the held lock is returned; null
+   * counts as busy); an empty stale directory is removed (true: try mkdir again). False when the lock
+   * is live: then, with `signal`, a waiting marker asks its holder to let go.
+   */
+  function takeOverIfStale(lockPath: string, signal: boolean): HeldLock | boolean {
     let names: string[];
     try {
       if (lstatSync(lockPath).isSymbolicLink()) throw lockIsLink(component, lockPath);
@@ -129,27 +189,31 @@ export function createLockManager(options: LockManagerOptions) {
       if (code === "ENOENT" || code === "ENOTDIR") return true;
       throw error;
     }
-    const owner = names.find((name) => name.endsWith(OWNER_SUFFIX));
-    if (owner) {
-      const path = join(lockPath, owner);
-      let mtimeMs: number;
-      try {
-        mtimeMs = statSync(path).mtimeMs;
-      } catch {
-        return true;
+    // Several owner files stand only for a moment (a takeover in place, or its loser killed before
+    // removing its own): the lock is live if any of them is.
+    const owners = names.filter((name) => name.endsWith(OWNER_SUFFIX)).sort();
+    if (owners.length > 0) {
+      for (const owner of owners) {
+        let mtimeMs: number;
+        try {
+          mtimeMs = statSync(join(lockPath, owner)).mtimeMs;
+        } catch {
+          return true;
+        }
+        if (!isStale(mtimeMs) && !ownerIsGone(owner)) {
+          if (signal && !names.includes(WAITING_MARKER)) signalWaiting(lockPath);
+          return false;
+        }
       }
-      if (!isStale(mtimeMs) && !ownerIsGone(owner)) {
-        if (!names.includes(WAITING_MARKER)) signalWaiting(lockPath);
-        return false;
-      }
-      try {
-        // Only one contender can unlink this file: it alone goes on to remove the directory.
-        unlinkSync(path);
-      } catch (error) {
-        if (errnoCode(error) === "ENOENT") return false;
-        throw error;
-      }
-    } else {
+      // Every contender unlinks the same one (the first by name), so exactly one wins.
+      return (
+        takeOverInPlace(
+          lockPath,
+          owners.map((owner) => join(lockPath, owner)),
+        ) ?? false
+      );
+    }
+    {
       let mtimeMs: number;
       try {
         mtimeMs = statSync(lockPath).mtimeMs;
@@ -164,6 +228,7 @@ export function createLockManager(options: LockManagerOptions) {
 
   function held(lockPath: string, owner: string): HeldLock {
     let renewedAt = Date.now();
+    let checkedAt = renewedAt;
     let lost = false;
     return {
       assertHeld() {
@@ -176,6 +241,7 @@ export function createLockManager(options: LockManagerOptions) {
         }
         if (lost) throw lockCompromised(component, lockPath);
         const now = Date.now();
+        checkedAt = now;
         if (now - renewedAt >= renewAfterMs) {
           const time = new Date(now);
           try {
@@ -185,6 +251,22 @@ export function createLockManager(options: LockManagerOptions) {
           } catch {}
           renewedAt = now;
         }
+      },
+      stillHeld() {
+        // Checked (and renewed when due) less than half the stale time ago: nobody can have judged
+        // it stale since, so no stat is needed on the hot path.
+        if (!lost && Date.now() - checkedAt >= staleMs / 2) {
+          try {
+            statSync(owner);
+            checkedAt = Date.now();
+          } catch {
+            lost = true;
+          }
+        }
+        return !lost;
+      },
+      abandon() {
+        lost = true;
       },
       wanted() {
         try {
@@ -244,63 +326,11 @@ export function createLockManager(options: LockManagerOptions) {
     },
     /** One attempt, no waiting: null when someone else holds it. */
     tryAcquire,
+    recoverIfDead,
   };
 }
 
 /** The lock manager's type. */
 export type LockManager = ReturnType<typeof createLockManager>;
 
-function hasMarker(lockPath: string): boolean {
-  try {
-    statSync(join(lockPath, WAITING_MARKER));
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Creates the waiting marker; a lock released meanwhile makes this a no-op. */
-function signalWaiting(lockPath: string): void {
-  try {
-    closeSync(openSync(join(lockPath, WAITING_MARKER), "a"));
-  } catch {}
-}
-
-/** Removes a lock directory whose owner file we removed: markers first, retried while waiters add them. */
-function removeLockDir(lockPath: string): void {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    try {
-      unlinkSync(join(lockPath, WAITING_MARKER));
-    } catch {}
-    try {
-      rmdirSync(lockPath);
-      return;
-    } catch (error) {
-      const code = errnoCode(error);
-      if (code === "ENOENT") return;
-      if (code !== "ENOTEMPTY" && code !== "EEXIST") throw error;
-      // A new owner file means another contender already made this directory its lock.
-      try {
-        if (readdirSync(lockPath).some((name) => name.endsWith(OWNER_SUFFIX))) return;
-      } catch {
-        return;
-      }
-    }
-  }
-}
-
-function lockIsLink(component: string, lockPath: string): SessionKitError {
-  return new SessionKitError(
-    "ERR_STORE_IO",
-    `[${component}] Expected the lock ${JSON.stringify(lockPath)} to be a directory, got a symbolic link. Remove it; the store never follows links in its directory.`,
-    { details: { lockPath } },
-  );
-}
-
-function lockCompromised(component: string, lockPath: string): SessionKitError {
-  return new SessionKitError(
-    "ERR_LOCK_COMPROMISED",
-    `[${component}] Expected to still hold the lock ${JSON.stringify(lockPath)}, but it was removed or taken over (held longer than the stale time, or deleted by hand). Nothing was written; retry the operation.`,
-    { details: { lockPath } },
-  );
-}
+export { WAITING_MARKER } from "./lock-files.js";

@@ -5,8 +5,10 @@ import {
   type ChangeRecord,
   insertChange,
   type NewChange,
+  type Session,
   type SessionSummary,
 } from "@sessionkit/core/driver";
+import { lastChangeOf, missingChange } from "./change-repair.js";
 import { errnoCode, openIfExists, writeAll } from "./fsio.js";
 import { readRange } from "./log-lines.js";
 import type { StorePaths } from "./paths.js";
@@ -26,8 +28,9 @@ const CHUNK = 1024 * 1024;
  * pos is the byte offset where its line ends: lines never move (the file is never compacted or
  * rewritten), so cursors stay valid across processes and restarts. Appends from every process
  * land in one order (small O_APPEND writes are atomic on local filesystems); per session that is
- * the commit order, since each line is written under the session's lock. Known limit: a process
- * killed between its commit point and this append (a few µs) leaves that commit out of the feed.
+ * the commit order, since each line is written under the session's lock. A process killed
+ * between its commit point and this append leaves its lock behind, and whoever takes the lock over
+ * (the next writer, or a store opening) appends the missing line first (repair).
  */
 export function createFsChangeLog(paths: StorePaths, view: () => { sessions: SessionSummary[] }) {
   const file = join(paths.meta, "changes.jsonl");
@@ -58,9 +61,22 @@ export function createFsChangeLog(paths: StorePaths, view: () => { sessions: Ses
     }
   }
 
-  function record(change: NewChange): void {
+  /** Appends the changes' lines in one write (one O_APPEND write lands whole, in one place). */
+  function write(changes: NewChange[]): void {
     fd ??= openSync(file, fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT);
-    writeAll(fd, Buffer.from(`${JSON.stringify(change)}\n`), null);
+    const text =
+      changes.length === 1 ? JSON.stringify(changes[0]) : changes.map((c) => JSON.stringify(c)).join("\n");
+    writeAll(fd, Buffer.from(`${text}\n`), null);
+  }
+
+  /**
+   * Under the session's lock, taken over from a holder that died holding it: records the change
+   * that holder committed but did not record, if any (change-repair.ts). `current`: the session
+   * now (null: none). Run again after a second kill, it finds the line and writes nothing.
+   */
+  function repair(id: string, current: Session | null): void {
+    const missing = missingChange(id, current, lastChangeOf(file, id));
+    if (missing) write([missing]);
   }
 
   /** The offset where the line holding byte `offset` starts. */
@@ -151,7 +167,9 @@ export function createFsChangeLog(paths: StorePaths, view: () => { sessions: Ses
 
   return {
     feed,
-    record,
+    write,
+    repair,
+    lastVersion: (id: string) => lastChangeOf(file, id)?.version ?? 0,
     seedIfMissing,
     close(): void {
       if (fd !== undefined) closeSync(fd);

@@ -7,15 +7,43 @@ import {
   type Session,
   type SessionSummary,
 } from "@sessionkit/core/driver";
+import { faultBeforeChange } from "./fault-hook.js";
+import type { HeldLock } from "./lock.js";
 import type { createLockedOps } from "./locked-ops.js";
 
 type LockedOps = ReturnType<typeof createLockedOps>;
 
+/** How the recorded operations reach the change log. */
+export interface ChangeSink {
+  /** Appends the changes' lines (one write). */
+  write(changes: NewChange[]): void;
+  /** The version of the last change the log holds for `id` (0 when none): the costly backward scan. */
+  lastVersion(id: string): number;
+}
+
 /**
  * The locked operations, each recording its change in the change log right after its commit
  * point, still under the session's lock (so per session the log's order is the commit order).
+ * A holder killed in between leaves its lock behind: its taker repairs the change (onTakeOver in
+ * fs-driver.ts). A holder whose line cannot be written leaves its lock the same way (abandon), and
+ * one whose lock was taken over meanwhile (stopped past the stale time) writes its line only if
+ * the taker's repair did not already.
  */
-export function recordingOps(ops: LockedOps, record: (change: NewChange) => void) {
+export function recordingOps(ops: LockedOps, sink: ChangeSink) {
+  function record(changes: NewChange[], held: HeldLock): void {
+    for (const change of changes) faultBeforeChange(change.kind);
+    const owed = held.stillHeld()
+      ? changes
+      : changes.filter((change) => sink.lastVersion(change.sessionId) < change.version);
+    if (owed.length === 0) return;
+    try {
+      sink.write(owed);
+    } catch {
+      // After the commit point a failure must not fail the operation (a retry would apply it twice).
+      held.abandon();
+    }
+  }
+
   /** The state a delete removes, for the facts a filtered watcher matches; undefined when unreadable. */
   function lastState(id: string): Session | undefined {
     try {
@@ -28,12 +56,12 @@ export function recordingOps(ops: LockedOps, record: (change: NewChange) => void
   return {
     insert(...args: Parameters<LockedOps["insert"]>): void {
       ops.insert(...args);
-      record(insertChange(args[0], args[1]));
+      record([insertChange(args[0], args[1])], args[3]);
     },
     commit(
       id: string,
       plan: (current: Session) => CommitPlan,
-      held: Parameters<LockedOps["commit"]>[2],
+      lease: Parameters<LockedOps["commit"]>[2],
     ): Session {
       let change: NewChange | undefined;
       const next = ops.commit(
@@ -43,25 +71,25 @@ export function recordingOps(ops: LockedOps, record: (change: NewChange) => void
           change = commitChange(current, planned);
           return planned;
         },
-        held,
+        lease,
       );
-      if (change) record(change);
+      if (change) record([change], lease.held);
       return next;
     },
     remove(...args: Parameters<LockedOps["remove"]>): boolean {
       const last = lastState(args[0]);
       const removed = ops.remove(...args);
-      if (removed) record(deleteChange(args[0], last));
+      if (removed) record([deleteChange(args[0], last)], args[2]);
       return removed;
     },
-    /** Records a delete done by a batch prune (under its locks), with the summary it was chosen by. */
-    pruned(id: string, summary: SessionSummary | undefined): void {
-      record(deleteChange(id, summary));
+    /** Records the deletes of a batch prune (under their locks), with the summaries they were chosen by. */
+    pruned(moved: Array<{ id: string; held: HeldLock; summary: SessionSummary | undefined }>): void {
+      for (const { id, held, summary } of moved) record([deleteChange(id, summary)], held);
     },
     pruneIfStillDue(...args: Parameters<LockedOps["pruneIfStillDue"]>): boolean {
       const last = lastState(args[0]);
       const removed = ops.pruneIfStillDue(...args);
-      if (removed) record(deleteChange(args[0], last));
+      if (removed) record([deleteChange(args[0], last)], args[3]);
       return removed;
     },
   };

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createFsStore } from "@sessionkit/store-fs";
 import { describe, expect, it } from "vitest";
@@ -169,6 +169,18 @@ describe("store-fs: a writer killed with SIGKILL at random points", () => {
     expect(readdirSync(dir).filter((name) => name.startsWith(".new.") || name.startsWith(".trash."))).toEqual(
       [],
     );
+    // The store-wide feed holds every commit exactly once, in order: a kill between a commit point and
+    // its change line is repaired by the store opened afterwards.
+    const versions = new Map<string, number[]>();
+    for (const line of readFileSync(join(dir, ".sessionkit", "changes.jsonl"), "utf8").split("\n")) {
+      if (!line) continue;
+      const change = JSON.parse(line) as { sessionId: string; version: number };
+      versions.set(change.sessionId, [...(versions.get(change.sessionId) ?? []), change.version]);
+    }
+    for (const id of ids) {
+      const version = face.get(id)?.version ?? 0;
+      expect(versions.get(id)).toEqual(Array.from({ length: version }, (_, k) => k + 1));
+    }
     // Locks left inside a critical section are recovered: the next commit succeeds.
     const last = ids[ids.length - 1] as string;
     const before = face.get(last);

@@ -39,10 +39,11 @@ export interface Worker {
   exited: Promise<number | null>;
 }
 
-/** Starts test/fixtures/worker.mjs with `config`. */
-export function startWorker(config: Record<string, unknown>): Worker {
+/** Starts test/fixtures/worker.mjs with `config` (and extra environment variables, e.g. a fault hook). */
+export function startWorker(config: Record<string, unknown>, env: Record<string, string> = {}): Worker {
   const child = spawn(process.execPath, [WORKER, JSON.stringify(config)], {
     stdio: ["pipe", "pipe", "pipe"],
+    env: { ...process.env, ...env },
   });
   const lines: string[] = [];
   const waiters: Array<{ line: string; resolve: () => void; reject: (error: Error) => void }> = [];

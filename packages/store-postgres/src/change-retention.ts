@@ -1,4 +1,5 @@
 import { trimSlack } from "@sessionkit/core/driver";
+import { stampChanges } from "./change-stamps.js";
 import { quoteSchema } from "./migrations.js";
 import type { PoolLike } from "./pool.js";
 
@@ -12,13 +13,15 @@ export function createChangeRetention(pool: PoolLike, schema: string, maxLength:
   const s = quoteSchema(schema);
   const slack = trimSlack(maxLength);
   const sql = `
-    WITH cut AS (SELECT pos FROM ${s}.session_changes ORDER BY pos DESC OFFSET $1 LIMIT 1),
+    WITH cut AS (SELECT pos FROM ${s}.session_changes WHERE pos IS NOT NULL ORDER BY pos DESC OFFSET $1 LIMIT 1),
     gone AS (DELETE FROM ${s}.session_changes WHERE pos <= (SELECT pos FROM cut))
     UPDATE ${s}.session_changes_trimmed SET pos = (SELECT pos FROM cut)
     WHERE id = 1 AND pos < (SELECT pos FROM cut)`;
   let writes = 0;
 
   async function trim(): Promise<void> {
+    // Unstamped rows have no position yet: stamp them, so the newest maxLength are counted.
+    await stampChanges(pool, s);
     await pool.query(sql, [maxLength]);
   }
 

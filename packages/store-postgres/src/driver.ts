@@ -132,10 +132,11 @@ export function createPostgresDriver(options: PostgresDriverOptions): StoreDrive
       ]);
       return result.rows[0]?.digest ?? null;
     }
-    const { rows } = await exec<{ digest: string | null }>(db, "updateWithEvents", [
+    const one = events.length === 1 ? events[0]! : undefined;
+    const { rows } = await exec<{ digest: string | null }>(db, one ? "appendOne" : "updateWithEvents", [
       ...row,
       seen.session.version,
-      ...eventArrays(events),
+      ...(one ? [one.seq, JSON.stringify(one)] : eventArrays(events)),
       seen.digest,
     ]);
     return rows[0]?.digest ?? null;

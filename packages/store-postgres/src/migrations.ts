@@ -1,4 +1,5 @@
 import { SessionKitError } from "@sessionkit/core/driver";
+import { changeStampsSql } from "./change-stamps.js";
 import type { PoolClientLike, PoolLike } from "./pool.js";
 
 /** One numbered schema change; `sql(schema)` gets the already-quoted schema name. */
@@ -73,6 +74,12 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE ${s}.session_changes_trimmed (id integer PRIMARY KEY CHECK (id = 1), pos bigint NOT NULL);
       INSERT INTO ${s}.session_changes_trimmed (id, pos) VALUES (1, 0);
     `,
+  },
+  // 6 and 7 are taken by the operation-id side table and the inbox tags (parallel work, issue 16).
+  {
+    version: 8,
+    name: "session_changes stamped by readers: no counter row or NOTIFY in the writer's transaction",
+    sql: changeStampsSql,
   },
 ];
 

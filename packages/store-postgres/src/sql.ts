@@ -36,6 +36,13 @@ export function statements(s: string) {
         WHERE id = $1 AND version = $${n + 1} AND md5(record) = $${n + 4} RETURNING md5(record) AS digest),
       ins AS (${insertEvents(n + 2, n + 3, "upd")})
       SELECT (SELECT digest FROM upd) AS digest`,
+    // The common append (one event) with scalar parameters: a text[] parameter is escaped quote by
+    // quote by pg on the client and parsed back by the server (see insertEventsMany's note).
+    appendOne: `WITH upd AS (UPDATE ${s}.sessions SET ${set}
+        WHERE id = $1 AND version = $${n + 1} AND md5(record) = $${n + 4} RETURNING md5(record) AS digest),
+      ins AS (INSERT INTO ${s}.events (session_id, seq, body)
+        SELECT $1, $${n + 2}::int, $${n + 3}::text WHERE EXISTS (SELECT 1 FROM upd))
+      SELECT (SELECT digest FROM upd) AS digest`,
     insertNew: `WITH ins AS (INSERT INTO ${s}.sessions (${cols}) VALUES (${typedValues}) ON CONFLICT (id) DO NOTHING RETURNING 1),
       ev AS (${insertEvents(n + 1, n + 2, "ins")})
       SELECT count(*)::int AS n FROM ins`,

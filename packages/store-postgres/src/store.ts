@@ -8,9 +8,10 @@ import {
   type SessionStore,
 } from "@sessionkit/core/driver";
 import pg from "pg";
+import { announcingWrites, createChangeNotifier } from "./change-notify.js";
 import { createChangeRetention } from "./change-retention.js";
 import { createPostgresDriver } from "./driver.js";
-import { LATEST_SCHEMA_VERSION, migrate, quoteSchema } from "./migrations.js";
+import { changeChannel, LATEST_SCHEMA_VERSION, migrate, quoteSchema } from "./migrations.js";
 import {
   describeTarget,
   type PostgresConnection,
@@ -84,18 +85,21 @@ function buildPostgresStore(
     return readyPromise;
   };
 
-  const driver = createPostgresDriver({
-    pool,
-    schema,
-    target,
-    ready,
-    prepare: parsed.options.prepare ?? true,
-    capabilities: {
-      ...postgresStoreCapabilities,
-      maxPayloadBytes: parsed.options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
-    },
-    release: releaseOwnedClient({ owned, close: () => pool.end() }),
-  });
+  const driver = announcingWrites(
+    createPostgresDriver({
+      pool,
+      schema,
+      target,
+      ready,
+      prepare: parsed.options.prepare ?? true,
+      capabilities: {
+        ...postgresStoreCapabilities,
+        maxPayloadBytes: parsed.options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
+      },
+      release: releaseOwnedClient({ owned, close: () => pool.end() }),
+    }),
+    createChangeNotifier(pool, changeChannel(schema)),
+  );
   const watch = parsed.options.watch ?? {};
   const maxLength = parsed.options.changeLog?.maxLength;
   const changes = createPostgresChangeFeed({

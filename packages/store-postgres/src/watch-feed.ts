@@ -5,11 +5,17 @@ import {
   cursorExpired,
   decodeChange,
 } from "@sessionkit/core/driver";
+import { stampChanges } from "./change-stamps.js";
 import { changeChannel, quoteSchema } from "./migrations.js";
 import type { PoolClientLike, PoolLike } from "./pool.js";
 
-/** How long the start-up self-test waits for its own notification before falling back to polling. */
-const SELF_TEST_MS = 2000;
+/**
+ * How long the start-up self-test waits for its own notification before it says it fell back.
+ * The feed polls every `pollMs` meanwhile, so the wait costs no latency: it is long because a
+ * loaded machine (load 15-19 on 2 cores) delayed a working notification past the former 2 s, and
+ * a false "fell back" warning is worse than a late true one.
+ */
+const SELF_TEST_MS = 5000;
 /** Backstop re-read while notifications work: a lost notification costs at most this much latency. */
 const BACKSTOP_MS = 1000;
 
@@ -34,7 +40,8 @@ type ListeningClient = PoolClientLike & {
 };
 
 /**
- * The PostgreSQL change log (table session_changes, kept by a trigger). The wake-up holds one
+ * The PostgreSQL change log (table session_changes, kept by a trigger, positions stamped by the
+ * reader first: change-stamps.ts). The wake-up holds one
  * pooled connection per store handle with LISTEN; notifications carry only the pos, so events of
  * any size work, and the hub coalesces a burst into one read. A start-up self-test sends itself a
  * notification: behind a transaction-mode pooler LISTEN silently goes nowhere, and then the feed
@@ -105,6 +112,7 @@ export function createPostgresChangeFeed(options: PostgresFeedOptions): ChangeFe
   return {
     async read(after: number, limit: number): Promise<ChangeRecord[]> {
       await ready();
+      await stampChanges(pool, s);
       // One statement, one snapshot: the watermark and the page agree (a trim commits both).
       const { rows: all } = await pool.query<ChangeRow>(
         `SELECT t.pos AS trimmed, c.pos, c.session_id, c.kind, c.version, c.from_seq, c.to_seq, c.facts
@@ -124,6 +132,7 @@ export function createPostgresChangeFeed(options: PostgresFeedOptions): ChangeFe
     },
     async head(): Promise<number> {
       await ready();
+      await stampChanges(pool, s);
       const { rows } = await pool.query<{ pos: string | null }>(
         `SELECT max(pos) AS pos FROM ${s}.session_changes`,
       );
@@ -134,7 +143,9 @@ export function createPostgresChangeFeed(options: PostgresFeedOptions): ChangeFe
       if (!options.notify) return pollEvery(wake, options.pollMs);
       let stopped = false;
       let client: ListeningClient | undefined;
-      let stopPolling: (() => void) | undefined;
+      // Until the self-test confirms notifications, poll: a watcher that starts during it is not
+      // left to the 1 s backstop, and the self-test may wait long.
+      let stopPolling: (() => void) | undefined = pollEvery(wake, options.pollMs);
       listen(wake, () => stopped)
         .then((listening) => {
           if (stopped) {
@@ -142,15 +153,16 @@ export function createPostgresChangeFeed(options: PostgresFeedOptions): ChangeFe
             return;
           }
           client = listening;
-          if (!client) {
+          if (client) {
+            stopPolling?.();
+            stopPolling = undefined;
+          } else {
             fallBack(`notifications on channel "${channel}" did not arrive within ${SELF_TEST_MS} ms`);
-            stopPolling = pollEvery(wake, options.pollMs);
           }
         })
         .catch((error: unknown) => {
           if (stopped) return;
           fallBack(`LISTEN failed (${(error as Error)?.message ?? String(error)})`);
-          stopPolling = pollEvery(wake, options.pollMs);
         });
       return () => {
         stopped = true;

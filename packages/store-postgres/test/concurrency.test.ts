@@ -1,5 +1,5 @@
 import { isSessionKitError, type SessionStore } from "@sessionkit/core";
-import { createPostgresStore, LATEST_SCHEMA_VERSION } from "@sessionkit/store-postgres";
+import { createPostgresStore, MIGRATIONS } from "@sessionkit/store-postgres";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startChild } from "./child.js";
@@ -125,7 +125,9 @@ describe.skipIf(!pgAvailable)(`store-postgres migrations${skipNote}`, () => {
     await Promise.all(children.map((child) => child.ready));
     for (const child of children) child.go();
     const results = (await Promise.all(children.map((child) => child.result))) as { applied: number[] }[];
-    expect(results.filter((result) => result.applied.length === LATEST_SCHEMA_VERSION)).toHaveLength(1);
+    // Numbers are listed, not counted: releases in flight may reserve numbers (6 and 7 while 8 lands).
+    const versions = MIGRATIONS.map((migration) => migration.version);
+    expect(results.filter((result) => result.applied.join() === versions.join())).toHaveLength(1);
     expect(results.filter((result) => result.applied.length === 0)).toHaveLength(3);
     const client = new pg.Client(PG_URL);
     await client.connect();
@@ -133,7 +135,7 @@ describe.skipIf(!pgAvailable)(`store-postgres migrations${skipNote}`, () => {
       const { rows } = await client.query(
         `SELECT version FROM "${schema}".sessionkit_migrations ORDER BY version`,
       );
-      expect(rows).toEqual(Array.from({ length: LATEST_SCHEMA_VERSION }, (_, i) => ({ version: i + 1 })));
+      expect(rows).toEqual(versions.map((version) => ({ version })));
     } finally {
       await client.end();
     }

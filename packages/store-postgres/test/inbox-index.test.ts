@@ -26,6 +26,10 @@ describe.skipIf(!pgAvailable)(`store-postgres inbox index (awaiting, inbox_expir
       "${schema}".sessions_inbox_channel_idx`);
     await pool.query(`ALTER TABLE "${schema}".sessions DROP COLUMN awaiting, DROP COLUMN inbox_expires`);
     await pool.query(`DROP TABLE "${schema}".sessionkit_leases, "${schema}".session_changes_trimmed`);
+    // Migration 8 (stamped change positions), back to migration 2's shape.
+    await pool.query(`SELECT "${schema}".sessionkit_stamp_changes()`);
+    await pool.query(`DROP FUNCTION "${schema}".sessionkit_stamp_changes(); DROP INDEX "${schema}".session_changes_pos_idx;
+      ALTER TABLE "${schema}".session_changes DROP COLUMN id, ALTER COLUMN pos SET NOT NULL, ADD PRIMARY KEY (pos)`);
     await pool.query(`DELETE FROM "${schema}".sessionkit_migrations WHERE version >= 3`);
     await pool.end();
     const reopened = createPostgresStore({ connectionString: PG_URL, max: 2 }, { schema, clock });

@@ -2,6 +2,7 @@ import { SessionKitError } from "@sessionkit/core/driver";
 import type { SqliteDatabase } from "./database.js";
 import { metadataIndexRows } from "./encoding.js";
 import { STORE_NAME } from "./errors.js";
+import { moveOperationsApart } from "./migration-operations.js";
 
 /** One numbered step of the schema; applied once, in order, recorded in `sessionkit_migrations`. */
 export interface Migration {
@@ -278,6 +279,12 @@ export const MIGRATIONS: readonly Migration[] = [
         INSERT INTO session_changes_trimmed (id, pos) VALUES (1, 0);
       `);
     },
+  },
+  {
+    version: 11,
+    description:
+      "session_operations: operation ids apart from the record, one row each (existing maps moved)",
+    up: moveOperationsApart,
   },
 ];
 

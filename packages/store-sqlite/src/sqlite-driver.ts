@@ -18,6 +18,7 @@ import type { SqliteDatabase, SqliteStatement } from "./database.js";
 import { metadataIndexRows } from "./encoding.js";
 import { STORE_NAME as name, translateError } from "./errors.js";
 import { hasIncrementalVacuum } from "./migrations.js";
+import { createOperationRows, type JoinedOperation } from "./operation-rows.js";
 import {
   COLUMNS,
   changedColumns,
@@ -81,10 +82,29 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
   }
 
   const { decode, remember, recall, forget } = createRecordDecoder();
+  const operations = createOperationRows(prepared);
+  // One statement, so the session and its entry come from one snapshot.
+  const SELECT_ROW_WITH_OPERATION = `SELECT ${ROW_SELECT.split(", ")
+    .map((column) => `s.${column}`)
+    .join(", ")}, o.digest AS op_digest, o.version AS op_version, o.result AS op_result
+    FROM sessions s LEFT JOIN session_operations o ON o.session_id = s.id AND o.operation_id = ? WHERE s.id = ?`;
 
+  /** The session as its row holds it: without its operation entries (they live in session_operations). */
   function readSession(id: string): Session | null {
     const row = prepared(SELECT_ROW).get(id) as SessionRow | undefined;
     return row === undefined ? null : decode(id, row);
+  }
+
+  /** The session with the entry of `operationId` only (see StoreDriver.getForOperation). */
+  function readForOperation(id: string, operationId: string): Session | null {
+    const row = prepared(SELECT_ROW_WITH_OPERATION).get(operationId, id) as
+      | (SessionRow & JoinedOperation)
+      | undefined;
+    if (row === undefined) return null;
+    const session = decode(id, row);
+    const entry = operations.answered(id, operationId, row);
+    if (entry !== undefined) session.operations = { [operationId]: entry };
+    return session;
   }
 
   // The SET list of an update, by mask of changed columns (few masks occur) and whether it is
@@ -109,7 +129,8 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
    */
   function write(id: string, current: Session, plan: CommitPlan, row: SessionRow, guard: boolean): boolean {
     const { next, events } = plan;
-    const { mask, values, record } = changedColumns(current, next);
+    const replaced = plan.replaceOperations !== undefined;
+    const { mask, values, record } = changedColumns(current, replaced ? withoutOperations(next) : next);
     if (guard) {
       if (mask === 0) return false;
       const { version, event_count, updated_at, status, iterations } = row;
@@ -126,6 +147,9 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
       if (guarded.changes === 0) return false;
     } else if (mask !== 0) updateStatement(mask, false).run(...values, id);
     writeEvents(id, events);
+    if (replaced) operations.replace(id, plan.replaceOperations ?? undefined);
+    if (plan.operation !== undefined) operations.record(id, plan.operation);
+    operations.trimAt(id, next.version);
     remember(id, rowOf(next, record ?? row.record));
     if (next.metadata !== current.metadata) {
       prepared("DELETE FROM session_metadata WHERE session_id = ?").run(id);
@@ -164,16 +188,18 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
 
   /** Writes a new session's row, events and metadata index (the id is free). */
   function persist(session: Session, events: SessionEvent[]): void {
-    const values = columnValues(session);
+    const values = columnValues(withoutOperations(session));
     prepared(INSERT_SESSION).run(session.id, ...values);
     remember(session.id, rowOf(session, values[COLUMNS.indexOf("record")] as string));
     writeEvents(session.id, events);
     writeMetadata(session.id, session.metadata);
+    if (session.operations !== undefined) operations.replace(session.id, session.operations);
   }
 
   function removeSession(id: string): boolean {
     prepared("DELETE FROM events WHERE session_id = ?").run(id);
     prepared("DELETE FROM session_metadata WHERE session_id = ?").run(id);
+    operations.remove(id);
     forget(id);
     return prepared("DELETE FROM sessions WHERE id = ?").run(id).changes > 0;
   }
@@ -212,7 +238,19 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
     },
 
     get(id) {
-      return run(`read session "${id}"`, () => readSession(id));
+      return run(`read session "${id}"`, () => {
+        const session = readSession(id);
+        if (session === null) return null;
+        const map = operations.readAll(id);
+        if (map !== undefined) session.operations = map;
+        return session;
+      });
+    },
+
+    getForOperation(id, operationId) {
+      return run(`read session "${id}"`, () =>
+        operationId === undefined ? readSession(id) : readForOperation(id, operationId),
+      );
     },
 
     commit(id, plan) {
@@ -343,6 +381,7 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
           const inner = `SELECT id FROM sessions WHERE ${match}`;
           prepared(`DELETE FROM events WHERE session_id IN (${inner})`).run(...params);
           prepared(`DELETE FROM session_metadata WHERE session_id IN (${inner})`).run(...params);
+          prepared(`DELETE FROM session_operations WHERE session_id IN (${inner})`).run(...params);
           prepared(`DELETE FROM sessions WHERE ${match}`).run(...params);
           return ids;
         });
@@ -391,4 +430,11 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
       if (config.ownsDatabase && db.open) db.close();
     },
   };
+}
+
+/** The session without its operations map (a rest copy only when it has one). */
+function withoutOperations(session: Session): Session {
+  if (session.operations === undefined) return session;
+  const { operations: _apart, ...rest } = session;
+  return rest;
 }

@@ -1,7 +1,7 @@
 import { errors, isSessionKitError } from "../errors.js";
 import type { Session } from "../model.js";
 import type { CommitResult, SessionStore } from "../store.js";
-import { type Decide, type LoopOptions, mutateAsync } from "./commit-loop.js";
+import { type Decide, type LoopOptions, mutateAsync, observed } from "./commit-loop.js";
 import { requestDigest } from "./idempotency.js";
 import type { Actor } from "./ownership.js";
 import { ownerProcessGone, thisProcess } from "./process-identity.js";
@@ -68,13 +68,15 @@ export function createClaims(
     force = false,
   ): Decide {
     if (operationId !== undefined) requireCapability(store, "idempotency");
-    return (session, nowMs) => {
+    const decider: Decide = (session, nowMs) => {
       const actor = actorFor(id, call, operation, operationId);
       // A claim acts as the owner it claims for (claim(id, { owner }) may name another one).
       if (operation.kind === "claim") actor.owner = operation.owner.id;
       if (force) actor.force = true;
       return decide(session, operation, nowMs, actor);
     };
+    decider.operationId = operationId;
+    return decider;
   }
 
   function stop(claim: Claim | undefined): void {
@@ -164,16 +166,10 @@ export function createClaims(
       stop(claim);
       let replayed = false;
       const decide = decider(id, { kind: "release" }, operationId);
-      const session = await mutateAsync(
-        store,
-        id,
-        (current, nowMs) => {
-          const decision = decide(current, nowMs);
-          replayed = decision.replay !== undefined || decision.error !== undefined;
-          return decision;
-        },
-        loop,
-      ).catch((error: unknown) => {
+      const watched = observed(decide, (decision) => {
+        replayed = decision.replay !== undefined || decision.error !== undefined;
+      });
+      const session = await mutateAsync(store, id, watched, loop).catch((error: unknown) => {
         if (claim !== undefined && !claim.lost && claims.get(id) === claim) beat(id, claim);
         throw error;
       });

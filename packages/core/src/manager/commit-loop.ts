@@ -1,19 +1,34 @@
 import type { Clock } from "../clock.js";
 import { describeValue, errors, isSessionKitError, SessionKitError } from "../errors.js";
 import type { Session } from "../model.js";
-import type { CommitInput, CommitResult, SessionStore, SyncSessionStore } from "../store.js";
+import type { CommitInput, CommitResult, GetOptions, SessionStore, SyncSessionStore } from "../store.js";
 import { COMPONENT } from "./schemas.js";
 import { type Decision, decide as decideOperation, type Operation } from "./transitions.js";
 
 /** Decides what to commit on the session as read at `nowMs`. */
-export type Decide = (session: Session, nowMs: number) => Decision;
+export interface Decide {
+  (session: Session, nowMs: number): Decision;
+  /** The operation id the decision is for: the read must carry its entry (see GetOptions). */
+  operationId?: string | undefined;
+}
+
+/** `decide`, with `seen` told of every decision it makes (its operation id kept for the read). */
+export function observed(decide: Decide, seen: (decision: Decision) => void): Decide {
+  const watched: Decide = (session, nowMs) => {
+    const decision = decide(session, nowMs);
+    seen(decision);
+    return decision;
+  };
+  watched.operationId = decide.operationId;
+  return watched;
+}
 
 /** One effect the loop asks its runner to perform; the runner feeds the outcome back in. */
 type Effect = () => unknown;
 
 /** The store calls the loop needs, sync or async. */
 interface LoopStore {
-  get(id: string): unknown;
+  get(id: string, options: GetOptions): unknown;
   commit(id: string, input: CommitInput): unknown;
 }
 
@@ -31,8 +46,10 @@ function* commitLoop(
   options: LoopOptions,
   pause: (attempt: number) => unknown,
 ): Generator<Effect, Session, unknown> {
+  // Options, even without an operation id: a store with a side table then reads no entries at all.
+  const read: GetOptions = decide.operationId === undefined ? {} : { operationId: decide.operationId };
   for (let attempt = 0; ; attempt++) {
-    const current = (yield () => store.get(id)) as Session | null;
+    const current = (yield () => store.get(id, read)) as Session | null;
     if (current === null) throw errors.notFound(COMPONENT, id);
     const decision = decide(current, options.clock.now());
     if (decision.replay !== undefined) return decision.replay;
@@ -120,12 +137,12 @@ export async function runAsync<T>(loop: Generator<Effect, T, unknown>): Promise<
 /** The commit a decision asks for, conditioned on the version it was made on; null when it changes nothing. */
 function commitInputOf(decision: Decision, version: number): CommitInput | null {
   const hasPatch = Object.keys(decision.patch).length > 0;
-  if (!hasPatch && decision.events.length === 0) return null;
+  if (!hasPatch && decision.events.length === 0 && decision.operation === undefined) return null;
   return {
     expectedVersion: version,
     ...(hasPatch ? { patch: decision.patch } : {}),
     ...(decision.events.length > 0 ? { events: decision.events } : {}),
-    ...(decision.operationResult === undefined ? {} : { operationResult: decision.operationResult }),
+    ...(decision.operation === undefined ? {} : { operation: decision.operation }),
   };
 }
 

@@ -11,7 +11,7 @@ import {
 import { resolveWebhook } from "../webhooks/options.js";
 import { toNotification } from "../webhooks/payload.js";
 import { createClaims, requireCapability } from "./claims.js";
-import { type LoopOptions, mutateAsync } from "./commit-loop.js";
+import { type LoopOptions, mutateAsync, observed } from "./commit-loop.js";
 import { assertOperationId, ownEntry, replayStart, requestDigest, START_OPERATION } from "./idempotency.js";
 import { createListeners } from "./listeners.js";
 import { buildStart, operationMethods, operationOf, type RunCall } from "./operations.js";
@@ -155,7 +155,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         return result.session;
       } catch (error) {
         if (create.id === undefined || !isSessionKitError(error, "ERR_SESSION_EXISTS")) throw error;
-        return replayStart(error, await store.get(create.id), digest);
+        return replayStart(error, await store.get(create.id, { operationId: START_OPERATION }), digest);
       }
     },
 
@@ -213,16 +213,10 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       const operation: Operation = { kind: "respond", requestId, ...args.response, ...by };
       const decider = claims.decider(id, operation, operationId, "respond");
       let first = false;
-      const session = await mutateAsync(
-        store,
-        id,
-        (current, nowMs) => {
-          const decision = decider(current, nowMs);
-          first = decision.events.some((event) => event.type === "input_received");
-          return decision;
-        },
-        loopOptions,
-      ).catch((error: unknown) => {
+      const watched = observed(decider, (decision) => {
+        first = decision.events.some((event) => event.type === "input_received");
+      });
+      const session = await mutateAsync(store, id, watched, loopOptions).catch((error: unknown) => {
         if (isSessionKitError(error, "ERR_LEASE_LOST")) claims.lose(id);
         throw error;
       });

@@ -22,7 +22,7 @@ export async function deleteOnce(store: SessionStore, id: string, operationId: u
   requireCapability(store, "idempotency");
   const digest = requestDigest("delete", {});
   for (let attempt = 1; ; attempt++) {
-    const session = await store.get(id);
+    const session = await store.get(id, { operationId: operationId as string });
     if (session === null) return true;
     const prior = priorOperation(session, operationId as string, digest);
     if (prior instanceof SessionKitError) throw prior;

@@ -2,21 +2,13 @@ import { createHash } from "node:crypto";
 import { canonicalJson } from "../canonical-json.js";
 import { describeValue, SessionKitError } from "../errors.js";
 import type { OperationRecord, Session } from "../model.js";
-import { OPERATION_RESULT_RETENTION } from "../operation-results.js";
+import { OPERATION_RESULT_RETENTION, START_OPERATION } from "../operation-results.js";
 import { COMPONENT } from "./schemas.js";
 
-/**
- * Operation ids remembered per session: the most recent 128 (the `start` entry is kept for the
- * session's life). A replay older than that is treated as a new request. The map lives in the
- * session record, so it commits atomically with the change and survives a crash.
- */
-export const OPERATION_ID_RETENTION = 128;
+export { OPERATION_ID_RETENTION, START_OPERATION } from "../operation-results.js";
 
 /** Operation ids are short identifiers, like event types. */
 export const OPERATION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
-
-/** The key of the creation request among a session's operations. */
-export const START_OPERATION = "start";
 
 /** The entry of `map` under `key`, never an inherited one (`toString`, `constructor` are valid ids). */
 export function ownEntry<T>(map: Record<string, T> | undefined, key: string): T | undefined {
@@ -91,39 +83,6 @@ export function replayedResult(
     `[${COMPONENT}] Operation ${describeValue(operationId)} on session ${describeValue(session.id)} was already committed at version ${record.version}; the session is now at version ${session.version} and the result of that commit is no longer kept (results are kept for the last ${OPERATION_RESULT_RETENTION} operations, up to 16 KiB each). Nothing was changed; read the session to see its state.`,
     { details: { id: session.id, operationId, version: record.version } },
   );
-}
-
-/**
- * The operations map after remembering `operationId` (its result is added by the commit), with
- * the results of all but the newest OPERATION_RESULT_RETENTION - 1 others dropped, and the oldest
- * ids beyond the retention dropped. Age is the version, not key order, which JSON stores (jsonb)
- * do not keep. One pass over the map and no sort: this runs on every idempotent commit.
- */
-export function rememberOperation(
-  session: Session,
-  operationId: string,
-  record: OperationRecord,
-): Record<string, OperationRecord> {
-  const next: Record<string, OperationRecord> = { ...session.operations, [operationId]: record };
-  const ids = Object.keys(next).filter((id) => id !== START_OPERATION && id !== operationId);
-  // Ids by descending version are needed only when something must go: count first.
-  let withResult = 0;
-  for (const id of ids) if (next[id]!.result !== undefined) withResult++;
-  const overflow = ids.length + 1 - OPERATION_ID_RETENTION;
-  if (overflow <= 0 && withResult < OPERATION_RESULT_RETENTION) return next;
-  ids.sort((a, b) => next[b]!.version - next[a]!.version);
-  let kept = 0;
-  for (const [rank, id] of ids.entries()) {
-    if (rank >= ids.length - overflow) {
-      delete next[id];
-      continue;
-    }
-    const entry = next[id]!;
-    if (entry.result === undefined) continue;
-    if (kept < OPERATION_RESULT_RETENTION - 1) kept++;
-    else next[id] = { digest: entry.digest, version: entry.version };
-  }
-  return next;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { isSessionKitError } from "../errors.js";
 import type { InboxPage, SessionStore } from "../store.js";
-import { type Decide, type LoopOptions, mutateAsync } from "./commit-loop.js";
+import { type Decide, type LoopOptions, mutateAsync, observed } from "./commit-loop.js";
 import type { InputExpiryPolicy } from "./inbox.js";
 import { type CrashStatus, ownerLive } from "./ownership.js";
 import { ownerProcessGone } from "./process-identity.js";
@@ -92,16 +92,10 @@ async function commitSweepDecision(
 ): Promise<boolean> {
   let committed = false;
   try {
-    await mutateAsync(
-      store,
-      id,
-      (session, nowMs) => {
-        const decision = decideFor(session, nowMs);
-        committed = decision.events.some((event) => event.type === eventType);
-        return decision;
-      },
-      loop,
-    );
+    const watched = observed(decideFor, (decision) => {
+      committed = decision.events.some((event) => event.type === eventType);
+    });
+    await mutateAsync(store, id, watched, loop);
   } catch (error) {
     if (isSessionKitError(error, "ERR_SESSION_NOT_FOUND") || isSessionKitError(error, "ERR_STORE_BUSY"))
       return false;

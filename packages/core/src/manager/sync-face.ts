@@ -4,7 +4,7 @@ import type { NewEvent, Session } from "../model.js";
 import type { CreateSessionInput, SyncSessionStore } from "../store.js";
 import type { Claims } from "./claims.js";
 import { type LoopOptions, mutateSync } from "./commit-loop.js";
-import { assertOperationId, replayStart } from "./idempotency.js";
+import { assertOperationId, replayStart, START_OPERATION } from "./idempotency.js";
 import { operationMethods, operationOf, type RunCall } from "./operations.js";
 import { COMPONENT } from "./schemas.js";
 import type { Operation } from "./transitions.js";
@@ -65,7 +65,7 @@ export function createSyncFace(
         return result.session;
       } catch (error) {
         if (create.id === undefined || !isSessionKitError(error, "ERR_SESSION_EXISTS")) throw error;
-        return replayStart(error, store.get(create.id), digest);
+        return replayStart(error, store.get(create.id, { operationId: START_OPERATION }), digest);
       }
     },
     ...operationMethods(run),

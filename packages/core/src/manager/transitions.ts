@@ -3,7 +3,7 @@ import type { JsonObject } from "../json.js";
 import { isTerminalStatus, type NewEvent, type Session, type SessionStatus } from "../model.js";
 import type { SessionPatch } from "../store.js";
 import { accumulateUsage, withToolUsed } from "./accounting.js";
-import { priorOperation, rememberOperation, replayedResult } from "./idempotency.js";
+import { priorOperation, replayedResult } from "./idempotency.js";
 import { decideInbox, type InboxOperation, inputPending } from "./inbox.js";
 import { type Actor, decideOwnership, fence, type OwnershipOperation, releaseOnEnd } from "./ownership.js";
 
@@ -106,8 +106,8 @@ export interface Decision {
   error?: SessionKitError;
   /** Set when nothing is committed and this earlier result is returned instead (an idempotent replay). */
   replay?: Session;
-  /** The operation id whose entry keeps this commit's result (see CommitInput.operationResult). */
-  operationResult?: string;
+  /** The operation id this commit records, with its request digest (see CommitInput.operation). */
+  operation?: { id: string; digest: string };
 }
 
 const OPERATION_NAMES: Record<OperationKind, string> = {
@@ -178,11 +178,7 @@ export function decide(session: Session, op: Operation, nowMs: number, actor: Ac
   // Remembered even when the call changes nothing else (a no-op): version + 1, no event, and
   // its replays return this commit's result like any other.
   if (operationId !== undefined && digest !== undefined && decision.error === undefined) {
-    decision.patch.operations = rememberOperation(session, operationId, {
-      digest,
-      version: session.version + 1,
-    });
-    decision.operationResult = operationId;
+    decision.operation = { id: operationId, digest };
   }
   return decision;
 }
