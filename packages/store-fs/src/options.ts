@@ -61,7 +61,10 @@ const optionsShape = is.object<ResolvedFsStoreOptions>(
   "strict",
 );
 
-/** Parses options once at the boundary; ERR_INVALID_INPUT names the offending field. */
+/**
+ * Parses options once at the boundary; ERR_INVALID_INPUT names the offending field in
+ * `details.path`, as the other stores do (and in `details.field`, as before).
+ */
 export function parseFsStoreOptions(options: unknown): ResolvedFsStoreOptions {
   try {
     return checkShape(optionsShape, options);
@@ -71,7 +74,7 @@ export function parseFsStoreOptions(options: unknown): ResolvedFsStoreOptions {
     throw new SessionKitError(
       "ERR_INVALID_INPUT",
       `[store-fs] Expected \`${field}\` to be valid (${error.message}). Fix the options passed to createFsStore({ dir, … }).`,
-      { details: { field } },
+      { details: { field, path: field } },
     );
   }
 }

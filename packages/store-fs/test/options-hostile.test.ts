@@ -18,7 +18,8 @@ describe("createFsStore: bad options are a typed error naming the option, and no
         caught = error;
       }
       expect(isSessionKitError(caught, "ERR_INVALID_INPUT"), `${name}: ${String(caught)}`).toBe(true);
-      expect((caught as { details: { field: string } }).details.field, name).toBe(names || "options");
+      const { field, path } = (caught as { details: { field: string; path: string } }).details;
+      expect([field, path], name).toEqual([names || "options", names || "options"]);
       expect(existsSync(dir), name).toBe(false);
     }
   });
