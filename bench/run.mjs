@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // pnpm bench: every workload on every adapter, against the seed module's algorithm, the raw primitive
 // under each adapter, and LangGraph's SQLite checkpointer. Prints tables; a full run writes BENCHMARKS.md.
-//   node bench/run.mjs [--quick] [--only fs,sqlite] [--workloads append,read,query,conc,cleanup,scale,ui] [--out FILE]
+//   node bench/run.mjs [--quick] [--only fs,sqlite] [--workloads append,read,query,conc,cleanup,scale,ui,retention,inbox] [--out FILE]
 // LangGraph's checkpointers run beside SQLite (append and read) and PostgreSQL (append) when selected.
 import fs from "node:fs";
 import { createRequire } from "node:module";
@@ -19,10 +19,12 @@ import { runAppend, runRead } from "./lib/w-append.mjs";
 import { runCleanup } from "./lib/w-cleanup.mjs";
 import { runCli } from "./lib/w-cli.mjs";
 import { runConc } from "./lib/w-conc.mjs";
+import { runInbox } from "./lib/w-inbox.mjs";
 import { runOwnership } from "./lib/w-ownership.mjs";
 import { loadPeer } from "./lib/w-peer.mjs";
 import { loadPgPeer } from "./lib/w-peer-pg.mjs";
 import { runQuery } from "./lib/w-query.mjs";
+import { runRetention } from "./lib/w-retention.mjs";
 import { runScale } from "./lib/w-scale.mjs";
 import { runUi } from "./lib/w-ui.mjs";
 import { runWatch } from "./lib/w-watch.mjs";
@@ -41,6 +43,8 @@ const WORKLOADS = {
   ui: runUi,
   cli: runCli,
   watch: runWatch,
+  retention: runRetention,
+  inbox: runInbox,
 };
 const ALL_WORKLOADS = Object.keys(WORKLOADS);
 

@@ -5,8 +5,10 @@ import { appendPlan, readPlan } from "./w-append.mjs";
 import { cleanupSize } from "./w-cleanup.mjs";
 import { renderCli } from "./w-cli.mjs";
 import { concPlan } from "./w-conc.mjs";
+import { renderInbox } from "./w-inbox.mjs";
 import { renderOwnership } from "./w-ownership.mjs";
 import { querySizes } from "./w-query.mjs";
+import { renderRetention } from "./w-retention.mjs";
 import { renderScale, scaleLostRows } from "./w-scale.mjs";
 import { renderUi } from "./w-ui.mjs";
 import { renderWatch } from "./w-watch.mjs";
@@ -180,6 +182,8 @@ export function renderTables(ctx) {
   out.push(renderUi(ctx));
   out.push(renderCli(ctx));
   out.push(renderWatch(ctx, table));
+  out.push(renderRetention(ctx, table));
+  out.push(renderInbox(ctx, table));
   return out.filter(Boolean).join("\n\n");
 }
 

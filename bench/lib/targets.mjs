@@ -1,7 +1,9 @@
 // The targets of the issue, as ratios of figures from the same run. "A ≥ 8× faster than B" is B ÷ A ≥ 8.
 
 import { cliInfo, cliTargets } from "./w-cli.mjs";
+import { inboxTargets } from "./w-inbox.mjs";
 import { ownershipTargets } from "./w-ownership.mjs";
+import { retentionTargets } from "./w-retention.mjs";
 import { uiInfo, uiTargets } from "./w-ui.mjs";
 import { watchTargets } from "./w-watch.mjs";
 
@@ -127,7 +129,8 @@ export function targetDefs({ quick }) {
       num: `peerpg.put@${ref}`,
       den: `append.postgres.async@${ref}`,
       op: ">=",
-      target: 10,
+      // Raised for the next round (issue 16): 12.2× met ≥ 10× in the quiet full run at 25a6f54.
+      target: 16,
       faster: true,
     },
     {
@@ -140,7 +143,12 @@ export function targetDefs({ quick }) {
       faster: true,
     },
   );
-  defs.push(...ownershipTargets(), ...watchTargets());
+  defs.push(
+    ...ownershipTargets(),
+    ...watchTargets(),
+    ...retentionTargets({ quick }),
+    ...inboxTargets({ quick }),
+  );
   defs.push(...uiTargets({ quick }), ...cliTargets({ quick }));
   // Quick runs stop at one size, so the "at 5,000" rows would repeat the "at 1,000" ones.
   return defs.filter((d, i) => defs.findIndex((e) => e.label === d.label) === i);

@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 // CPU profile of one missed target's operation, on the built packages, and a summary of where the
 // time goes (self time by function and by package). Summaries are kept in bench/PROFILES.md.
-//   node bench/profile/profile.mjs <fs-append|fs-none-append|sqlite-append|memory-commit|fs-prune> [--ops N] [--save FILE]
+//   node bench/profile/profile.mjs <fs-append|fs-none-append|sqlite-append|memory-commit|fs-prune|postgres-append> [--ops N] [--save FILE]
 // The profiler samples only the timed loop (node:inspector around it), not the setup.
 import fs from "node:fs";
 import inspector from "node:inspector";
 import os from "node:os";
 import path from "node:path";
 import process from "node:process";
-import { openStore } from "../lib/adapters.mjs";
+import { destroySpec, makeSpec, openStore } from "../lib/adapters.mjs";
 import { eventData, makeSession, sessionId } from "../lib/data.mjs";
 
 const [what, ...rest] = process.argv.slice(2);
@@ -28,7 +28,7 @@ function post(session, method, params) {
 
 async function seeded(spec, count, history, overrides = () => ({})) {
   const store = await openStore(spec);
-  const sync = store.sync?.() ?? null;
+  const sync = store.capabilities?.sync === false ? null : (store.sync?.() ?? null);
   const ids = [];
   for (let i = 0; i < count; i++) {
     const { session, events } = makeSession(sessionId("p", i), i, history, overrides(i));
@@ -49,6 +49,17 @@ async function appendLoop(spec) {
   return { store, run, warm: true };
 }
 
+/** The async face (PostgreSQL has no other); idle time waiting for the server is not sampled as work. */
+async function appendLoopAsync(spec) {
+  const { store, ids } = await seeded(spec, 10, HISTORY);
+  const data = Array.from({ length: ops }, (_, i) => eventData(i));
+  const run = async () => {
+    for (let i = 0; i < ops; i++)
+      await store.commit(ids[i % ids.length], { events: [{ type: "tool_call", data: data[i] }] });
+  };
+  return { store, run, warm: true, spec };
+}
+
 async function pruneOnce(spec) {
   const old = (i) => (i % 2 === 0 ? { status: "completed", updatedAt: "2025-01-01T00:00:00.000Z" } : {});
   const { store, sync } = await seeded(spec, ops * 2, 3, old);
@@ -63,6 +74,7 @@ const SUBJECTS = {
   "sqlite-append": () => appendLoop({ adapter: "sqlite", filename: path.join(dir, "s.db"), options: {} }),
   "memory-commit": () => appendLoop({ adapter: "memory", options: {} }),
   "fs-prune": () => pruneOnce({ adapter: "fs", dir: path.join(dir, "fs"), options: {} }),
+  "postgres-append": () => appendLoopAsync(makeSpec("postgres", dir, "profile_append", {})),
 };
 
 /** Self time per function and per package (store-fs, core, better-sqlite3, node:fs, gc…). */
@@ -109,12 +121,12 @@ function summarise(profile, totalUs) {
 
 const make = SUBJECTS[what];
 if (!make) throw new Error(`usage: profile.mjs <${Object.keys(SUBJECTS).join("|")}> [--ops N] [--save FILE]`);
-const { store, run, warm } = await make();
+const { store, run, warm, spec } = await make();
 let unprofiled = "";
 if (warm) {
   // A first run unprofiled: the JIT warms up, and its wall time is the figure without the profiler.
   const w0 = process.hrtime.bigint();
-  run();
+  await run();
   unprofiled = `; ${(Number(process.hrtime.bigint() - w0) / 1e3 / ops).toFixed(2)} µs per op unprofiled`;
 }
 const session = new inspector.Session();
@@ -123,11 +135,18 @@ await post(session, "Profiler.enable");
 await post(session, "Profiler.setSamplingInterval", { interval: 200 });
 await post(session, "Profiler.start");
 const t0 = process.hrtime.bigint();
-run();
+await run();
 const totalUs = Number(process.hrtime.bigint() - t0) / 1e3;
 const { profile } = await post(session, "Profiler.stop");
 session.disconnect();
 await store.close?.();
+if (spec?.adapter === "postgres") {
+  const pg = (await import("pg")).default;
+  const admin = new pg.Client({ connectionString: spec.connectionString });
+  await admin.connect();
+  await destroySpec(spec, admin);
+  await admin.end();
+}
 fs.rmSync(dir, { recursive: true, force: true });
 const save = flag("--save", null);
 if (save) fs.writeFileSync(save, JSON.stringify(profile));

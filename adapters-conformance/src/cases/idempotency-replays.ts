@@ -10,7 +10,7 @@ function state(session: Session): Omit<Session, "operations"> {
   return rest;
 }
 
-/** SS-IDEM-04..06: what a replay returns, how long results are kept, claim and release. */
+/** SS-IDEM-04..07: what a replay returns, how long results are kept, claim and release. */
 export const idempotencyReplayCases: CaseDefinition[] = [
   {
     id: "SS-IDEM-04",
@@ -132,6 +132,34 @@ export const idempotencyReplayCases: CaseDefinition[] = [
       );
       const types = (await store.readEvents(id)).map((event) => event.type);
       expectDeepEqual(types, ["start", "claim", "work", "release", "after"], "events after the replays");
+    },
+  },
+  {
+    id: "SS-IDEM-07",
+    group: "SS-IDEM",
+    title:
+      "a claim replayed after its lease was lost to another owner fails with ERR_LEASE_LOST naming the new owner, not the stale first result, and changes nothing",
+    requires: ["idempotency", "leases"],
+    async run(env) {
+      const store = await env.open();
+      const first = managerOf(env, store, { ownerId: "idem-first", leaseMs: 60_000 });
+      const next = managerOf(env, store, { ownerId: "idem-next", leaseMs: 60_000 });
+      const { id } = await managerOf(env, store).start({ task: "t", mode: "m" });
+      await first.claim(id, { operationId: "claim-first" });
+      env.ctx.clock.advance(60_001);
+      await next.claim(id);
+      const before = await store.getWithHistory(id);
+      const lost = await expectCode(
+        first.claim(id, { operationId: "claim-first" }),
+        "ERR_LEASE_LOST",
+        "the claim replayed after another owner took the session",
+      );
+      expectEqual(
+        (lost as unknown as { details: { owner?: { id?: string } | null } }).details.owner?.id,
+        "idem-next",
+        "the owner ERR_LEASE_LOST names",
+      );
+      expectDeepEqual(await store.getWithHistory(id), before, "the session after the replayed claim");
     },
   },
 ];

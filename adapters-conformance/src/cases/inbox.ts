@@ -27,6 +27,12 @@ async function walk(store: SessionStore, query: Record<string, unknown>) {
   return rows;
 }
 
+/**
+ * Damage SS-IN-04 applies. Not yet "truncate" and "garbage": SQLite's session_inbox trigger drops
+ * a record that is not JSON from the index until schema 12 (that step keeps the row).
+ */
+const INBOX_DAMAGE = ["wrong-type"] as const;
+
 /** SS-IN: the awaiting-input inbox; SS-HOLD: legal holds on every delete path. */
 export const inboxCases: CaseDefinition[] = [
   {
@@ -121,6 +127,43 @@ export const inboxCases: CaseDefinition[] = [
         (await store.get(s.id))?.inputRequests,
         "the stored requests",
       );
+    },
+  },
+  {
+    id: "SS-IN-04",
+    group: "SS-IN",
+    title:
+      "a damaged record awaiting input is skipped by listAwaitingInput and reported in page.corrupt by id (as list does); the readable ones are listed",
+    requires: ["corrupt"],
+    async run({ open, harness, ctx }) {
+      const store = await open();
+      const manager = createSessionManager({ store, clock: ctx.clock });
+      const ask = (id: string, requestId: string) =>
+        manager.requestInput(id, { requestId, kind: "approval", prompt: "?", tags: ["t"] });
+      const healthy = await manager.start({ task: "healthy", mode: "m", userId: "u" });
+      await ask(healthy.id, "ok");
+      for (const kind of INBOX_DAMAGE) {
+        ctx.clock.advance(1000);
+        const damaged = await manager.start({ task: kind, mode: "m", userId: "u" });
+        await ask(damaged.id, "lost");
+        await harness.corrupt!(ctx, damaged.id, kind);
+        for (const query of [{}, { userId: "u" }, { tag: "t" }]) {
+          const what = `${kind}, query ${JSON.stringify(query)}`;
+          const page = await store.listAwaitingInput(query);
+          expectDeepEqual(
+            page.items.map((item) => item.session.id),
+            [healthy.id],
+            `${what}: the items`,
+          );
+          expectDeepEqual(
+            page.corrupt.filter((entry) => entry.id === damaged.id).map((entry) => entry.code),
+            ["ERR_CORRUPT_RECORD"],
+            `${what}: page.corrupt names the damaged record`,
+          );
+        }
+        assert.equal(await store.delete(damaged.id), true, `${kind}: the damaged record is deletable`);
+        expectDeepEqual((await store.listAwaitingInput({})).corrupt, [], `${kind}: corrupt after its delete`);
+      }
     },
   },
   {

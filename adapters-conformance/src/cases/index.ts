@@ -19,6 +19,7 @@ import { persistenceCases } from "./persistence.js";
 import { pruneCases } from "./prune.js";
 import { queryCases } from "./queries.js";
 import { rangeCases } from "./ranges.js";
+import { readManyCases } from "./read-many.js";
 import { retentionLeaseCases } from "./retention-lease.js";
 import { statsCases } from "./stats.js";
 import { storeLifecycleCases } from "./store-lifecycle.js";
@@ -38,6 +39,7 @@ export function allCases(): CaseDefinition[] {
     ...capabilityCases,
     ...storeLifecycleCases,
     ...crudCases,
+    ...readManyCases,
     ...copyCases,
     ...idCases,
     ...rangeCases,

@@ -18,6 +18,7 @@ import { type Session, type SessionEvent, TERMINAL_STATUSES } from "./model.js";
 import { recordOperation } from "./operation-results.js";
 import { encodeCursor, parseFilter, parseListQuery, statsFromAggregate } from "./query.js";
 import { eventRangeShape } from "./read-inputs.js";
+import { READ_BATCH_SIZE, readManyWithHistory } from "./read-many.js";
 import { scanQueries } from "./scan-queries.js";
 import { parseInput, schemas } from "./schemas.js";
 import { parseShape } from "./shape.js";
@@ -82,6 +83,7 @@ const storeSchemas = lazy(() => {
     deleteMany: z
       .array(z.strictObject({ id: z.string(), expectedVersion: z.number().int().min(1) }))
       .max(DELETE_BATCH_SIZE),
+    readMany: z.array(z.string()).max(READ_BATCH_SIZE),
   };
 });
 
@@ -363,7 +365,13 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
               after,
               limit + 1,
             );
-        return chain(rows, ({ items }) => inboxPage(items, filter, limit));
+        return chain(rows, (found) => inboxPage(found, filter, limit));
+      },
+
+      getManyWithHistory(ids: string[]) {
+        const parsed = parseInput(storeSchemas().readMany, ids, "ids", name);
+        for (const id of parsed) assertSessionId(id, name);
+        return readManyWithHistory(driver, parsed);
       },
 
       deleteMany(items: Array<{ id: string; expectedVersion: number }>) {
@@ -470,6 +478,7 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
       runAsync("importSession", [session, events, importOptions]),
     importMany: (records, importOptions) => runAsync("importMany", [records, importOptions]),
     listAwaitingInput: (query) => runAsync("listAwaitingInput", [query]),
+    getManyWithHistory: (ids) => runAsync("getManyWithHistory", [ids]),
     deleteMany: (items) => runAsync("deleteMany", [items]),
     swapLease: (leaseName, expected, next) => runAsync("swapLease", [leaseName, expected, next]),
     watch(scope, watchOptions) {
@@ -523,6 +532,7 @@ export function defineSessionStore(driver: StoreDriver, options: DefineStoreOpti
 const READS = new Set([
   "get",
   "getWithHistory",
+  "getManyWithHistory",
   "readEvents",
   "list",
   "count",

@@ -96,6 +96,7 @@ export {
 } from "./operation-results.js";
 export { DEFAULT_CLIENT_CLOSE_TIMEOUT_MS, type OwnedClient, releaseOwnedClient } from "./owned-client.js";
 export { compareForList, isAfterPosition, matchesFilter, normalizeInstant, parseFilter } from "./query.js";
+export { READ_BATCH_SIZE } from "./read-many.js";
 export {
   type DecodedRecord,
   decodeEvent,

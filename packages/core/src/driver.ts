@@ -203,6 +203,15 @@ export interface StoreDriver {
    * Bounds may be any safe integer ≥ 1.
    */
   readEvents(id: string, fromSeq: number, toSeq: number | undefined): MaybePromise<SessionEvent[]>;
+  /**
+   * Optional batch read (retention's chunks, at most READ_BATCH_SIZE ids): per id, in order, the
+   * session and its events 1..eventCount read together (one snapshot, as get then readEvents
+   * would see with nothing committed between), null if absent, or the SessionKitError its record
+   * raises (ERR_CORRUPT_RECORD, …). Without it the wrapper reads one session after another.
+   */
+  readMany?(
+    ids: string[],
+  ): MaybePromise<Array<{ session: Session; events: SessionEvent[] } | null | SessionKitError>>;
   /** Optional fast path for the last `count` events (oldest first); ERR_SESSION_NOT_FOUND if absent. */
   readLastEvents?(id: string, count: number): MaybePromise<SessionEvent[]>;
   /**
@@ -258,13 +267,13 @@ export interface StoreDriver {
    * non-empty) and match `filter`, in the list order, strictly after `after`; each with its open
    * requests that match `filter.tag` / `filter.expiringBefore`, in stored order. Without it the
    * wrapper walks the active and paused sessions and reads each one (correct, O(sessions)).
-   * See /work/brief/reports/inbox-contract.md.
+   * A damaged record is skipped and returned in `corrupt` (collectInbox does both), never thrown.
    */
   listAwaitingInput?(
     filter: InboxFilter,
     after: ListPosition | undefined,
     limit: number,
-  ): MaybePromise<{ items: InboxItem[] }>;
+  ): MaybePromise<{ items: InboxItem[]; corrupt?: CorruptRecordReport[] }>;
   /**
    * Store-wide named leases (one runner at a time across processes: applyRetention). A
    * compare-and-set of the text stored under `name`: stores `next` (null: removes it) only if the

@@ -37,7 +37,7 @@ function recover<T>(
 }
 
 /** Runs `fn` over `items` one after another, synchronously while every step is. */
-function series<T, U>(items: readonly T[], fn: (item: T) => MaybePromise<U>): MaybePromise<U[]> {
+export function series<T, U>(items: readonly T[], fn: (item: T) => MaybePromise<U>): MaybePromise<U[]> {
   const out: U[] = [];
   const step = (index: number): MaybePromise<U[]> => {
     for (let i = index; i < items.length; i++) {

@@ -1,11 +1,11 @@
 import type { InboxFilter, ListPosition, MaybePromise, ParsedFilter } from "./driver.js";
-import { chain } from "./driver-kit.js";
+import { chain, corruptReport, decodeOrReport } from "./driver-kit.js";
 import { describeValue, SessionKitError } from "./errors.js";
 import { readInstant } from "./instants.js";
 import type { InputRequest, Session, SessionSummary } from "./model.js";
 import { toSummary } from "./model.js";
 import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, MAX_PAGE_SIZE } from "./query.js";
-import type { InboxItem, InboxPage, InboxQuery, SessionPage } from "./store.js";
+import type { CorruptRecordReport, InboxItem, InboxPage, InboxQuery, SessionPage } from "./store.js";
 
 const QUERY_KEYS = new Set(["userId", "channelId", "tag", "expiringBefore", "limit", "cursor"]);
 
@@ -90,11 +90,19 @@ export function matchingRequests(
 }
 
 /** The page a driver's rows make: `limit + 1` rows asked, so one more means another page. */
-export function inboxPage(items: InboxItem[], filter: InboxFilter, limit: number): InboxPage {
-  const more = items.length > limit;
-  const page = more ? items.slice(0, limit) : items;
+export function inboxPage(
+  rows: { items: InboxItem[]; corrupt?: CorruptRecordReport[] },
+  filter: InboxFilter,
+  limit: number,
+): InboxPage {
+  const more = rows.items.length > limit;
+  const page = more ? rows.items.slice(0, limit) : rows.items;
   const last = page.at(-1)?.session;
-  return { items: page, nextCursor: more && last ? encodeCursor(last, cursorFilter(filter)) : null };
+  return {
+    items: page,
+    nextCursor: more && last ? encodeCursor(last, cursorFilter(filter)) : null,
+    corrupt: rows.corrupt ?? [],
+  };
 }
 
 /**
@@ -112,8 +120,11 @@ export async function scanInbox(
   filter: InboxFilter,
   after: ListPosition | undefined,
   limit: number,
-): Promise<{ items: InboxItem[] }> {
+): Promise<InboxRows> {
   const items: InboxItem[] = [];
+  // A damaged record cannot say whether it awaits input: reported once, as list reports it.
+  const corrupt = new Map<string, CorruptRecordReport>();
+  const done = () => ({ items, corrupt: [...corrupt.values()] });
   const listFilter: ParsedFilter = {
     ...(filter.userId === undefined ? {} : { userId: filter.userId }),
     ...(filter.channelId === undefined ? {} : { channelId: filter.channelId }),
@@ -122,16 +133,23 @@ export async function scanInbox(
   let position = after;
   for (;;) {
     const page = await list(position, listFilter, MAX_PAGE_SIZE);
+    for (const report of page.corrupt) corrupt.set(report.id, report);
     for (const summary of page.items as SessionSummary[]) {
-      const session = await get(summary.id);
+      let session: Session | null;
+      try {
+        session = await get(summary.id);
+      } catch (error) {
+        corrupt.set(summary.id, corruptReport(error, summary.id));
+        continue;
+      }
       if (session === null || (session.status !== "active" && session.status !== "paused")) continue;
       const requests = matchingRequests(session, filter);
       if (requests.length > 0)
         items.push({ session: toSummary(session), requests: structuredClone(requests) });
-      if (items.length >= limit) return { items };
+      if (items.length >= limit) return done();
     }
     const last = page.items.at(-1);
-    if (page.items.length < MAX_PAGE_SIZE || last === undefined) return { items };
+    if (page.items.length < MAX_PAGE_SIZE || last === undefined) return done();
     position = { createdAt: last.createdAt, id: last.id };
   }
 }
@@ -140,35 +158,49 @@ export async function scanInbox(
 export interface InboxSource<Row> {
   /** Up to `want` candidate rows strictly after `position`, in list order (a superset of the answer). */
   fetch(position: ListPosition | undefined, want: number): MaybePromise<Row[]>;
-  /** The session a row holds (from one read, so session and requests are of one version). */
+  /** The row's place in the list order (read without decoding: a damaged row has one too). */
+  position(row: Row): ListPosition;
+  /**
+   * The session a row holds (from one read, so session and requests are of one version); it may
+   * throw ERR_CORRUPT_RECORD / ERR_UNSUPPORTED_RECORD_VERSION for a damaged row.
+   */
   session(row: Row): Session;
+}
+
+/** What an inbox read found: the matching sessions, and the damaged records it met (reported, not listed). */
+export interface InboxRows {
+  items: InboxItem[];
+  corrupt: CorruptRecordReport[];
 }
 
 /**
  * Fills an inbox answer from an index's candidates: the exact request-level match is this
  * module's own (matchingRequests), so an index only has to narrow, never to decide. Sync for a
- * sync source. Reads at least 16 rows a round, as a selective tag skips most candidates.
+ * sync source. Reads at least 16 rows a round, as a selective tag skips most candidates. A row
+ * that does not decode is skipped and reported by id, as list() does: one damaged record must not
+ * take the whole inbox down (an operator sees it in `corrupt`, and can delete or repair it).
  */
 export function collectInbox<Row>(
   source: InboxSource<Row>,
   filter: InboxFilter,
   after: ListPosition | undefined,
   limit: number,
-): MaybePromise<{ items: InboxItem[] }> {
+): MaybePromise<InboxRows> {
   const items: InboxItem[] = [];
-  const step = (position: ListPosition | undefined): MaybePromise<{ items: InboxItem[] }> => {
+  const corrupt: CorruptRecordReport[] = [];
+  const step = (position: ListPosition | undefined): MaybePromise<InboxRows> => {
     const want = Math.max(limit - items.length, 16);
     return chain(source.fetch(position, want), (rows) => {
-      let last: Session | undefined;
       for (const row of rows) {
-        last = source.session(row);
-        const requests = matchingRequests(last, filter);
-        if (requests.length > 0)
-          items.push({ session: toSummary(last), requests: structuredClone(requests) });
-        if (items.length >= limit) return { items };
+        const session = decodeOrReport(source.position(row).id, () => source.session(row), corrupt);
+        const requests = session === null ? [] : matchingRequests(session, filter);
+        if (session !== null && requests.length > 0)
+          items.push({ session: toSummary(session), requests: structuredClone(requests) });
+        if (items.length >= limit) return { items, corrupt };
       }
-      if (rows.length < want || last === undefined) return { items };
-      return step({ createdAt: last.createdAt, id: last.id });
+      const last = rows.at(-1);
+      if (rows.length < want || last === undefined) return { items, corrupt };
+      return step(source.position(last));
     });
   };
   return step(after);

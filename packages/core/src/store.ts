@@ -271,6 +271,11 @@ export interface InboxPage {
   items: InboxItem[];
   /** Pass to the next call; null on the last page (a store without an inbox index may return one more, empty page). */
   nextCursor: string | null;
+  /**
+   * Damaged records the query met, by id (as list's page.corrupt): never listed as items, never
+   * failing the query; at least the ones the store's inbox held as awaiting input when damaged.
+   */
+  corrupt: CorruptRecordReport[];
 }
 
 /** Options of delete(). */
@@ -320,6 +325,12 @@ export interface SessionStore {
   get(id: string, options?: GetOptions): Promise<Session | null>;
   /** The session with its whole history, consistent with each other, or null. */
   getWithHistory(id: string): Promise<(Session & { history: SessionEvent[] }) | null>;
+  /**
+   * Up to READ_BATCH_SIZE sessions with their histories, each as getWithHistory gives it, in one
+   * or two queries where the store can (retention's chunks): one entry per id, in order, null for
+   * an absent one; a damaged record is null too and reported in `corrupt`, never thrown.
+   */
+  getManyWithHistory(ids: string[]): Promise<SessionsWithHistory>;
   /**
    * Applies a patch and appends events as one atomic change: version + 1, updatedAt = now, events
    * numbered after the last one. ERR_SESSION_NOT_FOUND if missing; ERR_VERSION_CONFLICT (and no
@@ -375,6 +386,13 @@ export interface SessionStore {
   watch(scope: WatchScope, options?: WatchOptions): AsyncIterable<WatchItem>;
   /** Waits for operations in flight, releases resources; later calls reject with ERR_STORE_CLOSED. Idempotent. */
   close(): Promise<void>;
+}
+
+/** What getManyWithHistory answers: one entry per id asked, in order, and the damaged records met. */
+export interface SessionsWithHistory {
+  /** The session with its history, or null when it is absent or damaged (then it is in `corrupt`). */
+  sessions: Array<(Session & { history: SessionEvent[] }) | null>;
+  corrupt: CorruptRecordReport[];
 }
 
 /** What deleteMany did to one session: removed, already gone, changed since it was read, or held. */

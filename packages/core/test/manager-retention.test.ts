@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import {
+  canonicalExportLine,
   createManualClock,
   createMemoryStore,
   createSessionManager,
@@ -25,6 +26,31 @@ function setup(retention?: Parameters<typeof createSessionManager>[0]["retention
 }
 
 describe("retention policies and applyRetention", () => {
+  it("bytes is the UTF-8 size of the removed sessions' canonical export lines (hostile strings, unsorted keys, nested nulls)", async () => {
+    const { clock, store, manager } = setup();
+    const lines: string[] = [];
+    for (const text of ["plain", "é漢字🙂", "lone \ud800 high", 'nul \u0000 and "quote"', ""]) {
+      const s = await manager.start({ task: text, mode: "m" });
+      await manager.updateContext(s.id, {
+        z: [1, null, { b: text, a: -0 }],
+        a: { "\ud83d": text, "": 1.5e-7 },
+      });
+      await manager.addEvent(s.id, "custom", { zz: text, aa: [true, false, null], mm: { y: 2, x: 1 } });
+      await manager.complete(s.id, text);
+    }
+    clock.advance(8 * DAY);
+    for (const summary of (await store.list()).items) {
+      const { history, ...session } = (await store.getWithHistory(summary.id))!;
+      lines.push(canonicalExportLine({ session, events: history }));
+    }
+    const expected = lines.reduce((sum, line) => sum + Buffer.byteLength(line, "utf8"), 0);
+    const policies = [{ when: { olderThan: "7d" }, action: "delete" as const }];
+    const dry = await manager.applyRetention({ dryRun: true, policies });
+    expect(dry.removed).toHaveLength(5);
+    expect(dry.bytes).toBe(expected);
+    expect((await manager.applyRetention({ policies })).bytes).toBe(expected);
+  });
+
   it("dry-run and real-run parity on 10,000 sessions with mixed statuses, ages, modes, expiries and holds", {
     timeout: 180_000,
   }, async () => {

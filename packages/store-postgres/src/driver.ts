@@ -16,6 +16,7 @@ import {
 import { type BulkImportDeps, importBatch } from "./bulk-import.js";
 import { eventArrays, fromTextKey, sessionRow } from "./encode.js";
 import { quoteSchema } from "./migrations.js";
+import { type BatchDeps, deleteBatchPg, readManyPg } from "./pg-batch.js";
 import { isRetryable, toStoreError } from "./pg-errors.js";
 import { swapPgLease } from "./pg-lease.js";
 import type { PoolClientLike, PoolLike, QueryableLike } from "./pool.js";
@@ -42,6 +43,9 @@ export interface PostgresDriverOptions {
 type Db = QueryableLike;
 
 /** The PostgreSQL StoreDriver: every operation is one or two round trips of plain SQL. */
+/** A candidate row of the inbox query (created_at is text in the list order's form). */
+type InboxRow = { id: string; created_at: string; record: string };
+
 export function createPostgresDriver(options: PostgresDriverOptions): StoreDriver {
   const name = "store-postgres";
   const { pool, target } = options;
@@ -149,6 +153,7 @@ export function createPostgresDriver(options: PostgresDriverOptions): StoreDrive
     parseSession,
     forget: (id) => lastSeen.delete(id),
   };
+  const batch: BatchDeps = { ...bulk, parseEvent, readRows: (ids) => exec(pool, "readMany", [ids]) };
 
   function list(
     filter: Parameters<NonNullable<StoreDriver["list"]>>[0],
@@ -206,14 +211,19 @@ export function createPostgresDriver(options: PostgresDriverOptions): StoreDrive
     importMany: (records, importOptions) =>
       run("import sessions", () => importBatch(bulk, records, importOptions)),
 
+    readMany: (ids) => run("read sessions", () => readManyPg(batch, ids)),
+
+    deleteBatch: (items) => run("delete sessions", () => deleteBatchPg(batch, items)),
+
     listAwaitingInput: (filter, after, limit) =>
       run("listAwaitingInput", async () =>
-        collectInbox<{ id: string; record: string }>(
+        collectInbox<InboxRow>(
           {
             fetch: async (position, want) => {
               const query = inboxSql(quoteSchema(options.schema), filter, position, want);
-              return (await pool.query<{ id: string; record: string }>(query.sql, query.params)).rows;
+              return (await pool.query<InboxRow>(query.sql, query.params)).rows;
             },
+            position: (row) => ({ createdAt: row.created_at, id: row.id }),
             session: (row) => parseSession(row.id, row.record),
           },
           filter,

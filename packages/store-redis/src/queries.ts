@@ -243,28 +243,12 @@ export function createQueries(options: QueryOptions): Queries {
       if (filter.userId !== undefined) groups.push(filterGroups(keys, { userId: filter.userId })[0]!);
       if (filter.channelId !== undefined)
         groups.push(filterGroups(keys, { channelId: filter.channelId })[0]!);
-      return collectInbox<Session>(
+      // A damaged record is reported by collectInbox (page.corrupt), as list reports it.
+      return collectInbox<Row>(
         {
-          async fetch(position, want) {
-            // Damaged records are left out (the inbox shows sessions it can read); read on to fill `want`.
-            const sessions: Session[] = [];
-            let from = position;
-            for (;;) {
-              const asked = want - sessions.length;
-              const rows = await fetchRows(walkOf(groups, {}, from, keys.all), asked);
-              for (const row of rows) {
-                try {
-                  sessions.push(parseRecordText(row.rec, idOf(row.member), options.name));
-                } catch (error) {
-                  if (!isCorruptRecordError(error)) throw error;
-                }
-              }
-              const last = rows.at(-1);
-              if (sessions.length >= want || last === undefined || rows.length < asked) return sessions;
-              from = positionOf(last.member);
-            }
-          },
-          session: (session) => session,
+          fetch: (position, want) => fetchRows(walkOf(groups, {}, position, keys.all), want),
+          position: (row) => positionOf(row.member),
+          session: (row) => parseRecordText(row.rec, idOf(row.member), options.name),
         },
         filter,
         after,

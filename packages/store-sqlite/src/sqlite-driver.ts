@@ -5,7 +5,6 @@ import {
   collectPage,
   errors,
   foldStats,
-  isSessionKitError,
   planImportMany,
   type Session,
   type SessionEvent,
@@ -14,6 +13,7 @@ import {
   type StoreDriver,
   toSummary,
 } from "@sessionkit/core/driver";
+import { deleteMany, readMany } from "./batch-ops.js";
 import type { SqliteDatabase, SqliteStatement } from "./database.js";
 import { metadataIndexRows } from "./encoding.js";
 import { STORE_NAME as name, translateError } from "./errors.js";
@@ -88,6 +88,16 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
     .map((column) => `s.${column}`)
     .join(", ")}, o.digest AS op_digest, o.version AS op_version, o.result AS op_result
     FROM sessions s LEFT JOIN session_operations o ON o.session_id = s.id AND o.operation_id = ? WHERE s.id = ?`;
+
+  const batch = {
+    db,
+    prepared,
+    decode,
+    attachOperations(id: string, session: Session) {
+      const map = operations.readAll(id);
+      if (map !== undefined) session.operations = map;
+    },
+  };
 
   /** The session as its row holds it: without its operation entries (they live in session_operations). */
   function readSession(id: string): Session | null {
@@ -303,7 +313,7 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
     },
 
     listAwaitingInput(filter, after, limit) {
-      type Row = SessionRow & { id: string };
+      type Row = SessionRow & { id: string; created_at: string };
       // session_inbox narrows to the sessions with open requests (and a bound on their earliest
       // expiry); core decides the exact request-level match on the decoded record.
       return run("list the awaiting-input inbox", () =>
@@ -313,6 +323,7 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
               const query = inboxSql(filter, position);
               return prepared(query.sql).all(...query.params, want) as Row[];
             },
+            position: (row) => ({ createdAt: row.created_at, id: row.id }),
             session: (row) => decode(row.id, row),
           },
           filter,
@@ -388,21 +399,13 @@ export function createSqliteDriver(config: SqliteDriverConfig): StoreDriver {
       });
     },
 
+    readMany(ids) {
+      return run(`read ${ids.length} sessions`, () => readMany(batch, ids));
+    },
+
     deleteBatch(items) {
       const results = run(`delete ${items.length} sessions`, () =>
-        tx.write(() =>
-          items.map(({ id, check }) => {
-            try {
-              const current = readSession(id);
-              if (current === null) return false;
-              check(current);
-              return removeSession(id);
-            } catch (error) {
-              if (isSessionKitError(error)) return error;
-              throw error;
-            }
-          }),
-        ),
+        tx.write(() => deleteMany(batch, items, forget)),
       );
       // A separate, short write: the pages this batch freed go back to the file system now, so a
       // retention run shrinks the file as it goes (a no-op on a file without incremental vacuum).

@@ -156,6 +156,10 @@ export function createClaims(
       claiming.set(id, { owner: operation.owner.id, leaseMs });
       try {
         return await mutateAsync(store, id, decider(id, operation, operationId), loop);
+      } catch (error) {
+        // A replayed claim whose generation was taken over: this manager's claim is over too.
+        if (isSessionKitError(error, "ERR_LEASE_LOST")) lose(id, error);
+        throw error;
       } finally {
         claiming.delete(id);
       }

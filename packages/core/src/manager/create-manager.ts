@@ -232,11 +232,19 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
 
     async applyRetention(runOptions) {
       guard();
-      const { dryRun = false, policies, waitMs } = parse(retentionRunSchema, runOptions ?? {}, "options");
+      const {
+        dryRun = false,
+        policies,
+        waitMs,
+        leaseMs,
+      } = parse(retentionRunSchema, runOptions ?? {}, "options");
       const rules = (policies ?? parsed.retention ?? []) as RetentionPolicy[];
       // A dry run changes nothing, so it needs no lease; a store without leases runs unguarded.
       if (dryRun || !store.capabilities.namedLeases) return applyRetention(store, clock, rules, dryRun);
-      const lease = await acquireRetentionLease(store, clock, waitMs === undefined ? {} : { waitMs });
+      const lease = await acquireRetentionLease(store, clock, {
+        ...(waitMs === undefined ? {} : { waitMs }),
+        ...(leaseMs === undefined ? {} : { leaseMs }),
+      });
       try {
         return await applyRetention(store, clock, rules, false, lease);
       } finally {

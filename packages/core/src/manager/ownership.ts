@@ -132,7 +132,8 @@ function describeOwner(owner: SessionOwner): JsonObject {
   };
 }
 
-function leaseLost(session: Session, actor: Actor): SessionKitError {
+/** ERR_LEASE_LOST: the claim of `actor.generation` on the session is no longer held. */
+export function leaseLost(session: Session, actor: Pick<Actor, "generation">): SessionKitError {
   const now = session.owner;
   const holder =
     now === undefined ? "nobody holds it now" : `it is held by ${now.id} (generation ${now.generation})`;

@@ -133,6 +133,7 @@ function buildManagerSchemas() {
     dryRun: z.boolean().optional(),
     policies: z.array(retentionPolicySchema).optional(),
     waitMs: z.number().int().min(0).max(86_400_000).optional(),
+    leaseMs: leaseMsSchema.optional(),
   });
 
   /** Options of createSessionManager. */

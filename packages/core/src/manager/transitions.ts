@@ -5,7 +5,14 @@ import type { SessionPatch } from "../store.js";
 import { accumulateUsage, withToolUsed } from "./accounting.js";
 import { priorOperation, replayedResult } from "./idempotency.js";
 import { decideInbox, type InboxOperation, inputPending } from "./inbox.js";
-import { type Actor, decideOwnership, fence, type OwnershipOperation, releaseOnEnd } from "./ownership.js";
+import {
+  type Actor,
+  decideOwnership,
+  fence,
+  leaseLost,
+  type OwnershipOperation,
+  releaseOnEnd,
+} from "./ownership.js";
 
 export type { Actor };
 
@@ -163,6 +170,10 @@ export function decide(session: Session, op: Operation, nowMs: number, actor: Ac
     const prior = priorOperation(session, operationId, digest);
     if (prior instanceof SessionKitError) return { patch: {}, events: [], error: prior };
     if (prior !== "new") {
+      // A claim's generation is the version its commit made: once the session is held under
+      // another generation, the first result (the caller owns it) would be a lie.
+      if (op.kind === "claim" && session.owner?.generation !== prior.version)
+        return { patch: {}, events: [], error: leaseLost(session, { generation: prior.version }) };
       const replayed = replayedResult(session, operationId, prior);
       if (replayed instanceof SessionKitError) return { patch: {}, events: [], error: replayed };
       return { patch: {}, events: [], replay: replayed };

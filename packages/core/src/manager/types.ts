@@ -222,12 +222,15 @@ export interface SessionManager {
    * Applies the retention policies (the manager's, or `policies`): a dry run reports exactly what
    * the real run removes; held sessions are never removed. A real run holds the store's retention
    * lease (one run at a time across processes): another run's gets ERR_RETENTION_BUSY naming the
-   * holder, after waiting up to `waitMs` (default 0) for it to finish.
+   * holder, after waiting up to `waitMs` (default 0) for it to finish. `leaseMs` (default
+   * DEFAULT_RETENTION_LEASE_MS, 30 s): how long the lease lasts without a renewal, so how soon
+   * another runner may take over from a run that stopped (a SIGSTOP, a stalled host).
    */
   applyRetention(options?: {
     dryRun?: boolean;
     policies?: RetentionPolicy[];
     waitMs?: number;
+    leaseMs?: number;
   }): Promise<RetentionResult>;
   /** Every held session with its hold, in the list order (reads each session: O(sessions)). */
   listHolds(): Promise<Array<{ session: SessionSummary; hold: LegalHold }>>;
