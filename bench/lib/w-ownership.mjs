@@ -62,7 +62,10 @@ async function detect(ctx, subject, key, setting, where) {
       const t0 = now();
       child.kill("SIGKILL");
       await exited;
-      const at = await seen;
+      // The sweeper's timer is unref'd (it never keeps a process alive), and after the last kill
+      // no worker is left either: without this the process exited before the crash was seen.
+      const alive = setInterval(() => {}, 1000);
+      const at = await seen.finally(() => clearInterval(alive));
       ms.push(Number(at - t0) / 1e6);
       const after = await store.get(id);
       if (after.status !== "paused" || after.pause?.reason !== "crashed")

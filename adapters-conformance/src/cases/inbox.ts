@@ -27,11 +27,8 @@ async function walk(store: SessionStore, query: Record<string, unknown>) {
   return rows;
 }
 
-/**
- * Damage SS-IN-04 applies. Not yet "truncate" and "garbage": SQLite's session_inbox trigger drops
- * a record that is not JSON from the index until schema 12 (that step keeps the row).
- */
-const INBOX_DAMAGE = ["wrong-type"] as const;
+/** Damage SS-IN-04 applies (SQLite keeps a record that is not JSON in its inbox index since schema 12). */
+const INBOX_DAMAGE = ["truncate", "garbage", "wrong-type"] as const;
 
 /** SS-IN: the awaiting-input inbox; SS-HOLD: legal holds on every delete path. */
 export const inboxCases: CaseDefinition[] = [

@@ -29,13 +29,32 @@ for (const kind of STORE_KINDS) {
     });
     afterAll(() => store.close());
 
-    it("list, show, stats and export never load zod, nor Node's undici", async () => {
+    it("list, show, stats, tail, export and verify never load zod, nor Node's undici, with any filter", async () => {
+      // makeSession's data: user1 has sessions 1, 5, 9 (every status appears), all made in 2026-10.
+      const filters = ["--user", "user1", "--status", "active,paused,completed,failed,timeout"];
+      const ranges = [
+        "--created-after",
+        "2026-01-01",
+        "--created-before",
+        "2999-01-01",
+        "--updated-after",
+        "2026-01-01",
+      ];
       for (const args of [
         ["list", "--limit", "5"],
         ["--json", "list", "--status", "completed"],
+        ["--jsonl", "list", "--all", ...filters, ...ranges, "--updated-before", "2999-01-01"],
+        ["list", "--meta", "model=gpt-5", "--meta", "tier:=0", "--meta", "beta:=true", "--channel", "chan0"],
         ["show", someId, "--events"],
+        ["show", someId, "--since", "2"],
+        ["--json", "show", someId, "--last", "1"],
         ["stats", "--by", "status,mode"],
+        ["stats", "--by", "day", ...filters, "--mode", "claude"],
+        ["tail", someId, "-n", "2"],
+        ["--jsonl", "tail", "--all"],
         ["export"],
+        ["export", "--status", "completed", "--mode", "claude"],
+        ["verify"],
       ]) {
         const run = await runReported(["--store", target.url, ...args]);
         expect(run.code, `${args.join(" ")}: ${run.stderr}`).toBe(0);

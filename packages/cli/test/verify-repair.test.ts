@@ -211,6 +211,45 @@ describe("verify and repair on sqlite", () => {
     );
   });
 
+  it("sessions the store itself appended to (counter columns ahead of the record, store-sqlite schema 3) are clean, and repair keeps them", async () => {
+    const filename = join(tempDir(), "sessions.db");
+    const store = createSqliteStore({ filename });
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const { session } = await store.create({ mode: "m", task: `t${i}` });
+      // Events-only commits and an iterations-only patch: the store rewrites columns, not the record.
+      await store.commit(session.id, { events: [{ type: "note", data: { i } }] });
+      const { session: after } = await store.commit(session.id, {
+        events: [{ type: "note" }, { type: "x" }],
+      });
+      await store.commit(session.id, { expectedVersion: after.version, patch: { iterations: 5 } });
+      ids.push(session.id);
+    }
+    const kept = await readable(store, ids);
+    await store.close();
+    for (const deep of [false, true]) {
+      const found = await verify(`sqlite:${filename}`, deep);
+      expect({ code: found.code, findings: pairs(found.findings) }).toEqual({ code: 0, findings: [] });
+    }
+    // A column changed behind the store's back on such a row is still drift, and repair rewrites it
+    // from the newest state the store reads (record plus counter columns), losing no append.
+    const drifted = ids[0] as string;
+    const db = new Database(filename);
+    db.prepare("UPDATE sessions SET mode = ? WHERE id = ?").run(JSON.stringify("tampered"), drifted);
+    db.close();
+    const found = await verify(`sqlite:${filename}`, true);
+    expect(pairs(found.findings)).toEqual([`row-drift ${drifted}`]);
+    const real = await runCli(["--store", `sqlite:${filename}`, "--json", "repair"]);
+    expect(real.code, real.stderr).toBe(0);
+    const reopened = createSqliteStore({ filename });
+    try {
+      expect(await readable(reopened, ids)).toEqual(kept);
+    } finally {
+      await reopened.close();
+    }
+    expect((await verify(`sqlite:${filename}`, true)).code).toBe(0);
+  });
+
   it("a schema that differs from the migrations is schema-drift, left to the operator", async () => {
     const filename = join(tempDir(), "sessions.db");
     const store = createSqliteStore({ filename });

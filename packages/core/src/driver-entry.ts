@@ -105,7 +105,7 @@ export {
   RECORD_SCHEMA_VERSION,
 } from "./records.js";
 export { parseInput } from "./schemas.js";
-export { is, optional, parseShape, type Shape, ShapeIssue, withDefault } from "./shape.js";
+export { checkShape, is, optional, parseShape, type Shape, ShapeIssue, withDefault } from "./shape.js";
 export type {
   CorruptRecordReport,
   MetadataFilterValue,

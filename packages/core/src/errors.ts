@@ -95,9 +95,15 @@ export function describeValue(value: unknown): string {
   if (typeof value === "symbol") return value.toString();
   try {
     const json = JSON.stringify(value);
+    if (json === undefined) return String(typeof value);
     return json.length > 80 ? `${json.slice(0, 80)}…` : json;
   } catch {
-    return Object.prototype.toString.call(value);
+    // A value whose reading throws (a getter, a Proxy trap) must not turn the error being built into another.
+    try {
+      return Object.prototype.toString.call(value);
+    } catch {
+      return "an unreadable value";
+    }
   }
 }
 

@@ -49,6 +49,21 @@ export function trimOperations(map: Record<string, OperationRecord>, reserve?: s
   for (const id of ids) if (map[id]!.result !== undefined) withResult++;
   const overflow = ids.length - room;
   if (overflow <= 0 && withResult <= slots) return;
+  // The steady state of a full map: one id and one result too many. Two linear passes find them;
+  // the sort below took a tenth of an idempotent memory commit (128 ids, every commit).
+  if (overflow <= 1 && withResult <= slots + 1) {
+    if (overflow === 1) {
+      const oldest = oldestOf(map, ids, () => true);
+      if (map[oldest]!.result !== undefined) withResult--;
+      delete map[oldest];
+    }
+    if (withResult > slots) {
+      const oldest = oldestOf(map, ids, (entry) => entry.result !== undefined);
+      const entry = map[oldest]!;
+      map[oldest] = { digest: entry.digest, version: entry.version };
+    }
+    return;
+  }
   ids.sort((a, b) => map[b]!.version - map[a]!.version);
   let kept = 0;
   for (const [rank, id] of ids.entries()) {
@@ -61,6 +76,24 @@ export function trimOperations(map: Record<string, OperationRecord>, reserve?: s
     if (kept < slots) kept++;
     else map[id] = { digest: entry.digest, version: entry.version };
   }
+}
+
+/** The id of the lowest-version entry among `ids` still in `map` that passes `which`. */
+function oldestOf(
+  map: Record<string, OperationRecord>,
+  ids: string[],
+  which: (entry: OperationRecord) => boolean,
+): string {
+  let oldest = "";
+  let version = Number.POSITIVE_INFINITY;
+  for (const id of ids) {
+    const entry = map[id];
+    if (entry !== undefined && which(entry) && entry.version < version) {
+      oldest = id;
+      version = entry.version;
+    }
+  }
+  return oldest;
 }
 
 /**

@@ -2,7 +2,7 @@ import { errors, SessionKitError } from "./errors.js";
 import { SESSION_ID_PATTERN } from "./ids.js";
 import type { JsonObject } from "./json.js";
 import { type OperationRecord, SESSION_STATUSES, type Session, type SessionEvent } from "./model.js";
-import { is, optional, type Shape, ShapeIssue, withDefault } from "./shape.js";
+import { checkShape, is, optional, type Shape, ShapeIssue, withDefault } from "./shape.js";
 
 /**
  * The record schema version this release writes. History:
@@ -216,7 +216,7 @@ function decodeSeedRecord(raw: object, id: string, component: string): DecodedRe
 /** Validates a stored event of session `id`. */
 export function decodeEvent(raw: unknown, id: string, component = "sessionkit"): SessionEvent {
   try {
-    return storedEvent(raw);
+    return checkShape(storedEvent, raw);
   } catch (error) {
     if (!(error instanceof ShapeIssue)) throw error;
     throw errors.corrupt(component, id, `an event is malformed (${issueText(error)})`);
@@ -226,7 +226,7 @@ export function decodeEvent(raw: unknown, id: string, component = "sessionkit"):
 /** `shape(raw)`, or ERR_CORRUPT_RECORD naming the first field that does not fit. */
 function checked<T>(shape: Shape<T>, raw: unknown, id: string, component: string): T {
   try {
-    return shape(raw);
+    return checkShape(shape, raw);
   } catch (error) {
     if (!(error instanceof ShapeIssue)) throw error;
     throw errors.corrupt(component, id, issueText(error), error);

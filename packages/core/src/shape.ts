@@ -27,8 +27,9 @@ export class ShapeIssue extends Error {
     readonly expected: string,
     readonly found: unknown,
     readonly path: (string | number)[] = [],
+    cause?: unknown,
   ) {
-    super(`expected ${expected}`);
+    super(`expected ${expected}`, cause === undefined ? undefined : { cause });
   }
 
   /** The path as `a.b.0.c` ("" at the root). */
@@ -41,18 +42,75 @@ const fail = (expected: string, found: unknown): never => {
   throw new ShapeIssue(expected, found);
 };
 
+/**
+ * A value whose reading threw (a getter, a Proxy trap) as a ShapeIssue at `path`, so a caller gets
+ * its typed error naming the field instead of whatever the getter threw. `found` stays undefined:
+ * describing the value would read it again.
+ */
+function unreadable(error: unknown, path: (string | number)[]): ShapeIssue {
+  if (error instanceof ShapeIssue) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new ShapeIssue(`a readable value (reading it threw: ${reason})`, undefined, path, error);
+}
+
+/** `value[key]`, a throwing getter or Proxy trap reported as a ShapeIssue at `key`. */
+function read(value: Record<string | number, unknown>, key: string | number): unknown {
+  try {
+    return value[key];
+  } catch (error) {
+    throw unreadable(error, [key]);
+  }
+}
+
 /** Runs `shape` on a child value, prefixing a failure's path with `key`. */
 function within<T>(key: string | number, shape: Shape<T>, value: unknown): T {
   try {
     return shape(value);
   } catch (error) {
-    if (error instanceof ShapeIssue) error.path.unshift(key);
-    throw error;
+    if (error instanceof ShapeIssue) {
+      error.path.unshift(key);
+      throw error;
+    }
+    throw unreadable(error, [key]);
   }
 }
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+/** `shape(value)`, anything thrown while reading the value turned into a ShapeIssue. */
+export function checkShape<T>(shape: Shape<T>, value: unknown): T {
+  try {
+    return shape(value);
+  } catch (error) {
+    throw unreadable(error, []);
+  }
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === "object" && !Array.isArray(value);
+
+/**
+ * What zod's record() accepted as a JSON object: an object whose constructor (if a function) is an
+ * Object of some realm, so a Date, Map, boxed value or class instance is refused (spread into a copy
+ * they lose their content silently), and with no symbol keys (JSON has none). JSON.parse output
+ * always passes, own "constructor" keys and null prototypes included.
+ */
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  if (!isObject(value)) return false;
+  const ctor = value.constructor;
+  if (typeof ctor === "function") {
+    const prototype: unknown = ctor.prototype;
+    if (prototype === null || typeof prototype !== "object" || !Object.hasOwn(prototype, "isPrototypeOf"))
+      return false;
+  }
+  return Object.getOwnPropertySymbols(value).length === 0;
+}
+
+/** A default's own copy for each use (as zod's default() copies): a shared {} would leak edits. */
+const fresh = <T>(value: T): T =>
+  Array.isArray(value)
+    ? ([...value] as T)
+    : value !== null && typeof value === "object"
+      ? ({ ...value } as T)
+      : value;
 
 interface Bounds {
   min?: number;
@@ -82,8 +140,9 @@ export const is = {
       bounded(value as number, bounds, "an integer", value);
       return value as number;
     },
+  /** A finite number, as zod's number(): NaN and ±Infinity (JSON's 1e999) are refused. */
   number: (): Shape<number> => (value) =>
-    typeof value === "number" && !Number.isNaN(value) ? value : fail("a number", value),
+    typeof value === "number" && Number.isFinite(value) ? value : fail("a finite number", value),
   boolean: (): Shape<boolean> => (value) => (typeof value === "boolean" ? value : fail("a boolean", value)),
   literal:
     <T>(expected: T): Shape<T> =>
@@ -98,9 +157,12 @@ export const is = {
     typeof value === "string" && !Number.isNaN(Date.parse(value))
       ? value
       : fail("an ISO-8601 timestamp", value),
-  /** A JSON object, returned as stored (not copied: a key named "__proto__" stays an own key). */
+  /**
+   * A JSON object, returned as stored (not copied: a key named "__proto__" stays an own key). Its
+   * values are not read: a decoded record's come from JSON text, and the write schemas check them.
+   */
   jsonObject: (): Shape<Record<string, unknown>> => (value) =>
-    isPlainObject(value) ? value : fail("a JSON object", value),
+    isJsonObject(value) ? value : fail("a JSON object", value),
   custom:
     <T>(test: (value: unknown) => boolean, expected: string): Shape<T> =>
     (value) =>
@@ -111,46 +173,48 @@ export const is = {
       if (!Array.isArray(value)) return fail("an array", value);
       bounded(value.length, bounds, "an array of length", value);
       const out = new Array<T>(value.length);
-      for (let i = 0; i < value.length; i++) out[i] = within(i, item, value[i]);
+      for (let i = 0; i < value.length; i++)
+        out[i] = within(i, item, read(value as unknown as Record<number, unknown>, i));
       return out;
     },
   /** An object whose every value fits `item`; returned as stored. */
   record:
     <T>(item: Shape<T>): Shape<Record<string, T>> =>
     (value) => {
-      if (!isPlainObject(value)) return fail("an object", value);
-      for (const key of Object.keys(value)) within(key, item, value[key]);
+      if (!isJsonObject(value)) return fail("a JSON object", value);
+      for (const key of Object.keys(value)) within(key, item, read(value, key));
       return value as Record<string, T>;
     },
   /**
    * An object of known fields. "strip" copies the known fields (unknown ones are dropped), "strict"
    * refuses unknown fields, "loose" checks the known fields and returns the value as stored. Absent
-   * optional fields stay absent; a field with a default gets it when absent or undefined.
+   * optional fields stay absent; a field with a default gets it when absent or undefined. Like zod's
+   * strictObject, "strict" walks the keys with for…in (an inherited enumerable key is unknown too)
+   * and never reads an unknown key's value (its getter may throw).
    */
   object: <T>(fields: Record<string, FieldShape>, mode: "strip" | "strict" | "loose" = "strip"): Shape<T> => {
     const entries = Object.entries(fields);
     return (value) => {
-      if (!isPlainObject(value)) return fail("an object", value);
-      if (mode === "strict") {
-        for (const key of Object.keys(value))
-          if (!Object.hasOwn(fields, key)) within(key, unknownKey, value[key]);
-      }
+      if (!isObject(value)) return fail("an object", value);
       const out: Record<string, unknown> = {};
       for (const [key, shape] of entries) {
-        const found = value[key];
+        const found = read(value, key);
         if (found === undefined) {
-          if (shape.fallback) out[key] = shape.fallback.value;
+          if (shape.fallback) out[key] = fresh(shape.fallback.value);
           else if (!shape.optional) within(key, shape, found);
           continue;
         }
         out[key] = within(key, shape, found);
       }
+      // After the known fields, as zod reports them: a bad value is named before an unknown key.
+      if (mode === "strict") {
+        for (const key in value)
+          if (!Object.hasOwn(fields, key)) throw new ShapeIssue("no such option", key, [key]);
+      }
       return (mode === "loose" ? value : out) as T;
     };
   },
 };
-
-const unknownKey: Shape = (value) => fail("no such option", value);
 
 /** `shape`, absent allowed. */
 export function optional<T>(shape: Shape<T>): FieldShape<T | undefined> {
@@ -172,14 +236,14 @@ export function withDefault<T>(shape: Shape<T>, value: T): FieldShape<T> {
  */
 export function parseShape<T>(shape: Shape<T>, value: unknown, what: string, component: string): T {
   try {
-    return shape(value);
+    return checkShape(shape, value);
   } catch (error) {
     if (!(error instanceof ShapeIssue)) throw error;
     const path = error.path.length > 0 ? `${what}.${error.where}` : what;
     throw new SessionKitError(
       path.endsWith(".id") ? "ERR_INVALID_ID" : "ERR_INVALID_INPUT",
       `[${component}] Expected \`${path}\` to be valid (${error.message}), got ${describeValue(error.found)}. Fix the value and retry.`,
-      { details: { path } },
+      error.cause === undefined ? { details: { path } } : { details: { path }, cause: error.cause },
     );
   }
 }

@@ -56,6 +56,7 @@ export function createFsCore(options: ResolvedFsStoreOptions) {
     staleMs: options.lockStaleMs,
     afterRelease: index.compactIfGrown,
     dispose: (cache) => closeSync(cache.fd),
+    settle: ops.settle,
     flusher: createFlusher(),
   });
   const changeLog = createFsChangeLog(paths, () => index.view());

@@ -30,10 +30,11 @@ export function fsyncDir(path: string): void {
 }
 
 /**
- * Replaces `path` atomically: temporary file beside it, (fsync), rename, (directory fsync).
+ * Replaces `path` atomically: temporary file beside it, (fsync), rename, (directory fsync: skip it
+ * only when losing the rename to a power cut is harmless, the old file still being valid).
  * On any failure (ENOSPC, EACCES, …) the temporary file is removed and `path` is untouched.
  */
-export function writeFileAtomic(path: string, data: Buffer, durable: boolean): void {
+export function writeFileAtomic(path: string, data: Buffer, durable: boolean, syncDir = durable): void {
   const tmp = `${path}.${token()}.tmp`;
   let fd: number | undefined;
   try {
@@ -54,7 +55,7 @@ export function writeFileAtomic(path: string, data: Buffer, durable: boolean): v
     } catch {}
     throw error;
   }
-  if (durable) fsyncDir(dirname(path));
+  if (syncDir) fsyncDir(dirname(path));
 }
 
 /** Writes a new file that nobody else can see yet (inside a staging directory). */

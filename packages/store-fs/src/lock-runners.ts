@@ -38,6 +38,11 @@ export interface LockRunnerOptions<C> {
   afterRelease(): void;
   /** Frees what a lease's cache holds (its open log) when the lease ends. */
   dispose(cache: C): void;
+  /**
+   * Writes what a lease's cache kept back (its summary), under the lock: when the lease ends, and
+   * before any other operation (a delete, an insert, a prune) runs on the session.
+   */
+  settle(cache: C, held: HeldLock): void;
   /** Runs the fdatasyncs commits deferred past their sections. */
   flusher: Flusher;
 }
@@ -73,7 +78,7 @@ function onExit(releaseAll: () => void): () => void {
  * section, after a delete, insert or prune, on close(), and on process exit.
  */
 export function createLockRunners<C>(options: LockRunnerOptions<C>) {
-  const { paths, locks, staleMs, afterRelease, dispose, flusher } = options;
+  const { paths, locks, staleMs, afterRelease, dispose, settle, flusher } = options;
   const what = (id: string) => `Session ${JSON.stringify(id)}`;
   const leases = new Map<string, LiveLease<C>>();
   /** When a commit last released each session, to lease from the second commit of a run on. */
@@ -85,7 +90,13 @@ export function createLockRunners<C>(options: LockRunnerOptions<C>) {
     const cache = lease.cache;
     lease.cache = undefined;
     try {
-      if (cache !== undefined) dispose(cache);
+      if (cache !== undefined) {
+        try {
+          settle(cache, lease.held);
+        } finally {
+          dispose(cache);
+        }
+      }
     } finally {
       lease.held.release();
       afterRelease();
@@ -141,6 +152,7 @@ export function createLockRunners<C>(options: LockRunnerOptions<C>) {
   ): [T, PendingFlush | undefined] {
     let result: T;
     try {
+      if (!keep && lease.cache !== undefined) settle(lease.cache, lease.held);
       result = fn(lease);
     } catch (error) {
       lease.flush = undefined;
@@ -244,6 +256,7 @@ export function createLockRunners<C>(options: LockRunnerOptions<C>) {
       const busy: string[] = [];
       for (const id of ids) {
         const held = queues.has(id) ? null : (leaseOf(id) ?? tryFresh(id));
+        if (held?.cache !== undefined) settle(held.cache, held.held);
         if (held) taken.push({ id, lease: held });
         else busy.push(id);
       }

@@ -1,5 +1,6 @@
 import {
   type Clock,
+  checkShape,
   DEFAULT_MAX_PAYLOAD_BYTES,
   is,
   optional,
@@ -60,17 +61,20 @@ const optionsShape = is.object<ResolvedFsStoreOptions>(
   "strict",
 );
 
-/** Parses options once at the boundary; ERR_INVALID_INPUT names the offending field. */
+/**
+ * Parses options once at the boundary; ERR_INVALID_INPUT names the offending field in
+ * `details.path`, as the other stores do (and in `details.field`, as before).
+ */
 export function parseFsStoreOptions(options: unknown): ResolvedFsStoreOptions {
   try {
-    return optionsShape(options);
+    return checkShape(optionsShape, options);
   } catch (error) {
     if (!(error instanceof ShapeIssue)) throw error;
     const field = error.where || "options";
     throw new SessionKitError(
       "ERR_INVALID_INPUT",
       `[store-fs] Expected \`${field}\` to be valid (${error.message}). Fix the options passed to createFsStore({ dir, … }).`,
-      { details: { field } },
+      { details: { field, path: field } },
     );
   }
 }

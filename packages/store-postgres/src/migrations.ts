@@ -75,7 +75,9 @@ export const MIGRATIONS: readonly Migration[] = [
       INSERT INTO ${s}.session_changes_trimmed (id, pos) VALUES (1, 0);
     `,
   },
-  // 6 and 7 are taken by the operation-id side table and the inbox tags (parallel work, issue 16).
+  // 6 and 7 were reserved for an operation-id side table and inbox tags that did not land. They stay
+  // unused: migrate() applies only versions above the highest applied one, so a schema already at 8
+  // would never run a 6 or 7 added later. The next migration is 9.
   {
     version: 8,
     name: "session_changes stamped by readers: no counter row or NOTIFY in the writer's transaction",

@@ -286,6 +286,60 @@ export const MIGRATIONS: readonly Migration[] = [
       "session_operations: operation ids apart from the record, one row each (existing maps moved)",
     up: moveOperationsApart,
   },
+  {
+    version: 12,
+    description: "session_inbox keeps a damaged record's row; session_inbox_tags: the inbox by request tag",
+    // Two changes to the inbox triggers of schema 5. (1) A record written that is not JSON (a torn
+    // or foreign write) no longer drops the session from session_inbox: it stays a candidate, so
+    // the inbox reports it in page.corrupt, as PostgreSQL and Redis (whose index columns a raw
+    // write leaves alone) and list() do. (2) One row per (tag, session) of the open requests, in
+    // list order, so `listAwaitingInput({ tag })` reads only the sessions holding that tag
+    // instead of every candidate (the tag was a filter in JS over all 10,000 open sessions).
+    up(db) {
+      const tags = `
+        INSERT OR IGNORE INTO session_inbox_tags (tag, created_at, session_id)
+          SELECT DISTINCT t.value, NEW.created_at, NEW.id
+          FROM json_each(NEW.record, '$.inputRequests') q, json_each(q.value, '$.tags') t
+          WHERE json_type(q.value, '$.tags') = 'array' AND t.type = 'text';`;
+      // The backfill reads each record once more; json_each of a damaged record would abort it.
+      const backfill = `
+        INSERT OR IGNORE INTO session_inbox_tags (tag, created_at, session_id)
+          SELECT DISTINCT t.value, s.created_at, s.id
+          FROM session_inbox i JOIN sessions s ON s.id = i.session_id,
+            json_each(CASE WHEN json_valid(s.record) THEN s.record ELSE '{}' END, '$.inputRequests') q,
+            json_each(q.value, '$.tags') t
+          WHERE json_type(q.value, '$.tags') = 'array' AND t.type = 'text';`;
+      const pick = `
+        INSERT INTO session_inbox (session_id, created_at, user_id, channel_id, min_expires_at)
+          SELECT NEW.id, NEW.created_at, NEW.user_id, NEW.channel_id,
+            (SELECT min(json_extract(value, '$.expiresAt')) FROM json_each(NEW.record, '$.inputRequests'))
+          WHERE json_type(NEW.record, '$.inputRequests') = 'array' AND json_array_length(NEW.record, '$.inputRequests') > 0;`;
+      const row = `DELETE FROM session_inbox WHERE session_id = NEW.id;
+          DELETE FROM session_inbox_tags WHERE session_id = NEW.id; ${pick} ${tags}`;
+      db.exec(`
+        CREATE TABLE session_inbox_tags (
+          tag TEXT NOT NULL,
+          created_at TEXT NOT NULL,
+          session_id TEXT NOT NULL,
+          PRIMARY KEY (tag, created_at DESC, session_id DESC)
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX session_inbox_tags_by_session ON session_inbox_tags (session_id);
+        ${backfill}
+        DROP TRIGGER session_inbox_insert;
+        DROP TRIGGER session_inbox_update;
+        DROP TRIGGER session_inbox_delete;
+        CREATE TRIGGER session_inbox_insert AFTER INSERT ON sessions WHEN json_valid(NEW.record) BEGIN ${row}
+        END;
+        CREATE TRIGGER session_inbox_update AFTER UPDATE OF record, user_id, channel_id, created_at ON sessions
+          WHEN json_valid(NEW.record) BEGIN ${row}
+        END;
+        CREATE TRIGGER session_inbox_delete AFTER DELETE ON sessions BEGIN
+          DELETE FROM session_inbox WHERE session_id = OLD.id;
+          DELETE FROM session_inbox_tags WHERE session_id = OLD.id;
+        END;
+      `);
+    },
+  },
 ];
 
 /**

@@ -1,6 +1,7 @@
 import {
   type ChangeLogOptions,
   type Clock,
+  checkShape,
   DEFAULT_MAX_PAYLOAD_BYTES,
   describeValue,
   is,
@@ -92,16 +93,25 @@ export type ParsedSqliteStoreOptions = Omit<
   Required<Pick<CommonOptions, "busyTimeoutMs" | "synchronous" | "maxPayloadBytes">> &
   ({ filename: string; database?: undefined } | { database: SqliteDatabase; filename?: undefined });
 
+/** What the error shows of the options: their keys (values may be handles), or "unreadable" (a Proxy that throws). */
+function keysOf(options: unknown): unknown {
+  try {
+    return options && typeof options === "object" ? Object.keys(options) : options;
+  } catch {
+    return "unreadable";
+  }
+}
+
 /** Parses options once at the boundary; ERR_INVALID_INPUT naming the bad option. */
 export function parseSqliteOptions(options: unknown): ParsedSqliteStoreOptions {
   try {
-    return optionsShape(options);
+    return checkShape(optionsShape, options);
   } catch (error) {
     if (!(error instanceof ShapeIssue)) throw error;
     const path = error.where || "options";
     throw new SessionKitError(
       "ERR_INVALID_INPUT",
-      `[${STORE_NAME}] Expected options { filename } or { database } with valid values; \`${path}\`: ${error.message}, got ${describeValue(options && typeof options === "object" ? Object.keys(options) : options)}. Pass { filename: "sessions.db" } or { database: new Database(...) }.`,
+      `[${STORE_NAME}] Expected options { filename } or { database } with valid values; \`${path}\`: ${error.message}, got ${describeValue(keysOf(options))}. Pass { filename: "sessions.db" } or { database: new Database(...) }.`,
       { details: { path } },
     );
   }

@@ -100,6 +100,9 @@ export function pruneWhere(statuses: readonly string[], before: string): SqlClau
   };
 }
 
+/** A NUL, or a lone surrogate (a high one not followed by a low one, or a low one not after a high one). */
+const UNSAFE_TAG = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /**
  * The inbox candidates (schema 5): sessions with open requests, active or paused, matching the
  * user and channel and, with `expiringBefore`, holding a request that expires by then (their
@@ -110,6 +113,15 @@ export function pruneWhere(statuses: readonly string[], before: string): SqlClau
 export function inboxSql(filter: InboxFilter, after?: ListPosition): SqlClause {
   const parts = ["s.status IN ('active', 'paused')"];
   const params: unknown[] = [];
+  // session_inbox_tags (schema 12) holds tags as SQLite text, decoded from the record's JSON: a
+  // tag with a lone surrogate or a NUL may not compare equal to its bound parameter there, so
+  // such a tag reads every candidate instead (core matches the tag exactly either way).
+  const byTag = filter.tag !== undefined && !UNSAFE_TAG.test(filter.tag);
+  const order = byTag ? "t" : "i";
+  if (byTag) {
+    parts.push("t.tag = ?");
+    params.push(filter.tag);
+  }
   if (filter.userId !== undefined) {
     parts.push("i.user_id = ?");
     params.push(encodeText(filter.userId));
@@ -123,14 +135,17 @@ export function inboxSql(filter: InboxFilter, after?: ListPosition): SqlClause {
     params.push(filter.expiringBefore);
   }
   if (after) {
-    parts.push("(i.created_at, i.session_id) < (?, ?)");
+    parts.push(`(${order}.created_at, ${order}.session_id) < (?, ?)`);
     params.push(after.createdAt, after.id);
   }
   const columns = ROW_SELECT.split(", ")
     .map((column) => `s.${column}`)
     .join(", ");
+  const from = byTag
+    ? "session_inbox_tags t CROSS JOIN session_inbox i ON i.session_id = t.session_id"
+    : "session_inbox i";
   return {
-    sql: `SELECT s.id, s.created_at, ${columns} FROM session_inbox i CROSS JOIN sessions s ON s.id = i.session_id WHERE ${parts.join(" AND ")} ORDER BY i.created_at DESC, i.session_id DESC LIMIT ?`,
+    sql: `SELECT s.id, s.created_at, ${columns} FROM ${from} CROSS JOIN sessions s ON s.id = i.session_id WHERE ${parts.join(" AND ")} ORDER BY ${order}.created_at DESC, ${order}.session_id DESC LIMIT ?`,
     params,
   };
 }

@@ -2,6 +2,7 @@ import { expectSameInboxPages, randomInboxHistory } from "@sessionkit/conformanc
 import { createManualClock, createMemoryStore } from "@sessionkit/core";
 import { createSqliteStore, migrate } from "@sessionkit/store-sqlite";
 import { describe, expect, it } from "vitest";
+import { inboxSql } from "../src/sql-filter.js";
 import { dbFile, rawDb, tempDir } from "./helpers.js";
 
 const START = Date.parse("2026-01-01T00:00:00.000Z");
@@ -22,6 +23,27 @@ describe("store-sqlite session_inbox index", () => {
       expect((await sqlite.listAwaitingInput()).items).toEqual([]);
       await sqlite.close();
     }
+  });
+
+  it("a tag query reads session_inbox_tags (schema 12): emptied behind the store's back, only tag queries go empty", async () => {
+    const clock = createManualClock(START);
+    const file = dbFile(tempDir());
+    const sqlite = createSqliteStore({ filename: file, clock });
+    const memory = createMemoryStore({ clock });
+    await randomInboxHistory([sqlite, memory], clock, 3, 120);
+    expect((await sqlite.listAwaitingInput({ tag: "a", limit: 1000 })).items).toEqual(
+      (await memory.listAwaitingInput({ tag: "a", limit: 1000 })).items,
+    );
+    const raw = rawDb(file);
+    const plan = raw
+      .prepare(`EXPLAIN QUERY PLAN ${inboxSql({ tag: "a" }).sql}`)
+      .all(...inboxSql({ tag: "a" }).params, 10) as Array<{ detail: string }>;
+    expect(plan.map((row) => row.detail).join(" | ")).toMatch(/^SEARCH t USING PRIMARY KEY \(tag=\?\)/);
+    raw.exec("DELETE FROM session_inbox_tags");
+    raw.close();
+    expect((await sqlite.listAwaitingInput({ tag: "a" })).items).toEqual([]);
+    expect((await sqlite.listAwaitingInput({})).items.length).toBeGreaterThan(0);
+    await sqlite.close();
   });
 
   it("the schema-5 migration backfills session_inbox from the records of a schema-4 database", async () => {

@@ -113,7 +113,7 @@ export async function createPostgresInspector(
         events,
       });
     } else if (step.action === "rewrite-row") {
-      await rewriteRow(target.store, id, row.record);
+      await rewriteRow(target.store, id, row);
     }
   }
 

@@ -28,6 +28,27 @@ export interface EventSpan {
 
 const text = (value: string | undefined) => (value === undefined ? null : JSON.stringify(value));
 
+/**
+ * The session a row holds, as the store reads it. store-sqlite (schema 3) writes a commit that
+ * changes only version, eventCount, updatedAt, status or iterations to those columns alone, leaving
+ * the record as of its last rewrite: a row whose version column is ahead of its record's holds the
+ * newer values there. Comparing such a row with its record reported drift and seq gaps for every
+ * session ever appended to, and repair then tried to put the stale record back. A column changed
+ * behind the store's back without a newer version is still drift. PostgreSQL rewrites the record on
+ * every commit, so its version column never runs ahead.
+ */
+export function sessionOfRow(row: RowColumns, recorded: Session): Session {
+  if (row.version === undefined || Number(row.version) <= recorded.version) return recorded;
+  return {
+    ...recorded,
+    version: Number(row.version),
+    eventCount: Number(row.event_count),
+    updatedAt: row.updated_at,
+    status: row.status as Session["status"],
+    iterations: Number(row.iterations),
+  };
+}
+
 /** Checks one row: its record decodes, its columns agree with it, its events run 1..eventCount. */
 export function checkRow(row: RowColumns, span: EventSpan | undefined, where: string): Finding[] {
   const { id } = row;
@@ -50,7 +71,7 @@ export function checkRow(row: RowColumns, span: EventSpan | undefined, where: st
   }
   let session: Session;
   try {
-    session = decodeRecord(raw, id, "cli").session;
+    session = sessionOfRow(row, decodeRecord(raw, id, "cli").session);
   } catch (error) {
     const kind = isSessionKitError(error, "ERR_UNSUPPORTED_RECORD_VERSION")
       ? "unknown-record-version"
@@ -148,9 +169,9 @@ export function planSql(findings: Finding[], quarantine: string): RepairStep[] {
   return steps.sort((a, b) => order.indexOf(a.action) - order.indexOf(b.action));
 }
 
-/** Rewrites a row through the store itself, from its record and its event rows (the record is the truth). */
-export async function rewriteRow(store: SessionStore, id: string, record: string): Promise<void> {
-  const session = decodeRecord(JSON.parse(record), id, "cli").session;
+/** Rewrites a row through the store itself, from the session it holds (sessionOfRow) and its event rows. */
+export async function rewriteRow(store: SessionStore, id: string, row: RowColumns): Promise<void> {
+  const session = sessionOfRow(row, decodeRecord(JSON.parse(row.record), id, "cli").session);
   const events = await store.readEvents(id);
   await store.importSession(session, events, { overwrite: true });
 }

@@ -119,7 +119,7 @@ export async function createSqliteInspector(
     if (step.action === "quarantine") {
       await quarantineRow(target.store, quarantine, id, { store: "sqlite", row, events });
     } else if (step.action === "rewrite-row") {
-      if (row) await rewriteRow(target.store, id, row.record);
+      if (row) await rewriteRow(target.store, id, row);
       else await removeOrphans(id);
     }
   }
