@@ -54,25 +54,24 @@ const YIELD_EVERY = 16;
  * 200 watchers of `others` (round robin) on one handle, each consuming. Resolves once every one
  * received a first change and so waits again: their start-up reads (a head and a page each, 400
  * queries on PostgreSQL) must not land in the timed loop, which 50 ms of sleep did not ensure.
+ * A watcher starts "from now" when its head read answers, which can be after a commit made to wake
+ * it (a full run hung here once, on PostgreSQL): so the sessions are committed to again, every
+ * 50 ms, until each watcher has seen a change.
  */
 async function idleWatchers(store, others) {
   const controller = new AbortController();
-  let got = 0;
-  let allGot;
-  const ready = new Promise((resolve) => {
-    allGot = resolve;
-  });
+  const woken = new Set();
   for (let w = 0; w < 200; w++) {
     (async () => {
-      for await (const _ of store.watch(others[w % others.length], { signal: controller.signal })) {
-        got += 1;
-        if (got === 200) allGot();
-      }
+      for await (const _ of store.watch(others[w % others.length], { signal: controller.signal }))
+        woken.add(w);
     })().catch(() => undefined);
   }
   await new Promise((resolve) => setTimeout(resolve, 20));
-  for (const id of others) await store.commit(id, { events: [{ type: "first" }] });
-  await ready;
+  while (woken.size < 200) {
+    for (const id of others) await store.commit(id, { events: [{ type: "first" }] });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   return controller;
 }
 
