@@ -124,3 +124,27 @@ export async function measureInterleaved(contenders, { rounds, warmup = 1, flush
   }
   return out;
 }
+
+/**
+ * The A/B loop of the bench/profile probes: every variant `fn(id, i)` runs `ops` times per round on
+ * a session `setup(key)` makes (untimed; `teardown(key, ctx)` after), interleaved as in
+ * measureInterleaved. `only` (a key, e.g. from ONLY= under --cpu-prof) runs just that variant.
+ * Returns { [key]: { us, cpuUs, … } } and, when both `base` and `cost` ran, their CPU and wall ratios.
+ */
+export async function timeRounds({ variants, ops, rounds, setup, teardown, only, base, cost }) {
+  const keys = only ? [only] : Object.keys(variants);
+  const contenders = keys.map((key) => ({
+    key,
+    ops,
+    sync: true,
+    setup: () => setup(key),
+    teardown: teardown ? (ctx) => teardown(key, ctx) : undefined,
+    fn: (i, ctx) => variants[key](ctx, i),
+  }));
+  const out = await measureInterleaved(contenders, { rounds });
+  if (base && cost && out[base] && out[cost]) {
+    out.cpuRatio = out[cost].cpuUs / out[base].cpuUs;
+    out.wallRatio = out[cost].us / out[base].us;
+  }
+  return out;
+}

@@ -7,41 +7,19 @@
 // Loaded machine (load 10-15), 2026-12-04: before results were kept (main 98d14eb) 4.47x at 300,
 // 1.73x at 8; with results (4ff0c17, 957ac4b) 5.19-6.23x / 2.16-2.19x. The goal is < 1.10x.
 //   node bench/profile/opid-cost.mjs [ops=300] [rounds=12]
-import { rmSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { createSessionManager } from "@sessionkit/core";
 import { createSqliteStore } from "@sessionkit/store-sqlite";
+import { opidRounds } from "./opid-rounds.mjs";
 
 const ops = Number(process.argv[2] ?? 300);
 const rounds = Number(process.argv[3] ?? 12);
 const file = `/tmp/idem-probe/probe-${process.pid}.db`;
+mkdirSync("/tmp/idem-probe", { recursive: true });
 const store = await createSqliteStore({ filename: file });
 const manager = createSessionManager({ store });
 const face = manager.sync();
-let n = 0;
-const variants = {
-  plain: (id, i) => face.addEvent(id, "step", { i }),
-  opid: (id, i) => face.addEvent(id, "step", { i }, { operationId: `op-${n++}` }),
-};
-const cpu = { plain: [], opid: [] };
-for (let r = 0; r < rounds + 1; r++) {
-  for (const key of process.env.ONLY ? [process.env.ONLY] : r % 2 ? ["plain", "opid"] : ["opid", "plain"]) {
-    const { id } = face.start({ task: "append", mode: "bench" });
-    const t0 = process.cpuUsage();
-    for (let i = 0; i < ops; i++) variants[key](id, i);
-    const used = process.cpuUsage(t0);
-    if (r > 0) cpu[key].push((used.user + used.system) / ops);
-  }
-}
-const med = (v) => (v.length ? [...v].sort((a, b) => a - b)[v.length >> 1] : 0);
-console.log(
-  JSON.stringify({
-    ops,
-    rounds,
-    plainUs: med(cpu.plain).toFixed(1),
-    opidUs: med(cpu.opid).toFixed(1),
-    ratio: (med(cpu.opid) / med(cpu.plain)).toFixed(3),
-  }),
-);
+console.log(JSON.stringify(await opidRounds(face, { ops, rounds })));
 await manager.close();
 await store.close();
 rmSync(file, { force: true });
