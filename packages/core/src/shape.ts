@@ -21,8 +21,31 @@ interface FieldShape<T = unknown> extends Shape<T> {
   fallback?: { value: unknown };
 }
 
+/**
+ * The brand every ShapeIssue carries, registered so that it is the same symbol in every installed
+ * copy of core (as SessionKitError's, errors.ts): an adapter may build its shapes with `is` from its
+ * own copy of `@sessionkit/core/driver` and have them parsed by another copy's parseShape, whose
+ * `instanceof ShapeIssue` must still recognise the failure instead of letting it escape raw.
+ */
+const BRAND: unique symbol = Symbol.for("sessionkit.shape-issue") as never;
+
 /** Why a value does not fit, and where (path segments from the root). */
 export class ShapeIssue extends Error {
+  /** Marks the issue as a ShapeIssue across copies of core (see the brand above). */
+  readonly [BRAND] = true;
+
+  /** `instanceof ShapeIssue` holds for issues made by any installed copy of core. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (value === null || typeof value !== "object") return false;
+    try {
+      return (
+        (value as { [BRAND]?: unknown })[BRAND] === true && Array.isArray((value as { path?: unknown }).path)
+      );
+    } catch {
+      return false; // a thrown Proxy whose traps throw: not ours, whatever it is
+    }
+  }
+
   constructor(
     readonly expected: string,
     readonly found: unknown,
@@ -49,8 +72,21 @@ const fail = (expected: string, found: unknown): never => {
  */
 function unreadable(error: unknown, path: (string | number)[]): ShapeIssue {
   if (error instanceof ShapeIssue) return error;
-  const reason = error instanceof Error ? error.message : String(error);
-  return new ShapeIssue(`a readable value (reading it threw: ${reason})`, undefined, path, error);
+  return new ShapeIssue(
+    `a readable value (reading it threw: ${thrownReason(error)})`,
+    undefined,
+    path,
+    error,
+  );
+}
+
+/** What a getter threw, in words; a thrown value that cannot even be described (a Proxy whose traps throw) is named so. */
+function thrownReason(error: unknown): string {
+  try {
+    return error instanceof Error ? error.message : String(error);
+  } catch {
+    return "a value that cannot be described";
+  }
 }
 
 /** `value[key]`, a throwing getter or Proxy trap reported as a ShapeIssue at `key`. */

@@ -5,14 +5,7 @@ import { decodeEvent, decodeRecord } from "../src/records.js";
 import { parseInput } from "../src/schemas.js";
 import { parseShape } from "../src/shape.js";
 import * as zodRecords from "./fixtures/zod-records.js";
-import {
-  type Allowed,
-  disagreements,
-  type Mutant,
-  outcome,
-  pairedMutations,
-  singleMutations,
-} from "./shape-mutations.js";
+import { type Allowed, disagreements, type Mutant, mutationsOf, outcome } from "./shape-mutations.js";
 
 // The hand-written checks (shape.ts) replaced zod schemas on the read path. Each check runs beside
 // the zod schema of dd4186e (test/fixtures/zod-records.ts) on every single-field mutation of valid
@@ -95,12 +88,7 @@ const event = { seq: 3, timestamp: AT, type: "note", data: { text: "hi", list: [
 const fieldOf = (error: Error) => /field `([^`]*)`/.exec(error.message)?.[1] ?? "(none)";
 const pathOf = (error: Error) => String((error as SessionKitError).details?.path ?? "(none)");
 
-function inputs(bases: unknown[], seed: number): Mutant[] {
-  return bases.flatMap((base, index) => [
-    ...singleMutations(base),
-    ...pairedMutations(base, 600, seed + index),
-  ]);
-}
+const inputs = (bases: unknown[], seed: number): Mutant[] => mutationsOf(bases, 600, seed);
 
 function report(found: Array<{ label: string; how: string }>): string {
   // One line per kind of disagreement (the first input showing it), so a report stays readable.

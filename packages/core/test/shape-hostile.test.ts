@@ -150,6 +150,23 @@ describe("hostile readEvents ranges", () => {
     expect(ran).toBe(false);
   });
 
+  it("a getter that throws a Proxy whose every trap throws is ERR_INVALID_INPUT naming the field (the brand check reads the thrown value)", () => {
+    const trap = () => {
+      throw new Error("trap ran");
+    };
+    const hostile = new Proxy({}, { get: trap, has: trap, getPrototypeOf: trap, ownKeys: trap });
+    const range = Object.defineProperty({}, "fromSeq", {
+      enumerable: true,
+      get() {
+        throw hostile;
+      },
+    });
+    expect(rangeError(range)).toMatchObject({
+      code: "ERR_INVALID_INPUT",
+      details: { path: "range.fromSeq" },
+    });
+  });
+
   it("an inherited enumerable unknown key is refused, as zod's strictObject did (it walks keys with for…in)", () => {
     const range = Object.assign(Object.create({ limt: 5 }), { fromSeq: 1 });
     expect(rangeError(range)).toMatchObject({ code: "ERR_INVALID_INPUT", details: { path: "range.limt" } });

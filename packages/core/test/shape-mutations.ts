@@ -304,6 +304,19 @@ export const ALWAYS_ALLOWED: Allowed[] = [
   { why: "a raw error became a typed one", test: (_label, how) => how === "threw → refused" },
 ];
 
+/** Every single-field mutation of each base, plus `pairs` random pairs per base (seeded `seed + index`). */
+export function mutationsOf(bases: unknown[], pairs: number, seed: number): Mutant[] {
+  return bases.flatMap((base, index) => [
+    ...singleMutations(base),
+    ...pairedMutations(base, pairs, seed + index),
+  ]);
+}
+
+/** Disagreements as lines for an `expect(…).toEqual([])`: the first 30, label and difference. */
+export function shown(found: Array<{ label: string; how: string }>): string[] {
+  return found.map(({ label, how }) => `${label}: ${how}`).slice(0, 30);
+}
+
 /** Runs both parsers on every mutant; returns the disagreements that no `allowed` rule covers. */
 export function disagreements(
   mutants: Mutant[],

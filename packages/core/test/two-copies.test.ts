@@ -60,6 +60,42 @@ describe("two installed copies of core", () => {
     expect(coreA.isSessionKitError({ code: "ERR_VERSION_CONFLICT", message: "look-alike" })).toBe(false);
   });
 
+  it("a shape built with one copy's `is` and parsed by the other's parseShape gives a typed error, never a raw ShapeIssue", () => {
+    // An adapter's own store options: shapes from its copy (B) of `@sessionkit/core/driver`,
+    // checked at the boundary by the other copy (A), as happens when each resolves its own core.
+    const options = driverB.is.object({
+      dir: driverB.is.string(),
+      depth: driverB.optional(driverB.is.int()),
+    });
+    const error = (() => {
+      try {
+        driverA.parseShape(options, { dir: 7 }, "options", "example-store");
+      } catch (caught) {
+        return caught;
+      }
+      return undefined;
+    })();
+    expect(coreA.isSessionKitError(error, "ERR_INVALID_INPUT")).toBe(true);
+    expect((error as Error).message).toContain("options.dir");
+    const idError = (() => {
+      try {
+        driverB.parseShape(driverA.is.object({ id: driverA.is.string() }), { id: 1 }, "input", "x");
+      } catch (caught) {
+        return caught;
+      }
+      return undefined;
+    })();
+    expect(coreB.isSessionKitError(idError, "ERR_INVALID_ID")).toBe(true);
+    // A nested failure keeps its full path across copies too.
+    const nested = driverA.is.object({ inner: options });
+    expect(() => driverB.parseShape(nested, { inner: { dir: "d", depth: 1.5 } }, "o", "x")).toThrow(
+      /o\.inner\.depth/,
+    );
+    const issueB = new driverB.ShapeIssue("a string", 1);
+    expect(issueB instanceof driverA.ShapeIssue).toBe(true);
+    expect(new Error("x") instanceof driverA.ShapeIssue).toBe(false);
+  });
+
   it("a manager from one copy retries the conflicts of a store built with the other", async () => {
     const store = driverB.defineSessionStore(driverB.createMemoryDriver());
     const manager = coreA.createSessionManager({ store });

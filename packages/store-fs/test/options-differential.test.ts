@@ -1,14 +1,7 @@
 import { DEFAULT_MAX_PAYLOAD_BYTES, SessionKitError } from "@sessionkit/core/driver";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import {
-  type Allowed,
-  disagreements,
-  type Mutant,
-  outcome,
-  pairedMutations,
-  singleMutations,
-} from "../../core/test/shape-mutations.js";
+import { type Allowed, disagreements, mutationsOf, outcome, shown } from "../../core/test/shape-mutations.js";
 import { parseFsStoreOptions } from "../src/options.js";
 
 // createFsStore's options were parsed by a zod schema until fa338b0 and by shape.ts since; this is
@@ -62,10 +55,7 @@ describe("createFsStore options: the hand-written parser against dd4186e's zod s
         checkpointEvery: 1,
       },
     ];
-    const mutants: Mutant[] = bases.flatMap((base, i) => [
-      ...singleMutations(base),
-      ...pairedMutations(base, 1000, 10 + i),
-    ]);
+    const mutants = mutationsOf(bases, 1000, 10);
     expect(mutants.length).toBeGreaterThan(2000);
     const found = disagreements(
       mutants,
@@ -73,6 +63,6 @@ describe("createFsStore options: the hand-written parser against dd4186e's zod s
       (value) => outcome(() => parseFsStoreOptions(value), fieldOf),
       [namesUnknownKey],
     );
-    expect(found.map(({ label, how }) => `${label}: ${how}`).slice(0, 30)).toEqual([]);
+    expect(shown(found)).toEqual([]);
   });
 });

@@ -1,14 +1,7 @@
 import { DEFAULT_MAX_PAYLOAD_BYTES, parseInput } from "@sessionkit/core/driver";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import {
-  type Allowed,
-  disagreements,
-  type Mutant,
-  outcome,
-  pairedMutations,
-  singleMutations,
-} from "../../core/test/shape-mutations.js";
+import { type Allowed, disagreements, mutationsOf, outcome, shown } from "../../core/test/shape-mutations.js";
 import { parseSqliteOptions } from "../src/options.js";
 
 // createSqliteStore's options were a zod union until fa338b0 and are checked by shape.ts since;
@@ -75,10 +68,7 @@ describe("createSqliteStore options: the hand-written parser against dd4186e's z
         changeLog: { maxLength: Number.MAX_SAFE_INTEGER },
       },
     ];
-    const mutants: Mutant[] = bases.flatMap((base, i) => [
-      ...singleMutations(base),
-      ...pairedMutations(base, 1000, 20 + i),
-    ]);
+    const mutants = mutationsOf(bases, 1000, 20);
     expect(mutants.length).toBeGreaterThan(2000);
     const found = disagreements(
       mutants,
@@ -86,6 +76,6 @@ describe("createSqliteStore options: the hand-written parser against dd4186e's z
       (value) => outcome(() => parseSqliteOptions(value), pathOf),
       [namesTheRightBranch, namesUnknownKey],
     );
-    expect(found.map(({ label, how }) => `${label}: ${how}`).slice(0, 30)).toEqual([]);
+    expect(shown(found)).toEqual([]);
   });
 });

@@ -6,31 +6,35 @@ import { afterAll, describe, expect, it } from "vitest";
 
 // zod is loaded on the first write (core's zod-lazy.ts). Each case is a fresh process, so "first"
 // really is first: a write before any read, a read before any write, the sync face with no await.
-const temp = mkdtempSync(join(tmpdir(), "store-fs-lazy-zod-"));
+// The embedded stores only: they are the ones with a sync face and no server to reach.
+const stores = [
+  {
+    name: "store-fs",
+    open: `const { createFsStore } = await import("@sessionkit/store-fs"); const open = () => createFsStore({ dir: process.env.TARGET, durability: "none" });`,
+  },
+  {
+    name: "store-sqlite",
+    open: `const { createSqliteStore } = await import("@sessionkit/store-sqlite"); const open = () => createSqliteStore({ filename: process.env.TARGET });`,
+  },
+];
+
+const temp = mkdtempSync(join(tmpdir(), "sessionkit-lazy-zod-"));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
 
-function fresh(target: string, code: string): string {
-  const child = spawnSync(
-    process.execPath,
-    [
-      "--input-type=module",
-      "-e",
-      `const { createFsStore } = await import("@sessionkit/store-fs"); const open = () => createFsStore({ dir: process.env.TARGET, durability: "none" });\n${code}`,
-    ],
-    {
-      cwd: new URL("..", import.meta.url),
+describe.each(stores)("$name: zod loaded on first use", ({ name, open }) => {
+  function fresh(target: string, code: string): string {
+    const child = spawnSync(process.execPath, ["--input-type=module", "-e", `${open}\n${code}`], {
+      cwd: new URL(".", import.meta.url),
       encoding: "utf8",
       env: { ...process.env, TARGET: target },
-    },
-  );
-  expect(child.stderr).toBe("");
-  expect(child.status).toBe(0);
-  return child.stdout.trim();
-}
+    });
+    expect(child.stderr).toBe("");
+    expect(child.status).toBe(0);
+    return child.stdout.trim();
+  }
 
-describe("store-fs: zod loaded on first use", () => {
   it("the sync face's first call is a validated write, with no await; a bad one is ERR_INVALID_INPUT", () => {
-    const target = join(temp, "sync-first");
+    const target = join(temp, `${name}-sync-first`);
     const out = fresh(
       target,
       `const sync = open().sync();
@@ -44,7 +48,7 @@ console.log(sync.readEvents(session.id).map((e) => e.type).join(","), refused);`
   });
 
   it("a read before any write, then a write, in one process; and a write before any read", () => {
-    const target = join(temp, "read-first");
+    const target = join(temp, `${name}-read-first`);
     const id = fresh(
       target,
       `const { session } = await open().create({ mode: "m", task: "t" }); console.log(session.id);`,
